@@ -1,0 +1,159 @@
+/// One entry of `stsd`: the codec and its configuration. The entry's bytes are
+/// kept whole so an init segment repeats them exactly; the fields a packager
+/// needs are parsed from them.
+public struct SampleEntry: Equatable, Sendable {
+    public struct Visual: Equatable, Sendable {
+        public var width: UInt16
+        public var height: UInt16
+        public var compressorName: String
+        public var depth: UInt16
+    }
+
+    public struct Audio: Equatable, Sendable {
+        public var channelCount: UInt16
+        public var sampleSize: UInt16
+        /// From the entry header (16.16, or the QuickTime v2 double).
+        public var sampleRate: Double
+    }
+
+    public var format: FourCC
+    public var dataReferenceIndex: UInt16
+    /// The whole entry, header included.
+    public var raw: [UInt8]
+    public var visual: Visual?
+    public var audio: Audio?
+    public var avcC: AVCConfigurationBox?
+    public var hvcC: HEVCConfigurationBox?
+    public var esds: ESDescriptorBox?
+    public var dac3: AC3SpecificBox?
+    public var dec3: EC3SpecificBox?
+    public var dOps: OpusSpecificBox?
+    public var pasp: PixelAspectRatioBox?
+    public var colr: ColourInformationBox?
+    public var btrt: BitRateBox?
+    /// Types of the child boxes not interpreted here.
+    public var otherBoxes: [FourCC] = []
+
+    static let visualFormats: Set<FourCC> = ["avc1", "avc2", "avc3", "avc4", "hvc1", "hev1", "dvh1", "dvhe", "mp4v", "s263", "h263",
+                                             "av01", "vp08", "vp09", "encv", "jpeg", "mjpa", "apch", "apcn", "apcs", "apco", "ap4h"]
+    static let audioFormats: Set<FourCC> = ["mp4a", "ac-3", "ec-3", "ac-4", "Opus", "fLaC", "samr", "sawb", "alac", "enca",
+                                            ".mp3", "lpcm", "sowt", "twos", "ipcm", "fpcm", "ulaw", "alaw", "mha1", "mhm1", "dtsc"]
+
+    /// Parses one entry. `handler` (`vide`, `soun`) decides the layout for formats not known here.
+    public init(header: BoxHeader, payload r: inout ByteReader, raw: [UInt8], handler: FourCC?) throws(MP4Error) {
+        format = header.type
+        self.raw = raw
+        try r.skip(6)
+        dataReferenceIndex = try r.u16()
+        let isVisual = Self.visualFormats.contains(format) || (handler == "vide" && !Self.audioFormats.contains(format))
+        let isAudio = !isVisual && (Self.audioFormats.contains(format) || handler == "soun")
+        if isVisual {
+            try r.skip(16)
+            let width = try r.u16(), height = try r.u16()
+            try r.skip(14)
+            let nameBytes = try r.bytes(32)
+            let nameLength = min(Int(nameBytes[0]), 31)
+            let name = String(decoding: nameBytes[1..<1 + nameLength], as: UTF8.self)
+            let depth = try r.u16()
+            try r.skip(2)
+            visual = Visual(width: width, height: height, compressorName: name, depth: depth)
+        } else if isAudio {
+            let version = try r.u16()
+            try r.skip(6)
+            var channels = try r.u16()
+            var sampleSize = try r.u16()
+            try r.skip(4)
+            var rate = Double(try r.u32()) / 65536
+            switch version {
+            case 1: try r.skip(16)
+            case 2:
+                try r.skip(4)
+                rate = Double(bitPattern: try r.u64())
+                channels = UInt16(truncatingIfNeeded: try r.u32())
+                try r.skip(4)
+                sampleSize = UInt16(truncatingIfNeeded: try r.u32())
+                try r.skip(12)
+            default: break
+            }
+            audio = Audio(channelCount: channels, sampleSize: sampleSize, sampleRate: rate)
+        } else {
+            return  // opaque entry: only the format and the raw bytes matter
+        }
+        try readChildren(&r, depth: 0)
+    }
+
+    private mutating func readChildren(_ r: inout ByteReader, depth: Int) throws(MP4Error) {
+        guard depth < 4 else { throw r.error(.limitExceeded, "sample entry boxes nested too deep") }
+        for (header, child) in try r.boxes() {
+            var body = child
+            switch header.type {
+            case "avcC": avcC = try AVCConfigurationBox(payload: &body)
+            case "hvcC": hvcC = try HEVCConfigurationBox(payload: &body)
+            case "esds": esds = try ESDescriptorBox(payload: &body)
+            case "dac3": dac3 = try AC3SpecificBox(payload: &body)
+            case "dec3": dec3 = try EC3SpecificBox(payload: &body)
+            case "dOps": dOps = try OpusSpecificBox(payload: &body)
+            case "pasp": pasp = try PixelAspectRatioBox(payload: &body)
+            case "colr": colr = try ColourInformationBox(payload: &body)
+            case "btrt": btrt = try BitRateBox(payload: &body)
+            case "wave":  // QuickTime wraps esds in a wave atom
+                try readChildren(&body, depth: depth + 1)
+            default: otherBoxes.append(header.type)
+            }
+        }
+    }
+
+    /// RFC 6381 codec parameter (`avc1.64001f`, `hvc1.1.6.L93.B0`, `mp4a.40.2`, `ac-3`, `ec-3`, `Opus`).
+    public var codecString: String {
+        if let avcC { return avcC.codecString(format: format) }
+        if let hvcC { return hvcC.codecString(format: format) }
+        if let esds, format == "mp4a" { return esds.codecString }
+        return format.description
+    }
+
+    /// Channel count, from the codec configuration where the entry header is unreliable.
+    public var channelCount: Int? {
+        if let dac3 { return dac3.channelCount }
+        if let dec3 { return dec3.channelCount }
+        if let dOps { return Int(dOps.outputChannelCount) }
+        if let asc = esds?.audioSpecificConfig, asc.channelCount > 0 { return asc.channelCount }
+        return audio.map { Int($0.channelCount) }
+    }
+
+    /// Sample rate of the decoded audio.
+    public var sampleRate: Int? {
+        if let dOps { return dOps.inputSampleRate == 0 ? 48000 : Int(dOps.inputSampleRate) }
+        if let asc = esds?.audioSpecificConfig { return asc.sampleRate }
+        return audio.map { Int($0.sampleRate) }
+    }
+}
+
+/// `stsd`: the sample entries of a track.
+public struct SampleDescriptionBox: BoxCodable {
+    public static let type: FourCC = "stsd"
+    public var entries: [SampleEntry]
+
+    public init(entries: [SampleEntry]) { self.entries = entries }
+
+    public init(payload r: inout ByteReader) throws(MP4Error) { try self.init(payload: &r, handler: nil) }
+
+    public init(payload r: inout ByteReader, handler: FourCC?) throws(MP4Error) {
+        _ = try r.versionAndFlags()
+        let count = try r.u32()
+        try r.checkEntries(UInt64(count), of: 8, "entry count")
+        entries = []
+        for _ in 0..<count {
+            let start = r.position
+            let (header, payload) = try r.nextBox()
+            let raw = Array(r.bytes[start..<r.position])
+            var body = payload
+            entries.append(try SampleEntry(header: header, payload: &body, raw: raw, handler: handler))
+        }
+    }
+
+    public func writePayload(to w: inout ByteWriter) {
+        w.versionAndFlags(0, 0)
+        w.u32(UInt32(entries.count))
+        entries.forEach { w.append($0.raw) }
+    }
+}

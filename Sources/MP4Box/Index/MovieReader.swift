@@ -1,0 +1,147 @@
+/// Reads the structure of an MP4: walks the top-level boxes by their headers,
+/// loads `moov` (and each `moof`) into memory within `ParseLimits`, and builds
+/// every track's sample index. Never reads `mdat` payloads.
+struct MovieReader {
+    let source: ByteSource
+    let limits: ParseLimits
+
+    func read() throws(MP4Error) -> Movie {
+        let fileSize = source.size
+        var headers: [BoxHeader] = []
+        var offset: Int64 = 0
+        var moovHeader: BoxHeader?
+        var fileType: FileTypeBox?
+        while fileSize - offset >= 8 {
+            guard headers.count < limits.maxTopLevelBoxes else {
+                throw MP4Error(.limitExceeded, path: "", "more than \(limits.maxTopLevelBoxes) top-level boxes")
+            }
+            let headerBytes = try source.read(at: offset, count: Int(min(32, fileSize - offset)))
+            var header: BoxHeader
+            do {
+                header = try BoxHeader.parse(headerBytes, offset: offset, limit: fileSize, path: "")
+            } catch let error where error.kind == .truncated {
+                // A media data box that claims more bytes than the file has keeps what is there
+                // (FFmpeg does the same); any other box cut short ends the walk.
+                let type = FourCC(rawValue: ByteReader.u32(headerBytes, at: 4))
+                guard type == "mdat" || type == "free" || type == "skip" else { throw error.under("\(type)") }
+                header = BoxHeader(type: type, offset: offset, size: fileSize - offset, headerSize: 8, userType: nil)
+            }
+            headers.append(header)
+            if header.type == "moov" && moovHeader == nil { moovHeader = header }
+            if header.type == "ftyp" && fileType == nil {
+                var r = try payload(of: header, path: "ftyp")
+                fileType = try FileTypeBox(payload: &r)
+            }
+            offset = header.end
+        }
+        guard let moovHeader else {
+            throw MP4Error(.invalid, path: "", "no 'moov' box: not an MP4 file, or its index is missing")
+        }
+        var moov = try payload(of: moovHeader, path: "moov")
+        var movie = try readMovie(&moov, fileSize: fileSize)
+        movie.fileType = fileType
+        movie.topLevelBoxes = headers
+        let moofs = headers.filter { $0.type == "moof" }
+        if !moofs.isEmpty || !movie.trackExtends.isEmpty {
+            movie.isFragmented = true
+            var fragments = FragmentIndexer(movie: movie, limits: limits)
+            for header in moofs {
+                var r = try payload(of: header, path: "moof")
+                try fragments.add(moof: &r, header: header)
+            }
+            movie.tracks = fragments.finish()
+        }
+        return movie
+    }
+
+    private func payload(of header: BoxHeader, path: String) throws(MP4Error) -> ByteReader {
+        guard header.payloadSize <= limits.maxMetadataBoxSize else {
+            throw MP4Error(.limitExceeded, path: path, "\(header.payloadSize) bytes exceed the limit of \(limits.maxMetadataBoxSize)")
+        }
+        return ByteReader(try source.read(at: header.payloadOffset, count: Int(header.payloadSize)), path: path)
+    }
+
+    private func readMovie(_ r: inout ByteReader, fileSize: Int64) throws(MP4Error) -> Movie {
+        var header: MovieHeaderBox?
+        var traks: [ByteReader] = []
+        var trex: [UInt32: TrackExtendsBox] = [:]
+        for (h, child) in try r.boxes() {
+            var body = child
+            switch h.type {
+            case "mvhd": header = try MovieHeaderBox(payload: &body)
+            case "trak": traks.append(child)
+            case "mvex":
+                for (eh, e) in try body.boxes() where eh.type == "trex" {
+                    var eb = e
+                    let box = try TrackExtendsBox(payload: &eb)
+                    trex[box.trackID] = box
+                }
+            default: break
+            }
+        }
+        guard let header else { throw MP4Error(.invalid, path: "moov", "no 'mvhd' box") }
+        guard traks.count <= limits.maxTracks else {
+            throw MP4Error(.limitExceeded, path: "moov", "\(traks.count) tracks exceed the limit of \(limits.maxTracks)")
+        }
+        var tracks: [Track] = []
+        for var trak in traks {
+            if let track = try readTrack(&trak, fileSize: fileSize) { tracks.append(track) }
+        }
+        return Movie(fileType: nil, header: header, tracks: tracks, isFragmented: false, topLevelBoxes: [],
+                     fileSize: fileSize, trackExtends: trex)
+    }
+
+    /// Returns nil for a track without a media box (FFmpeg skips those too).
+    private func readTrack(_ r: inout ByteReader, fileSize: Int64) throws(MP4Error) -> Track? {
+        let path = r.path
+        var tkhd: TrackHeaderBox?
+        var elst: EditListBox?
+        var mdia: ByteReader?
+        var other: [String] = []
+        for (h, child) in try r.boxes() {
+            var body = child
+            switch h.type {
+            case "tkhd": tkhd = try TrackHeaderBox(payload: &body)
+            case "edts":
+                for (eh, e) in try body.boxes() where eh.type == "elst" {
+                    var eb = e
+                    elst = try EditListBox(payload: &eb)
+                }
+            case "mdia": mdia = child
+            default: other.append("\(h.type)")
+            }
+        }
+        guard var mdia else { return nil }
+        guard let tkhd else { throw MP4Error(.invalid, path: path, "no 'tkhd' box") }
+        var mdhd: MediaHeaderBox?
+        var hdlr: HandlerBox?
+        var stbl: ByteReader?
+        for (h, child) in try mdia.boxes() {
+            var body = child
+            switch h.type {
+            case "mdhd": mdhd = try MediaHeaderBox(payload: &body)
+            case "hdlr": hdlr = try HandlerBox(payload: &body)
+            case "minf":
+                for (mh, m) in try body.boxes() where mh.type == "stbl" { stbl = m }
+            default: break
+            }
+        }
+        guard let mdhd else { throw MP4Error(.invalid, path: mdia.path, "no 'mdhd' box") }
+        guard mdhd.timescale > 0, mdhd.timescale <= UInt32(Int32.max) else {
+            throw MP4Error(.invalid, path: mdia.path + "/mdhd", "timescale \(mdhd.timescale) is not usable (FFmpeg would guess 1)")
+        }
+        let handler = hdlr ?? HandlerBox(handlerType: "    ", name: "")
+        var table = SampleTable()
+        if var stbl { table = try SampleTable(reading: &stbl, handler: handler.handlerType) }
+        let stblPath = "\(mdia.path)/minf/stbl"
+        let built = try SampleTableIndexer(table: table, path: stblPath, limits: limits, fileSize: fileSize,
+                                           isAudio: handler.handlerType == "soun").build()
+        var track = Track(header: tkhd, mediaHeader: mdhd, handler: handler, editList: elst,
+                          sampleDescription: table.description ?? SampleDescriptionBox(entries: []), samples: built.index)
+        track.compositionShift = built.compositionShift
+        track.compositionCoverage = built.compositionCoverage
+        track.hasCompositionTable = built.hasCompositionTable
+        track.otherBoxes = other
+        return track
+    }
+}

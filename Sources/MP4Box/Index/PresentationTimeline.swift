@@ -1,0 +1,217 @@
+/// A sample as a demuxer hands it out after the edit list: which stored sample,
+/// its decode and presentation times on the presentation timeline (media
+/// timescale), and whether the decoder should drop its output because it
+/// falls outside the edit (it is still needed to decode its neighbours).
+public struct PresentedSample: Equatable, Sendable {
+    public var sampleIndex: Int
+    public var dts: Int64
+    public var pts: Int64
+    public var discard: Bool
+}
+
+/// The track's samples as FFmpeg's MP4 demuxer presents them after applying the
+/// edit list (`mov_fix_index` in libavformat 5.1 with `advanced_editlist` on):
+/// empty edits delay the track, `media_time` skips into the media, samples
+/// outside an edit are kept only where needed to decode (from the previous
+/// keyframe, or one second earlier for audio) and marked discard, a partly
+/// covered first audio frame is kept and its time moved back, and video times
+/// are shifted so the first presented frame is at zero. Kept as a few ranges
+/// over the sample index rather than a copy of it.
+public struct PresentationTimeline: Sendable {
+    struct Range: Sendable {
+        var samples: Swift.Range<Int>
+        /// Added to the stored decode time; nil when `constantDTS` applies.
+        var dtsOffset: Int64?
+        /// FFmpeg gives every sample of an edit that presents nothing the same time.
+        var constantDTS: Int64
+        var mediaStart: Int64
+        var mediaEnd: Int64
+        var partialSample: Int?
+    }
+
+    let track: Track
+    var ranges: [Range] = []
+    /// Subtracted from every time at the end (video only).
+    var finalShift: Int64 = 0
+    /// Whether the edit list was applied (false: samples are presented as stored).
+    public private(set) var usesEditList = false
+    /// Presentation time of the first sample: the total of leading empty edits.
+    public private(set) var startTime: Int64 = 0
+    let movieTimescale: UInt32
+
+    public init(track: Track, movieTimescale: UInt32) {
+        self.track = track
+        self.movieTimescale = movieTimescale
+        let n = track.samples.count
+        guard let edits = track.editList?.entries, !edits.isEmpty, n > 0, !track.samples.isEmpty else {
+            ranges = [Range(samples: 0..<n, dtsOffset: -track.compositionShift, constantDTS: 0,
+                            mediaStart: .min, mediaEnd: .max, partialSample: nil)]
+            return
+        }
+        usesEditList = true
+        build(edits: edits)
+    }
+
+    /// Stored decode time minus the composition shift: FFmpeg's index timestamps before edits.
+    private func rawTS(_ i: Int, _ dts: Int64) -> Int64 { dts - track.compositionShift }
+
+    private mutating func build(edits: [EditListBox.Entry]) {
+        let samples = track.samples
+        let n = samples.count
+        let shift = track.compositionShift
+        let isAudio = track.mediaType == .audio
+        let isVideo = track.mediaType == .video
+        let hasCtts = track.hasCompositionTable
+        let coverage = track.compositionCoverage
+        let mediaTimescale = Int64(track.timescale)
+        guard movieTimescale > 0 else { return }  // FFmpeg: no samples at all
+
+        // Decode times of all samples, computed once (edits may revisit them).
+        var raw = [Int64](repeating: 0, count: n)
+        var t = samples.startDTS
+        for i in 0..<n { raw[i] = t - shift; t += Int64(samples.duration(at: i)) }
+        func ctts(_ i: Int) -> Int64 { hasCtts && i < coverage ? Int64(samples.compositionOffset(at: i)) : 0 }
+
+        var entryEnd: Int64 = shift > 0 ? -shift : 0
+        var emptySum: Int64 = 0
+        var foundNonEmpty = false
+        var firstAudioEdit = -1
+        var minCorrectedPTS: Int64 = -1
+        for edit in edits {
+            let mediaTime = edit.mediaTime
+            var duration = rescale(Int64(clamping: edit.segmentDuration), mediaTimescale, Int64(movieTimescale))
+            if duration.addingReportingOverflow(mediaTime).overflow { duration = 0 }
+            var counter = entryEnd
+            let (sum, overflow) = entryEnd.addingReportingOverflow(duration)
+            entryEnd = overflow ? .max : sum
+            if entryEnd == .max { break }
+            if !foundNonEmpty && mediaTime == -1 { emptySum += duration; continue }
+            foundNonEmpty = true
+            if isAudio { firstAudioEdit = firstAudioEdit < 0 ? 1 : 0 }
+
+            var search = mediaTime
+            if isAudio { search = max(search - mediaTimescale, raw[0]) }
+            var start = findPreviousKeyframe(search, any: false, raw: raw, ctts: ctts)
+            if start < 0 { start = findPreviousKeyframe(search, any: true, raw: raw, ctts: ctts) }
+            if start < 0 { start = 0 }
+
+            let mediaEnd = duration + mediaTime
+            var range = Range(samples: start..<start, dtsOffset: nil, constantDTS: counter,
+                              mediaStart: mediaTime, mediaEnd: mediaEnd, partialSample: nil)
+            var startEncountered = false
+            var keyAfterEdit = false
+            var i = start
+            while i < n {
+                let frameDuration = i + 1 < n ? raw[i + 1] - raw[i] : duration
+                let c = ctts(i)
+                let cts = raw[i] + shift + c
+                if cts < mediaTime || cts >= mediaEnd {
+                    if isAudio && cts < mediaTime && cts + frameDuration > mediaTime && firstAudioEdit > 0 && range.partialSample == nil {
+                        counter -= mediaTime - cts
+                        range.partialSample = i
+                        if !startEncountered { startEncountered = true; range.dtsOffset = counter - raw[i] }
+                    }
+                } else {
+                    let corrected = counter + c + shift
+                    minCorrectedPTS = minCorrectedPTS < 0 ? corrected : min(minCorrectedPTS, corrected)
+                    if !startEncountered { startEncountered = true; range.dtsOffset = counter - raw[i] }
+                }
+                range.samples = start..<(i + 1)
+                if startEncountered { counter += frameDuration }
+                if cts + frameDuration >= mediaEnd && (samples.isSync(at: i) || isAudio) {
+                    if hasCtts && !isAudio && !keyAfterEdit { keyAfterEdit = true; i += 1; continue }
+                    break
+                }
+                i += 1
+            }
+            if !range.samples.isEmpty { ranges.append(range) }
+        }
+        minCorrectedPTS -= emptySum
+        if isVideo && minCorrectedPTS > 0 { finalShift = minCorrectedPTS }
+        startTime = emptySum
+    }
+
+    /// FFmpeg's `find_prev_closest_index`: the last keyframe at or before `target`
+    /// (a presentation time), refined with composition offsets; -1 if none.
+    private func findPreviousKeyframe(_ target: Int64, any: Bool, raw: [Int64], ctts: (Int) -> Int64) -> Int {
+        let samples = track.samples
+        let n = raw.count
+        let ts = track.compositionShift > 0 ? target - track.compositionShift : target
+        var a = -1, b = n
+        if n > 0 && raw[n - 1] < ts { a = n - 1 }
+        while b - a > 1 {
+            let m = (a + b) >> 1
+            if raw[m] >= ts { b = m }
+            if raw[m] <= ts { a = m }
+        }
+        var m = a
+        if !any { while m >= 0 && !samples.isSync(at: m) { m -= 1 } }
+        if m >= 0 {
+            var i = m
+            while i > 0 && raw[i] == raw[i - 1] {
+                if any || samples.isSync(at: i - 1) { m = i - 1 }
+                i -= 1
+            }
+        }
+        if track.hasCompositionTable && m >= 0 {
+            var c = min(m, track.compositionCoverage)
+            while m >= 0 && c >= 0 && c < track.compositionCoverage {
+                if raw[m] + Int64(samples.compositionOffset(at: c)) <= ts && samples.isSync(at: m) { break }
+                m -= 1
+                c -= 1
+            }
+        }
+        return m
+    }
+
+    /// Calls `body` with every presented sample in demux order.
+    public func forEach(_ body: (PresentedSample) -> Void) {
+        let samples = track.samples
+        let hasCtts = track.hasCompositionTable || samples.hasCompositionOffsets
+        for range in ranges where !range.samples.isEmpty {
+            var dts = samples.dts(at: range.samples.lowerBound)
+            for i in range.samples {
+                let rawTS = dts - track.compositionShift
+                let outDTS = (range.dtsOffset.map { rawTS + $0 } ?? range.constantDTS) - finalShift
+                let c = Int64(samples.compositionOffset(at: i))
+                let pts = hasCtts && i < track.compositionCoverage ? outDTS + track.compositionShift + c : outDTS
+                let cts = rawTS + track.compositionShift + c
+                let discard = (cts < range.mediaStart || cts >= range.mediaEnd) && i != range.partialSample
+                body(PresentedSample(sampleIndex: i, dts: outDTS, pts: pts, discard: discard))
+                dts += Int64(samples.duration(at: i))
+            }
+        }
+    }
+
+    /// All presented samples (for tools and tests; the packager iterates).
+    public var all: [PresentedSample] {
+        var result: [PresentedSample] = []
+        forEach { result.append($0) }
+        return result
+    }
+
+    /// Number of presented samples.
+    public var count: Int { ranges.reduce(0) { $0 + $1.samples.count } }
+
+    /// Presentation length in seconds: the edit list's total, or the samples' decode span.
+    public var durationSeconds: Double {
+        if usesEditList, movieTimescale > 0, let edits = track.editList?.entries {
+            return Double(edits.reduce(UInt64(0)) { $0 &+ $1.segmentDuration }) / Double(movieTimescale)
+        }
+        guard track.timescale > 0 else { return 0 }
+        return Double(track.samples.endDTS - track.samples.startDTS) / Double(track.timescale)
+    }
+}
+
+/// `av_rescale`: value * b / c rounded to nearest, halves away from zero, without overflow for common values.
+func rescale(_ value: Int64, _ b: Int64, _ c: Int64) -> Int64 {
+    guard c > 0 else { return 0 }
+    let product = value.multipliedFullWidth(by: b)
+    let negative = value < 0
+    let magnitude = (high: negative ? ~product.high : product.high, low: negative ? ~product.low &+ 1 : product.low)
+    let adjusted = magnitude.low.addingReportingOverflow(UInt64(c / 2))
+    let high = magnitude.high &+ (adjusted.overflow ? 1 : 0)
+    guard UInt64(bitPattern: high) < UInt64(c) else { return negative ? .min : .max }
+    let (q, _) = UInt64(c).dividingFullWidth((UInt64(bitPattern: high), adjusted.partialValue))
+    return negative ? -Int64(bitPattern: q) : Int64(bitPattern: q)
+}

@@ -1,0 +1,40 @@
+/// What a track carries, from its handler.
+public enum MediaType: String, Sendable {
+    case video, audio, subtitle, data, other
+
+    init(handler: FourCC) {
+        switch handler {
+        case "vide": self = .video
+        case "soun": self = .audio
+        case "text", "subt", "sbtl", "clcp": self = .subtitle
+        case "meta", "tmcd", "hint": self = .data
+        default: self = .other
+        }
+    }
+}
+
+/// One `trak` with its sample index.
+public struct Track: Sendable {
+    public var header: TrackHeaderBox
+    public var mediaHeader: MediaHeaderBox
+    public var handler: HandlerBox
+    public var editList: EditListBox?
+    public var sampleDescription: SampleDescriptionBox
+    public var samples: SampleIndex
+    /// The largest negated composition offset (FFmpeg's `dts_shift`): decode times
+    /// are shifted back by it so that no presentation time comes before its decode time.
+    public var compositionShift: Int64 = 0
+    /// How many samples `ctts` covers (a short table leaves the rest with pts = dts).
+    public var compositionCoverage: Int = 0
+    /// Whether the track had a `ctts` table (changes how FFmpeg applies edit lists).
+    public var hasCompositionTable = false
+    /// Boxes in the track that are not interpreted, by path.
+    public var otherBoxes: [String] = []
+
+    public var id: UInt32 { header.trackID }
+    public var timescale: UInt32 { mediaHeader.timescale }
+    public var mediaType: MediaType { MediaType(handler: handler.handlerType) }
+    public var sampleEntry: SampleEntry? { sampleDescription.entries.first }
+    public var codecString: String { sampleEntry?.codecString ?? "none" }
+    public var language: String { mediaHeader.language }
+}

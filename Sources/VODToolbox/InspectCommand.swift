@@ -1,0 +1,70 @@
+import Foundation
+import MP4Box
+
+/// `vod inspect FILE [--json] [--samples]`
+enum InspectCommand {
+    static func run(_ arguments: [String]) -> Int32 {
+        var json = false, samples = false
+        var files: [String] = []
+        for argument in arguments {
+            switch argument {
+            case "--json": json = true
+            case "--samples": samples = true; json = true
+            case let flag where flag.hasPrefix("-"):
+                fail("vod inspect: unknown option \(flag)")
+                return 2
+            default: files.append(argument)
+            }
+        }
+        guard files.count == 1, let path = files.first else {
+            fail("usage: vod inspect FILE [--json] [--samples]")
+            return 2
+        }
+        let movie: Movie
+        do {
+            movie = try Movie.read(path: path)
+        } catch {
+            fail("vod inspect: \(path): \(error)")
+            return 1
+        }
+        let report = MovieReport(movie: movie, includeSamples: samples)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = samples ? [.sortedKeys] : [.prettyPrinted, .sortedKeys]
+            guard let data = try? encoder.encode(report) else { fail("vod inspect: cannot encode JSON"); return 1 }
+            FileHandle.standardOutput.write(data)
+            FileHandle.standardOutput.write(Data("\n".utf8))
+        } else {
+            print(text(report, path: path), terminator: "")
+        }
+        return 0
+    }
+
+    static func text(_ r: MovieReport, path: String) -> String {
+        var out = "\(path): \(r.fileSize) bytes"
+        if let brand = r.majorBrand { out += ", brand \(brand) [\(r.compatibleBrands.joined(separator: " "))]" }
+        out += r.fragmented ? ", fragmented" : ""
+        out += "\nduration \(format(r.duration)) s, movie timescale \(r.timescale), \(r.tracks.count) track(s)\n"
+        for t in r.tracks {
+            out += "track \(t.id): \(t.type) \(t.codec)"
+            if let w = t.width, let h = t.height { out += " \(w)x\(h)" }
+            if let rotation = t.rotation, rotation != 0 { out += " rotated \(rotation)°" }
+            if let fps = t.frameRate { out += " \(format(fps)) fps" }
+            if let ch = t.channels { out += " \(ch) ch" }
+            if let rate = t.sampleRate { out += " \(rate) Hz" }
+            out += ", lang \(t.language)\n"
+            out += "  \(t.sampleCount) samples, \(t.bytes) bytes, \(t.bitrate / 1000) kb/s, \(format(t.duration)) s, timescale \(t.timescale)\n"
+            if let k = t.keyframes {
+                out += "  \(k.count) keyframes, interval min \(format(k.minInterval)) s, mean \(format(k.meanInterval)) s, max \(format(k.maxInterval)) s\n"
+            }
+            for e in t.editList {
+                out += e.mediaTime == -1 ? "  edit: empty for \(e.duration)\n" : "  edit: \(e.duration) from media time \(e.mediaTime), rate \(format(e.rate))\n"
+            }
+        }
+        return out
+    }
+
+    static func format(_ value: Double) -> String { String(format: "%.3f", value) }
+
+    static func fail(_ message: String) { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the project needs, only when something is missing.
+# Called by the Makefile before every build, so a fresh machine needs nothing else.
+set -euo pipefail
+need=()
+command -v ffmpeg  >/dev/null 2>&1 || need+=(ffmpeg)
+command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
+command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+for pkg in libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
+done
+if ! command -v swift >/dev/null 2>&1; then
+  echo "install-deps: swift is not on PATH (expected the Swift 6.3 toolchain, e.g. /opt/swift/usr/bin)" >&2
+  exit 1
+fi
+if [ ${#need[@]} -eq 0 ]; then exit 0; fi
+echo "install-deps: installing ${need[*]}" >&2
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
