@@ -44,7 +44,7 @@ public struct PresentationTimeline: Sendable {
         self.movieTimescale = movieTimescale
         let n = track.samples.count
         guard let edits = track.editList?.entries, !edits.isEmpty, n > 0, !track.samples.isEmpty else {
-            ranges = [Range(samples: 0..<n, dtsOffset: -track.compositionShift, constantDTS: 0,
+            ranges = [Range(samples: 0..<n, dtsOffset: 0, constantDTS: 0,
                             mediaStart: .min, mediaEnd: .max, partialSample: nil)]
             return
         }

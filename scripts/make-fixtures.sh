@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Makes the small MP4 test fixtures in Tests/Fixtures with ffmpeg (Debian's 5.1).
+# Deterministic enough to re-run; the committed files are what the tests read.
+set -euo pipefail
+out="${1:-$(dirname "$0")/../Tests/Fixtures}"
+mkdir -p "$out"
+ff() { ffmpeg -hide_banner -loglevel error -y "$@"; }
+video="testsrc2=size=320x180:rate=30"
+tone="sine=frequency=440:sample_rate=48000"
+x264=(-c:v libx264 -preset veryfast -b:v 300k -pix_fmt yuv420p -threads 1 -fflags +bitexact -flags:v +bitexact)
+aac=(-c:a aac -b:a 64k -ac 2)
+
+# H.264 High with B-frames and AAC; ffmpeg writes edit lists for the B-frame delay and AAC priming; index at the front.
+ff -f lavfi -i "$video:duration=3" -f lavfi -i "$tone:duration=3" "${x264[@]}" -bf 3 -g 30 "${aac[@]}" -movflags +faststart "$out/h264_bframes_aac.mp4"
+# The same with the index at the end (ffmpeg's default).
+ff -f lavfi -i "$video:duration=2" -f lavfi -i "$tone:duration=2" "${x264[@]}" -bf 2 -g 15 "${aac[@]}" "$out/moov_at_end.mp4"
+# Audio starting 0.5 s after the video: an empty edit at the head of the audio track.
+ff -f lavfi -i "$video:duration=2" -itsoffset 0.5 -f lavfi -i "$tone:duration=1.5" "${x264[@]}" -bf 2 -g 30 "${aac[@]}" -movflags +faststart "$out/empty_edit.mp4"
+# Negative composition offsets (ctts version 1) instead of an edit list.
+ff -f lavfi -i "$video:duration=2" "${x264[@]}" -bf 3 -g 30 -movflags +faststart+negative_cts_offsets -use_editlist 0 "$out/negative_cts.mp4"
+# Fragmented MP4 (CMAF-style: empty moov, a fragment per keyframe, offsets from the moof).
+ff -f lavfi -i "$video:duration=3" -f lavfi -i "$tone:duration=3" "${x264[@]}" -bf 2 -g 30 "${aac[@]}" \
+   -movflags +frag_keyframe+empty_moov+default_base_moof "$out/fragmented.mp4"
+# Audio only (AAC) and video only (H.264, no B-frames).
+ff -f lavfi -i "$tone:duration=3" "${aac[@]}" -movflags +faststart "$out/audio_only.m4a"
+ff -f lavfi -i "$video:duration=2" "${x264[@]}" -bf 0 -g 20 -movflags +faststart "$out/video_only.mp4"
+# HEVC with B-frames, tagged hvc1 (parameter sets in the sample entry).
+ff -f lavfi -i "$video:duration=2" -c:v libx265 -preset ultrafast -x265-params log-level=error:bframes=3:keyint=30 -b:v 200k \
+   -pix_fmt yuv420p -tag:v hvc1 -movflags +faststart "$out/hevc.mp4"
+# AC-3 5.1 and Opus stereo audio.
+ff -f lavfi -i "$tone:duration=2" -af "pan=5.1|c0=c0|c1=c0|c2=c0|c3=c0|c4=c0|c5=c0" -c:a ac3 -b:a 192k "$out/ac3.mp4"
+ff -f lavfi -i "$tone:duration=2" -c:a libopus -b:a 48k -ac 2 "$out/opus.mp4"
+# A phone-style rotated video: a tkhd matrix that turns the picture 90 degrees clockwise for display
+# (ffprobe: displaymatrix rotation -90). ffmpeg 5.1 sets the matrix from the tag only when copying.
+ff -f lavfi -i "testsrc2=size=240x160:rate=25:duration=2" "${x264[@]}" -bf 0 -g 25 -movflags +faststart "$out/.rotated-source.mp4"
+ff -i "$out/.rotated-source.mp4" -c copy -metadata:s:v rotate=270 -movflags +faststart "$out/rotated.mp4"
+rm -f "$out/.rotated-source.mp4"
+ls -l "$out"
