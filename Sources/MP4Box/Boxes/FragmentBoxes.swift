@@ -114,8 +114,9 @@ public struct TrackRunBox: BoxCodable {
         let perSample = [hasDuration, hasSize, hasFlags, hasOffset].filter { $0 }.count * 4
         if perSample > 0 {
             try r.checkEntries(UInt64(count), of: perSample, "sample count")
-        } else if count > 1 << 24 {
-            throw r.error(.invalid, "sample count \(count) with no per-sample fields is implausible")
+        } else if count > 1 << 16 {
+            // Nothing in the box backs such a count; a real run of defaults is far shorter.
+            throw r.error(.limitExceeded, "sample count \(count) with no per-sample fields exceeds 65536")
         }
         samples = []
         samples.reserveCapacity(Int(count))

@@ -50,8 +50,9 @@ struct FragmentIndexer {
         }
         for (run, path) in runs {
             var offset = run.dataOffset.map { base + Int64($0) } ?? base
-            guard tracks[t].samples.count + run.samples.count <= limits.maxSamplesPerTrack else {
-                throw MP4Error(.limitExceeded, path: path, "track \(tfhd.trackID) has more than \(limits.maxSamplesPerTrack) samples")
+            let total = tracks[t].samples.count + run.samples.count
+            guard total <= limits.maxSamplesPerTrack, Int64(total) <= fileSize else {
+                throw MP4Error(.limitExceeded, path: path, "track \(tfhd.trackID) has more samples than the limit (\(limits.maxSamplesPerTrack)) or the file size allows")
             }
             for (i, s) in run.samples.enumerated() {
                 let size = s.size ?? tfhd.defaultSampleSize ?? trex.defaultSampleSize

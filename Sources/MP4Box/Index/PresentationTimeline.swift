@@ -213,5 +213,6 @@ func rescale(_ value: Int64, _ b: Int64, _ c: Int64) -> Int64 {
     let high = magnitude.high &+ (adjusted.overflow ? 1 : 0)
     guard UInt64(bitPattern: high) < UInt64(c) else { return negative ? .min : .max }
     let (q, _) = UInt64(c).dividingFullWidth((UInt64(bitPattern: high), adjusted.partialValue))
+    guard q <= UInt64(Int64.max) else { return negative ? .min : .max }
     return negative ? -Int64(bitPattern: q) : Int64(bitPattern: q)
 }

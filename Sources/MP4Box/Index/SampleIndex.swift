@@ -130,7 +130,8 @@ public struct SampleIndex: Equatable, Sendable {
 
     /// Releases spare capacity once the index is complete.
     public mutating func shrink() {
-        offsets = Array(offsets); sizeAndSync = Array(sizeAndSync); durations = Array(durations)
-        compositionOffsets = Array(compositionOffsets); checkpoints = Array(checkpoints)
+        func exact<T>(_ a: [T]) -> [T] { a.capacity == a.count ? a : a.withUnsafeBufferPointer { Array($0) } }
+        offsets = exact(offsets); sizeAndSync = exact(sizeAndSync); durations = exact(durations)
+        compositionOffsets = exact(compositionOffsets); checkpoints = exact(checkpoints)
     }
 }

@@ -28,6 +28,11 @@ struct SampleTableIndexer {
         guard sampleCount <= limits.maxSamplesPerTrack else {
             throw MP4Error(.limitExceeded, path: path + "/stsz", "\(sampleCount) samples exceed the limit of \(limits.maxSamplesPerTrack)")
         }
+        // A per-sample size table is backed by 4 bytes a sample; one size for all samples is not,
+        // so there the samples' bytes must at least fit in the file once.
+        guard sizes.constant == 0 || UInt64(sampleCount) * UInt64(sizes.constant) <= UInt64(fileSize) else {
+            throw MP4Error(.invalid, path: path + "/stsz", "\(sampleCount) samples of \(sizes.constant) bytes do not fit in the file (\(fileSize) bytes)")
+        }
         guard let stts = table.timeToSample, !stts.entries.isEmpty, let stsc = table.sampleToChunk?.entries, !stsc.isEmpty,
               table.sampleSizes != nil, table.chunkOffsets != nil else {
             throw MP4Error(.invalid, path: path, "missing mandatory sample table boxes (stts, stsc, stsz and stco are all needed)")
