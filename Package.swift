@@ -10,6 +10,7 @@ let package = Package(
     targets: [
         .target(name: "MP4Box"),
         .executableTarget(name: "vod", dependencies: ["MP4Box"], path: "Sources/VODToolbox"),
+        .executableTarget(name: "vod-bench", dependencies: ["MP4Box"], path: "Sources/VODBench"),
         .testTarget(name: "MP4BoxTests", dependencies: ["MP4Box"]),
     ]
 )

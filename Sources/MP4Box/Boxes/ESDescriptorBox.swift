@@ -38,14 +38,23 @@ public struct ESDescriptorBox: BoxCodable {
 
     public func writePayload(to w: inout ByteWriter) {
         w.versionAndFlags(0, 0)
-        let dsi = decoderSpecificInfo.isEmpty ? 0 : 2 + decoderSpecificInfo.count
+        let dsi = decoderSpecificInfo.isEmpty ? 0 : 1 + Self.lengthSize(decoderSpecificInfo.count) + decoderSpecificInfo.count
         let configLength = 13 + dsi
-        let esLength = 3 + 2 + configLength + 3
-        w.u8(3); w.u8(UInt8(esLength)); w.u16(esID); w.u8(0)
-        w.u8(4); w.u8(UInt8(configLength)); w.u8(objectTypeIndication); w.u8(streamType << 2 | 1)
+        let esLength = 3 + 1 + Self.lengthSize(configLength) + configLength + 3
+        w.u8(3); Self.writeLength(esLength, to: &w); w.u16(esID); w.u8(0)
+        w.u8(4); Self.writeLength(configLength, to: &w); w.u8(objectTypeIndication); w.u8(streamType << 2 | 1)
         w.u24(bufferSize); w.u32(maxBitrate); w.u32(averageBitrate)
-        if !decoderSpecificInfo.isEmpty { w.u8(5); w.u8(UInt8(decoderSpecificInfo.count)); w.append(decoderSpecificInfo) }
+        if !decoderSpecificInfo.isEmpty { w.u8(5); Self.writeLength(decoderSpecificInfo.count, to: &w); w.append(decoderSpecificInfo) }
         w.u8(6); w.u8(1); w.u8(2)
+    }
+
+    /// Descriptor lengths take one byte below 128, else the four-byte expandable form.
+    static func lengthSize(_ length: Int) -> Int { length < 128 ? 1 : 4 }
+
+    static func writeLength(_ length: Int, to w: inout ByteWriter) {
+        if length < 128 { w.u8(UInt8(length)); return }
+        let l = UInt32(clamping: length) & 0x0FFF_FFFF
+        w.u8(UInt8(l >> 21 & 0x7F) | 0x80); w.u8(UInt8(l >> 14 & 0x7F) | 0x80); w.u8(UInt8(l >> 7 & 0x7F) | 0x80); w.u8(UInt8(l & 0x7F))
     }
 
     /// Reads a descriptor tag and its expandable length, and returns a reader over its body.

@@ -49,7 +49,7 @@ struct FragmentIndexer {
             }
         }
         for (run, path) in runs {
-            var offset = run.dataOffset.map { base + Int64($0) } ?? base
+            var offset = run.dataOffset.map { base &+ Int64($0) } ?? base
             let total = tracks[t].samples.count + run.samples.count
             guard total <= limits.maxSamplesPerTrack, Int64(total) <= fileSize else {
                 throw MP4Error(.limitExceeded, path: path, "track \(tfhd.trackID) has more samples than the limit (\(limits.maxSamplesPerTrack)) or the file size allows")

@@ -74,19 +74,19 @@ public struct MovieReport: Codable, Equatable, Sendable {
         for i in 0..<samples.count {
             bytes += Int64(samples.size(at: i))
             if samples.isSync(at: i) { syncTimes.append(t) }
-            t += Int64(samples.duration(at: i))
+            t &+= Int64(samples.duration(at: i))
         }
         let seconds = timeline.durationSeconds
         let entry = track.sampleEntry
         let timescale = Double(max(track.timescale, 1))
         var keyframes: KeyframeStats?
         if track.mediaType == .video && !syncTimes.isEmpty {
-            let gaps = zip(syncTimes.dropFirst(), syncTimes).map { Double($0 - $1) / timescale }
+            let gaps = zip(syncTimes.dropFirst(), syncTimes).map { Double($0 &- $1) / timescale }
             keyframes = KeyframeStats(count: syncTimes.count, minInterval: gaps.min() ?? 0,
                                       meanInterval: gaps.isEmpty ? 0 : gaps.reduce(0, +) / Double(gaps.count),
                                       maxInterval: gaps.max() ?? 0)
         }
-        let mediaSpan = Double(samples.endDTS - samples.startDTS) / timescale
+        let mediaSpan = Double(samples.endDTS &- samples.startDTS) / timescale
         var rows: [SampleRow]?
         if includeSamples {
             rows = []
@@ -102,7 +102,7 @@ public struct MovieReport: Codable, Equatable, Sendable {
             codec: track.codecString, format: entry.map { "\($0.format)" } ?? "none",
             timescale: track.timescale, duration: seconds, mediaDuration: track.mediaHeader.duration,
             sampleCount: samples.count, bytes: bytes,
-            bitrate: mediaSpan > 0 ? Int((Double(bytes) * 8 / mediaSpan).rounded()) : 0,
+            bitrate: mediaSpan > 0 ? Int(exactly: (Double(bytes) * 8 / mediaSpan).rounded()) ?? 0 : 0,
             language: track.language,
             width: isVideo ? entry?.visual.map { Int($0.width) } : nil,
             height: isVideo ? entry?.visual.map { Int($0.height) } : nil,

@@ -39,6 +39,9 @@ public struct PresentationTimeline: Sendable {
     public private(set) var startTime: Int64 = 0
     let movieTimescale: UInt32
 
+    // Arithmetic on times here wraps instead of trapping: every value comes from the file,
+    // and a hostile file must get nonsense times, never a crash of the origin.
+
     public init(track: Track, movieTimescale: UInt32) {
         self.track = track
         self.movieTimescale = movieTimescale
@@ -52,10 +55,7 @@ public struct PresentationTimeline: Sendable {
         build(edits: edits)
     }
 
-    /// Stored decode time minus the composition shift: FFmpeg's index timestamps before edits.
-    private func rawTS(_ i: Int, _ dts: Int64) -> Int64 { dts - track.compositionShift }
-
-    private mutating func build(edits: [EditListBox.Entry]) {
+        private mutating func build(edits: [EditListBox.Entry]) {
         let samples = track.samples
         let n = samples.count
         let shift = track.compositionShift
@@ -69,10 +69,10 @@ public struct PresentationTimeline: Sendable {
         // Decode times of all samples, computed once (edits may revisit them).
         var raw = [Int64](repeating: 0, count: n)
         var t = samples.startDTS
-        for i in 0..<n { raw[i] = t - shift; t += Int64(samples.duration(at: i)) }
+        for i in 0..<n { raw[i] = t &- shift; t &+= Int64(samples.duration(at: i)) }
         func ctts(_ i: Int) -> Int64 { hasCtts && i < coverage ? Int64(samples.compositionOffset(at: i)) : 0 }
 
-        var entryEnd: Int64 = shift > 0 ? -shift : 0
+        var entryEnd: Int64 = shift > 0 ? 0 &- shift : 0
         var emptySum: Int64 = 0
         var foundNonEmpty = false
         var firstAudioEdit = -1
@@ -85,40 +85,40 @@ public struct PresentationTimeline: Sendable {
             let (sum, overflow) = entryEnd.addingReportingOverflow(duration)
             entryEnd = overflow ? .max : sum
             if entryEnd == .max { break }
-            if !foundNonEmpty && mediaTime == -1 { emptySum += duration; continue }
+            if !foundNonEmpty && mediaTime == -1 { emptySum &+= duration; continue }
             foundNonEmpty = true
             if isAudio { firstAudioEdit = firstAudioEdit < 0 ? 1 : 0 }
 
             var search = mediaTime
-            if isAudio { search = max(search - mediaTimescale, raw[0]) }
+            if isAudio { search = max(search &- mediaTimescale, raw[0]) }
             var start = findPreviousKeyframe(search, any: false, raw: raw, ctts: ctts)
             if start < 0 { start = findPreviousKeyframe(search, any: true, raw: raw, ctts: ctts) }
             if start < 0 { start = 0 }
 
-            let mediaEnd = duration + mediaTime
+            let mediaEnd = duration &+ mediaTime
             var range = Range(samples: start..<start, dtsOffset: nil, constantDTS: counter,
                               mediaStart: mediaTime, mediaEnd: mediaEnd, partialSample: nil)
             var startEncountered = false
             var keyAfterEdit = false
             var i = start
             while i < n {
-                let frameDuration = i + 1 < n ? raw[i + 1] - raw[i] : duration
+                let frameDuration = i + 1 < n ? raw[i + 1] &- raw[i] : duration
                 let c = ctts(i)
-                let cts = raw[i] + shift + c
+                let cts = raw[i] &+ shift &+ c
                 if cts < mediaTime || cts >= mediaEnd {
-                    if isAudio && cts < mediaTime && cts + frameDuration > mediaTime && firstAudioEdit > 0 && range.partialSample == nil {
-                        counter -= mediaTime - cts
+                    if isAudio && cts < mediaTime && cts &+ frameDuration > mediaTime && firstAudioEdit > 0 && range.partialSample == nil {
+                        counter = counter &- (mediaTime &- cts)
                         range.partialSample = i
-                        if !startEncountered { startEncountered = true; range.dtsOffset = counter - raw[i] }
+                        if !startEncountered { startEncountered = true; range.dtsOffset = counter &- raw[i] }
                     }
                 } else {
-                    let corrected = counter + c + shift
+                    let corrected = counter &+ c &+ shift
                     minCorrectedPTS = minCorrectedPTS < 0 ? corrected : min(minCorrectedPTS, corrected)
-                    if !startEncountered { startEncountered = true; range.dtsOffset = counter - raw[i] }
+                    if !startEncountered { startEncountered = true; range.dtsOffset = counter &- raw[i] }
                 }
                 range.samples = start..<(i + 1)
-                if startEncountered { counter += frameDuration }
-                if cts + frameDuration >= mediaEnd && (samples.isSync(at: i) || isAudio) {
+                if startEncountered { counter &+= frameDuration }
+                if cts &+ frameDuration >= mediaEnd && (samples.isSync(at: i) || isAudio) {
                     if hasCtts && !isAudio && !keyAfterEdit { keyAfterEdit = true; i += 1; continue }
                     break
                 }
@@ -126,7 +126,7 @@ public struct PresentationTimeline: Sendable {
             }
             if !range.samples.isEmpty { ranges.append(range) }
         }
-        minCorrectedPTS -= emptySum
+        minCorrectedPTS = minCorrectedPTS &- emptySum
         if isVideo && minCorrectedPTS > 0 { finalShift = minCorrectedPTS }
         startTime = emptySum
     }
@@ -136,7 +136,7 @@ public struct PresentationTimeline: Sendable {
     private func findPreviousKeyframe(_ target: Int64, any: Bool, raw: [Int64], ctts: (Int) -> Int64) -> Int {
         let samples = track.samples
         let n = raw.count
-        let ts = track.compositionShift > 0 ? target - track.compositionShift : target
+        let ts = track.compositionShift > 0 ? target &- track.compositionShift : target
         var a = -1, b = n
         if n > 0 && raw[n - 1] < ts { a = n - 1 }
         while b - a > 1 {
@@ -156,7 +156,7 @@ public struct PresentationTimeline: Sendable {
         if track.hasCompositionTable && m >= 0 {
             var c = min(m, track.compositionCoverage)
             while m >= 0 && c >= 0 && c < track.compositionCoverage {
-                if raw[m] + Int64(samples.compositionOffset(at: c)) <= ts && samples.isSync(at: m) { break }
+                if raw[m] &+ Int64(samples.compositionOffset(at: c)) <= ts && samples.isSync(at: m) { break }
                 m -= 1
                 c -= 1
             }
@@ -171,14 +171,14 @@ public struct PresentationTimeline: Sendable {
         for range in ranges where !range.samples.isEmpty {
             var dts = samples.dts(at: range.samples.lowerBound)
             for i in range.samples {
-                let rawTS = dts - track.compositionShift
-                let outDTS = (range.dtsOffset.map { rawTS + $0 } ?? range.constantDTS) - finalShift
+                let rawTS = dts &- track.compositionShift
+                let outDTS = (range.dtsOffset.map { rawTS &+ $0 } ?? range.constantDTS) &- finalShift
                 let c = Int64(samples.compositionOffset(at: i))
-                let pts = hasCtts && i < track.compositionCoverage ? outDTS + track.compositionShift + c : outDTS
-                let cts = rawTS + track.compositionShift + c
+                let pts = hasCtts && i < track.compositionCoverage ? outDTS &+ track.compositionShift &+ c : outDTS
+                let cts = rawTS &+ track.compositionShift &+ c
                 let discard = (cts < range.mediaStart || cts >= range.mediaEnd) && i != range.partialSample
                 body(PresentedSample(sampleIndex: i, dts: outDTS, pts: pts, discard: discard))
-                dts += Int64(samples.duration(at: i))
+                dts &+= Int64(samples.duration(at: i))
             }
         }
     }
@@ -199,7 +199,7 @@ public struct PresentationTimeline: Sendable {
             return Double(edits.reduce(UInt64(0)) { $0 &+ $1.segmentDuration }) / Double(movieTimescale)
         }
         guard track.timescale > 0 else { return 0 }
-        return Double(track.samples.endDTS - track.samples.startDTS) / Double(track.timescale)
+        return Double(track.samples.endDTS &- track.samples.startDTS) / Double(track.timescale)
     }
 }
 

@@ -59,7 +59,7 @@ public struct SampleIndex: Equatable, Sendable {
             compositionOffsets.reserveCapacity(offsets.capacity)
         }
         if hasCompositionOffsets { compositionOffsets.append(compositionOffset) }
-        endDTS += Int64(duration)
+        endDTS &+= Int64(duration)
     }
 
     /// Makes the next sample start at `dts` by changing the last sample's duration
@@ -68,7 +68,8 @@ public struct SampleIndex: Equatable, Sendable {
     public mutating func moveEnd(to dts: Int64) -> Bool {
         guard dts != endDTS else { return true }
         guard let last = durations.indices.last else { endDTS = dts; checkpoints.removeAll(); return true }
-        let newDuration = dts - self.dts(at: last)
+        let (newDuration, overflow) = dts.subtractingReportingOverflow(self.dts(at: last))
+        guard !overflow else { return false }
         guard newDuration >= 0, newDuration <= Int64(UInt32.max) else { return false }
         durations[last] = UInt32(newDuration)
         endDTS = dts
@@ -85,7 +86,7 @@ public struct SampleIndex: Equatable, Sendable {
         let block = i >> Self.checkpointShift
         var t = checkpoints[block]
         var k = block << Self.checkpointShift
-        while k < i { t += Int64(durations[k]); k += 1 }
+        while k < i { t &+= Int64(durations[k]); k += 1 }
         return t
     }
 
@@ -103,7 +104,7 @@ public struct SampleIndex: Equatable, Sendable {
         for i in range {
             result.append(Sample(offset: offsets[i], size: size(at: i), dts: t, duration: durations[i],
                                  compositionOffset: compositionOffset(at: i), isSync: isSync(at: i)))
-            t += Int64(durations[i])
+            t &+= Int64(durations[i])
         }
         return result
     }
@@ -118,7 +119,7 @@ public struct SampleIndex: Equatable, Sendable {
         }
         var i = max(0, lo - 1) << Self.checkpointShift
         var t = checkpoints[max(0, lo - 1)]
-        while i < count && t < target { t += Int64(durations[i]); i += 1 }
+        while i < count && t < target { t &+= Int64(durations[i]); i += 1 }
         return i
     }
 

@@ -22,7 +22,8 @@ public enum InitSegmentWriter {
         var w = ByteWriter(capacity: 1024)
         w.write(FileTypeBox(brands: brands))
         w.box("moov") { moov in
-            let next = (tracks.map(\.trackID).max() ?? 0) + 1
+            let highest = tracks.map(\.trackID).max() ?? 0
+            let next = highest == .max ? .max : highest + 1  // 0xFFFFFFFF: readers search for a free id
             moov.write(MovieHeaderBox(timescale: movieTimescale, duration: 0, nextTrackID: next))
             for input in tracks { writeTrack(input, to: &moov) }
             moov.box("mvex") { mvex in

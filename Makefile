@@ -1,0 +1,39 @@
+# The two commands of the README:  make run   and   make test
+# Both install what is missing first (scripts/install-deps.sh), so a fresh machine needs nothing else.
+export PATH := $(PATH):/opt/swift/usr/bin
+SWIFT ?= swift
+FILE ?= Tests/Fixtures/h264_bframes_aac.mp4
+FUZZ_SECONDS ?= 60
+
+.PHONY: deps build release run test unit-test fuzz fixtures bench clean
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+## run: build in release mode and run the main job on its defaults (for now: inspect FILE).
+run: release
+	.build/release/vod inspect $(FILE)
+
+## test: unit and integration tests (ffprobe/ffmpeg as oracles), then the parser fuzzer for FUZZ_SECONDS.
+test: unit-test fuzz
+
+unit-test: deps
+	$(SWIFT) test
+
+fuzz: deps
+	fuzz/run.sh $(FUZZ_SECONDS)
+
+fixtures: deps
+	scripts/make-fixtures.sh
+
+bench: release
+	bench/index-bench.sh
+
+clean:
+	rm -rf .build bench/out fuzz/out
