@@ -5,7 +5,7 @@ SWIFT ?= swift
 FILE ?= Tests/Fixtures/h264_bframes_aac.mp4
 FUZZ_SECONDS ?= 60
 
-.PHONY: deps build release run test unit-test fuzz fixtures bench clean
+.PHONY: deps build release run test unit-test cli-test fuzz fixtures bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -20,11 +20,14 @@ release: deps
 run: release
 	.build/release/vod inspect $(FILE)
 
-## test: unit and integration tests (ffprobe/ffmpeg as oracles), then the parser fuzzer for FUZZ_SECONDS.
-test: unit-test fuzz
+## test: unit and integration tests (ffprobe/ffmpeg as oracles), the CLI, then the parser fuzzer for FUZZ_SECONDS.
+test: unit-test cli-test fuzz
 
 unit-test: deps
 	$(SWIFT) test
+
+cli-test: deps
+	scripts/cli-smoke.sh
 
 fuzz: deps
 	fuzz/run.sh $(FUZZ_SECONDS)
