@@ -20,13 +20,9 @@ public struct MovieHeaderBox: BoxCodable {
     public init(payload r: inout ByteReader) throws(MP4Error) {
         let (v, _) = try r.versionAndFlags()
         version = v
-        if v == 1 {
-            creationTime = try r.u64(); modificationTime = try r.u64()
-            timescale = try r.u32(); duration = try r.u64()
-        } else {
-            creationTime = UInt64(try r.u32()); modificationTime = UInt64(try r.u32())
-            timescale = try r.u32(); duration = UInt64(try r.u32())
-        }
+        let times = try HeaderTimes(reading: &r, version: v)
+        creationTime = times.creation; modificationTime = times.modification
+        timescale = times.timescale; duration = times.duration
         rate = try r.i32()
         volume = try r.i16()
         try r.skip(10)
@@ -36,13 +32,8 @@ public struct MovieHeaderBox: BoxCodable {
     }
 
     public func writePayload(to w: inout ByteWriter) {
-        let v: UInt8 = version == 1 || max(creationTime, modificationTime, duration) > UInt32.max ? 1 : 0
-        w.versionAndFlags(v, 0)
-        if v == 1 {
-            w.u64(creationTime); w.u64(modificationTime); w.u32(timescale); w.u64(duration)
-        } else {
-            w.u32(UInt32(creationTime)); w.u32(UInt32(modificationTime)); w.u32(timescale); w.u32(UInt32(duration))
-        }
+        HeaderTimes(creation: creationTime, modification: modificationTime, timescale: timescale, duration: duration)
+            .write(to: &w, version: version)
         w.i32(rate); w.i16(volume); w.zeros(10)
         matrix.write(to: &w)
         w.zeros(24)
