@@ -124,7 +124,7 @@ public struct SampleEntry: Equatable, Sendable {
     public var sampleRate: Int? {
         if let dOps { return dOps.inputSampleRate == 0 ? 48000 : Int(dOps.inputSampleRate) }
         if let asc = esds?.audioSpecificConfig { return asc.sampleRate }
-        return audio.map { Int($0.sampleRate) }
+        return audio.flatMap { Int(exactly: $0.sampleRate.rounded()) }  // a v2 entry stores a double: NaN or huge is possible
     }
 }
 
