@@ -12,11 +12,9 @@ public struct TimeToSampleBox: BoxCodable {
 
     public init(payload r: inout ByteReader) throws(MP4Error) {
         _ = try r.versionAndFlags()
-        let count = try r.u32()
-        try r.checkEntries(UInt64(count), of: 8, "entry count")
-        entries = []
-        entries.reserveCapacity(Int(count))
-        for _ in 0..<count { entries.append(Entry(count: try r.u32(), delta: try r.u32())) }
+        let count = Int(try r.u32())
+        let words = try r.u32Array(count, words: 2, "entry count")
+        entries = (0..<count).map { Entry(count: words[2 * $0], delta: words[2 * $0 + 1]) }
     }
 
     public func writePayload(to w: inout ByteWriter) {
@@ -45,11 +43,9 @@ public struct CompositionOffsetBox: BoxCodable {
 
     public init(payload r: inout ByteReader) throws(MP4Error) {
         (version, _) = try r.versionAndFlags()
-        let count = try r.u32()
-        try r.checkEntries(UInt64(count), of: 8, "entry count")
-        entries = []
-        entries.reserveCapacity(Int(count))
-        for _ in 0..<count { entries.append(Entry(count: try r.u32(), offset: try r.i32())) }
+        let count = Int(try r.u32())
+        let words = try r.u32Array(count, words: 2, "entry count")
+        entries = (0..<count).map { Entry(count: words[2 * $0], offset: Int32(bitPattern: words[2 * $0 + 1])) }
     }
 
     public func writePayload(to w: inout ByteWriter) {
@@ -68,11 +64,7 @@ public struct SyncSampleBox: BoxCodable {
 
     public init(payload r: inout ByteReader) throws(MP4Error) {
         _ = try r.versionAndFlags()
-        let count = try r.u32()
-        try r.checkEntries(UInt64(count), of: 4, "entry count")
-        sampleNumbers = []
-        sampleNumbers.reserveCapacity(Int(count))
-        for _ in 0..<count { sampleNumbers.append(try r.u32()) }
+        sampleNumbers = try r.u32Array(Int(try r.u32()), "entry count")
     }
 
     public func writePayload(to w: inout ByteWriter) {
@@ -99,13 +91,9 @@ public struct SampleToChunkBox: BoxCodable {
 
     public init(payload r: inout ByteReader) throws(MP4Error) {
         _ = try r.versionAndFlags()
-        let count = try r.u32()
-        try r.checkEntries(UInt64(count), of: 12, "entry count")
-        entries = []
-        entries.reserveCapacity(Int(count))
-        for _ in 0..<count {
-            entries.append(Entry(firstChunk: try r.u32(), samplesPerChunk: try r.u32(), sampleDescriptionIndex: try r.u32()))
-        }
+        let count = Int(try r.u32())
+        let words = try r.u32Array(count, words: 3, "entry count")
+        entries = (0..<count).map { Entry(firstChunk: words[3 * $0], samplesPerChunk: words[3 * $0 + 1], sampleDescriptionIndex: words[3 * $0 + 2]) }
     }
 
     public func writePayload(to w: inout ByteWriter) {
@@ -132,9 +120,7 @@ public struct SampleSizeBox: BoxCodable {
         sampleCount = try r.u32()
         sizes = []
         if constantSize == 0 {
-            try r.checkEntries(UInt64(sampleCount), of: 4, "entry count")
-            sizes.reserveCapacity(Int(sampleCount))
-            for _ in 0..<sampleCount { sizes.append(try r.u32()) }
+            sizes = try r.u32Array(Int(sampleCount), "entry count")
         }
     }
 
@@ -206,11 +192,7 @@ public struct ChunkOffsetBox: BoxCodable {
 
     public init(payload r: inout ByteReader) throws(MP4Error) {
         _ = try r.versionAndFlags()
-        let count = try r.u32()
-        try r.checkEntries(UInt64(count), of: 4, "entry count")
-        offsets = []
-        offsets.reserveCapacity(Int(count))
-        for _ in 0..<count { offsets.append(UInt64(try r.u32())) }
+        offsets = try r.u32Array(Int(try r.u32()), "entry count").map { UInt64($0) }
     }
 
     public func writePayload(to w: inout ByteWriter) {
@@ -229,11 +211,7 @@ public struct ChunkLargeOffsetBox: BoxCodable {
 
     public init(payload r: inout ByteReader) throws(MP4Error) {
         _ = try r.versionAndFlags()
-        let count = try r.u32()
-        try r.checkEntries(UInt64(count), of: 8, "entry count")
-        offsets = []
-        offsets.reserveCapacity(Int(count))
-        for _ in 0..<count { offsets.append(try r.u64()) }
+        offsets = try r.u64Array(Int(try r.u32()), "entry count")
     }
 
     public func writePayload(to w: inout ByteWriter) {

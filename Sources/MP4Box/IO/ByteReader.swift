@@ -74,6 +74,34 @@ public struct ByteReader {
     public mutating func i64() throws(MP4Error) -> Int64 { Int64(bitPattern: try u64()) }
     public mutating func fourCC() throws(MP4Error) -> FourCC { FourCC(rawValue: try u32()) }
 
+    /// `entries` × `words` big-endian 32-bit values in one pass (sample tables hold millions).
+    /// The count is checked against the bytes left first, and reported per entry.
+    public mutating func u32Array(_ entries: Int, words: Int = 1, _ what: String) throws(MP4Error) -> [UInt32] {
+        try checkEntries(UInt64(entries), of: 4 * words, what)
+        let count = entries * words
+        let start = position
+        position += count * 4
+        return bytes.withUnsafeBytes { raw in
+            [UInt32](unsafeUninitializedCapacity: count) { buffer, initialized in
+                for i in 0..<count { buffer[i] = UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: start + i * 4, as: UInt32.self)) }
+                initialized = count
+            }
+        }
+    }
+
+    /// `count` big-endian 64-bit values in one pass.
+    public mutating func u64Array(_ count: Int, _ what: String) throws(MP4Error) -> [UInt64] {
+        try checkEntries(UInt64(count), of: 8, what)
+        let start = position
+        position += count * 8
+        return bytes.withUnsafeBytes { raw in
+            [UInt64](unsafeUninitializedCapacity: count) { buffer, initialized in
+                for i in 0..<count { buffer[i] = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: start + i * 8, as: UInt64.self)) }
+                initialized = count
+            }
+        }
+    }
+
     public mutating func bytes(_ count: Int) throws(MP4Error) -> [UInt8] {
         try need(count, "a field of \(count) bytes")
         defer { position += count }

@@ -57,10 +57,10 @@ public final class FileByteSource: ByteSource {
             throw MP4Error(.truncated, path: "", "read of \(count) bytes at \(offset) is past the end (\(size) bytes)")
         }
         if count == 0 { return [] }
-        var result = [UInt8](repeating: 0, count: count)
         var done = 0
         var failure: Int32 = 0
-        result.withUnsafeMutableBytes { buffer in
+        // Uninitialized: pread fills it, and a short read is an error, so no byte is left unset.
+        let result = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
             while done < count {
                 let n = pread(fd, buffer.baseAddress! + done, count - done, off_t(offset) + off_t(done))
                 if n > 0 { done += n; continue }
@@ -68,6 +68,8 @@ public final class FileByteSource: ByteSource {
                 failure = n == 0 ? 0 : errno
                 break
             }
+            if done < count { buffer.baseAddress!.advanced(by: done).initialize(repeating: 0, count: count - done) }
+            initialized = count
         }
         guard done == count else {
             let reason = failure == 0 ? "file shrank while reading" : String(cString: strerror(failure))

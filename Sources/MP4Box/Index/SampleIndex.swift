@@ -29,6 +29,23 @@ public struct SampleIndex: Equatable, Sendable {
 
     public init() {}
 
+    /// An index over arrays built in one pass elsewhere (`SampleTableIndexer`);
+    /// `sizeAndSync` holds sizes with the sync flag in bit 31.
+    init(offsets: [Int64], sizeAndSync: [UInt32], durations: [UInt32], compositionOffsets: [Int32]) {
+        self.offsets = offsets
+        self.sizeAndSync = sizeAndSync
+        self.durations = durations
+        hasCompositionOffsets = compositionOffsets.contains { $0 != 0 }
+        self.compositionOffsets = hasCompositionOffsets ? compositionOffsets : []
+        var t: Int64 = 0
+        checkpoints.reserveCapacity(durations.count >> Self.checkpointShift + 1)
+        for (i, d) in durations.enumerated() {
+            if i & (1 << Self.checkpointShift - 1) == 0 { checkpoints.append(t) }
+            t &+= Int64(d)
+        }
+        endDTS = t
+    }
+
     public var count: Int { offsets.count }
     public var isEmpty: Bool { offsets.isEmpty }
     /// Whether any sample has a non-zero composition offset (else `compositionOffsets` is empty).

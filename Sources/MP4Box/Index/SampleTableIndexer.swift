@@ -40,40 +40,64 @@ struct SampleTableIndexer {
         try validate(stsc: stsc, chunkCount: chunkOffsets.count)
         var composition = Composition(table.compositionOffsets, sampleCount: sampleCount)
 
-        var index = SampleIndex()
-        index.reserve(sampleCount)
+        // One pass over the chunks, writing straight into the index's arrays.
+        var offsets = [Int64](repeating: 0, count: sampleCount)
+        var packed = [UInt32](repeating: 0, count: sampleCount)
+        var durations = [UInt32](repeating: 0, count: sampleCount)
+        var compositionOffsets = [Int32](repeating: 0, count: composition.coverage)
         var sync = SyncCursor(table.syncSamples, isAudio: isAudio)
-        var sttsIndex = 0, sttsSample: UInt32 = 0
-        var stscIndex = 0
+        var failure: MP4Error?
         var sample = 0
-        chunks: for chunk in 0..<chunkOffsets.count {
-            while stscIndex + 1 < stsc.count && UInt64(chunk + 1) == UInt64(stsc[stscIndex + 1].firstChunk) { stscIndex += 1 }
-            guard chunkOffsets[chunk] <= UInt64(Int64.max) else {
-                throw MP4Error(.invalid, path: path + "/stco", "chunk \(chunk) offset \(chunkOffsets[chunk]) is impossible")
+        let sttsEntries = stts.entries
+        let maxSize = limits.maxSampleSize
+        offsets.withUnsafeMutableBufferPointer { offsetOut in
+        packed.withUnsafeMutableBufferPointer { packedOut in
+        durations.withUnsafeMutableBufferPointer { durationOut in
+        compositionOffsets.withUnsafeMutableBufferPointer { compositionOut in
+        sizes.sizes.withUnsafeBufferPointer { sizeTable in
+            var sttsIndex = 0, sttsSample: UInt32 = 0, stscIndex = 0
+            chunks: for chunk in 0..<chunkOffsets.count {
+                while stscIndex + 1 < stsc.count && UInt64(chunk + 1) == UInt64(stsc[stscIndex + 1].firstChunk) { stscIndex += 1 }
+                guard chunkOffsets[chunk] <= UInt64(Int64.max) else {
+                    failure = MP4Error(.invalid, path: path + "/stco", "chunk \(chunk) offset \(chunkOffsets[chunk]) is impossible")
+                    return
+                }
+                var offset = Int64(chunkOffsets[chunk])
+                for _ in 0..<stsc[stscIndex].samplesPerChunk {
+                    if sample >= sampleCount { break chunks }
+                    let size = sizes.constant != 0 ? sizes.constant : sizeTable[sample]
+                    guard size <= maxSize else {
+                        failure = MP4Error(.limitExceeded, path: path + "/stsz", "sample \(sample) size \(size) exceeds \(maxSize)")
+                        return
+                    }
+                    guard offset <= fileSize - Int64(size) else {
+                        failure = MP4Error(.invalid, path: path, "sample \(sample) (offset \(offset), \(size) bytes) lies past the end of the file (\(fileSize) bytes)")
+                        return
+                    }
+                    offsetOut[sample] = offset
+                    packedOut[sample] = size & ~SampleIndex.syncBit | (sync.isSync(sample) ? SampleIndex.syncBit : 0)
+                    durationOut[sample] = sttsEntries[sttsIndex].delta
+                    if sample < compositionOut.count { compositionOut[sample] = composition.offset(of: sample) }
+                    offset += Int64(size)
+                    sample += 1
+                    sttsSample &+= 1
+                    if sttsIndex + 1 < sttsEntries.count && sttsSample == sttsEntries[sttsIndex].count {
+                        sttsSample = 0
+                        sttsIndex += 1
+                    }
+                }
             }
-            var offset = Int64(chunkOffsets[chunk])
-            for _ in 0..<stsc[stscIndex].samplesPerChunk {
-                if sample >= sampleCount { break chunks }
-                let size = sizes.constant != 0 ? sizes.constant : sizes.sizes[sample]
-                guard size <= limits.maxSampleSize else {
-                    throw MP4Error(.limitExceeded, path: path + "/stsz", "sample \(sample) size \(size) exceeds \(limits.maxSampleSize)")
-                }
-                guard offset <= fileSize - Int64(size) else {
-                    throw MP4Error(.invalid, path: path, "sample \(sample) (offset \(offset), \(size) bytes) lies past the end of the file (\(fileSize) bytes)")
-                }
-                let delta = stts.entries[sttsIndex].delta
-                index.append(offset: offset, size: size, duration: delta,
-                             compositionOffset: composition.offset(of: sample), isSync: sync.isSync(sample))
-                offset += Int64(size)
-                sample += 1
-                sttsSample &+= 1
-                if sttsIndex + 1 < stts.entries.count && sttsSample == stts.entries[sttsIndex].count {
-                    sttsSample = 0
-                    sttsIndex += 1
-                }
-            }
+        }}}}}
+        if let failure { throw failure }
+        if sample < sampleCount {  // fewer chunk slots than samples: FFmpeg indexes what the chunks hold
+            offsets.removeLast(sampleCount - sample); packed.removeLast(sampleCount - sample); durations.removeLast(sampleCount - sample)
+            if compositionOffsets.count > sample { compositionOffsets.removeLast(compositionOffsets.count - sample) }
         }
-        index.shrink()
+        if compositionOffsets.count < sample && compositionOffsets.contains(where: { $0 != 0 }) {
+            compositionOffsets += repeatElement(0, count: sample - compositionOffsets.count)
+        }
+        let index = SampleIndex(offsets: offsets, sizeAndSync: packed, durations: durations,
+                                compositionOffsets: compositionOffsets.count == sample ? compositionOffsets : [])
         return Result(index: index, compositionShift: composition.shift, compositionCoverage: min(composition.coverage, index.count),
                       hasCompositionTable: composition.present)
     }
