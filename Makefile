@@ -21,7 +21,8 @@ run: release
 	.build/release/vod inspect $(FILE)
 
 ## test: unit and integration tests (ffprobe/ffmpeg as oracles), the CLI, then the parser fuzzer for FUZZ_SECONDS.
-test: unit-test cli-test fuzz
+test: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/test-all.sh
 
 unit-test: deps
 	$(SWIFT) test

@@ -20,9 +20,9 @@ seeds=(Tests/Fixtures Tests/Corrupt)
 "$out/fuzz-mp4" "$out/corpus" "${seeds[@]}" -max_total_time="$seconds" -malloc_limit_mb=256 -rss_limit_mb=2048 \
   -max_len=262144 -timeout=10 -artifact_prefix="$out/crashes/" -print_final_stats=1 >"$out/fuzz.log" 2>&1
 status=$?
-grep -E "^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)" "$out/fuzz.log"
+grep -aE "^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)" "$out/fuzz.log"
 if [ $status -ne 0 ]; then
-  grep -E "ERROR|SUMMARY|^ +#[0-9]+ |Test unit written" "$out/fuzz.log" | head -40 >&2
+  grep -aE "ERROR|SUMMARY|^ +#[0-9]+ |Test unit written" "$out/fuzz.log" | head -40 >&2
   echo "fuzz: FAILED after a crash; input saved in $out/crashes/ (full log $out/fuzz.log)" >&2
   exit 1
 fi

@@ -129,3 +129,17 @@ import Testing
         #expect(jp.tracks[0].language == "jpn")
     }
 }
+
+@Suite struct OpaqueBoxTests {
+    @Test func unknownBoxesAreKeptAsFileRanges() throws {
+        let path = Media.fixture("h264_bframes_aac.mp4")
+        let movie = try Movie.read(path: path)
+        let udta = try #require(movie.otherBoxes.first { $0.header.type == "udta" })
+        #expect(udta.path == "moov/udta")
+        let data = try bytes(of: path)
+        // The range really is the box: its first bytes are its size and type.
+        let start = Int(udta.range.offset)
+        #expect(Int64(ByteReader.u32(data, at: start)) == udta.range.length)
+        #expect(FourCC(rawValue: ByteReader.u32(data, at: start + 4)) == "udta")
+    }
+}

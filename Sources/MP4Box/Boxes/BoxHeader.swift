@@ -58,9 +58,12 @@ public struct BoxHeader: Equatable, Sendable {
     }
 }
 
-/// A box this library does not interpret, kept as the range of bytes it occupies.
+/// A box this library does not interpret, kept as the range of the file it occupies
+/// (`header.offset` is a file offset), with the path it was found at.
 public struct OpaqueBox: Equatable, Sendable {
     public var header: BoxHeader
+    public var path: String
+    public var range: FileRange { FileRange(offset: header.offset, length: header.size) }
 }
 
 extension ByteReader {
@@ -68,7 +71,8 @@ extension ByteReader {
     public mutating func nextBox(index: Int? = nil) throws(MP4Error) -> (BoxHeader, ByteReader) {
         let start = position
         let headerBytes = Array(bytes[start..<min(end, start + 32)])
-        let header = try BoxHeader.parse(headerBytes, offset: Int64(start), limit: Int64(end), path: path)
+        var header = try BoxHeader.parse(headerBytes, offset: Int64(start), limit: Int64(end), path: path)
+        header.offset += fileOffset
         let name = index.map { "\(header.type)[\($0)]" } ?? "\(header.type)"
         let childPath = path.isEmpty ? name : "\(path)/\(name)"
         try skip(header.headerSize)

@@ -7,6 +7,8 @@ public struct ByteReader {
     public let end: Int
     /// Box path for error messages.
     public var path: String
+    /// Where `bytes[0]` lies in the file, so box headers carry file offsets.
+    public var fileOffset: Int64 = 0
 
     public init(_ bytes: [UInt8], path: String = "") {
         self.bytes = bytes
@@ -145,7 +147,8 @@ public struct ByteReader {
     /// A reader over the next `count` bytes, which this reader then skips.
     public mutating func child(_ count: Int, path childPath: String) throws(MP4Error) -> ByteReader {
         try need(count, "box \(childPath)")
-        let reader = ByteReader(bytes: bytes, start: position, end: position + count, path: childPath)
+        var reader = ByteReader(bytes: bytes, start: position, end: position + count, path: childPath)
+        reader.fileOffset = fileOffset
         position += count
         return reader
     }

@@ -10,6 +10,8 @@ public struct Movie: Sendable {
     public var fileSize: Int64
     /// Defaults for fragments, by track id.
     public var trackExtends: [UInt32: TrackExtendsBox]
+    /// Children of `moov` that are not interpreted (`udta`, `meta`, `iods`, …), as file ranges.
+    public var otherBoxes: [OpaqueBox] = []
 
     public var timescale: UInt32 { header.timescale }
 

@@ -58,13 +58,16 @@ struct MovieReader {
         guard header.payloadSize <= limits.maxMetadataBoxSize else {
             throw MP4Error(.limitExceeded, path: path, "\(header.payloadSize) bytes exceed the limit of \(limits.maxMetadataBoxSize)")
         }
-        return ByteReader(try source.read(at: header.payloadOffset, count: Int(header.payloadSize)), path: path)
+        var reader = ByteReader(try source.read(at: header.payloadOffset, count: Int(header.payloadSize)), path: path)
+        reader.fileOffset = header.payloadOffset
+        return reader
     }
 
     private func readMovie(_ r: inout ByteReader, fileSize: Int64) throws(MP4Error) -> Movie {
         var header: MovieHeaderBox?
         var traks: [ByteReader] = []
         var trex: [UInt32: TrackExtendsBox] = [:]
+        var other: [OpaqueBox] = []
         for (h, child) in try r.boxes() {
             var body = child
             switch h.type {
@@ -76,7 +79,7 @@ struct MovieReader {
                     let box = try TrackExtendsBox(payload: &eb)
                     trex[box.trackID] = box
                 }
-            default: break
+            default: other.append(OpaqueBox(header: h, path: child.path))
             }
         }
         guard let header else { throw MP4Error(.invalid, path: "moov", "no 'mvhd' box") }
@@ -88,7 +91,7 @@ struct MovieReader {
             if let track = try readTrack(&trak, fileSize: fileSize) { tracks.append(track) }
         }
         return Movie(fileType: nil, header: header, tracks: tracks, isFragmented: false, topLevelBoxes: [],
-                     fileSize: fileSize, trackExtends: trex)
+                     fileSize: fileSize, trackExtends: trex, otherBoxes: other)
     }
 
     /// Returns nil for a track without a media box (FFmpeg skips those too).
@@ -97,7 +100,7 @@ struct MovieReader {
         var tkhd: TrackHeaderBox?
         var elst: EditListBox?
         var mdia: ByteReader?
-        var other: [String] = []
+        var other: [OpaqueBox] = []
         for (h, child) in try r.boxes() {
             var body = child
             switch h.type {
@@ -108,7 +111,7 @@ struct MovieReader {
                     elst = try EditListBox(payload: &eb)
                 }
             case "mdia": mdia = child
-            default: other.append("\(h.type)")
+            default: other.append(OpaqueBox(header: h, path: child.path))
             }
         }
         guard var mdia else { return nil }

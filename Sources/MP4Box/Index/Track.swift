@@ -28,8 +28,8 @@ public struct Track: Sendable {
     public var compositionCoverage: Int = 0
     /// Whether the track had a `ctts` table (changes how FFmpeg applies edit lists).
     public var hasCompositionTable = false
-    /// Boxes in the track that are not interpreted, by path.
-    public var otherBoxes: [String] = []
+    /// Children of `trak` that are not interpreted (`tref`, `udta`, …), as file ranges.
+    public var otherBoxes: [OpaqueBox] = []
 
     public var id: UInt32 { header.trackID }
     public var timescale: UInt32 { mediaHeader.timescale }
