@@ -5,12 +5,15 @@ let package = Package(
     name: "VOD",
     products: [
         .library(name: "MP4Box", targets: ["MP4Box"]),
+        .library(name: "HLSPackager", targets: ["HLSPackager"]),
         .executable(name: "vod", targets: ["vod"]),
     ],
     targets: [
         .target(name: "MP4Box"),
-        .executableTarget(name: "vod", dependencies: ["MP4Box"], path: "Sources/VODToolbox"),
+        .target(name: "HLSPackager", dependencies: ["MP4Box"]),
+        .executableTarget(name: "vod", dependencies: ["MP4Box", "HLSPackager"], path: "Sources/VODToolbox"),
         .executableTarget(name: "vod-bench", dependencies: ["MP4Box"], path: "Sources/VODBench"),
         .testTarget(name: "MP4BoxTests", dependencies: ["MP4Box"]),
+        .testTarget(name: "HLSPackagerTests", dependencies: ["HLSPackager", "MP4Box"], exclude: ["Golden"]),
     ]
 )

@@ -28,4 +28,15 @@ fi
 grep -q "moov" /tmp/vod-cli-smoke.err || { echo "cli-smoke: the error does not name the box: $(cat /tmp/vod-cli-smoke.err)" >&2; exit 1; }
 if $vod inspect /nonexistent.mp4 2>/dev/null; then echo "cli-smoke: a missing file was accepted" >&2; exit 1; fi
 rm -f /tmp/vod-cli-smoke-truncated.mp4 /tmp/vod-cli-smoke.err
-echo "cli-smoke: 5 passed, 0 failed"
+
+# vod package: the layout of the URL space, playable by ffmpeg through the playlists.
+out=$(mktemp -d)
+$vod package "$fixture" "$out" --segment 1 >/dev/null
+for f in hls/h264_bframes_aac/master.m3u8 hls/h264_bframes_aac/video/index.m3u8 hls/h264_bframes_aac/audio/index.m3u8 \
+         cmaf/h264_bframes_aac/video/init.mp4 cmaf/h264_bframes_aac/video/1.m4s cmaf/h264_bframes_aac/audio/3.m4s; do
+  [ -s "$out/$f" ] || { echo "cli-smoke: vod package did not write $f" >&2; exit 1; }
+done
+ffmpeg -v error -xerror -i "$out/hls/h264_bframes_aac/master.m3u8" -map 0 -f null - || { echo "cli-smoke: the package does not decode" >&2; exit 1; }
+rm -rf "$out"
+if $vod package Tests/Fixtures/does-not-exist.mp4 /tmp/x 2>/dev/null; then echo "cli-smoke: packaging a missing file succeeded" >&2; exit 1; fi
+echo "cli-smoke: 7 passed, 0 failed"

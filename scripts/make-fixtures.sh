@@ -21,6 +21,8 @@ ff -f lavfi -i "$video:duration=2" "${x264[@]}" -bf 3 -g 30 -movflags +faststart
 # Fragmented MP4 (CMAF-style: empty moov, a fragment per keyframe, offsets from the moof).
 ff -f lavfi -i "$video:duration=3" -f lavfi -i "$tone:duration=3" "${x264[@]}" -bf 2 -g 30 "${aac[@]}" \
    -movflags +frag_keyframe+empty_moov+default_base_moof "$out/fragmented.mp4"
+# Fragmented with negative composition offsets (trun version 1), as CMAF packagers write B-frames.
+ff -f lavfi -i "$video:duration=2" "${x264[@]}" -bf 3 -g 30 -movflags +frag_keyframe+empty_moov+default_base_moof+negative_cts_offsets "$out/fragmented_negative_cts.mp4"
 # Audio only (AAC) and video only (H.264, no B-frames).
 ff -f lavfi -i "$tone:duration=3" "${aac[@]}" -movflags +faststart "$out/audio_only.m4a"
 ff -f lavfi -i "$video:duration=2" "${x264[@]}" -bf 0 -g 20 -movflags +faststart "$out/video_only.mp4"

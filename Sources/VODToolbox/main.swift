@@ -7,6 +7,7 @@ let usage = """
 
     commands:
       inspect FILE [--json] [--samples]   tracks, codecs, durations, keyframes and edit lists of an MP4
+      package FILE OUTDIR [--segment S]   HLS playlists and CMAF segments of FILE, laid out as the URL space
       help                                this text
 
     """
@@ -21,6 +22,8 @@ arguments.removeFirst()
 switch command {
 case "inspect":
     exit(InspectCommand.run(arguments))
+case "package":
+    exit(PackageCommand.run(arguments))
 case "help", "--help", "-h":
     print(usage, terminator: "")
 case "--version":

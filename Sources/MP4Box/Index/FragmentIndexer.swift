@@ -66,8 +66,13 @@ struct FragmentIndexer {
                 }
                 // FFmpeg: audio samples are always sync; video ones unless flagged non-sync or dependent.
                 let sync = isAudio || flags.rawValue & 0x0101_0000 == 0
+                let compositionOffset = s.compositionOffset ?? 0
                 tracks[t].samples.append(offset: offset, size: size, duration: duration,
-                                         compositionOffset: s.compositionOffset ?? 0, isSync: sync)
+                                         compositionOffset: compositionOffset, isSync: sync)
+                // FFmpeg's mov_update_dts_shift: negative offsets (trun v1) push presentation times later.
+                if compositionOffset < 0 {
+                    tracks[t].compositionShift = max(tracks[t].compositionShift, compositionOffset == .min ? Int64(Int32.max) : -Int64(compositionOffset))
+                }
                 offset += Int64(size)
             }
             base = offset
@@ -81,6 +86,7 @@ struct FragmentIndexer {
             t.samples.shrink()
             t.compositionCoverage = t.samples.hasCompositionOffsets ? t.samples.count : 0
             t.hasCompositionTable = t.samples.hasCompositionOffsets
+            t.samplesFromFragments = true
             return t
         }
     }

@@ -46,8 +46,9 @@ public struct PresentationTimeline: Sendable {
         self.track = track
         self.movieTimescale = movieTimescale
         let n = track.samples.count
-        guard let edits = track.editList?.entries, !edits.isEmpty, n > 0, !track.samples.isEmpty else {
-            ranges = [Range(samples: 0..<n, dtsOffset: 0, constantDTS: 0,
+        guard let edits = track.editList?.entries, !edits.isEmpty, n > 0, !track.samplesFromFragments else {
+            // Fragments keep their decode times; sample tables have them shifted back by the composition shift.
+            ranges = [Range(samples: 0..<n, dtsOffset: track.samplesFromFragments ? track.compositionShift : 0, constantDTS: 0,
                             mediaStart: .min, mediaEnd: .max, partialSample: nil)]
             return
         }

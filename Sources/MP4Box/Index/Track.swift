@@ -28,6 +28,9 @@ public struct Track: Sendable {
     public var compositionCoverage: Int = 0
     /// Whether the track had a `ctts` table (changes how FFmpeg applies edit lists).
     public var hasCompositionTable = false
+    /// Samples came from `moof` fragments: FFmpeg then applies no edit list and
+    /// adds `compositionShift` to presentation times only, not to decode times.
+    public var samplesFromFragments = false
     /// Children of `trak` that are not interpreted (`tref`, `udta`, …), as file ranges.
     public var otherBoxes: [OpaqueBox] = []
 

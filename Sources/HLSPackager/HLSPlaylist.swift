@@ -1,0 +1,73 @@
+import Foundation
+
+/// HLS playlists (RFC 8216) for CMAF segments. Media playlists live at
+/// `/hls/<video>/<track>/index.m3u8` and point at the shared CMAF URLs
+/// `/cmaf/<video>/<track>/init.mp4` and `<n>.m4s` (n from 1), so HLS and
+/// DASH players fetch, and caches hold, the same bytes.
+public enum HLSPlaylist {
+    /// Version 7: fMP4 segments with EXT-X-MAP.
+    static let version = 7
+
+    /// The media playlist of one track: exact durations, target duration the ceiling of the longest.
+    public static func media(_ track: SegmentedTrack, video: String) -> String {
+        let base = "../../../cmaf/\(video)/\(track.track.name)/"
+        let durations = track.plan.durations
+        var out = """
+            #EXTM3U
+            #EXT-X-VERSION:\(version)
+            #EXT-X-TARGETDURATION:\(Int((durations.max() ?? 0).rounded(.up)))
+            #EXT-X-PLAYLIST-TYPE:VOD
+            #EXT-X-INDEPENDENT-SEGMENTS
+            #EXT-X-MAP:URI="\(base)init.mp4"
+
+            """
+        for (n, duration) in durations.enumerated() {
+            out += "#EXTINF:\(String(format: "%.6f", duration)),\n\(base)\(n + 1).m4s\n"
+        }
+        out += "#EXT-X-ENDLIST\n"
+        return out
+    }
+
+    /// The multivariant playlist: a variant per video rendition with audio as an
+    /// `EXT-X-MEDIA` group, or the audio alone for an audio-only video.
+    public static func multivariant(_ set: MediaSet) -> String {
+        var out = "#EXTM3U\n#EXT-X-VERSION:\(version)\n#EXT-X-INDEPENDENT-SEGMENTS\n"
+        let audioSizes = set.audio?.segmentSizes ?? []
+        if let audio = set.audio {
+            let t = audio.track.track
+            let language = t.language
+            var attributes = ["TYPE=AUDIO", "GROUP-ID=\"audio\"", "NAME=\"\(language == "und" ? "audio" : language)\""]
+            if language != "und" { attributes.append("LANGUAGE=\"\(language)\"") }
+            attributes += ["AUTOSELECT=YES", "DEFAULT=YES"]
+            if let channels = t.sampleEntry?.channelCount { attributes.append("CHANNELS=\"\(channels)\"") }
+            attributes.append("URI=\"\(audio.track.name)/index.m3u8\"")
+            if !set.videos.isEmpty { out += "#EXT-X-MEDIA:" + attributes.joined(separator: ",") + "\n" }
+        }
+        for video in set.videos {
+            let sizes = video.segmentSizes
+            var peak = 0.0
+            for n in 0..<video.segmentCount {
+                let bytes = Double(sizes[n] + (n < audioSizes.count ? audioSizes[n] : 0))
+                peak = max(peak, bytes * 8 / max(video.plan.duration(n), 0.001))
+            }
+            let total = Double(sizes.reduce(0, +) + audioSizes.reduce(0, +))
+            let seconds = max(video.plan.durations.reduce(0, +), 0.001)
+            var attributes = ["BANDWIDTH=\(Int(peak.rounded(.up)))", "AVERAGE-BANDWIDTH=\(Int((total * 8 / seconds).rounded(.up)))"]
+            let codecs = [video.track.codec] + (set.audio.map { [$0.track.codec] } ?? [])
+            attributes.append("CODECS=\"\(codecs.joined(separator: ","))\"")
+            if let visual = video.track.track.sampleEntry?.visual { attributes.append("RESOLUTION=\(visual.width)x\(visual.height)") }
+            attributes.append("FRAME-RATE=\(String(format: "%.3f", Double(video.track.count) / seconds))")
+            if set.audio != nil { attributes.append("AUDIO=\"audio\"") }
+            out += "#EXT-X-STREAM-INF:" + attributes.joined(separator: ",") + "\n\(video.track.name)/index.m3u8\n"
+        }
+        if set.videos.isEmpty, let audio = set.audio {
+            let total = Double(audioSizes.reduce(0, +))
+            let seconds = max(audio.plan.durations.reduce(0, +), 0.001)
+            var peak = 0.0
+            for n in 0..<audio.segmentCount { peak = max(peak, Double(audioSizes[n]) * 8 / max(audio.plan.duration(n), 0.001)) }
+            out += "#EXT-X-STREAM-INF:BANDWIDTH=\(Int(peak.rounded(.up))),AVERAGE-BANDWIDTH=\(Int((total * 8 / seconds).rounded(.up))),"
+                + "CODECS=\"\(audio.track.codec)\"\n\(audio.track.name)/index.m3u8\n"
+        }
+        return out
+    }
+}

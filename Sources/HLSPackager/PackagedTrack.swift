@@ -1,0 +1,82 @@
+import MP4Box
+
+/// One track laid out for fragmented output: its samples in decode order with
+/// non-negative decode times and composition offsets that keep every
+/// presentation time as FFmpeg presents the source (edit lists applied, first
+/// video frame at 0). Audio frames that the edit list drops entirely
+/// (encoder priming) are left out.
+public struct PackagedTrack: Sendable {
+    public enum Kind: String, Sendable { case video, audio }
+
+    /// Name in URLs (`/cmaf/<video>/<name>/…`) and playlists.
+    public let name: String
+    public let kind: Kind
+    public let track: Track
+    public let sourcePath: String
+    public var timescale: UInt32 { track.timescale }
+    public var codec: String { track.codecString }
+
+    /// Per output sample, in decode order.
+    public let sampleIndexes: [Int32]
+    public let decodeTimes: [Int64]
+    public let compositionOffsets: [Int32]
+    /// Presentation time just after the last sample.
+    public let endTime: Int64
+
+    static let playableCodecs = ["avc1", "avc3", "hvc1", "hev1", "mp4a", "ac-3", "ec-3", "Opus"]
+
+    public init(name: String, kind: Kind, track: Track, movieTimescale: UInt32, sourcePath: String) throws(PackagerError) {
+        guard let entry = track.sampleEntry, Self.playableCodecs.contains(entry.format.description) else {
+            throw .unsupportedCodec(file: sourcePath, codec: track.codecString)
+        }
+        self.name = name
+        self.kind = kind
+        self.track = track
+        self.sourcePath = sourcePath
+        let samples = track.samples
+        var presented = PresentationTimeline(track: track, movieTimescale: movieTimescale).all
+        if kind == .audio {
+            presented.removeAll { $0.discard }
+        } else {
+            // Leading and trailing frames outside the edit are only there to decode others;
+            // a packager may keep them only when they are not before the first keyframe.
+            while let first = presented.first, !samples.isSync(at: first.sampleIndex) { presented.removeFirst() }
+        }
+        guard !presented.isEmpty else { throw .brokenTrack(file: sourcePath, reason: "track \(track.id) has no samples to present") }
+        // Decode times start at 0 or later; presentation times stay as presented
+        // (an audio track that starts late keeps its delay), but never below 0.
+        let minPTS = presented.map(\.pts).min() ?? 0
+        let ptsShift = minPTS < 0 ? -minPTS : 0
+        let minDTS = presented.map(\.dts).min() ?? 0
+        let dtsShift = (minDTS + ptsShift) < 0 ? -(minDTS + ptsShift) : 0
+        var indexes: [Int32] = [], dts: [Int64] = [], offsets: [Int32] = []
+        indexes.reserveCapacity(presented.count); dts.reserveCapacity(presented.count); offsets.reserveCapacity(presented.count)
+        var end: Int64 = 0
+        for p in presented {
+            let d = p.dts + ptsShift + dtsShift
+            let pts = p.pts + ptsShift
+            let offset = pts - d
+            guard offset >= Int64(Int32.min), offset <= Int64(Int32.max), p.sampleIndex <= Int(Int32.max) else {
+                throw .brokenTrack(file: sourcePath, reason: "track \(track.id): composition offset \(offset) does not fit in 32 bits")
+            }
+            indexes.append(Int32(p.sampleIndex)); dts.append(d); offsets.append(Int32(offset))
+            end = max(end, pts + Int64(samples.duration(at: p.sampleIndex)))
+        }
+        sampleIndexes = indexes
+        decodeTimes = dts
+        compositionOffsets = offsets
+        endTime = end
+    }
+
+    public var count: Int { sampleIndexes.count }
+    public func isSync(_ i: Int) -> Bool { track.samples.isSync(at: Int(sampleIndexes[i])) }
+    public func presentationTime(_ i: Int) -> Int64 { decodeTimes[i] + Int64(compositionOffsets[i]) }
+
+    /// Duration of output sample `i`: up to the next decode time (the last keeps its own).
+    public func duration(_ i: Int) -> UInt32 {
+        if i + 1 < count { return UInt32(clamping: decodeTimes[i + 1] - decodeTimes[i]) }
+        return track.samples.duration(at: Int(sampleIndexes[i]))
+    }
+
+    public var firstPresentationTime: Int64 { (0..<min(count, 64)).map(presentationTime).min() ?? 0 }
+}

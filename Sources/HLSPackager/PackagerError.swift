@@ -1,0 +1,25 @@
+import MP4Box
+
+/// Why a media set cannot be packaged. The origin maps each to an HTTP status.
+public enum PackagerError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// The source could not be read (the MP4Box error says where).
+    case unreadable(file: String, MP4Error)
+    /// Neither a video nor an audio track that can be packaged.
+    case noPlayableTrack(file: String)
+    /// A codec HLS/DASH players cannot play from this packager (e.g. H.263, AMR).
+    case unsupportedCodec(file: String, codec: String)
+    /// A track with no samples, or whose timing cannot be laid out.
+    case brokenTrack(file: String, reason: String)
+    /// A segment number outside the plan.
+    case noSuchSegment(Int)
+
+    public var description: String {
+        switch self {
+        case let .unreadable(file, error): return "\(file): \(error)"
+        case let .noPlayableTrack(file): return "\(file): no video or audio track that can be packaged"
+        case let .unsupportedCodec(file, codec): return "\(file): codec \(codec) cannot be packaged for HLS/DASH"
+        case let .brokenTrack(file, reason): return "\(file): \(reason)"
+        case let .noSuchSegment(n): return "segment \(n) does not exist"
+        }
+    }
+}

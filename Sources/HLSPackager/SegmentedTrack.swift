@@ -1,0 +1,70 @@
+import MP4Box
+
+/// A packaged track cut by a segment plan: which output samples each segment
+/// holds, and the bytes of its init segment and media segments.
+public struct SegmentedTrack: Sendable {
+    public let track: PackagedTrack
+    /// The plan in this track's timescale.
+    public let plan: SegmentPlan
+    /// First output sample of each segment, then `track.count`.
+    public let firstSamples: [Int]
+
+    public init(track: PackagedTrack, plan: SegmentPlan) {
+        self.track = track
+        self.plan = plan
+        var firsts: [Int] = []
+        firsts.reserveCapacity(plan.count + 1)
+        var i = 0
+        for n in 0..<plan.count {
+            let start = plan.start(n)
+            if n == 0 {
+                firsts.append(0)
+                continue
+            }
+            if track.kind == .video {
+                // The segment starts at the keyframe presented at the boundary.
+                while i < track.count && !(track.isSync(i) && track.presentationTime(i) >= start) { i += 1 }
+            } else {
+                while i < track.count && track.presentationTime(i) < start { i += 1 }
+            }
+            firsts.append(i)
+        }
+        firsts.append(track.count)
+        firstSamples = firsts
+    }
+
+    public var segmentCount: Int { plan.count }
+
+    public func samples(of segment: Int) -> Range<Int> { firstSamples[segment]..<max(firstSamples[segment], firstSamples[segment + 1]) }
+
+    /// `init.mp4`: the track alone, as track 1.
+    public func initSegment() -> ResponseBody {
+        ResponseBody(InitSegmentWriter.write(tracks: [.init(track: track.track, trackID: 1)]))
+    }
+
+    /// `<n>.m4s` for segment `segment` (0-based; URLs count from 1).
+    public func mediaSegment(_ segment: Int) throws(PackagerError) -> ResponseBody {
+        guard segment >= 0 && segment < segmentCount else { throw .noSuchSegment(segment + 1) }
+        let fragment = self.fragment(segment)
+        var parts: [ResponseBody.Part] = [.bytes(fragment.header)]
+        parts += fragment.data.map { .file(path: track.sourcePath, range: $0) }
+        return ResponseBody(parts: parts)
+    }
+
+    func fragment(_ segment: Int) -> FragmentWriter.Fragment {
+        let range = samples(of: segment)
+        let index = track.track.samples
+        let inputs = range.map { i -> FragmentWriter.SampleInput in
+            let s = Int(track.sampleIndexes[i])
+            return .init(offset: index.offset(at: s), size: index.size(at: s), duration: track.duration(i),
+                         compositionOffset: track.compositionOffsets[i], isSync: index.isSync(at: s))
+        }
+        let base = range.isEmpty ? UInt64(max(0, plan.start(segment))) : UInt64(max(0, track.decodeTimes[range.lowerBound]))
+        let earliest = range.map(track.presentationTime).min() ?? plan.start(segment)
+        return FragmentWriter.write(sequenceNumber: UInt32(segment + 1), runs: [.init(trackID: 1, baseDecodeTime: base, samples: inputs)],
+                                    sidx: .init(timescale: track.timescale, earliestPresentationTime: UInt64(max(0, earliest))))
+    }
+
+    /// Size of every media segment in bytes (for bandwidth figures).
+    public var segmentSizes: [Int64] { (0..<segmentCount).map { fragment($0).size } }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+@testable import HLSPackager
+@testable import MP4Box
+
+let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+func fixture(_ name: String) -> String { repoRoot.appendingPathComponent("Tests/Fixtures/\(name)").path }
+func sharedMedia(_ name: String) -> String { repoRoot.deletingLastPathComponent().appendingPathComponent("shared/media/\(name)").path }
+
+@discardableResult
+func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// Presentation times (seconds, sorted) of the decoded frames of one stream, as ffmpeg decodes them.
+func decodedFrameTimes(_ path: String, stream: String) throws -> [Double] {
+    let (status, out) = try run(["ffprobe", "-v", "error", "-select_streams", stream, "-show_entries", "frame=pts_time",
+                                 "-of", "csv=p=0", path])
+    #expect(status == 0)
+    return out.split(separator: "\n").compactMap { Double($0.split(separator: ",").first ?? "") }.sorted()
+}
+
+/// Writes init + all segments of a track into one file: what a player's buffer holds.
+func concatenated(_ track: SegmentedTrack, to url: URL) throws {
+    var bytes = try track.initSegment().materialize()
+    for n in 0..<track.segmentCount { bytes += try track.mediaSegment(n).materialize() }
+    try Data(bytes).write(to: url)
+}
+
+/// Every track of every packaged fixture decodes with ffmpeg to the same frames as
+/// the source, with first and last timestamps within one frame of the source's.
+@Suite struct PackagingTests {
+    static let files = ["h264_bframes_aac.mp4", "moov_at_end.mp4", "empty_edit.mp4", "negative_cts.mp4", "fragmented.mp4",
+                        "fragmented_negative_cts.mp4", "audio_only.m4a", "video_only.mp4", "hevc.mp4", "ac3.mp4", "opus.mp4", "rotated.mp4"]
+        .map(fixture) + ["exo_sample.mp4", "exo_sample_with_increasing_timestamps_360p.mp4", "mp4parser_foreman-hevc-384.mp4",
+                         "mp4parser_tiny_sample_new_untouched.mp4", "exo_sample_eac3.mp4", "exo_portrait_4k60.mp4"].map(sharedMedia)
+
+    @Test(arguments: files)
+    func everyTrackDecodesLikeTheSource(path: String) throws {
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        let set = try MediaSet.load(path: path, name: "v", targetDuration: 1)
+        var firstTimes: [PackagedTrack.Kind: (ours: Double, source: Double)] = [:]
+        for track in set.tracks {
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("pkg-\(name)-\(track.track.name).mp4")
+            try concatenated(track, to: out)
+            defer { try? FileManager.default.removeItem(at: out) }
+            let (status, _) = try run(["ffmpeg", "-v", "error", "-xerror", "-i", out.path, "-f", "null", "-"])
+            #expect(status == 0, "\(name) \(track.track.name): ffmpeg reports an error decoding the segments")
+
+            let stream = track.track.kind == .video ? "v:0" : "a:0"
+            let ours = try decodedFrameTimes(out.path, stream: stream)
+            let theirs = try decodedFrameTimes(path, stream: stream)
+            #expect(ours.count == theirs.count, "\(name) \(track.track.name): \(ours.count) frames decoded, source \(theirs.count)")
+            guard let ourFirst = ours.first, let ourLast = ours.last, let first = theirs.first, let last = theirs.last else { continue }
+            // FFmpeg presents trun v1 negative offsets later by the largest one (its dts_shift);
+            // players take tfdt + offset as written. Undo it to compare with the source.
+            let shift = Double(try Movie.read(path: out.path).tracks[0].compositionShift) / Double(track.track.timescale)
+            let frame = Double(track.track.track.samples.duration(at: 0)) / Double(track.track.timescale) + 0.0005
+            #expect(abs((ourFirst - shift) - first) <= frame, "\(name) \(track.track.name): first frame at \(ourFirst - shift), source \(first)")
+            #expect(abs((ourLast - shift) - last) <= frame, "\(name) \(track.track.name): last frame at \(ourLast - shift), source \(last)")
+            firstTimes[track.track.kind] = (ourFirst - shift, first)
+        }
+        // Audio against video: the same offset as in the source, within one audio frame.
+        if let v = firstTimes[.video], let a = firstTimes[.audio], let audio = set.audio {
+            let audioFrame = Double(audio.track.track.samples.duration(at: 0)) / Double(audio.track.timescale) + 0.0005
+            #expect(abs((a.ours - v.ours) - (a.source - v.source)) <= audioFrame, "\(name): A/V offset \(a.ours - v.ours), source \(a.source - v.source)")
+        }
+    }
+
+    @Test func wholeHLSPresentationDecodesThroughItsPlaylists() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hls-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let set = try MediaSet.load(path: fixture("h264_bframes_aac.mp4"), name: "demo", targetDuration: 1)
+        func write(_ bytes: [UInt8], _ relative: String) throws {
+            let url = dir.appendingPathComponent(relative)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(bytes).write(to: url)
+        }
+        try write(Array(HLSPlaylist.multivariant(set).utf8), "hls/demo/master.m3u8")
+        for track in set.tracks {
+            try write(Array(HLSPlaylist.media(track, video: "demo").utf8), "hls/demo/\(track.track.name)/index.m3u8")
+            try write(track.initSegment().materialize(), "cmaf/demo/\(track.track.name)/init.mp4")
+            for n in 0..<track.segmentCount { try write(track.mediaSegment(n).materialize(), "cmaf/demo/\(track.track.name)/\(n + 1).m4s") }
+        }
+        let master = dir.appendingPathComponent("hls/demo/master.m3u8").path
+        let (status, _) = try run(["ffmpeg", "-v", "error", "-xerror", "-i", master, "-map", "0", "-f", "null", "-"])
+        #expect(status == 0)
+        let (_, streams) = try run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0", master])
+        #expect(streams.contains("video") && streams.contains("audio"))
+    }
+
+    @Test func unplayableCodecsAndBrokenFilesAreTypedErrors() throws {
+        #expect(throws: PackagerError.unsupportedCodec(file: sharedMedia("mp4parser_MOV00006.3gp"), codec: "s263")) {
+            try MediaSet.load(path: sharedMedia("mp4parser_MOV00006.3gp"), name: "x")
+        }
+        do {
+            _ = try MediaSet.load(path: sharedMedia("mozilla_chunk_out_of_range.mp4"), name: "x")
+            Issue.record("a broken file was packaged")
+        } catch {
+            guard case .unreadable(_, let inner) = error else { Issue.record("wrong error \(error)"); return }
+            #expect(inner.path.hasSuffix("stsc"))
+        }
+    }
+
+    @Test func segmentsAreFileRangesOfTheSource() throws {
+        let set = try MediaSet.load(path: fixture("h264_bframes_aac.mp4"), name: "v", targetDuration: 1)
+        let body = try set.videos[0].mediaSegment(1)
+        guard case .bytes = body.parts[0] else { Issue.record("a segment must start with its generated header"); return }
+        let fileParts = body.parts.dropFirst().filter { if case .file = $0 { return true }; return false }
+        #expect(fileParts.count == body.parts.count - 1 && !fileParts.isEmpty)
+        #expect(throws: PackagerError.noSuchSegment(4)) { try set.videos[0].mediaSegment(3) }
+    }
+}
