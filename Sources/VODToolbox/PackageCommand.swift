@@ -5,7 +5,7 @@ import MP4Box
 /// `vod package FILE OUTDIR [--segment SECONDS]`: writes the whole package of
 /// a file laid out as the URL space, for any static web server:
 /// `OUTDIR/hls/<video>/master.m3u8`, `OUTDIR/hls/<video>/<track>/index.m3u8`,
-/// `OUTDIR/cmaf/<video>/<track>/init.mp4` and `<n>.m4s`.
+/// `OUTDIR/dash/<video>/manifest.mpd`, `OUTDIR/cmaf/<video>/<track>/init.mp4` and `<n>.m4s`.
 enum PackageCommand {
     static func run(_ arguments: [String]) -> Int32 {
         var positional: [String] = []
@@ -31,7 +31,8 @@ enum PackageCommand {
             let hls = URL(fileURLWithPath: outdir).appendingPathComponent("hls/\(video)")
             let cmaf = URL(fileURLWithPath: outdir).appendingPathComponent("cmaf/\(video)")
             try write(HLSPlaylist.multivariant(set), to: hls.appendingPathComponent("master.m3u8"))
-            var files = 1
+            try write(DASHManifest.mpd(set), to: URL(fileURLWithPath: outdir).appendingPathComponent("dash/\(video)/manifest.mpd"))
+            var files = 2
             for track in set.tracks {
                 let name = track.track.name
                 try write(HLSPlaylist.media(track, video: video), to: hls.appendingPathComponent("\(name)/index.m3u8"))

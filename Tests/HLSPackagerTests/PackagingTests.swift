@@ -36,6 +36,23 @@ func concatenated(_ track: SegmentedTrack, to url: URL) throws {
     try Data(bytes).write(to: url)
 }
 
+/// Writes a media set laid out as the URL space (what `vod package` does).
+func writePackage(_ set: MediaSet, to dir: URL) throws {
+    func write(_ bytes: [UInt8], _ relative: String) throws {
+        let url = dir.appendingPathComponent(relative)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(bytes).write(to: url)
+    }
+    try write(Array(HLSPlaylist.multivariant(set).utf8), "hls/\(set.name)/master.m3u8")
+    try write(Array(DASHManifest.mpd(set).utf8), "dash/\(set.name)/manifest.mpd")
+    for track in set.tracks {
+        let name = track.track.name
+        try write(Array(HLSPlaylist.media(track, video: set.name).utf8), "hls/\(set.name)/\(name)/index.m3u8")
+        try write(track.initSegment().materialize(), "cmaf/\(set.name)/\(name)/init.mp4")
+        for n in 0..<track.segmentCount { try write(track.mediaSegment(n).materialize(), "cmaf/\(set.name)/\(name)/\(n + 1).m4s") }
+    }
+}
+
 /// Every track of every packaged fixture decodes with ffmpeg to the same frames as
 /// the source, with first and last timestamps within one frame of the source's.
 @Suite struct PackagingTests {
@@ -80,17 +97,7 @@ func concatenated(_ track: SegmentedTrack, to url: URL) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hls-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         let set = try MediaSet.load(path: fixture("h264_bframes_aac.mp4"), name: "demo", targetDuration: 1)
-        func write(_ bytes: [UInt8], _ relative: String) throws {
-            let url = dir.appendingPathComponent(relative)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(bytes).write(to: url)
-        }
-        try write(Array(HLSPlaylist.multivariant(set).utf8), "hls/demo/master.m3u8")
-        for track in set.tracks {
-            try write(Array(HLSPlaylist.media(track, video: "demo").utf8), "hls/demo/\(track.track.name)/index.m3u8")
-            try write(track.initSegment().materialize(), "cmaf/demo/\(track.track.name)/init.mp4")
-            for n in 0..<track.segmentCount { try write(track.mediaSegment(n).materialize(), "cmaf/demo/\(track.track.name)/\(n + 1).m4s") }
-        }
+        try writePackage(set, to: dir)
         let master = dir.appendingPathComponent("hls/demo/master.m3u8").path
         let (status, _) = try run(["ffmpeg", "-v", "error", "-xerror", "-i", master, "-map", "0", "-f", "null", "-"])
         #expect(status == 0)

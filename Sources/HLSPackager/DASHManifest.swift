@@ -1,0 +1,90 @@
+import Foundation
+
+/// A static DASH MPD (ISO/IEC 23009-1) over the CMAF segments: one
+/// AdaptationSet per media type, a Representation per rendition, and a
+/// SegmentTemplate with `$Number$` and an exact SegmentTimeline. It lives at
+/// `/dash/<video>/manifest.mpd` and names `/cmaf/<video>/<track>/…` relatively.
+public enum DASHManifest {
+    public static func mpd(_ set: MediaSet) -> String {
+        let duration = set.tracks.map { Double($0.plan.end - $0.plan.start(0)) / Double($0.plan.timescale) }.max() ?? 0
+        var out = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" \
+            profiles="urn:mpeg:dash:profile:isoff-live:2011,urn:mpeg:dash:profile:cmaf:2019" \
+            mediaPresentationDuration="\(iso8601(duration))" minBufferTime="\(iso8601(min(set.targetDuration, 4)))">
+              <Period id="0" start="PT0S">
+
+            """
+        let audioSizes = set.audio?.segmentSizes ?? []
+        if !set.videos.isEmpty {
+            out += "    <AdaptationSet id=\"0\" contentType=\"video\" mimeType=\"video/mp4\" segmentAlignment=\"true\" startWithSAP=\"1\">\n"
+            for video in set.videos {
+                var attributes = ["id=\"\(video.track.name)\"", "codecs=\"\(video.track.codec)\"",
+                                  "bandwidth=\(quote(peakBandwidth(video, extra: [])))"]
+                if let visual = video.track.track.sampleEntry?.visual {
+                    attributes += ["width=\"\(visual.width)\"", "height=\"\(visual.height)\""]
+                }
+                attributes.append("frameRate=\"\(frameRate(video.track))\"")
+                out += "      <Representation \(attributes.joined(separator: " "))>\n"
+                out += segmentTemplate(video, video: set.name)
+                out += "      </Representation>\n"
+            }
+            out += "    </AdaptationSet>\n"
+        }
+        if let audio = set.audio {
+            let t = audio.track.track
+            let lang = t.language == "und" ? "" : " lang=\"\(t.language)\""
+            out += "    <AdaptationSet id=\"1\" contentType=\"audio\" mimeType=\"audio/mp4\"\(lang) segmentAlignment=\"true\" startWithSAP=\"1\">\n"
+            var attributes = ["id=\"\(audio.track.name)\"", "codecs=\"\(audio.track.codec)\"",
+                              "bandwidth=\(quote(peakBandwidth(audio, extra: [], sizes: audioSizes)))"]
+            if let rate = t.sampleEntry?.sampleRate { attributes.append("audioSamplingRate=\"\(rate)\"") }
+            out += "      <Representation \(attributes.joined(separator: " "))>\n"
+            if let channels = t.sampleEntry?.channelCount {
+                out += "        <AudioChannelConfiguration schemeIdUri=\"urn:mpeg:dash:23003:3:audio_channel_configuration:2011\" value=\"\(channels)\"/>\n"
+            }
+            out += segmentTemplate(audio, video: set.name)
+            out += "      </Representation>\n    </AdaptationSet>\n"
+        }
+        out += "  </Period>\n</MPD>\n"
+        return out
+    }
+
+    static func segmentTemplate(_ track: SegmentedTrack, video: String) -> String {
+        let base = "../../cmaf/\(video)/\(track.track.name)/"
+        var out = "        <SegmentTemplate timescale=\"\(track.plan.timescale)\" initialization=\"\(base)init.mp4\" "
+            + "media=\"\(base)$Number$.m4s\" startNumber=\"1\">\n          <SegmentTimeline>\n"
+        var n = 0
+        while n < track.segmentCount {
+            let d = track.plan.end(n) - track.plan.start(n)
+            var repeats = 0
+            while n + repeats + 1 < track.segmentCount && track.plan.end(n + repeats + 1) - track.plan.start(n + repeats + 1) == d { repeats += 1 }
+            let t = n == 0 ? " t=\"\(track.plan.start(0))\"" : ""
+            out += "            <S\(t) d=\"\(d)\"\(repeats > 0 ? " r=\"\(repeats)\"" : "")/>\n"
+            n += repeats + 1
+        }
+        return out + "          </SegmentTimeline>\n        </SegmentTemplate>\n"
+    }
+
+    static func peakBandwidth(_ track: SegmentedTrack, extra: [Int64], sizes: [Int64]? = nil) -> Int {
+        let sizes = sizes ?? track.segmentSizes
+        var peak = 0.0
+        for n in 0..<track.segmentCount { peak = max(peak, Double(sizes[n]) * 8 / max(track.plan.duration(n), 0.001)) }
+        return Int(peak.rounded(.up))
+    }
+
+    /// Frame rate as a ratio when every frame lasts the same, else to three decimals.
+    static func frameRate(_ track: PackagedTrack) -> String {
+        let samples = track.track.samples
+        let first = samples.duration(at: 0)
+        if first > 0 && (0..<samples.count - 1).allSatisfy({ samples.duration(at: $0) == first }) {
+            let g = gcd(Int(track.timescale), Int(first))
+            return g == Int(first) ? "\(Int(track.timescale) / g)" : "\(Int(track.timescale) / g)/\(Int(first) / g)"
+        }
+        let seconds = Double(track.endTime - track.firstPresentationTime) / Double(track.timescale)
+        return String(format: "%.3f", Double(track.count) / max(seconds, 0.001))
+    }
+
+    static func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
+    static func quote(_ n: Int) -> String { "\"\(n)\"" }
+    static func iso8601(_ seconds: Double) -> String { "PT" + String(format: "%.3f", seconds) + "S" }
+}
