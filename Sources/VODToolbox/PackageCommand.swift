@@ -5,7 +5,8 @@ import MP4Box
 /// `vod package FILE OUTDIR [--segment SECONDS]`: writes the whole package of
 /// a file laid out as the URL space, for any static web server:
 /// `OUTDIR/hls/<video>/master.m3u8`, `OUTDIR/hls/<video>/<track>/index.m3u8`,
-/// `OUTDIR/dash/<video>/manifest.mpd`, `OUTDIR/cmaf/<video>/<track>/init.mp4` and `<n>.m4s`.
+/// `OUTDIR/dash/<video>/manifest.mpd`, `OUTDIR/cmaf/<video>/<track>/init.mp4` and `<n>.m4s`,
+/// `OUTDIR/hls-ts/<video>/master.m3u8` and `<rendition>/index.m3u8`, `<n>.ts`.
 enum PackageCommand {
     static func run(_ arguments: [String]) -> Int32 {
         var positional: [String] = []
@@ -41,6 +42,20 @@ enum PackageCommand {
                     try write(track.mediaSegment(n).materialize(), to: cmaf.appendingPathComponent("\(name)/\(n + 1).m4s"))
                 }
                 files += 2 + track.segmentCount
+            }
+            // MPEG-TS: only for codecs TS can carry (not Opus); the CMAF package stands on its own.
+            do {
+                let renditions = try set.tsRenditions()
+                let ts = URL(fileURLWithPath: outdir).appendingPathComponent("hls-ts/\(video)")
+                try write(TSPlaylist.multivariant(renditions), to: ts.appendingPathComponent("master.m3u8"))
+                for r in renditions {
+                    try write(TSPlaylist.media(r), to: ts.appendingPathComponent("\(r.name)/index.m3u8"))
+                    for n in 0..<r.segmentCount { try write(r.segment(n).materialize(), to: ts.appendingPathComponent("\(r.name)/\(n + 1).ts")) }
+                    files += 1 + r.segmentCount
+                }
+                files += 1
+            } catch let error as PackagerError {
+                InspectCommand.fail("vod package: no MPEG-TS rendition: \(error)")
             }
             print("vod package: \(file) -> \(outdir): \(files) files, \(set.tracks.map { "\($0.track.name) \($0.segmentCount) segments" }.joined(separator: ", "))")
             return 0

@@ -1,0 +1,117 @@
+import MP4Box
+
+/// How one track's samples become a TS elementary stream: the stream type in
+/// the PMT, the PES stream id, and the bytes added to each sample (Annex B
+/// start codes, access unit delimiters and parameter sets for video; ADTS
+/// headers for AAC). The added size depends only on the sample's size and
+/// whether it is a keyframe, so packet counts are known without reading data.
+struct ElementaryStream: Sendable {
+    enum Codec: Sendable { case h264, hevc, aac, ac3, eac3 }
+
+    let codec: Codec
+    let pid: UInt16
+    let streamType: UInt8
+    let streamID: UInt8
+    /// Annex B parameter sets (with start codes) put before every keyframe.
+    let parameterSets: [UInt8]
+    let accessUnitDelimiter: [UInt8]
+    let nalLengthSize: Int
+    /// ADTS header fields: profile, sampling index, channel configuration.
+    let adts: (profile: UInt8, samplingIndex: UInt8, channels: UInt8)?
+    /// The source, for error messages.
+    let file: String
+
+    var isVideo: Bool { codec == .h264 || codec == .hevc }
+
+    init(track: PackagedTrack, pid: UInt16) throws(PackagerError) {
+        self.pid = pid
+        let entry = track.track.sampleEntry
+        let file = track.sourcePath
+        self.file = file
+        switch entry?.format.description ?? "" {
+        case "avc1", "avc3":
+            guard let avcC = entry?.avcC else { throw .brokenTrack(file: file, reason: "H.264 track without avcC") }
+            codec = .h264; streamType = 0x1B; streamID = 0xE0
+            parameterSets = (avcC.sequenceParameterSets + avcC.pictureParameterSets).flatMap { [0, 0, 0, 1] + $0 }
+            accessUnitDelimiter = [0, 0, 0, 1, 0x09, 0xF0]
+            nalLengthSize = avcC.nalLengthSize
+            adts = nil
+        case "hvc1", "hev1":
+            guard let hvcC = entry?.hvcC else { throw .brokenTrack(file: file, reason: "HEVC track without hvcC") }
+            codec = .hevc; streamType = 0x24; streamID = 0xE0
+            let order: [UInt8] = [32, 33, 34]  // VPS, SPS, PPS
+            parameterSets = order.flatMap { type in hvcC.arrays.filter { $0.nalType == type }.flatMap { $0.units.flatMap { [0, 0, 0, 1] + $0 } } }
+            accessUnitDelimiter = [0, 0, 0, 1, 0x46, 0x01, 0x50]
+            nalLengthSize = hvcC.nalLengthSize
+            adts = nil
+        case "mp4a":
+            guard let asc = entry?.esds?.audioSpecificConfig,
+                  let index = AudioSpecificConfigRates.index(of: asc.sampleRate), asc.channelConfiguration > 0, asc.channelConfiguration < 8 else {
+                throw .unsupportedCodec(file: file, codec: track.codec + " (no ADTS mapping)")
+            }
+            codec = .aac; streamType = 0x0F; streamID = 0xC0
+            // ADTS carries AAC Main/LC/SSR/LTP; HE-AAC travels as its LC core with implicit SBR.
+            let profile = UInt8(asc.objectType >= 1 && asc.objectType <= 4 ? asc.objectType - 1 : 1)
+            adts = (profile, UInt8(index), UInt8(asc.channelConfiguration))
+            parameterSets = []; accessUnitDelimiter = []; nalLengthSize = 0
+        case "ac-3":
+            codec = .ac3; streamType = 0x81; streamID = 0xBD
+            adts = nil; parameterSets = []; accessUnitDelimiter = []; nalLengthSize = 0
+        case "ec-3":
+            codec = .eac3; streamType = 0x87; streamID = 0xBD
+            adts = nil; parameterSets = []; accessUnitDelimiter = []; nalLengthSize = 0
+        default:
+            throw .unsupportedCodec(file: file, codec: track.codec + " in MPEG-TS")
+        }
+    }
+
+    /// Bytes of the elementary stream for a sample of `size` bytes, when that is
+    /// knowable from the size alone (4-byte NAL lengths become 4-byte start codes).
+    func payloadSize(sampleSize: Int, isSync: Bool) -> Int? {
+        switch codec {
+        case .h264, .hevc:
+            guard nalLengthSize == 4 else { return nil }
+            return accessUnitDelimiter.count + (isSync ? parameterSets.count : 0) + sampleSize
+        case .aac: return 7 + sampleSize
+        case .ac3, .eac3: return sampleSize
+        }
+    }
+
+    /// The elementary stream bytes of one sample.
+    func payload(_ sample: [UInt8], isSync: Bool) throws(PackagerError) -> [UInt8] {
+        switch codec {
+        case .h264, .hevc:
+            var out = accessUnitDelimiter
+            out.reserveCapacity(sample.count + parameterSets.count + 16)
+            if isSync { out += parameterSets }
+            var p = 0
+            while p + nalLengthSize <= sample.count {
+                var length = 0
+                for k in 0..<nalLengthSize { length = length << 8 | Int(sample[p + k]) }
+                p += nalLengthSize
+                guard length <= sample.count - p else { throw .brokenTrack(file: file, reason: "NAL unit of \(length) bytes overruns its sample") }
+                out += [0, 0, 0, 1]
+                out += sample[p..<p + length]
+                p += length
+            }
+            return out
+        case .aac:
+            guard let adts else { return sample }
+            let length = sample.count + 7
+            guard length < 1 << 13 else { throw .brokenTrack(file: file, reason: "AAC frame of \(sample.count) bytes is too long for ADTS") }
+            var header: [UInt8] = [0xFF, 0xF1, 0, 0, 0, 0, 0xFC]
+            header[2] = adts.profile << 6 | adts.samplingIndex << 2 | adts.channels >> 2
+            header[3] = (adts.channels & 3) << 6 | UInt8(length >> 11)
+            header[4] = UInt8(length >> 3 & 0xFF)
+            header[5] = UInt8(length & 7) << 5 | 0x1F
+            return header + sample
+        case .ac3, .eac3:
+            return sample
+        }
+    }
+}
+
+enum AudioSpecificConfigRates {
+    static let rates = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350]
+    static func index(of rate: Int) -> Int? { rates.firstIndex(of: rate) }
+}

@@ -1,0 +1,50 @@
+import Foundation
+
+/// HLS playlists for the MPEG-TS renditions: `/hls-ts/<video>/master.m3u8`
+/// and `/hls-ts/<video>/<rendition>/index.m3u8` with segments `<n>.ts` beside it.
+public enum TSPlaylist {
+    /// Version 3: floating-point EXTINF, no fMP4.
+    static let version = 3
+
+    public static func media(_ rendition: TSRendition) -> String {
+        let durations = rendition.durations
+        var out = """
+            #EXTM3U
+            #EXT-X-VERSION:\(version)
+            #EXT-X-TARGETDURATION:\(Int((durations.max() ?? 0).rounded(.up)))
+            #EXT-X-PLAYLIST-TYPE:VOD
+            #EXT-X-INDEPENDENT-SEGMENTS
+
+            """
+        for (n, d) in durations.enumerated() { out += "#EXTINF:\(String(format: "%.6f", d)),\n\(n + 1).ts\n" }
+        return out + "#EXT-X-ENDLIST\n"
+    }
+
+    public static func multivariant(_ renditions: [TSRendition]) -> String {
+        var out = "#EXTM3U\n#EXT-X-VERSION:\(version)\n#EXT-X-INDEPENDENT-SEGMENTS\n"
+        for r in renditions {
+            let durations = r.durations
+            var peak = 0.0
+            for (n, d) in durations.enumerated() { peak = max(peak, Double(r.segmentSizes[n]) * 8 / max(d, 0.001)) }
+            let average = Double(r.segmentSizes.reduce(0, +)) * 8 / max(durations.reduce(0, +), 0.001)
+            var attributes = ["BANDWIDTH=\(Int(peak.rounded(.up)))", "AVERAGE-BANDWIDTH=\(Int(average.rounded(.up)))",
+                              "CODECS=\"\(r.codecs.joined(separator: ","))\""]
+            if let visual = r.video?.track.track.sampleEntry?.visual { attributes.append("RESOLUTION=\(visual.width)x\(visual.height)") }
+            if let video = r.video {
+                attributes.append("FRAME-RATE=\(String(format: "%.3f", Double(video.track.count) / max(durations.reduce(0, +), 0.001)))")
+            }
+            out += "#EXT-X-STREAM-INF:" + attributes.joined(separator: ",") + "\n\(r.name)/index.m3u8\n"
+        }
+        return out
+    }
+}
+
+extension MediaSet {
+    /// One TS rendition per video rendition with the audio muxed in, or the audio alone.
+    public func tsRenditions() throws(PackagerError) -> [TSRendition] {
+        if videos.isEmpty, let audio { return [try TSRendition(name: audio.track.name, video: nil, audio: audio)] }
+        var result: [TSRendition] = []
+        for video in videos { result.append(try TSRendition(name: video.track.name, video: video, audio: audio)) }
+        return result
+    }
+}

@@ -1,0 +1,137 @@
+import MP4Box
+
+/// One HLS rendition in MPEG-TS (`/hls-ts/<video>/<rendition>/<n>.ts`): a video
+/// track with the audio muxed in, or the audio alone, cut by the same plan as
+/// the CMAF segments. Every segment starts with PAT and PMT and a keyframe;
+/// timestamps run on from one segment to the next, and so do continuity
+/// counters: each segment's starting counters come from the packet counts of
+/// the segments before it, computed once from sample sizes.
+public struct TSRendition: Sendable {
+    public let name: String
+    public let video: SegmentedTrack?
+    public let audio: SegmentedTrack?
+    let videoStream: ElementaryStream?
+    let audioStream: ElementaryStream?
+    /// Continuity counter of each PID at the start of each segment.
+    let videoCC: [UInt8]
+    let audioCC: [UInt8]
+    /// Exact size of each segment in bytes, when knowable from sizes (else estimated).
+    public let segmentSizes: [Int64]
+    /// Added to every presentation time (and audio decode time) on the 90 kHz clock: the
+    /// video's largest negative composition offset, since TS needs PTS ≥ DTS where CMAF
+    /// allows negative offsets. Audio moves with it, so sync is kept.
+    let offset90k: UInt64
+
+    static let videoPID: UInt16 = 0x100
+    static let audioPID: UInt16 = 0x101
+
+    public init(name: String, video: SegmentedTrack?, audio: SegmentedTrack?) throws(PackagerError) {
+        self.name = name
+        self.video = video
+        self.audio = audio
+        videoStream = try video.map { v throws(PackagerError) in try ElementaryStream(track: v.track, pid: Self.videoPID) }
+        audioStream = try audio.map { a throws(PackagerError) in try ElementaryStream(track: a.track, pid: Self.audioPID) }
+        let count = (video ?? audio)?.segmentCount ?? 0
+        let shift = video.map { max(0, -Int64($0.track.compositionOffsets.min() ?? 0)) } ?? 0
+        let offset = UInt64(Self.rescale90k(shift, Int64(video?.track.timescale ?? 90000)))
+        offset90k = offset
+        var videoPackets = [Int](repeating: 0, count: count), audioPackets = [Int](repeating: 0, count: count)
+        var exact = true
+        if let video, let stream = videoStream {
+            for n in 0..<count {
+                for i in video.samples(of: n) {
+                    guard let c = Self.packets(video.track, i, stream, hasPCR: true, offset: offset) else { exact = false; continue }
+                    videoPackets[n] += c
+                }
+            }
+        }
+        if let audio, let stream = audioStream {
+            for n in 0..<min(count, audio.segmentCount) {
+                for i in audio.samples(of: n) {
+                    guard let c = Self.packets(audio.track, i, stream, hasPCR: video == nil, offset: offset) else { exact = false; continue }
+                    audioPackets[n] += c
+                }
+            }
+        }
+        // When sizes cannot predict packets (NAL lengths other than 4 bytes), counters restart in each segment.
+        func starts(_ packets: [Int]) -> [UInt8] {
+            var total = 0
+            return packets.map { p in defer { total += p }; return exact ? UInt8(total & 0x0F) : 0 }
+        }
+        videoCC = starts(videoPackets)
+        audioCC = starts(audioPackets)
+        segmentSizes = (0..<count).map { Int64(2 + videoPackets[$0] + audioPackets[$0]) * Int64(TSPacketWriter.packetSize) }
+    }
+
+    static func packets(_ track: PackagedTrack, _ i: Int, _ stream: ElementaryStream, hasPCR: Bool, offset: UInt64) -> Int? {
+        let s = Int(track.sampleIndexes[i])
+        guard let payload = stream.payloadSize(sampleSize: Int(track.track.samples.size(at: s)), isSync: track.isSync(i)) else { return nil }
+        let (pts, dts) = timestamps(track, i, offset: offset)
+        return TSPacketWriter.packetCount(pesLength: TSPacketWriter.pesHeaderSize(hasDTS: pts != dts) + payload, firstHasPCR: hasPCR)
+    }
+
+    /// PTS and DTS of output sample `i` on the 90 kHz clock, PTS moved by `offset`
+    /// (video DTS stays, so PTS ≥ DTS; audio has DTS = PTS).
+    static func timestamps(_ track: PackagedTrack, _ i: Int, offset: UInt64) -> (pts: UInt64, dts: UInt64) {
+        let scale = Int64(track.timescale)
+        func to90k(_ t: Int64) -> UInt64 { UInt64(max(0, rescale90k(t, scale))) }
+        let pts = to90k(track.presentationTime(i)) + offset
+        return (pts, track.kind == .video ? to90k(track.decodeTimes[i]) : pts)
+    }
+
+    static func rescale90k(_ t: Int64, _ timescale: Int64) -> Int64 {
+        let product = t.multipliedFullWidth(by: 90000)
+        let (q, r) = timescale.dividingFullWidth(product)
+        return r * 2 >= timescale ? q + 1 : q
+    }
+
+    public var segmentCount: Int { (video ?? audio)?.segmentCount ?? 0 }
+
+    /// Durations for the playlist: the video's plan, or the audio's.
+    public var durations: [Double] { (video ?? audio)?.plan.durations ?? [] }
+
+    public var codecs: [String] { [video?.track.codec, audio?.track.codec].compactMap { $0 } }
+
+    /// `<n>.ts` (0-based here), built in one pass with the sample data copied in.
+    public func segment(_ n: Int) throws(PackagerError) -> ResponseBody {
+        guard n >= 0 && n < segmentCount else { throw .noSuchSegment(n + 1) }
+        let source: FileByteSource
+        let path = (video ?? audio)!.track.sourcePath
+        do { source = try FileByteSource(path: path) } catch { throw .unreadable(file: path, error) }
+        var writer = TSPacketWriter(capacity: Int(segmentSizes[n]) + 4096)
+        writer.pat(cc: UInt8(n & 0x0F))
+        var streams: [(type: UInt8, pid: UInt16)] = []
+        if let v = videoStream { streams.append((v.streamType, v.pid)) }
+        if let a = audioStream { streams.append((a.streamType, a.pid)) }
+        writer.pmt(cc: UInt8(n & 0x0F), pcrPID: videoStream?.pid ?? Self.audioPID, streams: streams)
+
+        // Interleave by decode time: (dts, is audio, track, output sample).
+        var order: [(dts: UInt64, audio: Bool, i: Int)] = []
+        if let video { order += video.samples(of: n).map { (Self.timestamps(video.track, $0, offset: offset90k).dts, false, $0) } }
+        if let audio, n < audio.segmentCount { order += audio.samples(of: n).map { (Self.timestamps(audio.track, $0, offset: offset90k).dts, true, $0) } }
+        order.sort { $0.dts != $1.dts ? $0.dts < $1.dts : (!$0.audio && $1.audio) }
+
+        var vcc = videoCC.isEmpty ? 0 : videoCC[n], acc = audioCC.isEmpty ? 0 : audioCC[n]
+        for item in order {
+            guard let segmented = item.audio ? audio : video, let stream = item.audio ? audioStream : videoStream else { continue }
+            let track = segmented.track
+            let s = Int(track.sampleIndexes[item.i])
+            let data: [UInt8]
+            do { data = try source.read(at: track.track.samples.offset(at: s), count: Int(track.track.samples.size(at: s))) } catch {
+                throw .unreadable(file: path, error)
+            }
+            let sync = track.isSync(item.i)
+            let payload = try stream.payload(data, isSync: sync)
+            let (pts, dts) = Self.timestamps(track, item.i, offset: offset90k)
+            let header = TSPacketWriter.pesHeader(streamID: stream.streamID, pts: pts, dts: pts == dts ? nil : dts,
+                                                  payloadLength: payload.count, bounded: item.audio)
+            let carriesPCR = item.audio == (video == nil)
+            if item.audio {
+                acc = writer.pes(header + payload, pid: stream.pid, cc: acc, pcr: carriesPCR ? dts * 300 : nil, randomAccess: false)
+            } else {
+                vcc = writer.pes(header + payload, pid: stream.pid, cc: vcc, pcr: dts * 300, randomAccess: sync)
+            }
+        }
+        return ResponseBody(writer.bytes)
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+@testable import HLSPackager
+@testable import MP4Box
+
+/// MPEG-TS renditions: decoded by ffmpeg like the source, with timestamps and
+/// continuity counters that run on across segment joins.
+@Suite struct TSTests {
+    static let files = PackagingTests.files.filter { !$0.hasSuffix("opus.mp4") }
+
+    func concatenatedSegments(_ r: TSRendition) throws -> [UInt8] {
+        var all: [UInt8] = []
+        for n in 0..<r.segmentCount { all += try r.segment(n).materialize() }
+        return all
+    }
+
+    @Test(arguments: files)
+    func tsDecodesLikeTheSource(path: String) throws {
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        let set = try MediaSet.load(path: path, name: "v", targetDuration: 1)
+        for rendition in try set.tsRenditions() {
+            let bytes = try concatenatedSegments(rendition)
+            #expect(bytes.count % 188 == 0)
+            #expect(Int64(bytes.count) == rendition.segmentSizes.reduce(0, +), "\(name): segment sizes announced for bandwidth differ from the real ones")
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("ts-\(name)-\(rendition.name).ts")
+            try Data(bytes).write(to: out)
+            defer { try? FileManager.default.removeItem(at: out) }
+            let (status, _) = try run(["ffmpeg", "-v", "error", "-xerror", "-i", out.path, "-map", "0", "-f", "null", "-"])
+            #expect(status == 0, "\(name): ffmpeg reports errors decoding the TS segments")
+            let offset = Double(rendition.offset90k) / 90000
+            for (stream, track) in [("v:0", rendition.video), ("a:0", rendition.audio)] {
+                guard let track else { continue }
+                let ours = try decodedFrameTimes(out.path, stream: stream)
+                let theirs = try decodedFrameTimes(path, stream: stream)
+                #expect(ours.count == theirs.count, "\(name) \(stream): \(ours.count) frames, source \(theirs.count)")
+                let frame = Double(track.track.track.samples.duration(at: 0)) / Double(track.track.timescale) + 0.0005
+                if let a = ours.first, let b = theirs.first { #expect(abs(a - offset - b) <= frame, "\(name) \(stream): first at \(a - offset), source \(b)") }
+                if let a = ours.last, let b = theirs.last { #expect(abs(a - offset - b) <= frame, "\(name) \(stream): last at \(a - offset), source \(b)") }
+                try checkDecodeTimes(out.path, stream: stream, frame: frame, name: name)
+            }
+            try checkPackets(bytes, rendition: rendition, name: name)
+        }
+    }
+
+    /// Strictly increasing DTS and no gap over one frame anywhere (segment joins included).
+    func checkDecodeTimes(_ path: String, stream: String, frame: Double, name: String) throws {
+        let (_, out) = try run(["ffprobe", "-v", "error", "-select_streams", stream, "-show_entries", "packet=dts_time", "-of", "csv=p=0", path])
+        let dts = out.split(separator: "\n").compactMap { Double($0) }
+        for (a, b) in zip(dts, dts.dropFirst()) {
+            #expect(b > a, "\(name) \(stream): DTS goes from \(a) to \(b)")
+            #expect(b - a <= frame * 1.5 + 0.001, "\(name) \(stream): DTS jumps from \(a) to \(b)")
+        }
+    }
+
+    /// Continuity counters, PAT/PMT at every segment start, a keyframe first.
+    func checkPackets(_ bytes: [UInt8], rendition: TSRendition, name: String) throws {
+        var last: [UInt16: UInt8] = [:]
+        var segmentStarts = 0
+        var packet = 0
+        var expectKeyframe = false
+        while packet * 188 < bytes.count {
+            let p = packet * 188
+            #expect(bytes[p] == 0x47)
+            let pid = UInt16(bytes[p + 1] & 0x1F) << 8 | UInt16(bytes[p + 2])
+            let cc = bytes[p + 3] & 0x0F
+            let start = bytes[p + 1] & 0x40 != 0
+            if let previous = last[pid] { #expect(cc == (previous + 1) & 0x0F, "\(name): continuity counter of PID \(pid) jumps at packet \(packet)") }
+            last[pid] = cc
+            if pid == 0 { segmentStarts += 1; expectKeyframe = rendition.video != nil }
+            if pid == TSRendition.videoPID && start && expectKeyframe {
+                let adaptation = bytes[p + 3] & 0x20 != 0
+                #expect(adaptation && bytes[p + 5] & 0x40 != 0, "\(name): a segment's first video frame is not flagged random access")
+                expectKeyframe = false
+            }
+            packet += 1
+        }
+        #expect(segmentStarts == rendition.segmentCount)
+    }
+
+    @Test func crcOfTheCheckString() {
+        #expect(CRC32MPEG2.checksum(Array("123456789".utf8)[...]) == 0x0376_E6E7)
+    }
+
+    @Test func segmentsStartWithPATAndPMT() throws {
+        let set = try MediaSet.load(path: fixture("h264_bframes_aac.mp4"), name: "v", targetDuration: 1)
+        let r = try #require(try set.tsRenditions().first)
+        let seg = try r.segment(1).materialize()
+        #expect(seg[1] & 0x1F == 0 && seg[2] == 0)                   // PAT
+        #expect(UInt16(seg[189] & 0x1F) << 8 | UInt16(seg[190]) == 0x1000)  // PMT
+        // The PMT's CRC covers its section.
+        let sectionLength = Int(seg[188 + 5 + 1] & 0x0F) << 8 | Int(seg[188 + 5 + 2])
+        let section = seg[(188 + 5)..<(188 + 5 + 3 + sectionLength - 4)]
+        let crc = seg[(188 + 5 + 3 + sectionLength - 4)..<(188 + 5 + 3 + sectionLength)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        #expect(CRC32MPEG2.checksum(section) == crc)
+    }
+
+    @Test func opusCannotGoInTS() throws {
+        let set = try MediaSet.load(path: fixture("opus.mp4"), name: "v")
+        #expect(throws: PackagerError.self) { try set.tsRenditions() }
+    }
+}
