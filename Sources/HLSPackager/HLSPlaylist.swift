@@ -28,6 +28,27 @@ public enum HLSPlaylist {
         return out
     }
 
+    /// The I-frame playlist of a video track (`iframes.m3u8` beside its `index.m3u8`):
+    /// each segment's opening keyframe as a byte range of that segment, for trick play.
+    public static func iFrames(_ track: SegmentedTrack, video: String) -> String {
+        let base = "../../../cmaf/\(video)/\(track.track.name)/"
+        let durations = track.plan.durations
+        var out = """
+            #EXTM3U
+            #EXT-X-VERSION:\(version)
+            #EXT-X-TARGETDURATION:\(Int((durations.max() ?? 0).rounded(.up)))
+            #EXT-X-PLAYLIST-TYPE:VOD
+            #EXT-X-I-FRAMES-ONLY
+            #EXT-X-INDEPENDENT-SEGMENTS
+            #EXT-X-MAP:URI="\(base)init.mp4"
+
+            """
+        for (n, duration) in durations.enumerated() {
+            out += "#EXTINF:\(String(format: "%.6f", duration)),\n#EXT-X-BYTERANGE:\(track.leadingKeyframeLength(n))@0\n\(base)\(n + 1).m4s\n"
+        }
+        return out + "#EXT-X-ENDLIST\n"
+    }
+
     /// The multivariant playlist: a variant per video rendition with audio as an
     /// `EXT-X-MEDIA` group, or the audio alone for an audio-only video.
     public static func multivariant(_ set: MediaSet) -> String {
@@ -59,6 +80,16 @@ public enum HLSPlaylist {
             attributes.append("FRAME-RATE=\(String(format: "%.3f", Double(video.track.count) / seconds))")
             if set.audio != nil { attributes.append("AUDIO=\"audio\"") }
             out += "#EXT-X-STREAM-INF:" + attributes.joined(separator: ",") + "\n\(video.track.name)/index.m3u8\n"
+        }
+        for video in set.videos {
+            var peak = 0.0
+            for n in 0..<video.segmentCount {
+                peak = max(peak, Double(video.leadingKeyframeLength(n)) * 8 / max(video.plan.duration(n), 0.001))
+            }
+            var attributes = ["BANDWIDTH=\(Int(peak.rounded(.up)))", "CODECS=\"\(video.track.codec)\""]
+            if let visual = video.track.track.sampleEntry?.visual { attributes.append("RESOLUTION=\(visual.width)x\(visual.height)") }
+            attributes.append("URI=\"\(video.track.name)/iframes.m3u8\"")
+            out += "#EXT-X-I-FRAME-STREAM-INF:" + attributes.joined(separator: ",") + "\n"
         }
         if set.videos.isEmpty, let audio = set.audio {
             let total = Double(audioSizes.reduce(0, +))

@@ -65,6 +65,15 @@ public struct SegmentedTrack: Sendable {
                                     sidx: .init(timescale: track.timescale, earliestPresentationTime: UInt64(max(0, earliest))))
     }
 
+    /// Bytes from the start of media segment `segment` through its first sample: the
+    /// headers and the keyframe that opens it (an I-frame playlist's byte range).
+    public func leadingKeyframeLength(_ segment: Int) -> Int64 {
+        let fragment = self.fragment(segment)
+        let range = samples(of: segment)
+        guard let first = range.first else { return Int64(fragment.header.count) }
+        return Int64(fragment.header.count) + Int64(track.track.samples.size(at: Int(track.sampleIndexes[first])))
+    }
+
     /// Size of every media segment in bytes (for bandwidth figures).
     public var segmentSizes: [Int64] { (0..<segmentCount).map { fragment($0).size } }
 }

@@ -37,6 +37,10 @@ enum PackageCommand {
             for track in set.tracks {
                 let name = track.track.name
                 try write(HLSPlaylist.media(track, video: video), to: hls.appendingPathComponent("\(name)/index.m3u8"))
+                if track.track.kind == .video {
+                    try write(HLSPlaylist.iFrames(track, video: video), to: hls.appendingPathComponent("\(name)/iframes.m3u8"))
+                    files += 1
+                }
                 try write(track.initSegment().materialize(), to: cmaf.appendingPathComponent("\(name)/init.mp4"))
                 for n in 0..<track.segmentCount {
                     try write(track.mediaSegment(n).materialize(), to: cmaf.appendingPathComponent("\(name)/\(n + 1).m4s"))

@@ -46,3 +46,28 @@ import Testing
         #expect(master.contains("BANDWIDTH=") && master.contains("CODECS=\""))
     }
 }
+
+/// Each entry of an I-frame playlist is a byte range that, after the init
+/// segment, decodes to exactly one picture.
+@Suite struct IFramePlaylistTests {
+    @Test(arguments: ["h264_bframes_aac.mp4", "hevc.mp4", "video_only.mp4"])
+    func everyEntryDecodesToOnePicture(file: String) throws {
+        let set = try MediaSet.load(path: fixture(file), name: "v", targetDuration: 1)
+        let video = try #require(set.videos.first)
+        let text = HLSPlaylist.iFrames(video, video: "v")
+        #expect(text.contains("#EXT-X-I-FRAMES-ONLY"))
+        let ranges = text.split(separator: "\n").filter { $0.hasPrefix("#EXT-X-BYTERANGE:") }
+            .compactMap { Int64($0.dropFirst(17).split(separator: "@")[0]) }
+        #expect(ranges.count == video.segmentCount)
+        let initBytes = try video.initSegment().materialize()
+        for (n, length) in ranges.enumerated() {
+            let segment = try video.mediaSegment(n).materialize()
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("iframe-\(file)-\(n).mp4")
+            try Data(initBytes + segment[0..<Int(length)]).write(to: url)
+            defer { try? FileManager.default.removeItem(at: url) }
+            let (_, out) = try run(["ffprobe", "-v", "quiet", "-select_streams", "v:0", "-show_entries", "frame=key_frame", "-of", "csv=p=0", url.path])
+            #expect(out.split(separator: "\n").filter { !$0.isEmpty }.map { String($0.prefix(1)) } == ["1"], "\(file) I-frame \(n)")
+        }
+        #expect(HLSPlaylist.multivariant(set).contains("#EXT-X-I-FRAME-STREAM-INF:"))
+    }
+}
