@@ -38,6 +38,7 @@ fixtures: deps
 
 bench: release
 	bench/index-bench.sh
+	bench/packager-bench.sh
 
 clean:
 	rm -rf .build bench/out fuzz/out

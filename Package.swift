@@ -12,7 +12,7 @@ let package = Package(
         .target(name: "MP4Box"),
         .target(name: "HLSPackager", dependencies: ["MP4Box"]),
         .executableTarget(name: "vod", dependencies: ["MP4Box", "HLSPackager"], path: "Sources/VODToolbox"),
-        .executableTarget(name: "vod-bench", dependencies: ["MP4Box"], path: "Sources/VODBench"),
+        .executableTarget(name: "vod-bench", dependencies: ["MP4Box", "HLSPackager"], path: "Sources/VODBench"),
         .testTarget(name: "MP4BoxTests", dependencies: ["MP4Box"]),
         .testTarget(name: "HLSPackagerTests", dependencies: ["HLSPackager", "MP4Box"], exclude: ["Golden"]),
     ]

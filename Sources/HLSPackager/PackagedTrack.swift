@@ -34,33 +34,37 @@ public struct PackagedTrack: Sendable {
         self.track = track
         self.sourcePath = sourcePath
         let samples = track.samples
-        var presented = PresentationTimeline(track: track, movieTimescale: movieTimescale).all
-        if kind == .audio {
-            presented.removeAll { $0.discard }
-        } else {
-            // Leading and trailing frames outside the edit are only there to decode others;
-            // a packager may keep them only when they are not before the first keyframe.
-            while let first = presented.first, !samples.isSync(at: first.sampleIndex) { presented.removeFirst() }
+        let timeline = PresentationTimeline(track: track, movieTimescale: movieTimescale)
+        // One pass: keep what plays. Audio drops what the edit list discards (priming);
+        // video starts at its first keyframe and keeps frames needed to decode others.
+        var indexes: [Int32] = [], dts: [Int64] = [], pts: [Int64] = []
+        indexes.reserveCapacity(timeline.count); dts.reserveCapacity(timeline.count); pts.reserveCapacity(timeline.count)
+        var overflow = false
+        timeline.forEach { p in
+            if kind == .audio && p.discard { return }
+            if kind == .video && indexes.isEmpty && !samples.isSync(at: p.sampleIndex) { return }
+            if p.sampleIndex > Int(Int32.max) { overflow = true; return }
+            indexes.append(Int32(p.sampleIndex)); dts.append(p.dts); pts.append(p.pts)
         }
-        guard !presented.isEmpty else { throw .brokenTrack(file: sourcePath, reason: "track \(track.id) has no samples to present") }
+        guard !indexes.isEmpty, !overflow else { throw .brokenTrack(file: sourcePath, reason: "track \(track.id) has no samples to present") }
         // Decode times start at 0 or later; presentation times stay as presented
         // (an audio track that starts late keeps its delay), but never below 0.
-        let minPTS = presented.map(\.pts).min() ?? 0
+        let minPTS = pts.min() ?? 0
         let ptsShift = minPTS < 0 ? -minPTS : 0
-        let minDTS = presented.map(\.dts).min() ?? 0
+        let minDTS = dts.min() ?? 0
         let dtsShift = (minDTS + ptsShift) < 0 ? -(minDTS + ptsShift) : 0
-        var indexes: [Int32] = [], dts: [Int64] = [], offsets: [Int32] = []
-        indexes.reserveCapacity(presented.count); dts.reserveCapacity(presented.count); offsets.reserveCapacity(presented.count)
+        var offsets: [Int32] = []
+        offsets.reserveCapacity(indexes.count)
         var end: Int64 = 0
-        for p in presented {
-            let d = p.dts + ptsShift + dtsShift
-            let pts = p.pts + ptsShift
-            let offset = pts - d
-            guard offset >= Int64(Int32.min), offset <= Int64(Int32.max), p.sampleIndex <= Int(Int32.max) else {
+        for k in 0..<indexes.count {
+            dts[k] += ptsShift + dtsShift
+            let p = pts[k] + ptsShift
+            let offset = p - dts[k]
+            guard offset >= Int64(Int32.min), offset <= Int64(Int32.max) else {
                 throw .brokenTrack(file: sourcePath, reason: "track \(track.id): composition offset \(offset) does not fit in 32 bits")
             }
-            indexes.append(Int32(p.sampleIndex)); dts.append(d); offsets.append(Int32(offset))
-            end = max(end, pts + Int64(samples.duration(at: p.sampleIndex)))
+            offsets.append(Int32(offset))
+            end = max(end, p + Int64(samples.duration(at: Int(indexes[k]))))
         }
         sampleIndexes = indexes
         decodeTimes = dts

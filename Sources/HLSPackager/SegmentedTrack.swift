@@ -52,6 +52,11 @@ public struct SegmentedTrack: Sendable {
     }
 
     func fragment(_ segment: Int) -> FragmentWriter.Fragment {
+        let (runs, sidx) = fragmentInput(segment)
+        return FragmentWriter.write(sequenceNumber: UInt32(segment + 1), runs: runs, sidx: sidx)
+    }
+
+    func fragmentInput(_ segment: Int) -> ([FragmentWriter.TrackRun], FragmentWriter.SegmentIndexInput) {
         let range = samples(of: segment)
         let index = track.track.samples
         let inputs = range.map { i -> FragmentWriter.SampleInput in
@@ -61,19 +66,23 @@ public struct SegmentedTrack: Sendable {
         }
         let base = range.isEmpty ? UInt64(max(0, plan.start(segment))) : UInt64(max(0, track.decodeTimes[range.lowerBound]))
         let earliest = range.map(track.presentationTime).min() ?? plan.start(segment)
-        return FragmentWriter.write(sequenceNumber: UInt32(segment + 1), runs: [.init(trackID: 1, baseDecodeTime: base, samples: inputs)],
-                                    sidx: .init(timescale: track.timescale, earliestPresentationTime: UInt64(max(0, earliest))))
+        return ([.init(trackID: 1, baseDecodeTime: base, samples: inputs)],
+                .init(timescale: track.timescale, earliestPresentationTime: UInt64(max(0, earliest))))
     }
 
     /// Bytes from the start of media segment `segment` through its first sample: the
     /// headers and the keyframe that opens it (an I-frame playlist's byte range).
     public func leadingKeyframeLength(_ segment: Int) -> Int64 {
-        let fragment = self.fragment(segment)
-        let range = samples(of: segment)
-        guard let first = range.first else { return Int64(fragment.header.count) }
-        return Int64(fragment.header.count) + Int64(track.track.samples.size(at: Int(track.sampleIndexes[first])))
+        let (runs, sidx) = fragmentInput(segment)
+        let header = Int64(FragmentWriter.headerSize(runs: runs, sidx: sidx))
+        return header + Int64(runs.first?.samples.first?.size ?? 0)
     }
 
     /// Size of every media segment in bytes (for bandwidth figures).
-    public var segmentSizes: [Int64] { (0..<segmentCount).map { fragment($0).size } }
+    public var segmentSizes: [Int64] {
+        (0..<segmentCount).map { n in
+            let (runs, sidx) = fragmentInput(n)
+            return Int64(FragmentWriter.headerSize(runs: runs, sidx: sidx)) + runs.reduce(0) { $0 + $1.samples.reduce(0) { $0 + Int64($1.size) } }
+        }
+    }
 }

@@ -1,11 +1,14 @@
 import Foundation
+import HLSPackager
 import MP4Box
 
 /// `vod-bench index FILE [--runs N]`: time to read the movie and build every
 /// track's sample index (the moov parse included), and the index's memory per sample.
+/// `vod-bench package FILE [--runs N]`: time to build every playlist from a cold
+/// start, and the median time to build a mid-file CMAF segment and TS segment.
 let arguments = Array(CommandLine.arguments.dropFirst())
-guard arguments.count >= 2, arguments[0] == "index" else {
-    FileHandle.standardError.write(Data("usage: vod-bench index FILE [--runs N]\n".utf8))
+guard arguments.count >= 2, arguments[0] == "index" || arguments[0] == "package" else {
+    FileHandle.standardError.write(Data("usage: vod-bench index|package FILE [--runs N]\n".utf8))
     exit(2)
 }
 let path = arguments[1]
@@ -16,6 +19,11 @@ func now() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Double(ts.tv_sec) * 1e3 + Double(ts.tv_nsec) / 1e6
+}
+
+if arguments[0] == "package" {
+    benchPackage(path: arguments[1], runs: runs)
+    exit(0)
 }
 
 var times: [Double] = []
@@ -32,3 +40,69 @@ let bytes = movie.tracks.reduce(0) { $0 + $1.samples.memoryBytes }
 let moov = movie.topLevelBoxes.first { $0.type == "moov" }?.size ?? 0
 print(String(format: "index: %d tracks, %d samples, moov %lld bytes; read+index median %.2f ms, min %.2f ms over %d runs; index %.2f bytes/sample (%d bytes)",
              movie.tracks.count, samples, moov, times[times.count / 2], times[0], runs, Double(bytes) / Double(max(samples, 1)), bytes))
+
+func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
+func benchPackage(path: String, runs: Int) {
+    do {
+        var cold: [Double] = []
+        var set: MediaSet?
+        var renditions: [TSRendition] = []
+        for _ in 0..<max(3, runs / 4) {
+            let start = now()
+            let s = try MediaSet.load(path: path, name: "v")
+            _ = HLSPlaylist.multivariant(s)
+            for t in s.tracks { _ = HLSPlaylist.media(t, video: "v") }
+            _ = DASHManifest.mpd(s)
+            renditions = try s.tsRenditions()
+            _ = TSPlaylist.multivariant(renditions)
+            cold.append(now() - start)
+            set = s
+        }
+        guard let set, let video = set.videos.first else { print("vod-bench: no video"); exit(1) }
+        var loads: [Double] = [], reads: [Double] = [], masters: [Double] = [], mpds: [Double] = [], tsInits: [Double] = []
+        for _ in 0..<max(3, runs / 4) {
+            var start = now()
+            _ = try Movie.read(path: path)
+            reads.append(now() - start)
+            start = now()
+            let s = try MediaSet.load(path: path, name: "v")
+            loads.append(now() - start)
+            start = now()
+            _ = HLSPlaylist.multivariant(s)
+            masters.append(now() - start)
+            start = now()
+            _ = DASHManifest.mpd(s)
+            mpds.append(now() - start)
+            start = now()
+            _ = try s.tsRenditions()
+            tsInits.append(now() - start)
+        }
+        print(String(format: "breakdown: Movie.read %.2f ms, MediaSet.load %.2f ms, multivariant %.2f ms, MPD %.2f ms, TS renditions %.2f ms",
+                     median(reads), median(loads), median(masters), median(mpds), median(tsInits)))
+        let mid = video.segmentCount / 2
+        var mediaOnly: [Double] = []
+        for _ in 0..<runs {
+            let start = now()
+            _ = HLSPlaylist.media(video, video: "v")
+            mediaOnly.append(now() - start)
+        }
+        var cmaf: [Double] = [], ts: [Double] = []
+        var cmafBytes: Int64 = 0, tsBytes = 0
+        for _ in 0..<runs {
+            var start = now()
+            let body = try video.mediaSegment(mid)
+            cmaf.append(now() - start)
+            cmafBytes = body.length
+            start = now()
+            let t = try renditions[0].segment(mid).materialize()
+            ts.append(now() - start)
+            tsBytes = t.count
+        }
+        print(String(format: "package: %d segments; cold load + all playlists median %.2f ms; media playlist alone %.3f ms; mid CMAF segment %.3f ms (%lld bytes described); mid TS segment %.2f ms (%d bytes built)",
+                     video.segmentCount, median(cold), median(mediaOnly), median(cmaf), cmafBytes, median(ts), tsBytes))
+    } catch {
+        print("vod-bench: \(error)")
+        exit(1)
+    }
+}

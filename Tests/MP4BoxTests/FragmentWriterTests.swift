@@ -72,6 +72,30 @@ import Testing
         #expect(try decodedFrameCount(path, stream: "a:0") == timeline.all.filter { !$0.discard }.count)
     }
 
+    @Test func headerSizeIsWhatWriteProduces() {
+        for allSync in [true, false] {
+            for firstOnly in [true, false] {
+                for offsets in [true, false] {
+                    for base: UInt64 in [0, 1 << 33] {
+                        var samples: [FragmentWriter.SampleInput] = []
+                        for i in 0..<7 {
+                            let offset: Int32 = offsets ? Int32(i % 3) - 1 : 0
+                            let sync = allSync || (firstOnly ? i == 0 : i % 2 == 0)
+                            samples.append(.init(offset: Int64(i) * 10, size: 10, duration: 1, compositionOffset: offset, isSync: sync))
+                        }
+                        let runs = [FragmentWriter.TrackRun(trackID: 1, baseDecodeTime: base, samples: samples)]
+                        for sidx in [nil, FragmentWriter.SegmentIndexInput(timescale: 1000, earliestPresentationTime: base)] {
+                            for styp in [nil, FragmentWriter.segmentBrands] {
+                                let written = FragmentWriter.write(sequenceNumber: 1, runs: runs, styp: styp, sidx: sidx).header.count
+                                #expect(FragmentWriter.headerSize(runs: runs, styp: styp, sidx: sidx) == written)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test func contiguousSamplesBecomeOneRange() {
         let samples = (0..<10).map { FragmentWriter.SampleInput(offset: 1000 + Int64($0) * 10, size: 10, duration: 1, compositionOffset: 0, isSync: $0 == 0) }
         let f = FragmentWriter.write(sequenceNumber: 1, runs: [.init(trackID: 1, baseDecodeTime: 0, samples: samples)])

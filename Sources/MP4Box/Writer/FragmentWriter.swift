@@ -95,6 +95,29 @@ public enum FragmentWriter {
         return Fragment(header: out.bytes, data: data)
     }
 
+    /// The size of the header `write` produces, without building it: what a playlist
+    /// needs for bandwidth figures. `FragmentWriterTests` checks it against `write`.
+    public static func headerSize(runs: [TrackRun], styp: Brands? = segmentBrands, sidx: SegmentIndexInput? = nil) -> Int {
+        var moof = 8 + 16
+        var payload: Int64 = 0
+        for run in runs {
+            let samples = run.samples
+            let allSync = samples.allSatisfy(\.isSync)
+            let onlyFirstSync = !allSync && samples.dropFirst().allSatisfy { !$0.isSync }
+            let hasOffsets = samples.contains { $0.compositionOffset != 0 }
+            let tfhd = 16 + (allSync || onlyFirstSync ? 4 : 0)
+            let tfdt = run.baseDecodeTime > UInt32.max ? 20 : 16
+            let perSample = 8 + (!allSync && !onlyFirstSync ? 4 : 0) + (hasOffsets ? 4 : 0)
+            let trun = 16 + 4 + (onlyFirstSync ? 4 : 0) + samples.count * perSample
+            moof += 8 + tfhd + tfdt + trun
+            payload += samples.reduce(0) { $0 + Int64($1.size) }
+        }
+        var size = moof + (payload + 8 > Int64(UInt32.max) ? 16 : 8)
+        if let styp { size += 16 + 4 * styp.compatible.count }
+        if let sidx, !runs.isEmpty { size += sidx.earliestPresentationTime > UInt32.max ? 52 : 44 }
+        return size
+    }
+
     private static func writeTrackFragment(_ run: TrackRun, to w: inout ByteWriter, dataOffsetField: inout [Int]) {
         let samples = run.samples
         let allSync = samples.allSatisfy(\.isSync)
