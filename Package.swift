@@ -11,9 +11,11 @@ let package = Package(
     targets: [
         .target(name: "MP4Box"),
         .target(name: "HLSPackager", dependencies: ["MP4Box"]),
+        .target(name: "VODKit"),
         .executableTarget(name: "vod", dependencies: ["MP4Box", "HLSPackager"], path: "Sources/VODToolbox"),
         .executableTarget(name: "vod-bench", dependencies: ["MP4Box", "HLSPackager"], path: "Sources/VODBench"),
         .testTarget(name: "MP4BoxTests", dependencies: ["MP4Box"]),
+        .testTarget(name: "VODKitTests", dependencies: ["VODKit"]),
         .testTarget(name: "HLSPackagerTests", dependencies: ["HLSPackager", "MP4Box"], exclude: ["Golden"]),
     ]
 )

@@ -1,0 +1,51 @@
+/// Runs the request parser and chunked decoder over untrusted bytes the way a
+/// connection does (heads, bodies, pipelining), fed in uneven pieces. Called by
+/// the fuzz target (fuzz/FuzzHTTP.swift) and by tests over former crashers.
+public enum HTTPParserExercise {
+    public static func run(_ bytes: [UInt8]) {
+        var limits = HTTPLimits()
+        limits.maxBodyBytes = 1 << 20
+        var parser = HTTPRequestParser(limits: limits)
+        var buffer: [UInt8] = []
+        var position = 0
+        var step = 1
+        var chunked: ChunkedDecoder?
+        var remainingBody: Int64 = 0
+        while position < bytes.count {
+            // Feed in growing pieces, as reads from a socket would deliver.
+            let end = min(bytes.count, position + step)
+            buffer += bytes[position..<end]
+            position = end
+            step = step * 2 % 4093 + 1
+            do {
+                while true {
+                    if remainingBody > 0 {
+                        let n = Int(min(remainingBody, Int64(buffer.count)))
+                        buffer.removeFirst(n)
+                        remainingBody -= Int64(n)
+                        if remainingBody > 0 { break }
+                    }
+                    if var decoder = chunked {
+                        var out: [UInt8] = []
+                        let used = try decoder.decode(buffer[...], into: &out)
+                        buffer.removeFirst(used)
+                        chunked = decoder.isDone ? nil : decoder
+                        if chunked != nil { break }
+                    }
+                    guard let (head, used) = try parser.parse(buffer) else { break }
+                    buffer.removeFirst(used)
+                    parser.reset()
+                    _ = head.path
+                    switch head.framing {
+                    case .none: break
+                    case .contentLength(let n): remainingBody = n
+                    case .chunked: chunked = ChunkedDecoder(maxBody: limits.maxBodyBytes)
+                    }
+                }
+            } catch {
+                _ = error.status
+                return
+            }
+        }
+    }
+}

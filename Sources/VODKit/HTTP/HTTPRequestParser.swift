@@ -1,0 +1,157 @@
+/// Finds and parses a request head (RFC 9112) at the start of a byte buffer.
+/// Strict where leniency enables request smuggling: no whitespace before a
+/// header's colon, no obsolete line folding, no bare CR, one Host, one
+/// Content-Length, never both Content-Length and Transfer-Encoding, and
+/// chunked as the only transfer coding. Limits are enforced while bytes are
+/// still arriving, so a client cannot make the server buffer more than them.
+public struct HTTPRequestParser: Sendable {
+    public let limits: HTTPLimits
+    /// How far the search for the end of the head has got (resumed on the next call).
+    private var scanned = 0
+
+    public init(limits: HTTPLimits = HTTPLimits()) { self.limits = limits }
+
+    /// Call after a request has been consumed from the buffer.
+    public mutating func reset() { scanned = 0 }
+
+    /// Parses the head at the start of `buffer`: nil while it is incomplete, else the
+    /// head and the number of bytes it took.
+    public mutating func parse(_ buffer: [UInt8]) throws(HTTPParseError) -> (HTTPRequestHead, Int)? {
+        // Empty lines before the request line are ignored (RFC 9112 2.2).
+        var start = 0
+        while start < buffer.count && (buffer[start] == 0x0D || buffer[start] == 0x0A) { start += 1 }
+        if start > 16 { throw .badRequest("too many empty lines before the request") }
+        var i = max(scanned, start)
+        var end = -1
+        while i < buffer.count {
+            if buffer[i] == 0x0A {
+                // A blank line: LF followed by LF, or CRLF (with the previous LF before the CR).
+                if i + 1 < buffer.count && buffer[i + 1] == 0x0A { end = i + 2; break }
+                if i + 2 < buffer.count && buffer[i + 1] == 0x0D && buffer[i + 2] == 0x0A { end = i + 3; break }
+            }
+            i += 1
+        }
+        if end < 0 {
+            scanned = max(start, buffer.count - 2)
+            try checkIncompleteLimits(buffer, start: start)
+            return nil
+        }
+        if end - start > limits.maxRequestLine + limits.maxHeaderBytes { throw .headersTooLarge }
+        return (try parseHead(buffer, start, end), end)
+    }
+
+    /// Refuses a head that has already outgrown the limits before it is complete.
+    private func checkIncompleteLimits(_ buffer: [UInt8], start: Int) throws(HTTPParseError) {
+        var lineEnd = start
+        while lineEnd < buffer.count && buffer[lineEnd] != 0x0A { lineEnd += 1 }
+        if lineEnd == buffer.count {
+            if buffer.count - start > limits.maxRequestLine { throw .uriTooLong }
+        } else if buffer.count - lineEnd > limits.maxHeaderBytes {
+            throw .headersTooLarge
+        }
+    }
+
+    private func parseHead(_ b: [UInt8], _ start: Int, _ end: Int) throws(HTTPParseError) -> HTTPRequestHead {
+        var lines: [Range<Int>] = []
+        var lineStart = start
+        var i = start
+        while i < end {
+            if b[i] == 0x0A {
+                var lineEnd = i
+                if lineEnd > lineStart && b[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                lines.append(lineStart..<lineEnd)
+                lineStart = i + 1
+            } else if b[i] == 0x0D && (i + 1 >= end || b[i + 1] != 0x0A) {
+                throw .badRequest("bare CR")
+            } else if b[i] == 0 {
+                throw .badRequest("NUL byte in the head")
+            }
+            i += 1
+        }
+        while let last = lines.last, last.isEmpty { lines.removeLast() }
+        guard let requestLine = lines.first else { throw .badRequest("no request line") }
+        if requestLine.count > limits.maxRequestLine { throw .uriTooLong }
+        let (method, target, minor) = try parseRequestLine(b[requestLine])
+        let headerLines = lines.dropFirst()
+        if headerLines.count > limits.maxHeaderCount { throw .headersTooLarge }
+        if headerLines.reduce(0, { $0 + $1.count + 2 }) > limits.maxHeaderBytes { throw .headersTooLarge }
+        var headers = HTTPHeaders()
+        for line in headerLines {
+            let (name, value) = try parseField(b[line])
+            headers.append(name, value)
+        }
+        return try interpret(method: method, target: target, minor: minor, headers: headers)
+    }
+
+    private func parseRequestLine(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> (String, String, Int) {
+        let parts = line.split(separator: 0x20, omittingEmptySubsequences: false)
+        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty else { throw .badRequest("malformed request line") }
+        guard parts[0].allSatisfy(Self.isTokenByte) else { throw .badRequest("malformed method") }
+        guard parts[1].allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { throw .badRequest("invalid byte in the request target") }
+        let version = Array(parts[2])
+        guard version.count == 8, version.starts(with: Array("HTTP/".utf8)), version[6] == 0x2E,
+              (0x30...0x39).contains(version[5]), (0x30...0x39).contains(version[7]) else { throw .badRequest("malformed HTTP version") }
+        guard version[5] == 0x31, version[7] == 0x30 || version[7] == 0x31 else { throw .versionNotSupported }
+        return (String(decoding: parts[0], as: UTF8.self), String(decoding: parts[1], as: UTF8.self), Int(version[7] - 0x30))
+    }
+
+    private func parseField(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> (String, String) {
+        guard let first = line.first else { throw .badRequest("empty header line") }
+        if first == 0x20 || first == 0x09 { throw .badRequest("obsolete line folding") }
+        guard let colon = line.firstIndex(of: 0x3A) else { throw .badRequest("header line without a colon") }
+        let name = line[line.startIndex..<colon]
+        guard !name.isEmpty, name.allSatisfy(Self.isTokenByte) else { throw .badRequest("malformed header name") }
+        var value = line[(colon + 1)...]
+        while let c = value.first, c == 0x20 || c == 0x09 { value.removeFirst() }
+        while let c = value.last, c == 0x20 || c == 0x09 { value.removeLast() }
+        guard value.allSatisfy({ $0 == 0x09 || ($0 >= 0x20 && $0 != 0x7F) }) else { throw .badRequest("control character in a header value") }
+        return (String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self))
+    }
+
+    private func interpret(method: String, target: String, minor: Int, headers: HTTPHeaders) throws(HTTPParseError) -> HTTPRequestHead {
+        let hosts = headers.values("Host")
+        if minor == 1 && hosts.count != 1 { throw .badRequest(hosts.isEmpty ? "no Host header" : "more than one Host header") }
+        if hosts.count > 1 { throw .badRequest("more than one Host header") }
+        let lengths = headers.values("Content-Length")
+        let codings = headers.values("Transfer-Encoding")
+        if !lengths.isEmpty && !codings.isEmpty { throw .badRequest("both Content-Length and Transfer-Encoding") }
+        if lengths.count > 1 { throw .badRequest("more than one Content-Length") }
+        var framing = HTTPBodyFraming.none
+        if let length = lengths.first {
+            guard !length.isEmpty, length.utf8.count <= 18, length.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let n = Int64(length) else {
+                throw .badRequest("invalid Content-Length")
+            }
+            if n > limits.maxBodyBytes { throw .payloadTooLarge }
+            if n > 0 { framing = .contentLength(n) }
+        }
+        if !codings.isEmpty {
+            let list = codings.joined(separator: ",").split(separator: ",").map { $0.trimmingSpaces() }
+            guard minor == 1 else { throw .badRequest("Transfer-Encoding in an HTTP/1.0 request") }
+            guard list.last?.caseInsensitiveEquals("chunked") == true else { throw .badRequest("Transfer-Encoding does not end with chunked") }
+            guard list.count == 1 else { throw .notImplemented("transfer coding \(list.dropLast().joined(separator: ","))") }
+            framing = .chunked
+        }
+        let connection = headers.values("Connection").joined(separator: ",").split(separator: ",").map { $0.trimmingSpaces() }
+        let keepAlive = minor == 1 ? !connection.contains { $0.caseInsensitiveEquals("close") }
+                                   : connection.contains { $0.caseInsensitiveEquals("keep-alive") }
+        return HTTPRequestHead(method: method, target: target, minorVersion: minor, headers: headers, framing: framing, keepAlive: keepAlive)
+    }
+
+    /// tchar of RFC 9110 5.6.2.
+    static func isTokenByte(_ c: UInt8) -> Bool {
+        switch c {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
+        case 0x21, 0x23, 0x24, 0x25, 0x26, 0x27, 0x2A, 0x2B, 0x2D, 0x2E, 0x5E, 0x5F, 0x60, 0x7C, 0x7E: return true
+        default: return false
+        }
+    }
+}
+
+extension Substring {
+    func trimmingSpaces() -> String {
+        var s = self[...]
+        while let c = s.first, c == " " || c == "\t" { s.removeFirst() }
+        while let c = s.last, c == " " || c == "\t" { s.removeLast() }
+        return String(s)
+    }
+}
