@@ -11,7 +11,8 @@ let package = Package(
     targets: [
         .target(name: "MP4Box"),
         .target(name: "HLSPackager", dependencies: ["MP4Box"]),
-        .target(name: "VODKit"),
+        .target(name: "CLinux"),
+        .target(name: "VODKit", dependencies: ["CLinux"]),
         .executableTarget(name: "vod", dependencies: ["MP4Box", "HLSPackager"], path: "Sources/VODToolbox"),
         .executableTarget(name: "vod-bench", dependencies: ["MP4Box", "HLSPackager"], path: "Sources/VODBench"),
         .testTarget(name: "MP4BoxTests", dependencies: ["MP4Box"]),

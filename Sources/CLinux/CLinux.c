@@ -1,0 +1,1 @@
+// Empty: the target exists to export include/CLinux.h.

@@ -1,0 +1,129 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+
+/// One thread's loop: its own listening socket (SO_REUSEPORT), an epoll set,
+/// and the connections it accepted. Nothing here is shared between threads,
+/// so nothing is locked.
+final class EventLoop: @unchecked Sendable {
+    private let epoll: Epoll
+    private let listener: ListeningSocket
+    private let handler: HTTPHandler
+    private let config: HTTPServer.Config
+    private let wake: Int32
+    private var connections: [Int32: Connection] = [:]
+    private let stopping = AtomicFlag()
+    private var lastSweep: Int64 = 0
+
+    init(listener: ListeningSocket, handler: HTTPHandler, config: HTTPServer.Config) throws {
+        epoll = try Epoll()
+        self.listener = listener
+        self.handler = handler
+        self.config = config
+        wake = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        try epoll.add(listener.fd, events: EPOLLIN.rawValue)
+        try epoll.add(wake, events: EPOLLIN.rawValue)
+    }
+
+    var connectionCount: Int { connections.count }
+
+    /// Asks the loop to stop accepting, finish what is queued within the grace period, and return.
+    func stop() {
+        stopping.set()
+        var one: UInt64 = 1
+        _ = write(wake, &one, 8)
+    }
+
+    func run() {
+        var events = [epoll_event](repeating: epoll_event(), count: 256)
+        var deadline: Int64?
+        while true {
+            let now = monotonicMilliseconds()
+            if stopping.isSet {
+                if deadline == nil {
+                    deadline = now + Int64(config.shutdownGraceSeconds * 1000)
+                    epoll.remove(listener.fd)
+                    close(listener.fd)
+                    for (fd, c) in connections where c.isIdle { drop(fd) }
+                }
+                if connections.isEmpty || now >= deadline! { break }
+            }
+            for event in epoll.wait(into: &events, timeout: 250) {
+                let fd = event.data.fd
+                if fd == listener.fd { acceptAll(); continue }
+                if fd == wake { var v: UInt64 = 0; _ = read(wake, &v, 8); continue }
+                guard let c = connections[fd] else { continue }
+                let now = monotonicMilliseconds()
+                if event.events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
+                    if c.readAvailable(now: now) == .closed && !c.wantsWrite { drop(fd); continue }
+                    c.process(handler: handler, now: now, log: config.log)
+                }
+                service(c)
+            }
+            sweep(now: monotonicMilliseconds())
+        }
+        for fd in Array(connections.keys) { drop(fd) }
+        close(wake)
+        close(epoll.fd)
+    }
+
+    private func acceptAll() {
+        while let fd = listener.accept() {
+            let c = Connection(fd: fd, config: config, now: monotonicMilliseconds())
+            connections[fd] = c
+            do { try epoll.add(fd, events: Epoll.readable) } catch { connections[fd] = nil; continue }
+            if connections.count > config.maxConnectionsPerLoop {
+                config.log("connection limit (\(config.maxConnectionsPerLoop) per loop) reached: 503")
+                c.fail(503, "too many connections")
+                service(c)
+            }
+        }
+    }
+
+    /// Writes what is queued, then waits for the right event or closes.
+    private func service(_ c: Connection) {
+        switch c.flush(now: monotonicMilliseconds()) {
+        case .failed: drop(c.fd)
+        case .blocked: try? epoll.modify(c.fd, events: Epoll.readable | Epoll.writable)
+        case .done:
+            if c.closeAfterWrite { drop(c.fd); return }
+            if stopping.isSet && c.isIdle { drop(c.fd); return }
+            try? epoll.modify(c.fd, events: Epoll.readable)
+            // Requests held back while the queue was full can go on now.
+            if !c.readBuffer.isEmpty { c.process(handler: handler, now: monotonicMilliseconds(), log: config.log); if c.wantsWrite { service(c) } }
+        }
+    }
+
+    /// Cuts off slow clients (408), idle keep-alive connections and stalled writers, once a second.
+    private func sweep(now: Int64) {
+        guard now - lastSweep >= 1000 else { return }
+        lastSweep = now
+        for (fd, c) in connections {
+            if let started = c.requestStarted, !c.wantsWrite, now - started > Int64(config.requestTimeoutSeconds * 1000) {
+                config.log("fd \(fd): request not received within \(config.requestTimeoutSeconds) s: 408")
+                c.fail(408, "request timeout")
+                service(c)
+            } else if c.isIdle, now - c.lastActivity > Int64(config.idleTimeoutSeconds * 1000) {
+                drop(fd)
+            } else if c.wantsWrite, now - c.lastActivity > Int64(config.writeTimeoutSeconds * 1000) {
+                config.log("fd \(fd): client stopped reading for \(config.writeTimeoutSeconds) s: closed")
+                drop(fd)
+            }
+        }
+    }
+
+    private func drop(_ fd: Int32) {
+        epoll.remove(fd)
+        connections[fd] = nil  // Connection.deinit closes the socket and any open files
+    }
+}
+
+/// A flag set once from any thread.
+final class AtomicFlag: @unchecked Sendable {
+    private var value: Int32 = 0
+    private var lock = pthread_mutex_t()
+    init() { pthread_mutex_init(&lock, nil) }
+    func set() { pthread_mutex_lock(&lock); value = 1; pthread_mutex_unlock(&lock) }
+    var isSet: Bool { pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }; return value == 1 }
+}

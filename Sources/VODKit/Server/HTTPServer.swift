@@ -1,0 +1,67 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+
+/// An HTTP/1.1 server: one event loop per core on non-blocking sockets and epoll,
+/// keep-alive and pipelining, `writev` + `sendfile` responses, limits and timeouts.
+public final class HTTPServer: @unchecked Sendable {
+    public struct Config: Sendable {
+        public var host = "127.0.0.1"
+        public var port: UInt16 = 8080
+        public var loops = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        public var limits = HTTPLimits()
+        /// Largest request body held in memory.
+        public var maxBufferedBody: Int64 = 1 << 20
+        /// Time to receive a whole request once its first byte arrived (slow clients get 408).
+        public var requestTimeoutSeconds = 10.0
+        /// Idle keep-alive connections are closed after this.
+        public var idleTimeoutSeconds = 60.0
+        /// A client that reads nothing of its response for this long is cut off.
+        public var writeTimeoutSeconds = 30.0
+        public var maxConnections = 20_000
+        public var shutdownGraceSeconds = 10.0
+        public var log: @Sendable (String) -> Void = { _ in }
+        public init() {}
+
+        var maxConnectionsPerLoop: Int { max(1, maxConnections / max(1, loops)) }
+    }
+
+    public let config: Config
+    /// The bound port (useful with port 0).
+    public let port: UInt16
+    private let loops: [EventLoop]
+    private var threads: [Thread] = []
+    private let finished = DispatchGroup()
+
+    public init(config: Config, handler: HTTPHandler) throws {
+        signal(SIGPIPE, SIG_IGN)
+        let first = try ListeningSocket(host: config.host, port: config.port)
+        var sockets = [first]
+        for _ in 1..<max(1, config.loops) { sockets.append(try ListeningSocket(host: config.host, port: first.port)) }
+        var c = config
+        c.port = first.port
+        self.config = c
+        port = first.port
+        loops = try sockets.map { try EventLoop(listener: $0, handler: handler, config: c) }
+    }
+
+    /// Starts the loops on their own threads and returns.
+    public func start() {
+        for loop in loops {
+            finished.enter()
+            let group = finished
+            let thread = Thread { loop.run(); group.leave() }
+            thread.name = "vod-http-loop"
+            thread.start()
+            threads.append(thread)
+        }
+    }
+
+    /// Stops accepting, lets in-flight responses finish within the grace period, and waits.
+    public func stop() {
+        loops.forEach { $0.stop() }
+        finished.wait()
+    }
+}

@@ -1,0 +1,252 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+@testable import VODKit
+
+/// A handler for the tests: /hello, /file?… (a file range), /echo (the body back), /slow-free.
+struct TestHandler: HTTPHandler {
+    let file: String
+    func handle(_ request: HTTPRequest) -> HTTPResponse {
+        switch request.head.path {
+        case "/hello": return .text(200, "hello \(request.head.method)")
+        case "/file": return HTTPResponse(status: 200, body: [.bytes(Array("<".utf8)), .file(path: file, offset: 0, length: fileSize), .bytes(Array(">".utf8))])
+        case "/echo": return HTTPResponse(status: 200, body: [.bytes(request.body)])
+        case "/missing-file": return HTTPResponse(status: 200, body: [.file(path: "/nonexistent/x", offset: 0, length: 10)])
+        default: return .text(404, "not found")
+        }
+    }
+    var fileSize: Int64 { Int64((try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0) }
+}
+
+/// A blocking loopback client with a receive timeout.
+final class TestClient {
+    let fd: Int32
+    var buffer: [UInt8] = []
+
+    init(port: UInt16) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let r = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard r == 0 else { throw SystemError("connect") }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+    deinit { close(fd) }
+
+    func send(_ text: String) { send(Array(text.utf8)) }
+    func send(_ bytes: [UInt8]) {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { return }
+            sent += n
+        }
+    }
+
+    /// Reads more; false on EOF, error or timeout.
+    func fill() -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if n <= 0 { return false }
+        buffer += chunk[0..<n]
+        return true
+    }
+
+    struct Response { var status: Int; var headers: [String: String]; var body: [UInt8] }
+
+    /// Reads one response (Content-Length framed; HEAD has no body).
+    func response(head: Bool = false) -> Response? {
+        while true {
+            if let end = find([13, 10, 13, 10]) {
+                let text = String(decoding: buffer[0..<end], as: UTF8.self)
+                let lines = text.components(separatedBy: "\r\n")
+                let status = Int(lines[0].split(separator: " ")[1]) ?? 0
+                var headers: [String: String] = [:]
+                for line in lines.dropFirst() {
+                    if let colon = line.firstIndex(of: ":") {
+                        headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                    }
+                }
+                let length = head ? 0 : Int(headers["content-length"] ?? "0") ?? 0
+                while buffer.count < end + 4 + length { if !fill() { return nil } }
+                let body = Array(buffer[(end + 4)..<(end + 4 + length)])
+                buffer.removeFirst(end + 4 + length)
+                return Response(status: status, headers: headers, body: body)
+            }
+            if !fill() { return nil }
+        }
+    }
+
+    func find(_ needle: [UInt8]) -> Int? {
+        guard buffer.count >= needle.count else { return nil }
+        for i in 0...(buffer.count - needle.count) where buffer[i] == needle[0] && Array(buffer[i..<i + needle.count]) == needle { return i }
+        return nil
+    }
+
+    /// True when the server closed the connection (EOF within the timeout).
+    func isClosedByServer() -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n == 0 { return true }
+            if n < 0 { return false }
+        }
+    }
+}
+
+@Suite(.serialized) struct HTTPServerTests {
+    static let bigFile: String = {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vod-http-test-5mb.bin").path
+        var bytes = [UInt8](repeating: 0, count: 5 << 20)
+        for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: i &* 31 &+ i >> 9) }
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        return path
+    }()
+
+    func withServer(_ adjust: (inout HTTPServer.Config) -> Void = { _ in }, _ body: (HTTPServer) throws -> Void) throws {
+        var config = HTTPServer.Config()
+        config.port = 0
+        config.loops = 2
+        adjust(&config)
+        let server = try HTTPServer(config: config, handler: TestHandler(file: Self.bigFile))
+        server.start()
+        defer { server.stop() }
+        try body(server)
+    }
+
+    @Test func getKeepAliveAndHeaders() throws {
+        try withServer { server in
+            let c = try TestClient(port: server.port)
+            for _ in 0..<3 {
+                c.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+                let r = try #require(c.response())
+                #expect(r.status == 200 && String(decoding: r.body, as: UTF8.self) == "hello GET\n")
+                #expect(r.headers["date"]?.hasSuffix("GMT") == true && r.headers["server"] == "vod" && r.headers["connection"] == nil)
+            }
+        }
+    }
+
+    @Test func pipelinedResponsesComeInOrder() throws {
+        try withServer { server in
+            let c = try TestClient(port: server.port)
+            c.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\nGET /nope HTTP/1.1\r\nHost: t\r\n\r\nHEAD /hello HTTP/1.1\r\nHost: t\r\n\r\nPOST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc")
+            #expect(c.response()?.status == 200)
+            #expect(c.response()?.status == 404)
+            let head = try #require(c.response(head: true))
+            #expect(head.status == 200 && head.headers["content-length"] == "11" && head.body.isEmpty)  // "hello HEAD\n"
+            #expect(c.response().map { String(decoding: $0.body, as: UTF8.self) } == "abc")
+        }
+    }
+
+    @Test func filesGoOutWhole() throws {
+        try withServer { server in
+            let c = try TestClient(port: server.port)
+            c.send("GET /file HTTP/1.1\r\nHost: t\r\n\r\n")
+            let r = try #require(c.response())
+            let expected = Array("<".utf8) + [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.bigFile))) + Array(">".utf8)
+            #expect(r.body.count == expected.count && r.body == expected)
+            c.send("GET /missing-file HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(c.response()?.status == 500)
+        }
+    }
+
+    @Test func chunkedUpload() throws {
+        try withServer { server in
+            let c = try TestClient(port: server.port)
+            c.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n2;x=1\r\nef\r\n0\r\n\r\n")
+            #expect(c.response().map { String(decoding: $0.body, as: UTF8.self) } == "abcdef")
+        }
+    }
+
+    @Test func badRequestsAreAnsweredAndClosed() throws {
+        try withServer { server in
+            for bad in ["GARBAGE\r\n\r\n", "GET / HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+                        "GET / HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", "GET / HTTP/3.0\r\nHost: t\r\n\r\n"] {
+                let c = try TestClient(port: server.port)
+                c.send(bad)
+                let r = try #require(c.response())
+                #expect([400, 505].contains(r.status) && r.headers["connection"] == "close")
+                #expect(c.isClosedByServer())
+            }
+            var random = SystemRandomNumberGenerator()
+            let c = try TestClient(port: server.port)
+            c.send((0..<4096).map { _ in UInt8.random(in: 0...255, using: &random) } + [13, 10, 13, 10])
+            #expect(c.response().map { $0.status >= 400 } ?? c.isClosedByServer())
+        }
+    }
+
+    @Test func oversizedHeadsAreRefused() throws {
+        try withServer { server in
+            let long = try TestClient(port: server.port)
+            long.send("GET / HTTP/1.1\r\nHost: t\r\nX: " + String(repeating: "a", count: 1 << 20) + "\r\n\r\n")
+            #expect(long.response()?.status == 431)
+            let many = try TestClient(port: server.port)
+            many.send("GET / HTTP/1.1\r\nHost: t\r\n" + (0..<10_000).map { "X\($0): v\r\n" }.joined() + "\r\n")
+            #expect(many.response()?.status == 431)
+            let uri = try TestClient(port: server.port)
+            uri.send("GET /" + String(repeating: "u", count: 20_000) + " HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(uri.response()?.status == 414)
+        }
+    }
+
+    @Test func slowClientsAreCutOffWithoutHurtingOthers() throws {
+        try withServer({ $0.requestTimeoutSeconds = 1 }) { server in
+            let slow = try TestClient(port: server.port)
+            slow.send("GET /hello HTTP/1.1\r\nHo")
+            let start = Date()
+            // Meanwhile a normal client is served at once.
+            let other = try TestClient(port: server.port)
+            other.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(other.response()?.status == 200)
+            #expect(Date().timeIntervalSince(start) < 0.5)
+            slow.send("s")  // a byte now and then does not keep it alive
+            let r = try #require(slow.response())
+            #expect(r.status == 408)
+            #expect(Date().timeIntervalSince(start) < 3.5)
+            #expect(slow.isClosedByServer())
+        }
+    }
+
+    @Test func connectionCap() throws {
+        try withServer({ $0.maxConnections = 2; $0.loops = 1 }) { server in
+            let a = try TestClient(port: server.port), b = try TestClient(port: server.port)
+            a.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+            b.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(a.response()?.status == 200 && b.response()?.status == 200)
+            let c = try TestClient(port: server.port)
+            #expect(c.response()?.status == 503)
+        }
+    }
+
+    @Test func http10ClosesUnlessKeepAlive() throws {
+        try withServer { server in
+            let c = try TestClient(port: server.port)
+            c.send("GET /hello HTTP/1.0\r\n\r\n")
+            #expect(c.response()?.headers["connection"] == "close")
+            #expect(c.isClosedByServer())
+        }
+    }
+
+    @Test func stopFinishesAndReturns() throws {
+        var config = HTTPServer.Config()
+        config.port = 0
+        let server = try HTTPServer(config: config, handler: TestHandler(file: Self.bigFile))
+        server.start()
+        let c = try TestClient(port: server.port)
+        c.send("GET /file HTTP/1.1\r\nHost: t\r\n\r\n")
+        Thread.sleep(forTimeInterval: 0.05)
+        let start = Date()
+        let done = DispatchSemaphore(value: 0)
+        Thread { server.stop(); done.signal() }.start()
+        // The response in flight still arrives whole.
+        #expect(c.response()?.body.count == 5 << 20 + 2)
+        #expect(done.wait(timeout: .now() + 12) == .success)
+        #expect(Date().timeIntervalSince(start) < 12)
+        #expect((try? TestClient(port: server.port)) == nil)
+    }
+}
