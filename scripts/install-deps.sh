@@ -6,7 +6,7 @@ need=()
 command -v ffmpeg  >/dev/null 2>&1 || need+=(ffmpeg)
 command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
-for pkg in libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev; do
+for pkg in libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev libssl-dev; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if ! command -v swift >/dev/null 2>&1; then

@@ -2,15 +2,15 @@
 // accept4. No logic here; VODKit wraps these calls in Swift.
 #ifndef VOD_CLINUX_H
 #define VOD_CLINUX_H
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/sendfile.h>
 
-/// accept4 needs _GNU_SOURCE, which the Glibc module is not built with.
+// accept4 is declared only under _GNU_SOURCE, which would change shared system
+// types for every other C module in the program; declare it as glibc exports it.
+extern int accept4(int fd, struct sockaddr *address, socklen_t *length, int flags);
+
 static inline int vod_accept4(int fd, int flags) { return accept4(fd, 0, 0, flags); }
 #endif
