@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "MP4Box", targets: ["MP4Box"]),
         .library(name: "HLSPackager", targets: ["HLSPackager"]),
         .executable(name: "vod", targets: ["vod"]),
+        .executable(name: "vod-origin", targets: ["vod-origin"]),
     ],
     targets: [
         .target(name: "MP4Box"),
@@ -14,10 +15,13 @@ let package = Package(
         .target(name: "CLinux"),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "VODKit", dependencies: ["CLinux", "CCrypto"]),
+        .target(name: "VODOrigin", dependencies: ["MP4Box", "HLSPackager", "VODKit"]),
+        .executableTarget(name: "vod-origin", dependencies: ["VODOrigin", "VODKit"], path: "Sources/VODOriginMain"),
         .executableTarget(name: "vod", dependencies: ["MP4Box", "HLSPackager"], path: "Sources/VODToolbox"),
         .executableTarget(name: "vod-bench", dependencies: ["MP4Box", "HLSPackager"], path: "Sources/VODBench"),
         .testTarget(name: "MP4BoxTests", dependencies: ["MP4Box"]),
         .testTarget(name: "VODKitTests", dependencies: ["VODKit"]),
+        .testTarget(name: "VODOriginTests", dependencies: ["VODOrigin", "VODKit", "HLSPackager", "MP4Box"]),
         .testTarget(name: "HLSPackagerTests", dependencies: ["HLSPackager", "MP4Box"], exclude: ["Golden"]),
     ]
 )

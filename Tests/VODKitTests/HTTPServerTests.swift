@@ -20,82 +20,17 @@ struct TestHandler: HTTPHandler {
     var fileSize: Int64 { Int64((try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0) }
 }
 
-/// A blocking loopback client with a receive timeout.
-final class TestClient {
-    let fd: Int32
-    var buffer: [UInt8] = []
+/// The tests speak through the product's client; `response()` maps its errors to nil.
+typealias TestClient = HTTPClientConnection
 
-    init(port: UInt16) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let r = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        guard r == 0 else { throw SystemError("connect") }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    }
-    deinit { close(fd) }
+extension HTTPClientConnection {
+    convenience init(port: UInt16) throws { try self.init(host: "127.0.0.1", port: port) }
 
-    func send(_ text: String) { send(Array(text.utf8)) }
-    func send(_ bytes: [UInt8]) {
-        var sent = 0
-        while sent < bytes.count {
-            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n <= 0 { return }
-            sent += n
-        }
-    }
-
-    /// Reads more; false on EOF, error or timeout.
-    func fill() -> Bool {
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        if n <= 0 { return false }
-        buffer += chunk[0..<n]
-        return true
-    }
-
-    struct Response { var status: Int; var headers: [String: String]; var body: [UInt8] }
-
-    /// Reads one response (Content-Length framed; HEAD has no body).
-    func response(head: Bool = false) -> Response? {
-        while true {
-            if let end = find([13, 10, 13, 10]) {
-                let text = String(decoding: buffer[0..<end], as: UTF8.self)
-                let lines = text.components(separatedBy: "\r\n")
-                let status = Int(lines[0].split(separator: " ")[1]) ?? 0
-                var headers: [String: String] = [:]
-                for line in lines.dropFirst() {
-                    if let colon = line.firstIndex(of: ":") {
-                        headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-                    }
-                }
-                let length = head ? 0 : Int(headers["content-length"] ?? "0") ?? 0
-                while buffer.count < end + 4 + length { if !fill() { return nil } }
-                let body = Array(buffer[(end + 4)..<(end + 4 + length)])
-                buffer.removeFirst(end + 4 + length)
-                return Response(status: status, headers: headers, body: body)
-            }
-            if !fill() { return nil }
-        }
-    }
-
-    func find(_ needle: [UInt8]) -> Int? {
-        guard buffer.count >= needle.count else { return nil }
-        for i in 0...(buffer.count - needle.count) where buffer[i] == needle[0] && Array(buffer[i..<i + needle.count]) == needle { return i }
-        return nil
-    }
-
-    /// True when the server closed the connection (EOF within the timeout).
-    func isClosedByServer() -> Bool {
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n == 0 { return true }
-            if n < 0 { return false }
-        }
+    func response(head: Bool = false) -> (status: Int, headers: [String: String], body: [UInt8])? {
+        guard let r = try? readResponse(head: head) else { return nil }
+        var headers: [String: String] = [:]
+        for (name, value) in r.headers { headers[name.lowercased()] = value }
+        return (r.status, headers, r.body)
     }
 }
 

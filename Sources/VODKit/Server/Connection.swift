@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -118,7 +119,13 @@ final class Connection {
     }
 
     private func respond(to request: HTTPRequest, handler: HTTPHandler, log: (String) -> Void) {
+        let started = monotonicNanoseconds()
         var response = handler.handle(request)
+        if let access = config.accessLog {
+            let ms = Double(monotonicNanoseconds() - started) / 1e6
+            let bytes = request.head.method == "HEAD" ? 0 : response.contentLength
+            access("\(request.head.method) \(request.head.target) \(response.status) \(bytes) \(String(format: "%.3f", ms))ms")
+        }
         let keepAlive = request.head.keepAlive && !closeAfterWrite
         enqueue(&response, head: request.head.method == "HEAD", keepAlive: keepAlive, minorVersion: request.head.minorVersion)
         if !keepAlive { closeAfterWrite = true }

@@ -22,7 +22,10 @@ public final class HTTPServer: @unchecked Sendable {
         public var writeTimeoutSeconds = 30.0
         public var maxConnections = 20_000
         public var shutdownGraceSeconds = 10.0
+        /// Error log: one line a refused or cut-off connection.
         public var log: @Sendable (String) -> Void = { _ in }
+        /// Access log: one line a request (method, target, status, bytes, milliseconds).
+        public var accessLog: (@Sendable (String) -> Void)?
         public init() {}
 
         var maxConnectionsPerLoop: Int { max(1, maxConnections / max(1, loops)) }

@@ -1,0 +1,123 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One blocking HTTP/1.1 client connection with send and receive timeouts,
+/// reusable for several requests (keep-alive). Responses framed by
+/// Content-Length, chunked coding or the end of the connection.
+public final class HTTPClientConnection {
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: HTTPHeaders
+        public var body: [UInt8]
+        public var keepAlive: Bool
+    }
+
+    public enum ClientError: Error, Equatable { case connect(Int32), timeoutOrClosed, malformed(String) }
+
+    let fd: Int32
+    var buffer: [UInt8] = []
+
+    public init(host: String, port: UInt16, timeoutSeconds: Int = 5) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host, &address.sin_addr)
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let r = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard r == 0 else { let e = errno; close(fd); throw ClientError.connect(e) }
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    deinit { close(fd) }
+
+    /// Sends raw bytes (tests use this to speak broken HTTP on purpose).
+    public func send(_ bytes: [UInt8]) {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { return }
+            sent += n
+        }
+    }
+
+    public func send(_ text: String) { send(Array(text.utf8)) }
+
+    /// Sends a request and reads its response.
+    public func request(_ method: String, _ target: String, headers: [(String, String)] = [], body: [UInt8] = []) throws -> Response {
+        var text = "\(method) \(target) HTTP/1.1\r\nHost: origin\r\n"
+        for (name, value) in headers { text += "\(name): \(value)\r\n" }
+        if !body.isEmpty || method == "PUT" || method == "POST" { text += "Content-Length: \(body.count)\r\n" }
+        send(Array((text + "\r\n").utf8) + body)
+        return try readResponse(head: method == "HEAD")
+    }
+
+    /// Reads one response.
+    public func readResponse(head: Bool = false) throws -> Response {
+        var end: Int?
+        while end == nil {
+            end = headEnd()
+            if end == nil { guard fill() else { throw ClientError.timeoutOrClosed } }
+        }
+        let text = String(decoding: buffer[0..<end!], as: UTF8.self)
+        buffer.removeFirst(end! + 4)
+        var lines = text.components(separatedBy: "\r\n")
+        let statusLine = lines.removeFirst().split(separator: " ")
+        guard statusLine.count >= 2, let status = Int(statusLine[1]) else { throw ClientError.malformed("status line") }
+        var headers = HTTPHeaders()
+        for line in lines {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers.append(String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        }
+        let keepAlive = headers["Connection"]?.lowercased() != "close"
+        var body: [UInt8] = []
+        if head || status == 204 || status == 304 {
+        } else if headers["Transfer-Encoding"]?.lowercased() == "chunked" {
+            var decoder = ChunkedDecoder(maxBody: 1 << 34)
+            while true {
+                let used = try decoder.decode(buffer[...], into: &body)
+                buffer.removeFirst(used)
+                if decoder.isDone { break }
+                guard fill() else { throw ClientError.timeoutOrClosed }
+            }
+        } else if let length = headers["Content-Length"].flatMap(Int.init) {
+            while buffer.count < length { guard fill() else { throw ClientError.timeoutOrClosed } }
+            body = Array(buffer[0..<length])
+            buffer.removeFirst(length)
+        } else {
+            while fill() {}
+            body = buffer
+            buffer = []
+        }
+        return Response(status: status, headers: headers, body: body, keepAlive: keepAlive)
+    }
+
+    /// True when the server closes the connection (EOF within the timeout).
+    public func isClosedByServer() -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n == 0 { return true }
+            if n < 0 { return false }
+        }
+    }
+
+    private func headEnd() -> Int? {
+        guard buffer.count >= 4 else { return nil }
+        for i in 0...(buffer.count - 4) where buffer[i] == 13 && buffer[i + 1] == 10 && buffer[i + 2] == 13 && buffer[i + 3] == 10 { return i }
+        return nil
+    }
+
+    private func fill() -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        guard n > 0 else { return false }
+        buffer += chunk[0..<n]
+        return true
+    }
+}

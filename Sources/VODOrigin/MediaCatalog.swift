@@ -1,0 +1,99 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One file of a video, with what identifies its version (for caches and ETags).
+public struct SourceFile: Equatable, Sendable {
+    public enum Role: String, Sendable { case video, audio }
+    public var name: String
+    public var path: String
+    public var role: Role
+    public var size: Int64
+    public var modified: Int
+}
+
+/// The videos under the media root: `media/<video>/` with a `manifest.json`
+/// written by the transcoder, or a bare `media/<name>.mp4`. Ids and file names
+/// are checked (`[A-Za-z0-9._-]`, no leading dot) and every path is resolved
+/// through symlinks and must stay inside the root, so no request reads a byte
+/// outside it.
+public struct MediaCatalog: Sendable {
+    public let root: String
+
+    public enum LookupError: Error, Equatable { case invalidID, notFound, outsideRoot, badManifest(String) }
+
+    public init(root: String) throws {
+        guard let resolved = realpath(root, nil) else { throw SystemErrorDescription("media root \(root) does not exist") }
+        self.root = String(cString: resolved)
+        free(resolved)
+    }
+
+    public static func isValidName(_ id: Substring) -> Bool {
+        guard let first = id.first, first != ".", id.count <= 200 else { return false }
+        return id.utf8.allSatisfy { c in
+            (0x30...0x39).contains(c) || (0x41...0x5A).contains(c) || (0x61...0x7A).contains(c) || c == 0x2E || c == 0x5F || c == 0x2D
+        }
+    }
+
+    /// Every video id, sorted.
+    public func videoIDs() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        var ids: [String] = []
+        for name in names where Self.isValidName(Substring(name)) {
+            if name.hasSuffix(".mp4") { ids.append(String(name.dropLast(4))) }
+            else if FileManager.default.fileExists(atPath: "\(root)/\(name)/manifest.json") { ids.append(name) }
+        }
+        return Array(Set(ids)).sorted()
+    }
+
+    /// The files of video `id`, video renditions first.
+    public func files(of id: Substring) throws(LookupError) -> [SourceFile] {
+        guard Self.isValidName(id) else { throw .invalidID }
+        let dir = "\(root)/\(id)"
+        if let manifest = try? Data(contentsOf: URL(fileURLWithPath: "\(dir)/manifest.json")) {
+            try checkInside(dir)
+            return try filesFromManifest(manifest, dir: dir)
+        }
+        let bare = "\(root)/\(id).mp4"
+        guard let info = try fileInfo(bare) else { throw .notFound }
+        return [SourceFile(name: "\(id).mp4", path: bare, role: .video, size: info.size, modified: info.modified)]
+    }
+
+    private func filesFromManifest(_ data: Data, dir: String) throws(LookupError) -> [SourceFile] {
+        guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let renditions = json["renditions"] as? [[String: Any]] else { throw .badManifest("no renditions") }
+        var files: [SourceFile] = []
+        for r in renditions {
+            guard let name = r["file"] as? String, Self.isValidName(Substring(name)),
+                  let role = (r["type"] as? String).flatMap(SourceFile.Role.init(rawValue:)) else {
+                throw .badManifest("a rendition without a valid file and type")
+            }
+            let path = "\(dir)/\(name)"
+            guard let info = try fileInfo(path) else { throw .badManifest("\(name) is missing") }
+            files.append(SourceFile(name: name, path: path, role: role, size: info.size, modified: info.modified))
+        }
+        return files.sorted { $0.role == .video && $1.role == .audio }
+    }
+
+    /// Size and mtime of a regular file inside the root (after symlinks), nil if absent.
+    private func fileInfo(_ path: String) throws(LookupError) -> (size: Int64, modified: Int)? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        try checkInside(path)
+        var st = stat()
+        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return (Int64(st.st_size), Int(st.st_mtim.tv_sec))
+    }
+
+    private func checkInside(_ path: String) throws(LookupError) {
+        guard let resolved = realpath(path, nil) else { throw .notFound }
+        defer { free(resolved) }
+        let real = String(cString: resolved)
+        guard real.hasPrefix(root + "/") else { throw .outsideRoot }
+    }
+}
+
+struct SystemErrorDescription: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import HLSPackager
+import MP4Box
+
+/// Laid-out media sets in memory, keyed by the source files' paths, sizes and
+/// mtimes (a replaced file is a new key), least recently used dropped first,
+/// so repeated requests never parse a moov again.
+public final class MediaSetCache: @unchecked Sendable {
+    public struct Entry: Sendable {
+        public let set: MediaSet
+        public let ts: [TSRendition]?
+        public let key: String
+    }
+
+    private let lock = NSLock()
+    private var entries: [String: (entry: Entry, lastUse: UInt64)] = [:]
+    private var clock: UInt64 = 0
+    public let capacity: Int
+    private let targetDuration: Double
+    public private(set) var hits = 0
+    public private(set) var misses = 0
+
+    public init(capacity: Int, targetDuration: Double) {
+        self.capacity = max(1, capacity)
+        self.targetDuration = targetDuration
+    }
+
+    public var stats: (hits: Int, misses: Int, entries: Int) { lock.withLock { (hits, misses, entries.count) } }
+
+    public func mediaSet(id: String, files: [SourceFile]) throws(PackagerError) -> Entry {
+        let key = files.map { "\($0.path)|\($0.size)|\($0.modified)" }.joined(separator: ";")
+        if let found = lock.withLock({ () -> Entry? in
+            guard var e = entries[key] else { misses += 1; return nil }
+            hits += 1
+            clock += 1
+            e.lastUse = clock
+            entries[key] = e
+            return e.entry
+        }) { return found }
+        let set = try load(id: id, files: files)
+        let entry = Entry(set: set, ts: try? set.tsRenditions(), key: key)
+        lock.withLock {
+            clock += 1
+            entries[key] = (entry, clock)
+            while entries.count > capacity, let oldest = entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
+                entries[oldest.key] = nil
+            }
+        }
+        return entry
+    }
+
+    private func load(id: String, files: [SourceFile]) throws(PackagerError) -> MediaSet {
+        if files.count == 1 { return try MediaSet.load(path: files[0].path, name: id, targetDuration: targetDuration) }
+        var videos: [PackagedTrack] = []
+        var audio: PackagedTrack?
+        for file in files {
+            let movie: Movie
+            do { movie = try Movie.read(path: file.path) } catch { throw .unreadable(file: file.path, error) }
+            let stem = String(file.name.dropLast(file.name.hasSuffix(".mp4") ? 4 : 0))
+            switch file.role {
+            case .video:
+                if let t = movie.tracks.first(where: { $0.mediaType == .video && !$0.samples.isEmpty }) {
+                    videos.append(try PackagedTrack(name: stem, kind: .video, track: t, movieTimescale: movie.timescale, sourcePath: file.path))
+                }
+            case .audio:
+                if audio == nil, let t = movie.tracks.first(where: { $0.mediaType == .audio && !$0.samples.isEmpty }) {
+                    audio = try PackagedTrack(name: "audio", kind: .audio, track: t, movieTimescale: movie.timescale, sourcePath: file.path)
+                }
+            }
+        }
+        return try MediaSet(name: id, videos: videos, audio: audio, targetDuration: targetDuration, file: id)
+    }
+}

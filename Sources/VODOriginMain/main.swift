@@ -1,0 +1,56 @@
+import Foundation
+import VODKit
+import VODOrigin
+
+/// `vod-origin`: the origin daemon. Wiring only; the behaviour lives in VODOrigin and VODKit.
+func log(_ message: String) {
+    FileHandle.standardError.write(Data("\(ISO8601DateFormatter().string(from: Date())) vod-origin \(message)\n".utf8))
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.contains("--help") || arguments.contains("-h") { print(OriginConfig.usage, terminator: ""); exit(0) }
+if arguments.contains("--version") { print("vod-origin 0.1.0"); exit(0) }
+
+let config: OriginConfig
+do { config = try OriginConfig.from(arguments: arguments) } catch {
+    FileHandle.standardError.write(Data("vod-origin: \(error)\n".utf8))
+    exit(2)
+}
+do {
+    try FileManager.default.createDirectory(atPath: config.media, withIntermediateDirectories: true)
+    let (host, port) = try config.hostAndPort()
+    let catalog = try MediaCatalog(root: config.media)
+    let cache = MediaSetCache(capacity: config.cacheEntries, targetDuration: config.segmentDuration)
+    var server = HTTPServer.Config()
+    server.host = host
+    server.port = port
+    if config.loops > 0 { server.loops = config.loops }
+    server.maxConnections = config.maxConnections
+    server.requestTimeoutSeconds = config.requestTimeoutSeconds
+    server.idleTimeoutSeconds = config.idleTimeoutSeconds
+    server.log = { log("error: \($0)") }
+    if config.accessLog { server.accessLog = { log("access: \($0)") } }
+    let http = try HTTPServer(config: server, handler: OriginRouter(catalog: catalog, cache: cache, log: { log("error: \($0)") }))
+    http.start()
+    log("listening on \(host):\(http.port), media \(catalog.root), \(server.loops) loops, \(catalog.videoIDs().count) videos")
+
+    signal(SIGTERM, SIG_IGN); signal(SIGINT, SIG_IGN); signal(SIGHUP, SIG_IGN)
+    let stop = DispatchSemaphore(value: 0)
+    var sources: [DispatchSourceSignal] = []
+    for sig in [SIGTERM, SIGINT] {
+        let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+        source.setEventHandler { log("signal \(sig): stopping (in-flight responses get \(Int(server.shutdownGraceSeconds)) s)"); stop.signal() }
+        source.resume()
+        sources.append(source)
+    }
+    let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+    hup.setEventHandler { log("SIGHUP: logs go to stderr, nothing to reopen") }
+    hup.resume()
+    stop.wait()
+    http.stop()
+    log("stopped")
+    exit(0)
+} catch {
+    log("cannot start: \(error)")
+    exit(1)
+}

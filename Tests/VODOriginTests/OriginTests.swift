@@ -1,0 +1,187 @@
+import Foundation
+import Testing
+@testable import VODKit
+@testable import VODOrigin
+
+let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+func fixture(_ name: String) -> String { repo.appendingPathComponent("Tests/Fixtures/\(name)").path }
+
+/// A media root with a bare video, a transcoder-style ladder, a broken file and
+/// symlinks that point outside, served by an origin on a free port.
+final class OriginFixture {
+    let dir: URL
+    let media: URL
+    let server: HTTPServer
+    let cache: MediaSetCache
+    let errors = LogLines()
+
+    final class LogLines: @unchecked Sendable {
+        private let lock = NSLock()
+        private var lines: [String] = []
+        func add(_ s: String) { lock.withLock { lines.append(s) } }
+        var all: [String] { lock.withLock { lines } }
+    }
+
+    init() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("origin-\(UUID().uuidString)")
+        media = dir.appendingPathComponent("media")
+        let fm = FileManager.default
+        try fm.createDirectory(at: media.appendingPathComponent("ladder"), withIntermediateDirectories: true)
+        try fm.copyItem(atPath: fixture("h264_bframes_aac.mp4"), toPath: media.appendingPathComponent("demo.mp4").path)
+        try fm.copyItem(atPath: fixture("h264_bframes_aac.mp4"), toPath: media.appendingPathComponent("ladder/video_320.mp4").path)
+        try fm.copyItem(atPath: fixture("video_only.mp4"), toPath: media.appendingPathComponent("ladder/video_240.mp4").path)
+        try fm.copyItem(atPath: fixture("audio_only.m4a"), toPath: media.appendingPathComponent("ladder/audio.mp4").path)
+        try Data("""
+            {"video": "ladder", "renditions": [{"file": "video_320.mp4", "type": "video"}, {"file": "video_240.mp4", "type": "video"},
+                                               {"file": "audio.mp4", "type": "audio"}]}
+            """.utf8).write(to: media.appendingPathComponent("ladder/manifest.json"))
+        let whole = try Data(contentsOf: URL(fileURLWithPath: fixture("moov_at_end.mp4")))
+        try whole.prefix(whole.count - 300).write(to: media.appendingPathComponent("broken.mp4"))
+        // Outside the root: a secret file and a directory that looks like a video.
+        let outside = dir.appendingPathComponent("outside")
+        try fm.createDirectory(at: outside, withIntermediateDirectories: true)
+        try Data("secret".utf8).write(to: outside.appendingPathComponent("secret.mp4"))
+        try fm.copyItem(atPath: fixture("video_only.mp4"), toPath: outside.appendingPathComponent("v.mp4").path)
+        try Data(#"{"renditions": [{"file": "v.mp4", "type": "video"}]}"#.utf8).write(to: outside.appendingPathComponent("manifest.json"))
+        try fm.createSymbolicLink(atPath: media.appendingPathComponent("evil.mp4").path, withDestinationPath: outside.appendingPathComponent("secret.mp4").path)
+        try fm.createSymbolicLink(atPath: media.appendingPathComponent("linkdir").path, withDestinationPath: outside.path)
+
+        cache = MediaSetCache(capacity: 8, targetDuration: 1)
+        var config = HTTPServer.Config()
+        config.port = 0
+        config.loops = 2
+        let errors = self.errors
+        server = try HTTPServer(config: config, handler: OriginRouter(catalog: try MediaCatalog(root: media.path), cache: cache, log: { errors.add($0) }))
+        server.start()
+    }
+
+    deinit {
+        server.stop()
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    func get(_ target: String, _ headers: [(String, String)] = []) throws -> HTTPClientConnection.Response {
+        try HTTPClientConnection(host: "127.0.0.1", port: server.port).request("GET", target, headers: headers)
+    }
+}
+
+@Suite(.serialized) struct OriginTests {
+    @Test func theWholeURLSpaceOfOneVideo() throws {
+        let o = try OriginFixture()
+        let master = try o.get("/hls/demo/master.m3u8")
+        #expect(master.status == 200 && master.headers["Content-Type"] == "application/vnd.apple.mpegurl")
+        #expect(master.headers["Cache-Control"] == "public, max-age=300" && master.headers["ETag"]?.hasPrefix("\"") == true)
+        for (target, type) in [("/hls/demo/video/index.m3u8", "application/vnd.apple.mpegurl"), ("/hls/demo/video/iframes.m3u8", "application/vnd.apple.mpegurl"),
+                               ("/hls/demo/audio/index.m3u8", "application/vnd.apple.mpegurl"), ("/cmaf/demo/video/init.mp4", "video/mp4"),
+                               ("/cmaf/demo/video/1.m4s", "video/iso.segment"), ("/cmaf/demo/audio/3.m4s", "video/iso.segment"),
+                               ("/dash/demo/manifest.mpd", "application/dash+xml"), ("/hls-ts/demo/master.m3u8", "application/vnd.apple.mpegurl"),
+                               ("/hls-ts/demo/video/index.m3u8", "application/vnd.apple.mpegurl"), ("/hls-ts/demo/video/2.ts", "video/mp2t"),
+                               ("/mp4/demo/demo.mp4", "video/mp4"), ("/api/videos", "application/json"), ("/api/videos/demo", "application/json")] {
+            let r = try o.get(target)
+            #expect(r.status == 200 && r.headers["Content-Type"] == type, "\(target): \(r.status)")
+            #expect(!r.body.isEmpty)
+        }
+        let segment = try o.get("/cmaf/demo/video/1.m4s")
+        #expect(segment.headers["Cache-Control"] == "public, max-age=31536000, immutable")
+        let etag = try #require(segment.headers["ETag"])
+        #expect(try o.get("/cmaf/demo/video/1.m4s", [("If-None-Match", etag)]).status == 304)
+        // Progressive MP4 with byte ranges equals the file.
+        let file = [UInt8](try Data(contentsOf: URL(fileURLWithPath: fixture("h264_bframes_aac.mp4"))))
+        let part = try o.get("/mp4/demo/demo.mp4", [("Range", "bytes=100-199")])
+        #expect(part.status == 206 && part.body == Array(file[100...199]) && part.headers["Content-Range"] == "bytes 100-199/\(file.count)")
+        #expect(try o.get("/mp4/demo/demo.mp4", [("Range", "bytes=\(file.count)-")]).status == 416)
+        #expect(try o.get("/mp4/demo/demo.mp4").body == file)
+        #expect(try o.get("/cmaf/demo/video/99.m4s").status == 404)
+        #expect(try o.get("/cmaf/demo/video/01.m4s").status == 404)
+        #expect(try o.get("/healthz").status == 200)
+        #expect(String(decoding: try o.get("/api/videos").body, as: UTF8.self).contains("\"id\":\"ladder\""))
+    }
+
+    @Test func aLadderPlaysThroughTheOrigin() throws {
+        let o = try OriginFixture()
+        let master = String(decoding: try o.get("/hls/ladder/master.m3u8").body, as: UTF8.self)
+        #expect(master.contains("video_320/index.m3u8") && master.contains("video_240/index.m3u8") && master.contains("audio/index.m3u8"))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["ffmpeg", "-v", "error", "-xerror", "-i", "http://127.0.0.1:\(o.server.port)/hls/ladder/master.m3u8", "-map", "0", "-f", "null", "-"]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
+    @Test func nothingOutsideTheMediaRootIsReachable() throws {
+        let o = try OriginFixture()
+        let attacks = ["/hls/../etc/passwd", "/hls/%2e%2e/demo/master.m3u8", "/mp4/demo/..%2fdemo.mp4", "/mp4/demo/%2e%2e%2fsecret.mp4",
+                       "/mp4/evil/evil.mp4", "/hls/evil/master.m3u8", "/hls/linkdir/master.m3u8", "/mp4/linkdir/v.mp4",
+                       "/mp4/demo/demo.mp4%00", "/hls/demo\\..\\x/master.m3u8", "//etc/passwd", "/mp4//etc/passwd", "/hls/.hidden/master.m3u8",
+                       "/mp4/demo/../../outside/secret.mp4", "/api/videos/..", "/cmaf/demo/../../../etc/passwd"]
+        for target in attacks {
+            let r = try o.get(target)
+            #expect(r.status == 400 || r.status == 404, "\(target) answered \(r.status)")
+            #expect(!String(decoding: r.body, as: UTF8.self).contains("secret"))
+        }
+        // A target not in origin form.
+        let c = try HTTPClientConnection(host: "127.0.0.1", port: o.server.port)
+        #expect(try c.request("GET", "http://elsewhere/etc/passwd").status == 400)
+        #expect(try o.get("/hls/demo/master.m3u8").status == 200)
+    }
+
+    @Test func aBrokenFileIsAnErrorForThatVideoOnly() throws {
+        let o = try OriginFixture()
+        let r = try o.get("/hls/broken/master.m3u8")
+        #expect(r.status == 500)
+        #expect(o.errors.all.contains { $0.contains("broken") && $0.contains("moov") })
+        #expect(try o.get("/hls/demo/master.m3u8").status == 200)
+    }
+
+    @Test func everyTruncatedFixtureIsServedOrRefused() throws {
+        let o = try OriginFixture()
+        for name in ["h264_bframes_aac.mp4", "fragmented.mp4", "hevc.mp4", "ac3.mp4"] {
+            let whole = try Data(contentsOf: URL(fileURLWithPath: fixture(name)))
+            for (k, cut) in stride(from: 0, to: whole.count, by: max(1, whole.count / 12)).enumerated() {
+                let id = "cut\(k)-\(name.dropLast(4))"
+                try whole.prefix(cut).write(to: o.media.appendingPathComponent("\(id).mp4"))
+                for target in ["/hls/\(id)/master.m3u8", "/cmaf/\(id)/video/1.m4s", "/hls-ts/\(id)/video/1.ts"] {
+                    let status = try o.get(target).status
+                    #expect([200, 404, 415, 500].contains(status), "\(target): \(status)")
+                }
+            }
+        }
+        #expect(try o.get("/healthz").status == 200)
+    }
+
+    @Test func parsedIndexesAreCachedAndReplacedFilesReloaded() throws {
+        let o = try OriginFixture()
+        _ = try o.get("/hls/demo/master.m3u8")
+        let before = o.cache.stats
+        _ = try o.get("/hls/demo/video/index.m3u8")
+        _ = try o.get("/cmaf/demo/video/1.m4s")
+        #expect(o.cache.stats.hits == before.hits + 2 && o.cache.stats.misses == before.misses)
+        let etag = try o.get("/cmaf/demo/video/1.m4s").headers["ETag"]
+        try FileManager.default.removeItem(at: o.media.appendingPathComponent("demo.mp4"))
+        try FileManager.default.copyItem(atPath: fixture("video_only.mp4"), toPath: o.media.appendingPathComponent("demo.mp4").path)
+        let after = try o.get("/cmaf/demo/video/1.m4s")
+        #expect(after.status == 200 && after.headers["ETag"] != etag)
+    }
+
+    @Test func methods() throws {
+        let o = try OriginFixture()
+        let c = try HTTPClientConnection(host: "127.0.0.1", port: o.server.port)
+        #expect(try c.request("POST", "/hls/demo/master.m3u8").status == 405)
+        let options = try c.request("OPTIONS", "/hls/demo/master.m3u8")
+        #expect(options.status == 204 && options.headers["Access-Control-Allow-Origin"] == "*")
+        let head = try c.request("HEAD", "/cmaf/demo/video/1.m4s")
+        #expect(head.status == 200 && head.body.isEmpty && Int(head.headers["Content-Length"] ?? "") ?? 0 > 1000)
+    }
+
+    @Test func configFromFileAndFlags() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("origin-config-\(UUID().uuidString).json")
+        try Data(#"{"listen": "127.0.0.1:9000", "media": "/srv/media", "token": "t", "segmentDuration": 4, "cacheEntries": 10, "loops": 1, "maxConnections": 5, "requestTimeoutSeconds": 3, "idleTimeoutSeconds": 9, "accessLog": false}"#.utf8).write(to: file)
+        let config = try OriginConfig.from(arguments: ["--config", file.path, "--listen", "0.0.0.0:8088", "--token", "secret"])
+        #expect(config.listen == "0.0.0.0:8088" && config.media == "/srv/media" && config.token == "secret" && config.segmentDuration == 4)
+        #expect(throws: OriginConfig.ConfigError.self) { try OriginConfig.from(arguments: ["--listen", "nonsense"]) }
+        #expect(throws: OriginConfig.ConfigError.self) { try OriginConfig.from(arguments: ["--bogus"]) }
+        let shipped = try OriginConfig.from(arguments: ["--config", repo.appendingPathComponent("config/origin.json").path])
+        #expect(shipped.listen == "127.0.0.1:8081")
+    }
+}
