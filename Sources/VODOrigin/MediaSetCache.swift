@@ -1,6 +1,7 @@
 import Foundation
 import HLSPackager
 import MP4Box
+import VODKit
 
 /// Laid-out media sets in memory, keyed by the source files' paths, sizes and
 /// mtimes (a replaced file is a new key), least recently used dropped first,
@@ -10,6 +11,8 @@ public final class MediaSetCache: @unchecked Sendable {
         public let set: MediaSet
         public let ts: [TSRendition]?
         public let key: String
+        /// Every playlist and manifest of the video, made once: path under the video → bytes and ETag.
+        public let playlists: [String: (bytes: [UInt8], etag: String)]
     }
 
     private let lock = NSLock()
@@ -38,7 +41,10 @@ public final class MediaSetCache: @unchecked Sendable {
             return e.entry
         }) { return found }
         let set = try load(id: id, files: files)
-        let entry = Entry(set: set, ts: try? set.tsRenditions(), key: key)
+        let ts = try? set.tsRenditions()
+        let entry = Entry(set: set, ts: ts, key: key, playlists: Self.playlists(set, ts).mapValues { text in
+            (Array(text.utf8), "\"" + SHA256.hex(Array(SHA256.hash(Array((key + text).utf8)).prefix(12))) + "\"")
+        })
         lock.withLock {
             clock += 1
             entries[key] = (entry, clock)
@@ -47,6 +53,21 @@ public final class MediaSetCache: @unchecked Sendable {
             }
         }
         return entry
+    }
+
+    /// Keys: `hls/master.m3u8`, `hls/<track>/index.m3u8`, `hls/<track>/iframes.m3u8`,
+    /// `dash/manifest.mpd`, `hls-ts/master.m3u8`, `hls-ts/<rendition>/index.m3u8`.
+    static func playlists(_ set: MediaSet, _ ts: [TSRendition]?) -> [String: String] {
+        var p: [String: String] = ["hls/master.m3u8": HLSPlaylist.multivariant(set), "dash/manifest.mpd": DASHManifest.mpd(set)]
+        for t in set.tracks {
+            p["hls/\(t.track.name)/index.m3u8"] = HLSPlaylist.media(t, video: set.name)
+            if t.track.kind == .video { p["hls/\(t.track.name)/iframes.m3u8"] = HLSPlaylist.iFrames(t, video: set.name) }
+        }
+        if let ts {
+            p["hls-ts/master.m3u8"] = TSPlaylist.multivariant(ts)
+            for r in ts { p["hls-ts/\(r.name)/index.m3u8"] = TSPlaylist.media(r) }
+        }
+        return p
     }
 
     private func load(id: String, files: [SourceFile]) throws(PackagerError) -> MediaSet {

@@ -10,11 +10,13 @@ import VODKit
 /// `/mp4/<video>/<file>.mp4`, `/api/videos[/<video>]`, `/healthz`.
 public struct OriginRouter: HTTPHandler {
     public let catalog: MediaCatalog
+    let files: CatalogCache
     public let cache: MediaSetCache
     public let log: @Sendable (String) -> Void
 
     public init(catalog: MediaCatalog, cache: MediaSetCache, log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.catalog = catalog
+        files = CatalogCache(catalog: catalog)
         self.cache = cache
         self.log = log
     }
@@ -32,11 +34,21 @@ public struct OriginRouter: HTTPHandler {
         }
         let path = request.head.path
         // Nothing encoded, no dot segments, no backslashes or empty segments: ids never need them.
-        guard path.hasPrefix("/"), !path.contains("%"), !path.contains("\\"), !path.contains("//"),
-              !path.utf8.contains(0) else { return .text(400, "malformed path") }
+        guard Self.isPlainPath(path) else { return .text(400, "malformed path") }
         let parts = path.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
         guard !parts.contains(where: { $0 == "." || $0 == ".." }) else { return .text(400, "malformed path") }
         return HTTPConditional.apply(route(Array(parts)), to: request.head)
+    }
+
+    /// Starts with `/`; no `%`, backslash, NUL or control byte, and no empty segment (`//`).
+    static func isPlainPath(_ path: Substring) -> Bool {
+        var previous: UInt8 = 0
+        for (i, c) in path.utf8.enumerated() {
+            if i == 0 && c != 0x2F { return false }
+            if c == 0x25 || c == 0x5C || c < 0x21 || c == 0x7F || (c == 0x2F && previous == 0x2F) { return false }
+            previous = c
+        }
+        return !path.isEmpty
     }
 
     func route(_ p: [Substring]) -> HTTPResponse {
@@ -44,18 +56,8 @@ public struct OriginRouter: HTTPHandler {
         case ("healthz", 1): return .text(200, "ok")
         case ("api", 2) where p[1] == "videos": return json(catalog.videoIDs().map { ["id": $0] })
         case ("api", 3) where p[1] == "videos": return withVideo(p[2]) { describe($0, $1) }
-        case ("hls", 3) where p[2] == "master.m3u8":
-            return withVideo(p[1]) { e, _ in text(HLSPlaylist.multivariant(e.set), "application/vnd.apple.mpegurl") }
-        case ("hls", 4):
-            return withVideo(p[1]) { e, _ in
-                guard let track = e.set.track(named: String(p[2])) else { return .text(404, "no track \(p[2])") }
-                switch p[3] {
-                case "index.m3u8": return text(HLSPlaylist.media(track, video: e.set.name), "application/vnd.apple.mpegurl")
-                case "iframes.m3u8" where track.track.kind == .video:
-                    return text(HLSPlaylist.iFrames(track, video: e.set.name), "application/vnd.apple.mpegurl")
-                default: return .text(404, "not found")
-                }
-            }
+        case ("hls", 3), ("hls", 4), ("dash", 3), ("hls-ts", 3):
+            return withVideo(p[1]) { e, _ in playlist(e, p) }
         case ("cmaf", 4):
             return withVideo(p[1]) { e, _ in
                 guard let track = e.set.track(named: String(p[2])) else { return .text(404, "no track \(p[2])") }
@@ -65,17 +67,10 @@ public struct OriginRouter: HTTPHandler {
                     return failure(error, video: p[1])
                 }
             }
-        case ("dash", 3) where p[2] == "manifest.mpd":
-            return withVideo(p[1]) { e, _ in text(DASHManifest.mpd(e.set), "application/dash+xml") }
-        case ("hls-ts", 3) where p[2] == "master.m3u8":
-            return withVideo(p[1]) { e, _ in
-                guard let ts = e.ts else { return .text(404, "no MPEG-TS rendition for this video's codecs") }
-                return text(TSPlaylist.multivariant(ts), "application/vnd.apple.mpegurl")
-            }
         case ("hls-ts", 4):
             return withVideo(p[1]) { e, _ in
+                if p[3] == "index.m3u8" { return playlist(e, p) }
                 guard let r = e.ts?.first(where: { $0.name == p[2] }) else { return .text(404, "no rendition \(p[2])") }
-                if p[3] == "index.m3u8" { return text(TSPlaylist.media(r), "application/vnd.apple.mpegurl") }
                 guard let n = segmentNumber(p[3], suffix: ".ts") else { return .text(404, "not found") }
                 do throws(PackagerError) { return body(try r.segment(n - 1), "video/mp2t", etag: "\(e.key)|ts|\(p[2])|\(n)") } catch {
                     return failure(error, video: p[1])
@@ -83,8 +78,7 @@ public struct OriginRouter: HTTPHandler {
             }
         case ("mp4", 3):
             do {
-                let files = try catalog.files(of: p[1])
-                guard let file = files.first(where: { $0.name == p[2] }) else { return .text(404, "no file \(p[2])") }
+                guard let file = try self.files.files(of: p[1]).first(where: { $0.name == p[2] }) else { return .text(404, "no file \(p[2])") }
                 var r = HTTPResponse(status: 200, body: [.file(path: file.path, offset: 0, length: file.size)])
                 r.headers.append("Content-Type", "video/mp4")
                 r.headers.append("ETag", etag("\(file.path)|\(file.size)|\(file.modified)"))
@@ -97,9 +91,20 @@ public struct OriginRouter: HTTPHandler {
         }
     }
 
+    /// A playlist made when the video was laid out (`MediaSetCache.playlists`).
+    func playlist(_ e: MediaSetCache.Entry, _ p: [Substring]) -> HTTPResponse {
+        let key = ([p[0]] + p.dropFirst(2)).joined(separator: "/")
+        guard let made = e.playlists[key] else { return .text(404, "not found") }
+        var r = HTTPResponse(status: 200, body: [.bytes(made.bytes)])
+        r.headers.append("Content-Type", key.hasSuffix(".mpd") ? "application/dash+xml" : "application/vnd.apple.mpegurl")
+        r.headers.append("Cache-Control", Self.playlistCache)
+        r.headers.append("ETag", made.etag)
+        return r
+    }
+
     func withVideo(_ id: Substring, _ body: (MediaSetCache.Entry, [SourceFile]) -> HTTPResponse) -> HTTPResponse {
         let files: [SourceFile]
-        do { files = try catalog.files(of: id) } catch { return lookupFailure(error) }
+        do { files = try self.files.files(of: id) } catch { return lookupFailure(error) }
         do { return body(try cache.mediaSet(id: String(id), files: files), files) } catch { return failure(error, video: id) }
     }
 
@@ -123,14 +128,6 @@ public struct OriginRouter: HTTPHandler {
         case .unsupportedCodec(_, let codec): log("video \(video): \(error)"); return .text(415, "video \(video): codec \(codec) cannot be packaged")
         case .unreadable, .brokenTrack: log("video \(video): \(error)"); return .text(500, "video \(video) cannot be read")
         }
-    }
-
-    func text(_ text: String, _ type: String) -> HTTPResponse {
-        var r = HTTPResponse(status: 200, body: [.bytes(Array(text.utf8))])
-        r.headers.append("Content-Type", type)
-        r.headers.append("Cache-Control", Self.playlistCache)
-        r.headers.append("ETag", etag(text))
-        return r
     }
 
     func body(_ b: ResponseBody, _ type: String, etag key: String) -> HTTPResponse {

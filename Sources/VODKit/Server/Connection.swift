@@ -10,7 +10,15 @@ import CLinux
 final class Connection {
     enum Output {
         case bytes([UInt8], sent: Int)
-        case file(fd: Int32, offset: Int64, remaining: Int64)
+        case file(OpenFile, offset: Int64, remaining: Int64)
+    }
+
+    /// A file descriptor shared by the parts of a response that read the same file;
+    /// closed when the last of them is written or dropped.
+    final class OpenFile {
+        let fd: Int32
+        init(fd: Int32) { self.fd = fd }
+        deinit { close(fd) }
     }
 
     let fd: Int32
@@ -30,6 +38,9 @@ final class Connection {
     var lastActivity: Int64
     /// When the first byte of a not yet complete request arrived (slow-client cut-off).
     var requestStarted: Int64?
+    /// The last read stopped before the socket was drained (backlog): read again later,
+    /// since edge-triggered epoll will not report the data again.
+    private(set) var readCutShort = false
 
     init(fd: Int32, config: HTTPServer.Config, now: Int64) {
         self.fd = fd
@@ -38,27 +49,23 @@ final class Connection {
         lastActivity = now
     }
 
-    deinit {
-        for case .file(let f, _, _) in output { close(f) }
-        close(fd)
-    }
+    deinit { close(fd) }
 
     var wantsWrite: Bool { !output.isEmpty }
     var isIdle: Bool { output.isEmpty && readBuffer.isEmpty && pendingHead == nil }
 
     enum ReadResult { case open, closed }
 
-    /// Reads what is available; returns `.closed` on EOF or error.
-    func readAvailable(now: Int64) -> ReadResult {
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+    /// Reads until the socket is drained (edge-triggered); returns `.closed` on EOF or error.
+    func readAvailable(now: Int64, scratch: UnsafeMutableRawBufferPointer) -> ReadResult {
         while true {
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            readCutShort = readBuffer.count > 4 << 20
+            if readCutShort { return .open }  // unprocessed backlog: read again after writing
+            let n = recv(fd, scratch.baseAddress, scratch.count, 0)
             if n > 0 {
                 if readBuffer.isEmpty && pendingHead == nil && requestStarted == nil { requestStarted = now }
-                readBuffer += chunk[0..<n]
+                readBuffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
                 lastActivity = now
-                if n < chunk.count { return .open }
-                if readBuffer.count > 4 << 20 { return .open }  // let the parser catch up before reading more
                 continue
             }
             if n == 0 { return .closed }
@@ -142,41 +149,48 @@ final class Connection {
 
     private func enqueue(_ response: inout HTTPResponse, head: Bool, keepAlive: Bool, minorVersion: Int) {
         // Open files first: a file that cannot be opened turns the response into a 500.
-        var files: [Int32] = []
+        // One descriptor per distinct file, shared by its parts.
+        var files: [OpenFile] = []
         if !head {
+            var opened: [String: OpenFile] = [:]
             for case let .file(path, _, _) in response.body {
-                let f = open(path, O_RDONLY | O_CLOEXEC)
-                if f < 0 {
-                    files.forEach { close($0) }
+                if let f = opened[path] { files.append(f); continue }
+                let fd = open(path, O_RDONLY | O_CLOEXEC)
+                guard fd >= 0 else {
                     files = []
                     response = .text(500, "cannot read \(path)")
                     break
                 }
+                let f = OpenFile(fd: fd)
+                opened[path] = f
                 files.append(f)
             }
         }
-        var text = "HTTP/1.\(minorVersion) \(response.status) \(HTTPResponse.reason(response.status))\r\n"
-        text += "Date: \(HTTPDate.now())\r\nServer: vod\r\n"
+        var text: [UInt8] = []
+        text.reserveCapacity(512)
+        func line(_ parts: String...) { for p in parts { text.append(contentsOf: p.utf8) }; text.append(13); text.append(10) }
+        line("HTTP/1.", minorVersion == 0 ? "0" : "1", " ", String(response.status), " ", HTTPResponse.reason(response.status))
+        line("Date: ", HTTPDate.cachedNow())
+        line("Server: vod")
         for (name, value) in response.headers where !name.caseInsensitiveEquals("Content-Length") && !name.caseInsensitiveEquals("Connection") {
-            text += "\(name): \(value)\r\n"
+            line(name, ": ", value)
         }
-        if response.status != 304 && response.status != 204 { text += "Content-Length: \(response.contentLength)\r\n" }
-        text += keepAlive ? (minorVersion == 0 ? "Connection: keep-alive\r\n" : "") : "Connection: close\r\n"
-        text += "\r\n"
-        var pending = Array(text.utf8)
+        if response.status != 304 && response.status != 204 { line("Content-Length: ", String(response.contentLength)) }
+        if !keepAlive { line("Connection: close") } else if minorVersion == 0 { line("Connection: keep-alive") }
+        text.append(13); text.append(10)
+        // Header and body bytes go out as separate iovecs of one writev: bodies are not copied.
+        push(.bytes(text, sent: 0))
         if !head {
             var fileIndex = 0
             for part in response.body {
                 switch part {
-                case .bytes(let b): pending += b
+                case .bytes(let b): if !b.isEmpty { push(.bytes(b, sent: 0)) }
                 case let .file(_, offset, length):
-                    if !pending.isEmpty { push(.bytes(pending, sent: 0)); pending = [] }
-                    push(.file(fd: files[fileIndex], offset: offset, remaining: length))
+                    push(.file(files[fileIndex], offset: offset, remaining: length))
                     fileIndex += 1
                 }
             }
         }
-        if !pending.isEmpty { push(.bytes(pending, sent: 0)) }
     }
 
     private func push(_ item: Output) {
@@ -199,7 +213,17 @@ final class Connection {
                     guard case .bytes(let b, let sent) = item else { break }
                     runs.append((b, sent))
                 }
-                let written = withPinnedIOVecs(runs[...], []) { iov in iov.withUnsafeBufferPointer { writev(fd, $0.baseAddress, Int32($0.count)) } }
+                // Headers before file data are sent with MSG_MORE, so they share packets with it (like TCP_CORK).
+                var more = false
+                if runs.count < output.count, case .file = output[runs.count] { more = true }
+                let written = withPinnedIOVecs(runs[...], []) { iov in
+                    iov.withUnsafeBufferPointer { buffer in
+                        var message = msghdr()
+                        message.msg_iov = UnsafeMutablePointer(mutating: buffer.baseAddress)
+                        message.msg_iovlen = buffer.count
+                        return sendmsg(fd, &message, Int32(MSG_NOSIGNAL) | (more ? Int32(MSG_MORE) : 0))
+                    }
+                }
                 if written < 0 {
                     if errno == EINTR { continue }
                     return errno == EAGAIN || errno == EWOULDBLOCK ? .blocked : .failed
@@ -209,7 +233,7 @@ final class Connection {
                 if written == 0 { return .blocked }
             case .file(let f, let offset, let remaining):
                 var off = off_t(offset)
-                let n = sendfile(fd, f, &off, Int(min(remaining, 1 << 30)))
+                let n = sendfile(fd, f.fd, &off, Int(min(remaining, 1 << 30)))
                 if n < 0 {
                     if errno == EINTR { continue }
                     return errno == EAGAIN || errno == EWOULDBLOCK ? .blocked : .failed
@@ -218,10 +242,9 @@ final class Connection {
                 lastActivity = now
                 queuedBytes -= Int64(n)
                 if Int64(n) == remaining {
-                    close(f)
                     output.removeFirst()
                 } else {
-                    output[0] = .file(fd: f, offset: offset + Int64(n), remaining: remaining - Int64(n))
+                    output[0] = .file(f, offset: offset + Int64(n), remaining: remaining - Int64(n))
                 }
             }
         }

@@ -31,4 +31,7 @@ struct Epoll {
 
     static let readable = EPOLLIN.rawValue | EPOLLRDHUP.rawValue
     static let writable = EPOLLOUT.rawValue
+    /// Connections are registered once, edge-triggered for both directions: the loop reads
+    /// and writes until EAGAIN, and never has to change the registration.
+    static let connection = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
 }

@@ -15,6 +15,8 @@ final class EventLoop: @unchecked Sendable {
     private var connections: [Int32: Connection] = [:]
     private let stopping = AtomicFlag()
     private var lastSweep: Int64 = 0
+    /// Receive buffer shared by this loop's connections (one read at a time on this thread).
+    private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
 
     init(listener: ListeningSocket, handler: HTTPHandler, config: HTTPServer.Config) throws {
         epoll = try Epoll()
@@ -56,7 +58,7 @@ final class EventLoop: @unchecked Sendable {
                 guard let c = connections[fd] else { continue }
                 let now = monotonicMilliseconds()
                 if event.events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
-                    if c.readAvailable(now: now) == .closed && !c.wantsWrite { drop(fd); continue }
+                    if c.readAvailable(now: now, scratch: scratch) == .closed && !c.wantsWrite { drop(fd); continue }
                     c.process(handler: handler, now: now, log: config.log)
                 }
                 service(c)
@@ -64,6 +66,7 @@ final class EventLoop: @unchecked Sendable {
             sweep(now: monotonicMilliseconds())
         }
         for fd in Array(connections.keys) { drop(fd) }
+        scratch.deallocate()
         close(wake)
         close(epoll.fd)
     }
@@ -72,7 +75,7 @@ final class EventLoop: @unchecked Sendable {
         while let fd = listener.accept() {
             let c = Connection(fd: fd, config: config, now: monotonicMilliseconds())
             connections[fd] = c
-            do { try epoll.add(fd, events: Epoll.readable) } catch { connections[fd] = nil; continue }
+            do { try epoll.add(fd, events: Epoll.connection) } catch { connections[fd] = nil; continue }
             if connections.count > config.maxConnectionsPerLoop {
                 config.log("connection limit (\(config.maxConnectionsPerLoop) per loop) reached: 503")
                 c.fail(503, "too many connections")
@@ -85,12 +88,12 @@ final class EventLoop: @unchecked Sendable {
     private func service(_ c: Connection) {
         switch c.flush(now: monotonicMilliseconds()) {
         case .failed: drop(c.fd)
-        case .blocked: try? epoll.modify(c.fd, events: Epoll.readable | Epoll.writable)
+        case .blocked: break  // the next EPOLLOUT edge resumes it
         case .done:
             if c.closeAfterWrite { drop(c.fd); return }
             if stopping.isSet && c.isIdle { drop(c.fd); return }
-            try? epoll.modify(c.fd, events: Epoll.readable)
-            // Requests held back while the queue was full can go on now.
+            // Requests held back while the queue was full can go on now, and bytes left in the socket be read.
+            if c.readCutShort && c.readAvailable(now: monotonicMilliseconds(), scratch: scratch) == .closed { drop(c.fd); return }
             if !c.readBuffer.isEmpty { c.process(handler: handler, now: monotonicMilliseconds(), log: config.log); if c.wantsWrite { service(c) } }
         }
     }

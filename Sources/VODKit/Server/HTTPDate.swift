@@ -18,6 +18,25 @@ public enum HTTPDate {
     }
 
     public static func now() -> String { format(time(nil)) }
+
+    private static let cache = DateCache()
+
+    /// `now()`, formatted at most once a second.
+    public static func cachedNow() -> String { cache.current() }
+
+    final class DateCache: @unchecked Sendable {
+        private var lock = pthread_mutex_t()
+        private var second = 0
+        private var text = ""
+        init() { pthread_mutex_init(&lock, nil) }
+        func current() -> String {
+            let t = time(nil)
+            pthread_mutex_lock(&lock)
+            defer { pthread_mutex_unlock(&lock) }
+            if t != second { second = t; text = HTTPDate.format(t) }
+            return text
+        }
+    }
 }
 
 /// Monotonic milliseconds, for timeouts.

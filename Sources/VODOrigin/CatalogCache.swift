@@ -1,0 +1,37 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Remembers `MediaCatalog.files(of:)` for a short time, so a hot video costs
+/// no manifest read, JSON parse, `realpath` or `stat` per request. A replaced
+/// or removed file is noticed within `ttl` seconds; its new size or mtime then
+/// makes a new media-set key.
+public final class CatalogCache: @unchecked Sendable {
+    public let catalog: MediaCatalog
+    private let ttl: Double
+    private let lock = NSLock()
+    private var entries: [Substring: (files: [SourceFile], expires: Double)] = [:]
+
+    public init(catalog: MediaCatalog, ttl: Double = 1) {
+        self.catalog = catalog
+        self.ttl = ttl
+    }
+
+    public func files(of id: Substring) throws(MediaCatalog.LookupError) -> [SourceFile] {
+        let now = Self.now()
+        if let hit = lock.withLock({ entries[id] }), hit.expires > now { return hit.files }
+        let files = try catalog.files(of: id)
+        lock.withLock {
+            if entries.count > 10_000 { entries.removeAll() }  // bounded: ids come from requests
+            entries[id] = (files, now + ttl)
+        }
+        return files
+    }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}
