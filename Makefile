@@ -39,6 +39,7 @@ fixtures: deps
 bench: release
 	bench/index-bench.sh
 	bench/packager-bench.sh
+	bench/origin-bench.sh
 
 clean:
 	rm -rf .build bench/out fuzz/out
