@@ -13,18 +13,39 @@ public struct OriginRouter: HTTPHandler {
     let files: CatalogCache
     public let cache: MediaSetCache
     public let log: @Sendable (String) -> Void
+    public let metrics: Metrics
 
-    public init(catalog: MediaCatalog, cache: MediaSetCache, log: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(catalog: MediaCatalog, cache: MediaSetCache, metrics: Metrics = Metrics(), log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.catalog = catalog
         files = CatalogCache(catalog: catalog)
         self.cache = cache
         self.log = log
+        self.metrics = metrics
+        metrics.describe("vod_http_requests_total", type: "counter", "Requests by route and status.")
+        metrics.describe("vod_http_response_bytes_total", type: "counter", "Response body bytes by route.")
+        metrics.describe("vod_http_request_duration_seconds", type: "histogram", "Time to build a response, by route.")
+        metrics.gauge("vod_index_cache_hits_total", "Requests served from laid-out videos in memory.") { Double(cache.stats.hits) }
+        metrics.gauge("vod_index_cache_misses_total", "Videos parsed and laid out.") { Double(cache.stats.misses) }
+        metrics.gauge("vod_index_cache_entries", "Laid-out videos in memory.") { Double(cache.stats.entries) }
     }
+
+    static let routes: Set<Substring> = ["hls", "cmaf", "dash", "hls-ts", "mp4", "api", "healthz", "metrics"]
 
     static let immutable = "public, max-age=31536000, immutable"
     static let playlistCache = "public, max-age=300"
 
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let response = respond(request)
+        let first = request.head.path.dropFirst().split(separator: "/", maxSplits: 1).first ?? ""
+        let route = String(Self.routes.contains(first) ? first : "other")
+        metrics.add("vod_http_requests_total", [("route", route), ("status", String(response.status))])
+        metrics.add("vod_http_response_bytes_total", [("route", route)], Double(response.contentLength))
+        metrics.observe("vod_http_request_duration_seconds", [("route", route)], Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+        return response
+    }
+
+    func respond(_ request: HTTPRequest) -> HTTPResponse {
         let method = request.head.method
         if method == "OPTIONS" { return HTTPConditional.options() }
         guard method == "GET" || method == "HEAD" else {
@@ -54,6 +75,11 @@ public struct OriginRouter: HTTPHandler {
     func route(_ p: [Substring]) -> HTTPResponse {
         switch (p.first, p.count) {
         case ("healthz", 1): return .text(200, "ok")
+        case ("metrics", 1):
+            var r = HTTPResponse(status: 200, body: [.bytes(Array(metrics.render().utf8))])
+            r.headers.append("Content-Type", "text/plain; version=0.0.4")
+            r.headers.append("Cache-Control", "no-cache")
+            return r
         case ("api", 2) where p[1] == "videos": return json(catalog.videoIDs().map { ["id": $0] })
         case ("api", 3) where p[1] == "videos": return withVideo(p[2]) { describe($0, $1) }
         case ("hls", 3), ("hls", 4), ("dash", 3), ("hls-ts", 3):

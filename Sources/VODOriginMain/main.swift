@@ -3,6 +3,9 @@ import VODKit
 import VODOrigin
 
 /// `vod-origin`: the origin daemon. Wiring only; the behaviour lives in VODOrigin and VODKit.
+#if canImport(Glibc)
+let RLIMIT_NOFILE_VALUE = Int32(RLIMIT_NOFILE.rawValue)
+#endif
 func log(_ message: String) {
     FileHandle.standardError.write(Data("\(ISO8601DateFormatter().string(from: Date())) vod-origin \(message)\n".utf8))
 }
@@ -16,6 +19,13 @@ do { config = try OriginConfig.from(arguments: arguments) } catch {
     FileHandle.standardError.write(Data("vod-origin: \(error)\n".utf8))
     exit(2)
 }
+// Every connection is a descriptor: use all the hard limit allows (the soft default is often 1024).
+var files = rlimit()
+if getrlimit(RLIMIT_NOFILE_VALUE, &files) == 0 && files.rlim_cur < files.rlim_max {
+    files.rlim_cur = files.rlim_max
+    setrlimit(RLIMIT_NOFILE_VALUE, &files)
+}
+
 do {
     try FileManager.default.createDirectory(atPath: config.media, withIntermediateDirectories: true)
     let (host, port) = try config.hostAndPort()
@@ -30,9 +40,11 @@ do {
     server.idleTimeoutSeconds = config.idleTimeoutSeconds
     server.log = { log("error: \($0)") }
     if config.accessLog { server.accessLog = { log("access: \($0)") } }
-    let http = try HTTPServer(config: server, handler: OriginRouter(catalog: catalog, cache: cache, log: { log("error: \($0)") }))
+    let metrics = Metrics()
+    let http = try HTTPServer(config: server, handler: OriginRouter(catalog: catalog, cache: cache, metrics: metrics, log: { log("error: \($0)") }))
+    metrics.gauge("vod_http_open_connections", "Client connections open.") { Double(http.openConnections) }
     http.start()
-    log("listening on \(host):\(http.port), media \(catalog.root), \(server.loops) loops, \(catalog.videoIDs().count) videos")
+    log("listening on \(host):\(http.port), media \(catalog.root), \(server.loops) loops, \(catalog.videoIDs().count) videos, \(files.rlim_cur) descriptors")
 
     signal(SIGTERM, SIG_IGN); signal(SIGINT, SIG_IGN); signal(SIGHUP, SIG_IGN)
     let stop = DispatchSemaphore(value: 0)

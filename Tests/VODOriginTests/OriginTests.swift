@@ -186,3 +186,28 @@ final class OriginFixture {
         #expect(shipped.listen == "127.0.0.1:8081")
     }
 }
+
+@Suite(.serialized) struct OriginMetricsTests {
+    @Test func prometheusTextCountsRequests() throws {
+        let o = try OriginFixture()
+        _ = try o.get("/hls/demo/master.m3u8")
+        _ = try o.get("/cmaf/demo/video/1.m4s")
+        _ = try o.get("/cmaf/demo/video/1.m4s")
+        _ = try o.get("/nope")
+        let text = String(decoding: try o.get("/metrics").body, as: UTF8.self)
+        #expect(text.contains("# TYPE vod_http_requests_total counter"))
+        #expect(text.contains("vod_http_requests_total{route=\"cmaf\",status=\"200\"} 2"))
+        #expect(text.contains("vod_http_requests_total{route=\"other\",status=\"404\"} 1"))
+        #expect(text.contains("vod_http_request_duration_seconds_bucket{route=\"cmaf\",le=\"+Inf\"} 2"))
+        #expect(text.contains("vod_index_cache_misses_total 1") && text.contains("vod_index_cache_hits_total 2"))
+        let bytes = text.split(separator: "\n").first { $0.hasPrefix("vod_http_response_bytes_total{route=\"cmaf\"}") }
+        #expect(bytes.flatMap { Double($0.split(separator: " ")[1]) } ?? 0 > 1000)
+        #expect(o.server.openConnections >= 0)
+    }
+
+    @Test func labelValuesAreEscaped() {
+        let m = Metrics()
+        m.add("x_total", [("path", "a\"b\\c")])
+        #expect(m.render().contains("x_total{path=\"a\\\"b\\\\c\"} 1"))
+    }
+}

@@ -18,7 +18,10 @@ final class EventLoop: @unchecked Sendable {
     /// Receive buffer shared by this loop's connections (one read at a time on this thread).
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
 
-    init(listener: ListeningSocket, handler: HTTPHandler, config: HTTPServer.Config) throws {
+    private let counter: ConnectionCounter
+
+    init(listener: ListeningSocket, handler: HTTPHandler, config: HTTPServer.Config, counter: ConnectionCounter) throws {
+        self.counter = counter
         epoll = try Epoll()
         self.listener = listener
         self.handler = handler
@@ -75,6 +78,7 @@ final class EventLoop: @unchecked Sendable {
         while let fd = listener.accept() {
             let c = Connection(fd: fd, config: config, now: monotonicMilliseconds())
             connections[fd] = c
+            counter.add(1)
             do { try epoll.add(fd, events: Epoll.connection) } catch { connections[fd] = nil; continue }
             if connections.count > config.maxConnectionsPerLoop {
                 config.log("connection limit (\(config.maxConnectionsPerLoop) per loop) reached: 503")
@@ -117,9 +121,19 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func drop(_ fd: Int32) {
+        if connections[fd] != nil { counter.add(-1) }
         epoll.remove(fd)
         connections[fd] = nil  // Connection.deinit closes the socket and any open files
     }
+}
+
+/// Open connections across loops, for metrics.
+final class ConnectionCounter: @unchecked Sendable {
+    private var lock = pthread_mutex_t()
+    private var count = 0
+    init() { pthread_mutex_init(&lock, nil) }
+    func add(_ n: Int) { pthread_mutex_lock(&lock); count += n; pthread_mutex_unlock(&lock) }
+    var value: Int { pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }; return count }
 }
 
 /// A flag set once from any thread.

@@ -32,6 +32,9 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     public let config: Config
+    /// Connections open across all loops.
+    public var openConnections: Int { counter.value }
+    private let counter = ConnectionCounter()
     /// The bound port (useful with port 0).
     public let port: UInt16
     private let loops: [EventLoop]
@@ -47,7 +50,8 @@ public final class HTTPServer: @unchecked Sendable {
         c.port = first.port
         self.config = c
         port = first.port
-        loops = try sockets.map { try EventLoop(listener: $0, handler: handler, config: c) }
+        let counter = self.counter
+        loops = try sockets.map { try EventLoop(listener: $0, handler: handler, config: c, counter: counter) }
     }
 
     /// Starts the loops on their own threads and returns.

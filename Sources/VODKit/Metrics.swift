@@ -1,0 +1,81 @@
+import Foundation
+
+/// Counters, gauges and histograms in the Prometheus text format (version 0.0.4).
+/// Thread-safe; label values are escaped.
+public final class Metrics: @unchecked Sendable {
+    private let lock = NSLock()
+    private var counters: [String: [String: Double]] = [:]          // name → labels → value
+    private var help: [String: (String, String)] = [:]             // name → (type, help)
+    private var histograms: [String: [String: Histogram]] = [:]
+    private var gauges: [String: @Sendable () -> Double] = [:]
+
+    struct Histogram {
+        let bounds: [Double]
+        var counts: [Int]
+        var sum = 0.0
+        var total = 0
+    }
+
+    public init() {}
+
+    public func describe(_ name: String, type: String, _ text: String) { lock.withLock { help[name] = (type, text) } }
+
+    public func add(_ name: String, _ labels: [(String, String)] = [], _ value: Double = 1) {
+        let key = Self.labels(labels)
+        lock.withLock { counters[name, default: [:]][key, default: 0] += value }
+    }
+
+    public func observe(_ name: String, _ labels: [(String, String)] = [], _ value: Double,
+                        bounds: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]) {
+        let key = Self.labels(labels)
+        lock.withLock {
+            var h = histograms[name, default: [:]][key] ?? Histogram(bounds: bounds, counts: Array(repeating: 0, count: bounds.count))
+            for (i, b) in h.bounds.enumerated() where value <= b { h.counts[i] += 1 }
+            h.sum += value
+            h.total += 1
+            histograms[name, default: [:]][key] = h
+        }
+    }
+
+    /// A gauge read when the metrics are rendered.
+    public func gauge(_ name: String, _ text: String, _ read: @escaping @Sendable () -> Double) {
+        lock.withLock { gauges[name] = read; help[name] = ("gauge", text) }
+    }
+
+    public func render() -> String {
+        let (counters, histograms, gauges, help) = lock.withLock { (self.counters, self.histograms, self.gauges, self.help) }
+        var out = ""
+        func header(_ name: String, _ fallback: String) {
+            let (type, text) = help[name] ?? (fallback, name)
+            out += "# HELP \(name) \(text)\n# TYPE \(name) \(type)\n"
+        }
+        for name in counters.keys.sorted() {
+            header(name, "counter")
+            for (labels, value) in counters[name]!.sorted(by: { $0.key < $1.key }) { out += "\(name)\(labels) \(Self.number(value))\n" }
+        }
+        for name in histograms.keys.sorted() {
+            header(name, "histogram")
+            for (labels, h) in histograms[name]!.sorted(by: { $0.key < $1.key }) {
+                let inner = labels.isEmpty ? "" : String(labels.dropFirst().dropLast()) + ","
+                for (b, c) in zip(h.bounds, h.counts) { out += "\(name)_bucket{\(inner)le=\"\(Self.number(b))\"} \(c)\n" }
+                out += "\(name)_bucket{\(inner)le=\"+Inf\"} \(h.total)\n\(name)_sum\(labels) \(Self.number(h.sum))\n\(name)_count\(labels) \(h.total)\n"
+            }
+        }
+        for name in gauges.keys.sorted() {
+            header(name, "gauge")
+            out += "\(name) \(Self.number(gauges[name]!()))\n"
+        }
+        return out
+    }
+
+    static func labels(_ labels: [(String, String)]) -> String {
+        guard !labels.isEmpty else { return "" }
+        let escaped = labels.map { name, value in
+            "\(name)=\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                .replacingOccurrences(of: "\n", with: "\\n") + "\""
+        }
+        return "{" + escaped.joined(separator: ",") + "}"
+    }
+
+    static func number(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v) }
+}
