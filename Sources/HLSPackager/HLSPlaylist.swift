@@ -8,24 +8,26 @@ public enum HLSPlaylist {
     /// Version 7: fMP4 segments with EXT-X-MAP.
     static let version = 7
 
+    /// The opening lines every VOD media playlist shares: target duration the ceiling
+    /// of the longest segment, then any `extra` tags (EXT-X-MAP, EXT-X-I-FRAMES-ONLY).
+    static func mediaHeader(version: Int, durations: [Double], extra: [String] = []) -> String {
+        var lines = ["#EXTM3U", "#EXT-X-VERSION:\(version)", "#EXT-X-TARGETDURATION:\(Int((durations.max() ?? 0).rounded(.up)))",
+                     "#EXT-X-PLAYLIST-TYPE:VOD"]
+        lines += extra.filter { $0 == "#EXT-X-I-FRAMES-ONLY" }
+        lines.append("#EXT-X-INDEPENDENT-SEGMENTS")
+        lines += extra.filter { $0 != "#EXT-X-I-FRAMES-ONLY" }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func extinf(_ duration: Double) -> String { "#EXTINF:\(String(format: "%.6f", duration)),\n" }
+
     /// The media playlist of one track: exact durations, target duration the ceiling of the longest.
     public static func media(_ track: SegmentedTrack, video: String) -> String {
         let base = "../../../cmaf/\(video)/\(track.track.name)/"
         let durations = track.plan.durations
-        var out = """
-            #EXTM3U
-            #EXT-X-VERSION:\(version)
-            #EXT-X-TARGETDURATION:\(Int((durations.max() ?? 0).rounded(.up)))
-            #EXT-X-PLAYLIST-TYPE:VOD
-            #EXT-X-INDEPENDENT-SEGMENTS
-            #EXT-X-MAP:URI="\(base)init.mp4"
-
-            """
-        for (n, duration) in durations.enumerated() {
-            out += "#EXTINF:\(String(format: "%.6f", duration)),\n\(base)\(n + 1).m4s\n"
-        }
-        out += "#EXT-X-ENDLIST\n"
-        return out
+        var out = mediaHeader(version: version, durations: durations, extra: ["#EXT-X-MAP:URI=\"\(base)init.mp4\""])
+        for (n, duration) in durations.enumerated() { out += extinf(duration) + "\(base)\(n + 1).m4s\n" }
+        return out + "#EXT-X-ENDLIST\n"
     }
 
     /// The I-frame playlist of a video track (`iframes.m3u8` beside its `index.m3u8`):
@@ -33,18 +35,9 @@ public enum HLSPlaylist {
     public static func iFrames(_ track: SegmentedTrack, video: String) -> String {
         let base = "../../../cmaf/\(video)/\(track.track.name)/"
         let durations = track.plan.durations
-        var out = """
-            #EXTM3U
-            #EXT-X-VERSION:\(version)
-            #EXT-X-TARGETDURATION:\(Int((durations.max() ?? 0).rounded(.up)))
-            #EXT-X-PLAYLIST-TYPE:VOD
-            #EXT-X-I-FRAMES-ONLY
-            #EXT-X-INDEPENDENT-SEGMENTS
-            #EXT-X-MAP:URI="\(base)init.mp4"
-
-            """
+        var out = mediaHeader(version: version, durations: durations, extra: ["#EXT-X-I-FRAMES-ONLY", "#EXT-X-MAP:URI=\"\(base)init.mp4\""])
         for (n, duration) in durations.enumerated() {
-            out += "#EXTINF:\(String(format: "%.6f", duration)),\n#EXT-X-BYTERANGE:\(track.leadingKeyframeLength(n))@0\n\(base)\(n + 1).m4s\n"
+            out += extinf(duration) + "#EXT-X-BYTERANGE:\(track.leadingKeyframeLength(n))@0\n\(base)\(n + 1).m4s\n"
         }
         return out + "#EXT-X-ENDLIST\n"
     }

@@ -8,15 +8,8 @@ public enum TSPlaylist {
 
     public static func media(_ rendition: TSRendition) -> String {
         let durations = rendition.durations
-        var out = """
-            #EXTM3U
-            #EXT-X-VERSION:\(version)
-            #EXT-X-TARGETDURATION:\(Int((durations.max() ?? 0).rounded(.up)))
-            #EXT-X-PLAYLIST-TYPE:VOD
-            #EXT-X-INDEPENDENT-SEGMENTS
-
-            """
-        for (n, d) in durations.enumerated() { out += "#EXTINF:\(String(format: "%.6f", d)),\n\(n + 1).ts\n" }
+        var out = HLSPlaylist.mediaHeader(version: version, durations: durations)
+        for (n, d) in durations.enumerated() { out += HLSPlaylist.extinf(d) + "\(n + 1).ts\n" }
         return out + "#EXT-X-ENDLIST\n"
     }
 
