@@ -100,3 +100,30 @@ import Testing
         #expect(throws: PackagerError.self) { try set.tsRenditions() }
     }
 }
+
+/// Video and audio from different files (the transcoder's layout): each stream's
+/// bytes must come from its own file.
+@Suite struct TSFromSeveralFilesTests {
+    @Test func audioFromItsOwnFile() throws {
+        func track(_ file: String, _ kind: PackagedTrack.Kind) throws -> PackagedTrack {
+            let movie = try Movie.read(path: fixture(file))
+            let t = try #require(movie.tracks.first { $0.mediaType == (kind == .video ? .video : .audio) })
+            return try PackagedTrack(name: kind.rawValue, kind: kind, track: t, movieTimescale: movie.timescale, sourcePath: fixture(file))
+        }
+        let set = try MediaSet(name: "v", videos: [try track("video_only.mp4", .video)], audio: try track("audio_only.m4a", .audio),
+                               targetDuration: 1, file: "test")
+        let r = try #require(try set.tsRenditions().first)
+        var bytes: [UInt8] = []
+        for n in 0..<r.segmentCount { bytes += try r.segment(n).materialize() }
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("ts-two-files.ts")
+        try Data(bytes).write(to: out)
+        defer { try? FileManager.default.removeItem(at: out) }
+        let (status, _) = try run(["ffmpeg", "-v", "error", "-xerror", "-i", out.path, "-map", "0", "-f", "null", "-"])
+        #expect(status == 0)
+        #expect(try decodedFrameTimes(out.path, stream: "v:0").count == decodedFrameTimes(fixture("video_only.mp4"), stream: "v:0").count)
+        // Audio is cut at the video's segments: what falls inside them plays.
+        let audio = try decodedFrameTimes(out.path, stream: "a:0").count
+        let expected = set.audio!.samples(of: 0).lowerBound..<set.audio!.samples(of: r.segmentCount - 1).upperBound
+        #expect(audio == expected.count)
+    }
+}

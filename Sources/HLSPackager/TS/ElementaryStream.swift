@@ -78,25 +78,25 @@ struct ElementaryStream: Sendable {
     }
 
     /// The elementary stream bytes of one sample.
-    func payload(_ sample: [UInt8], isSync: Bool) throws(PackagerError) -> [UInt8] {
+    func payload(_ sample: ArraySlice<UInt8>, isSync: Bool) throws(PackagerError) -> [UInt8] {
         switch codec {
         case .h264, .hevc:
             var out = accessUnitDelimiter
             out.reserveCapacity(sample.count + parameterSets.count + 16)
             if isSync { out += parameterSets }
-            var p = 0
-            while p + nalLengthSize <= sample.count {
+            var p = sample.startIndex
+            while p + nalLengthSize <= sample.endIndex {
                 var length = 0
                 for k in 0..<nalLengthSize { length = length << 8 | Int(sample[p + k]) }
                 p += nalLengthSize
-                guard length <= sample.count - p else { throw .brokenTrack(file: file, reason: "NAL unit of \(length) bytes overruns its sample") }
+                guard length <= sample.endIndex - p else { throw .brokenTrack(file: file, reason: "NAL unit of \(length) bytes overruns its sample") }
                 out += [0, 0, 0, 1]
                 out += sample[p..<p + length]
                 p += length
             }
             return out
         case .aac:
-            guard let adts else { return sample }
+            guard let adts else { return Array(sample) }
             let length = sample.count + 7
             guard length < 1 << 13 else { throw .brokenTrack(file: file, reason: "AAC frame of \(sample.count) bytes is too long for ADTS") }
             var header: [UInt8] = [0xFF, 0xF1, 0, 0, 0, 0, 0xFC]
@@ -106,7 +106,7 @@ struct ElementaryStream: Sendable {
             header[5] = UInt8(length & 7) << 5 | 0x1F
             return header + sample
         case .ac3, .eac3:
-            return sample
+            return Array(sample)
         }
     }
 }

@@ -95,9 +95,6 @@ public struct TSRendition: Sendable {
     /// `<n>.ts` (0-based here), built in one pass with the sample data copied in.
     public func segment(_ n: Int) throws(PackagerError) -> ResponseBody {
         guard n >= 0 && n < segmentCount else { throw .noSuchSegment(n + 1) }
-        let source: FileByteSource
-        let path = (video ?? audio)!.track.sourcePath
-        do { source = try FileByteSource(path: path) } catch { throw .unreadable(file: path, error) }
         var writer = TSPacketWriter(capacity: Int(segmentSizes[n]) + 4096)
         writer.pat(cc: UInt8(n & 0x0F))
         var streams: [(type: UInt8, pid: UInt16)] = []
@@ -111,14 +108,37 @@ public struct TSRendition: Sendable {
         if let audio, n < audio.segmentCount { order += audio.samples(of: n).map { (Self.timestamps(audio.track, $0, offset: offset90k).dts, true, $0) } }
         order.sort { $0.dts != $1.dts ? $0.dts < $1.dts : (!$0.audio && $1.audio) }
 
+        // The samples of a segment lie close together in their file: read each file's span at
+        // once (when it is not mostly other data), else each sample on its own.
+        var spans: [String: (source: FileByteSource, start: Int64, bytes: [UInt8])] = [:]
+        for t in [video?.track, audio?.track].compactMap({ $0 }) where spans[t.sourcePath] == nil {
+            var low = Int64.max, high = Int64(0), total = Int64(0)
+            for item in order {
+                guard let it = (item.audio ? audio : video)?.track, it.sourcePath == t.sourcePath else { continue }
+                let s = Int(it.sampleIndexes[item.i])
+                let offset = it.track.samples.offset(at: s), size = Int64(it.track.samples.size(at: s))
+                low = min(low, offset); high = max(high, offset + size); total += size
+            }
+            do {
+                let source = try FileByteSource(path: t.sourcePath)
+                let useSpan = low < high && high - low <= max(2 * total, 1 << 20) && high - low <= 256 << 20
+                spans[t.sourcePath] = (source, low, useSpan ? try source.read(at: low, count: Int(high - low)) : [])
+            } catch { throw .unreadable(file: t.sourcePath, error) }
+        }
+
         var vcc = videoCC.isEmpty ? 0 : videoCC[n], acc = audioCC.isEmpty ? 0 : audioCC[n]
         for item in order {
-            guard let segmented = item.audio ? audio : video, let stream = item.audio ? audioStream : videoStream else { continue }
+            guard let segmented = item.audio ? audio : video, let stream = item.audio ? audioStream : videoStream,
+                  let span = spans[segmented.track.sourcePath] else { continue }
             let track = segmented.track
             let s = Int(track.sampleIndexes[item.i])
-            let data: [UInt8]
-            do { data = try source.read(at: track.track.samples.offset(at: s), count: Int(track.track.samples.size(at: s))) } catch {
-                throw .unreadable(file: path, error)
+            let offset = track.track.samples.offset(at: s), size = Int(track.track.samples.size(at: s))
+            let data: ArraySlice<UInt8>
+            if !span.bytes.isEmpty && offset >= span.start && offset + Int64(size) <= span.start + Int64(span.bytes.count) {
+                let from = Int(offset - span.start)
+                data = span.bytes[from..<from + size]
+            } else {
+                do { data = try span.source.read(at: offset, count: size)[...] } catch { throw .unreadable(file: track.sourcePath, error) }
             }
             let sync = track.isSync(item.i)
             let payload = try stream.payload(data, isSync: sync)
