@@ -70,11 +70,26 @@ public final class Metrics: @unchecked Sendable {
 
     static func labels(_ labels: [(String, String)]) -> String {
         guard !labels.isEmpty else { return "" }
-        let escaped = labels.map { name, value in
-            "\(name)=\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-                .replacingOccurrences(of: "\n", with: "\\n") + "\""
+        var out = "{"
+        for (i, (name, value)) in labels.enumerated() {
+            if i > 0 { out += "," }
+            out += name + "=\""
+            // Escaping is rare (route and status values never need it): look before rewriting.
+            if value.utf8.contains(where: { $0 == 0x5C || $0 == 0x22 || $0 == 0x0A }) {
+                for c in value.unicodeScalars {
+                    switch c {
+                    case "\\": out += "\\\\"
+                    case "\"": out += "\\\""
+                    case "\n": out += "\\n"
+                    default: out.unicodeScalars.append(c)
+                    }
+                }
+            } else {
+                out += value
+            }
+            out += "\""
         }
-        return "{" + escaped.joined(separator: ",") + "}"
+        return out + "}"
     }
 
     static func number(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v) }
