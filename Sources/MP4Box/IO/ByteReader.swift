@@ -79,26 +79,23 @@ public struct ByteReader {
     /// `entries` × `words` big-endian 32-bit values in one pass (sample tables hold millions).
     /// The count is checked against the bytes left first, and reported per entry.
     public mutating func u32Array(_ entries: Int, words: Int = 1, _ what: String) throws(MP4Error) -> [UInt32] {
-        try checkEntries(UInt64(entries), of: 4 * words, what)
-        let count = entries * words
-        let start = position
-        position += count * 4
-        return bytes.withUnsafeBytes { raw in
-            [UInt32](unsafeUninitializedCapacity: count) { buffer, initialized in
-                for i in 0..<count { buffer[i] = UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: start + i * 4, as: UInt32.self)) }
-                initialized = count
-            }
-        }
+        try integers(entries, words: words, what)
     }
 
     /// `count` big-endian 64-bit values in one pass.
     public mutating func u64Array(_ count: Int, _ what: String) throws(MP4Error) -> [UInt64] {
-        try checkEntries(UInt64(count), of: 8, what)
+        try integers(count, words: 1, what)
+    }
+
+    private mutating func integers<T: FixedWidthInteger>(_ entries: Int, words: Int, _ what: String) throws(MP4Error) -> [T] {
+        let width = MemoryLayout<T>.size
+        try checkEntries(UInt64(entries), of: width * words, what)
+        let count = entries * words
         let start = position
-        position += count * 8
+        position += count * width
         return bytes.withUnsafeBytes { raw in
-            [UInt64](unsafeUninitializedCapacity: count) { buffer, initialized in
-                for i in 0..<count { buffer[i] = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: start + i * 8, as: UInt64.self)) }
+            [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+                for i in 0..<count { buffer[i] = T(bigEndian: raw.loadUnaligned(fromByteOffset: start + i * width, as: T.self)) }
                 initialized = count
             }
         }
