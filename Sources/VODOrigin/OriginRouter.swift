@@ -34,6 +34,8 @@ public struct OriginRouter: HTTPHandler {
     static let immutable = "public, max-age=31536000, immutable"
     static let playlistCache = "public, max-age=300"
 
+    public func reply(to request: HTTPRequest) -> HTTPReply { .response(handle(request)) }
+
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
         let started = DispatchTime.now().uptimeNanoseconds
         let response = respond(request)

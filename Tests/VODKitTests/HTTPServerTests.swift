@@ -8,6 +8,24 @@ import Glibc
 /// A handler for the tests: /hello, /file?… (a file range), /echo (the body back), /slow-free.
 struct TestHandler: HTTPHandler {
     let file: String
+    func reply(to request: HTTPRequest) -> HTTPReply {
+        if request.head.path == "/slow" {
+            return .deferred { Thread.sleep(forTimeInterval: 0.4); return .text(200, "slow") }
+        }
+        return .response(handle(request))
+    }
+
+    /// `/upload` streams its body into a `CountingSink`; `/denied` refuses it unread;
+    /// `/upload-small` stops after 1,000 bytes.
+    func bodyHandling(for head: HTTPRequestHead) -> HTTPBodyHandling {
+        switch head.path {
+        case "/upload": return .stream(CountingSink(limit: .max))
+        case "/upload-small": return .stream(CountingSink(limit: 1000))
+        case "/denied": return .reject(.text(401, "no"))
+        default: return .buffer
+        }
+    }
+
     func handle(_ request: HTTPRequest) -> HTTPResponse {
         switch request.head.path {
         case "/hello": return .text(200, "hello \(request.head.method)")
@@ -18,6 +36,27 @@ struct TestHandler: HTTPHandler {
         }
     }
     var fileSize: Int64 { Int64((try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0) }
+}
+
+/// Counts and hashes a streamed body; answers (from the worker pool) with the count and
+/// SHA-256, or 413 past its limit. Cancelled sinks are counted for the tests.
+final class CountingSink: HTTPBodySink {
+    nonisolated(unsafe) static var cancelled = 0
+    let limit: Int
+    var count = 0
+    var hash: SHA256? = SHA256()
+    init(limit: Int) { self.limit = limit }
+    func write(_ bytes: UnsafeRawBufferPointer) -> HTTPResponse? {
+        count += bytes.count
+        if count > limit { return .text(413, "too big") }
+        hash!.update(bytes)
+        return nil
+    }
+    func finish() -> HTTPReply {
+        let (count, digest) = (count, hash.take()!.finish())
+        return .deferred { .text(200, "\(count) \(SHA256.hex(digest))") }
+    }
+    func cancel() { Self.cancelled += 1 }
 }
 
 /// The tests speak through the product's client; `response()` maps its errors to nil.
@@ -39,7 +78,7 @@ extension HTTPClientConnection {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("vod-http-test-5mb.bin").path
         var bytes = [UInt8](repeating: 0, count: 5 << 20)
         for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: i &* 31 &+ i >> 9) }
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         return path
     }()
 
@@ -144,6 +183,74 @@ extension HTTPClientConnection {
             #expect(r.status == 408)
             #expect(Date().timeIntervalSince(start) < 3.5)
             #expect(slow.isClosedByServer())
+        }
+    }
+
+    @Test func deferredRepliesKeepOrderAndDoNotStallTheLoop() throws {
+        try withServer({ $0.loops = 1 }) { server in
+            let c = try TestClient(port: server.port)
+            let start = Date()
+            c.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\nGET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+            // The single loop answers another client while the slow reply is being made.
+            let other = try TestClient(port: server.port)
+            other.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(other.response()?.status == 200)
+            #expect(Date().timeIntervalSince(start) < 0.3)
+            #expect(c.response().map { String(decoding: $0.body, as: UTF8.self) } == "slow\n")
+            #expect(Date().timeIntervalSince(start) >= 0.4)
+            #expect(c.response().map { String(decoding: $0.body, as: UTF8.self) } == "hello GET\n")
+        }
+    }
+
+    @Test func largeBodiesAreStreamedNotBuffered() throws {
+        try withServer({ $0.maxBufferedBody = 1024 }) { server in
+            var body = [UInt8](repeating: 0, count: 20 << 20)
+            for i in body.indices { body[i] = UInt8(truncatingIfNeeded: i &* 7 &+ i >> 11) }
+            let expected = "\(body.count) \(SHA256.hex(SHA256.hash(body)))\n"
+            let c = try TestClient(port: server.port)
+            // Content-Length, with Expect: 100-continue answered before the body is sent.
+            c.send("PUT /upload HTTP/1.1\r\nHost: t\r\nContent-Length: \(body.count)\r\nExpect: 100-continue\r\n\r\n")
+            #expect(c.response()?.status == 100)
+            c.send(body)
+            #expect(c.response().map { String(decoding: $0.body, as: UTF8.self) } == expected)
+            // Chunked, on the same connection.
+            var chunked: [UInt8] = Array("PUT /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
+            for start in stride(from: 0, to: body.count, by: 300_000) {
+                let part = body[start..<min(body.count, start + 300_000)]
+                chunked += Array((String(part.count, radix: 16) + "\r\n").utf8) + part + [13, 10]
+            }
+            c.send(chunked + Array("0\r\n\r\n".utf8))
+            #expect(c.response().map { String(decoding: $0.body, as: UTF8.self) } == expected)
+            // A buffered body over the limit is still refused.
+            c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2000\r\n\r\n")
+            #expect(c.response()?.status == 413)
+        }
+    }
+
+    @Test func refusedAndAbandonedBodies() throws {
+        try withServer({ $0.bodyStallSeconds = 1 }) { server in
+            let cancelledBefore = CountingSink.cancelled
+            let denied = try TestClient(port: server.port)
+            denied.send("PUT /denied HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\nExpect: 100-continue\r\n\r\n")
+            #expect(denied.response()?.status == 401)
+            #expect(denied.isClosedByServer())
+            let small = try TestClient(port: server.port)
+            small.send("PUT /upload-small HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n" + String(repeating: "x", count: 5000))
+            #expect(small.response()?.status == 413)
+            #expect(small.isClosedByServer())
+            // A body that stops arriving is cut off with 408, and its sink cancelled.
+            let stalled = try TestClient(port: server.port)
+            let start = Date()
+            stalled.send("PUT /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\nabc")
+            #expect(stalled.response()?.status == 408)
+            #expect(Date().timeIntervalSince(start) < 3.5)
+            // A client that goes away mid-body cancels its sink too.
+            let gone = try TestClient(port: server.port)
+            gone.send("PUT /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\nabc")
+            Thread.sleep(forTimeInterval: 0.1)
+            _ = consume gone
+            Thread.sleep(forTimeInterval: 0.2)
+            #expect(CountingSink.cancelled - cancelledBefore == 3)
         }
     }
 

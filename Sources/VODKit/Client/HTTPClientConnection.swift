@@ -76,7 +76,9 @@ public final class HTTPClientConnection {
         }
         let keepAlive = headers["Connection"]?.lowercased() != "close"
         var body: [UInt8] = []
-        if head || status == 204 || status == 304 {
+        if (100..<200).contains(status) {
+            // An interim response (100 Continue): no body; the caller reads again for the final one.
+        } else if head || status == 204 || status == 304 {
         } else if headers["Transfer-Encoding"]?.lowercased() == "chunked" {
             var decoder = ChunkedDecoder(maxBody: 1 << 34)
             while true {

@@ -22,6 +22,8 @@ final class Connection {
     }
 
     let fd: Int32
+    /// Tells this connection from a later one that reuses its descriptor (deferred replies look it up).
+    let id: UInt64
     private(set) var readBuffer: [UInt8] = []
     private var parser: HTTPRequestParser
     private var output: [Output] = []
@@ -33,6 +35,12 @@ final class Connection {
     private var pendingBody: [UInt8] = []
     private var pendingLength: Int64 = 0
     private var chunked: ChunkedDecoder?
+    /// Where a streamed body goes.
+    private var sink: HTTPBodySink?
+    /// A request whose reply is being made on the worker pool; nothing else is processed meanwhile.
+    private var awaiting: HTTPRequestHead?
+    /// When the current request's head was complete (access log duration), monotonic nanoseconds.
+    private var exchangeStarted: Int64 = 0
     let config: HTTPServer.Config
     /// Monotonic milliseconds.
     var lastActivity: Int64
@@ -42,17 +50,23 @@ final class Connection {
     /// since edge-triggered epoll will not report the data again.
     private(set) var readCutShort = false
 
-    init(fd: Int32, config: HTTPServer.Config, now: Int64) {
+    init(fd: Int32, id: UInt64, config: HTTPServer.Config, now: Int64) {
         self.fd = fd
+        self.id = id
         self.config = config
         parser = HTTPRequestParser(limits: config.limits)
         lastActivity = now
     }
 
-    deinit { close(fd) }
+    deinit {
+        sink?.cancel()
+        close(fd)
+    }
 
     var wantsWrite: Bool { !output.isEmpty }
-    var isIdle: Bool { output.isEmpty && readBuffer.isEmpty && pendingHead == nil }
+    var isIdle: Bool { output.isEmpty && readBuffer.isEmpty && pendingHead == nil && awaiting == nil }
+    var isAwaitingReply: Bool { awaiting != nil }
+    var isStreamingBody: Bool { sink != nil }
 
     enum ReadResult { case open, closed }
 
@@ -74,69 +88,125 @@ final class Connection {
         }
     }
 
-    /// Parses complete requests from the buffer and queues their responses.
-    func process(handler: HTTPHandler, now: Int64, log: (String) -> Void) {
-        while !closeAfterWrite && queuedBytes < 1 << 20 {
-            do {
-                if pendingHead != nil {
+    /// Parses complete requests from the buffer and queues their responses (or hands
+    /// them to the worker pool, after which it waits for `completeDeferred`).
+    func process(now: Int64, loop: EventLoop) {
+        while !closeAfterWrite && awaiting == nil && queuedBytes < 1 << 20 {
+            do throws(HTTPParseError) {
+                if let head = pendingHead {
                     guard try receiveBody() else { return }
-                    let head = pendingHead!
+                    if closeAfterWrite { return }  // the sink refused the body
                     pendingHead = nil
-                    respond(to: HTTPRequest(head: head, body: pendingBody), handler: handler, log: log)
-                    pendingBody = []
+                    requestStarted = readBuffer.isEmpty ? nil : now
+                    if let s = sink {
+                        sink = nil
+                        dispatch(s.finish(), head: head, loop: loop)
+                    } else {
+                        let body = pendingBody
+                        pendingBody = []
+                        dispatch(loop.handler.reply(to: HTTPRequest(head: head, body: body)), head: head, loop: loop)
+                    }
                     continue
                 }
                 guard let (head, used) = try parser.parse(readBuffer) else { return }
                 readBuffer.removeFirst(used)
                 parser.reset()
-                switch head.framing {
-                case .none:
+                exchangeStarted = monotonicNanoseconds()
+                if head.framing == .none {
                     requestStarted = readBuffer.isEmpty ? nil : now
-                    respond(to: HTTPRequest(head: head), handler: handler, log: log)
-                case .contentLength(let n):
-                    guard n <= config.maxBufferedBody else { throw HTTPParseError.payloadTooLarge }
-                    pendingHead = head; pendingLength = n; pendingBody = []; pendingBody.reserveCapacity(Int(n))
-                case .chunked:
-                    pendingHead = head; chunked = ChunkedDecoder(maxBody: config.maxBufferedBody); pendingBody = []
+                    dispatch(loop.handler.reply(to: HTTPRequest(head: head)), head: head, loop: loop)
+                } else {
+                    try beginBody(head, loop: loop)
                 }
-            } catch let error as HTTPParseError {
-                log("\(peerDescription) \(error)")
-                fail(error.status, error.description)
-                return
             } catch {
-                fail(400, "bad request")
+                loop.config.log("\(peerDescription) \(error)")
+                fail(error.status, error.description)
                 return
             }
         }
     }
 
-    /// Moves body bytes from the read buffer; true when the body is complete.
-    private func receiveBody() throws -> Bool {
+    /// Asks the handler how to take the body, then waits for it (sending `100 Continue` if asked).
+    private func beginBody(_ head: HTTPRequestHead, loop: EventLoop) throws(HTTPParseError) {
+        switch loop.handler.bodyHandling(for: head) {
+        case .reject(let response):
+            // The body is not read, so the stream cannot go on after this answer.
+            closeAfterWrite = true
+            finishExchange(response, head: head)
+            readBuffer = []
+            return
+        case .buffer:
+            if case .contentLength(let n) = head.framing, n > config.maxBufferedBody { throw .payloadTooLarge }
+            pendingBody = []
+            chunked = head.framing == .chunked ? ChunkedDecoder(maxBody: config.maxBufferedBody) : nil
+        case .stream(let s):
+            if case .contentLength(let n) = head.framing, n > config.maxStreamedBody { s.cancel(); throw .payloadTooLarge }
+            sink = s
+            chunked = head.framing == .chunked ? ChunkedDecoder(maxBody: config.maxStreamedBody) : nil
+            requestStarted = nil  // a streamed body is watched for stalls, not for its total time
+        }
+        if case .contentLength(let n) = head.framing { pendingLength = n } else { pendingLength = 0 }
+        pendingHead = head
+        if head.minorVersion == 1, head.headers["Expect"]?.caseInsensitiveEquals("100-continue") == true {
+            push(.bytes(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8), sent: 0))
+        }
+    }
+
+    /// Moves body bytes from the read buffer to the body or the sink; true when the body is complete.
+    private func receiveBody() throws(HTTPParseError) -> Bool {
         if var decoder = chunked {
-            let used = try decoder.decode(readBuffer[...], into: &pendingBody)
+            var decoded: [UInt8] = []
+            let used = try decoder.decode(readBuffer[...], into: &decoded)
             readBuffer.removeFirst(used)
             chunked = decoder.isDone ? nil : decoder
+            if sink == nil { pendingBody += decoded } else if !decoded.isEmpty && !deliver(decoded[...]) { return true }
             return chunked == nil
         }
         let n = Int(min(pendingLength, Int64(readBuffer.count)))
-        pendingBody += readBuffer[0..<n]
+        if sink == nil { pendingBody += readBuffer[0..<n] } else if n > 0 && !deliver(readBuffer[0..<n]) { return true }
         readBuffer.removeFirst(n)
         pendingLength -= Int64(n)
         return pendingLength == 0
     }
 
-    private func respond(to request: HTTPRequest, handler: HTTPHandler, log: (String) -> Void) {
-        let started = monotonicNanoseconds()
-        var response = handler.handle(request)
-        if let access = config.accessLog {
-            let ms = Double(monotonicNanoseconds() - started) / 1e6
-            let bytes = request.head.method == "HEAD" ? 0 : response.contentLength
-            access("\(request.head.method) \(request.head.target) \(response.status) \(bytes) \(String(format: "%.3f", ms))ms")
+    /// Hands bytes to the sink; false (with its answer queued and the connection closing) if it refused them.
+    private func deliver(_ bytes: ArraySlice<UInt8>) -> Bool {
+        guard let s = sink, let refusal = bytes.withUnsafeBytes({ s.write($0) }) else { return true }
+        s.cancel()
+        sink = nil
+        closeAfterWrite = true
+        if let head = pendingHead { finishExchange(refusal, head: head) }
+        pendingHead = nil
+        readBuffer = []
+        return false
+    }
+
+    private func dispatch(_ reply: HTTPReply, head: HTTPRequestHead, loop: EventLoop) {
+        switch reply {
+        case .response(let response): finishExchange(response, head: head)
+        case .deferred(let work):
+            awaiting = head
+            loop.runDeferred(work, for: self)
         }
-        let keepAlive = request.head.keepAlive && !closeAfterWrite
-        enqueue(&response, head: request.head.method == "HEAD", keepAlive: keepAlive, minorVersion: request.head.minorVersion)
+    }
+
+    /// The worker pool's answer to the request this connection waits for.
+    func completeDeferred(_ response: HTTPResponse) {
+        guard let head = awaiting else { return }
+        awaiting = nil
+        finishExchange(response, head: head)
+    }
+
+    private func finishExchange(_ response: HTTPResponse, head: HTTPRequestHead) {
+        var response = response
+        if let access = config.accessLog {
+            let ms = Double(monotonicNanoseconds() - exchangeStarted) / 1e6
+            let bytes = head.method == "HEAD" ? 0 : response.contentLength
+            access("\(head.method) \(head.target) \(response.status) \(bytes) \(String(format: "%.3f", ms))ms")
+        }
+        let keepAlive = head.keepAlive && !closeAfterWrite
+        enqueue(&response, head: head.method == "HEAD", keepAlive: keepAlive, minorVersion: head.minorVersion)
         if !keepAlive { closeAfterWrite = true }
-        requestStarted = readBuffer.isEmpty ? nil : requestStarted
     }
 
     /// Answers an error and closes: after a framing error the stream cannot be trusted.
@@ -145,6 +215,9 @@ final class Connection {
         enqueue(&response, head: false, keepAlive: false, minorVersion: 1)
         closeAfterWrite = true
         readBuffer = []
+        sink?.cancel()
+        sink = nil
+        pendingHead = nil
     }
 
     private func enqueue(_ response: inout HTTPResponse, head: Bool, keepAlive: Bool, minorVersion: Int) {

@@ -9,9 +9,12 @@ import CLinux
 final class EventLoop: @unchecked Sendable {
     private let epoll: Epoll
     private let listener: ListeningSocket
-    private let handler: HTTPHandler
-    private let config: HTTPServer.Config
-    private let wake: Int32
+    let handler: HTTPHandler
+    let config: HTTPServer.Config
+    private let pool: WorkerPool
+    /// Wakes the loop for a stop or for replies made on the worker pool.
+    private let mailbox: Mailbox
+    private var nextConnectionID: UInt64 = 0
     private var connections: [Int32: Connection] = [:]
     private let stopping = AtomicFlag()
     private var lastSweep: Int64 = 0
@@ -20,15 +23,16 @@ final class EventLoop: @unchecked Sendable {
 
     private let counter: ConnectionCounter
 
-    init(listener: ListeningSocket, handler: HTTPHandler, config: HTTPServer.Config, counter: ConnectionCounter) throws {
+    init(listener: ListeningSocket, handler: HTTPHandler, config: HTTPServer.Config, counter: ConnectionCounter, pool: WorkerPool) throws {
         self.counter = counter
         epoll = try Epoll()
         self.listener = listener
         self.handler = handler
         self.config = config
-        wake = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        self.pool = pool
+        mailbox = try Mailbox()
         try epoll.add(listener.fd, events: EPOLLIN.rawValue)
-        try epoll.add(wake, events: EPOLLIN.rawValue)
+        try epoll.add(mailbox.fd, events: EPOLLIN.rawValue)
     }
 
     var connectionCount: Int { connections.count }
@@ -36,8 +40,23 @@ final class EventLoop: @unchecked Sendable {
     /// Asks the loop to stop accepting, finish what is queued within the grace period, and return.
     func stop() {
         stopping.set()
-        var one: UInt64 = 1
-        _ = write(wake, &one, 8)
+        mailbox.ring()
+    }
+
+    /// Runs `work` on the worker pool; its response goes back to the connection on this loop.
+    func runDeferred(_ work: @escaping @Sendable () -> HTTPResponse, for connection: Connection) {
+        let (fd, id, mailbox) = (connection.fd, connection.id, mailbox)
+        pool.submit { mailbox.post(fd: fd, id: id, work()) }
+    }
+
+    /// Replies made on the pool, sent in order on their connections (if still open).
+    private func deliverReplies() {
+        for reply in mailbox.take() {
+            guard let c = connections[reply.fd], c.id == reply.id else { continue }
+            c.completeDeferred(reply.response)
+            c.process(now: monotonicMilliseconds(), loop: self)
+            service(c)
+        }
     }
 
     func run() {
@@ -57,12 +76,12 @@ final class EventLoop: @unchecked Sendable {
             for event in epoll.wait(into: &events, timeout: 250) {
                 let fd = event.data.fd
                 if fd == listener.fd { acceptAll(); continue }
-                if fd == wake { var v: UInt64 = 0; _ = read(wake, &v, 8); continue }
+                if fd == mailbox.fd { deliverReplies(); continue }
                 guard let c = connections[fd] else { continue }
                 let now = monotonicMilliseconds()
                 if event.events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
                     if c.readAvailable(now: now, scratch: scratch) == .closed && !c.wantsWrite { drop(fd); continue }
-                    c.process(handler: handler, now: now, log: config.log)
+                    c.process(now: now, loop: self)
                 }
                 service(c)
             }
@@ -70,13 +89,13 @@ final class EventLoop: @unchecked Sendable {
         }
         for fd in Array(connections.keys) { drop(fd) }
         scratch.deallocate()
-        close(wake)
         close(epoll.fd)
     }
 
     private func acceptAll() {
         while let fd = listener.accept() {
-            let c = Connection(fd: fd, config: config, now: monotonicMilliseconds())
+            nextConnectionID += 1
+            let c = Connection(fd: fd, id: nextConnectionID, config: config, now: monotonicMilliseconds())
             connections[fd] = c
             counter.add(1)
             do { try epoll.add(fd, events: Epoll.connection) } catch { connections[fd] = nil; continue }
@@ -98,7 +117,7 @@ final class EventLoop: @unchecked Sendable {
             if stopping.isSet && c.isIdle { drop(c.fd); return }
             // Requests held back while the queue was full can go on now, and bytes left in the socket be read.
             if c.readCutShort && c.readAvailable(now: monotonicMilliseconds(), scratch: scratch) == .closed { drop(c.fd); return }
-            if !c.readBuffer.isEmpty { c.process(handler: handler, now: monotonicMilliseconds(), log: config.log); if c.wantsWrite { service(c) } }
+            if !c.readBuffer.isEmpty && !c.isAwaitingReply { c.process(now: monotonicMilliseconds(), loop: self); if c.wantsWrite { service(c) } }
         }
     }
 
@@ -106,8 +125,12 @@ final class EventLoop: @unchecked Sendable {
     private func sweep(now: Int64) {
         guard now - lastSweep >= 1000 else { return }
         lastSweep = now
-        for (fd, c) in connections {
-            if let started = c.requestStarted, !c.wantsWrite, now - started > Int64(config.requestTimeoutSeconds * 1000) {
+        for (fd, c) in connections where !c.isAwaitingReply {
+            if c.isStreamingBody, now - c.lastActivity > Int64(config.bodyStallSeconds * 1000) {
+                config.log("fd \(fd): request body stalled for \(config.bodyStallSeconds) s: 408")
+                c.fail(408, "request body stalled")
+                service(c)
+            } else if let started = c.requestStarted, !c.wantsWrite, now - started > Int64(config.requestTimeoutSeconds * 1000) {
                 config.log("fd \(fd): request not received within \(config.requestTimeoutSeconds) s: 408")
                 c.fail(408, "request timeout")
                 service(c)
@@ -124,6 +147,42 @@ final class EventLoop: @unchecked Sendable {
         if connections[fd] != nil { counter.add(-1) }
         epoll.remove(fd)
         connections[fd] = nil  // Connection.deinit closes the socket and any open files
+    }
+}
+
+/// Where worker threads leave replies for a loop, with the eventfd that wakes it.
+/// Owned by the jobs too, so a late reply never writes to a closed descriptor.
+final class Mailbox: @unchecked Sendable {
+    struct Reply { let fd: Int32; let id: UInt64; let response: HTTPResponse }
+    let fd: Int32
+    private var lock = pthread_mutex_t()
+    private var replies: [Reply] = []
+
+    init() throws {
+        fd = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        guard fd >= 0 else { throw SystemError("eventfd") }
+        pthread_mutex_init(&lock, nil)
+    }
+    deinit { close(fd) }
+
+    func post(fd target: Int32, id: UInt64, _ response: HTTPResponse) {
+        pthread_mutex_lock(&lock)
+        replies.append(Reply(fd: target, id: id, response: response))
+        pthread_mutex_unlock(&lock)
+        ring()
+    }
+
+    func ring() {
+        var one: UInt64 = 1
+        _ = write(fd, &one, 8)
+    }
+
+    func take() -> [Reply] {
+        var count: UInt64 = 0
+        _ = read(fd, &count, 8)
+        pthread_mutex_lock(&lock)
+        defer { replies = []; pthread_mutex_unlock(&lock) }
+        return replies
     }
 }
 

@@ -1,5 +1,5 @@
-/// A request with its body (bodies here are small: the server refuses larger ones
-/// than `HTTPServer.Config.maxBufferedBody`).
+/// A request with its body. A buffered body is at most `HTTPServer.Config.maxBufferedBody`;
+/// larger ones (uploads) go to an `HTTPBodySink` and arrive here empty.
 public struct HTTPRequest: Sendable {
     public var head: HTTPRequestHead
     public var body: [UInt8]
@@ -67,8 +67,42 @@ public struct HTTPResponse: Sendable {
     }
 }
 
+/// What a handler answers: a response at once, or work for the server's worker pool
+/// whose response is sent when it is ready. Anything that may block (reading a cold
+/// file, building a big segment, fsync) is deferred, so it never stalls a loop;
+/// pipelined requests behind it wait, so responses stay in order.
+public enum HTTPReply: Sendable {
+    case response(HTTPResponse)
+    case deferred(@Sendable () -> HTTPResponse)
+}
+
+/// How the body of a request is received, decided when its head arrives.
+public enum HTTPBodyHandling {
+    /// Held in memory (up to `maxBufferedBody`, else 413) and passed in `HTTPRequest.body`.
+    case buffer
+    /// Handed to the sink as it arrives, never held whole.
+    case stream(HTTPBodySink)
+    /// Answered at once without reading the body; the connection closes after it.
+    case reject(HTTPResponse)
+}
+
+/// Receives a streamed request body on the connection's loop thread, in order.
+public protocol HTTPBodySink: AnyObject {
+    /// The next bytes of the body. Return a response to stop receiving (it is sent and the connection closed).
+    func write(_ bytes: UnsafeRawBufferPointer) -> HTTPResponse?
+    /// The whole body arrived.
+    func finish() -> HTTPReply
+    /// The body will not complete (client gone, framing error, timeout): undo what was kept.
+    func cancel()
+}
+
 /// What the server calls for each request, on the event loop's thread. It must not
-/// block for long; slow work belongs on a worker pool.
+/// block; slow work is returned as `.deferred`.
 public protocol HTTPHandler: Sendable {
-    func handle(_ request: HTTPRequest) -> HTTPResponse
+    func reply(to request: HTTPRequest) -> HTTPReply
+    func bodyHandling(for head: HTTPRequestHead) -> HTTPBodyHandling
+}
+
+extension HTTPHandler {
+    public func bodyHandling(for head: HTTPRequestHead) -> HTTPBodyHandling { .buffer }
 }

@@ -14,6 +14,12 @@ public final class HTTPServer: @unchecked Sendable {
         public var limits = HTTPLimits()
         /// Largest request body held in memory.
         public var maxBufferedBody: Int64 = 1 << 20
+        /// Largest request body a sink may stream (uploads).
+        public var maxStreamedBody: Int64 = 1 << 40
+        /// A streamed body that sends nothing for this long is cut off with 408.
+        public var bodyStallSeconds = 30.0
+        /// Threads for blocking work (`HTTPReply.deferred`).
+        public var workers = 4
         /// Time to receive a whole request once its first byte arrived (slow clients get 408).
         public var requestTimeoutSeconds = 10.0
         /// Idle keep-alive connections are closed after this.
@@ -38,6 +44,7 @@ public final class HTTPServer: @unchecked Sendable {
     /// The bound port (useful with port 0).
     public let port: UInt16
     private let loops: [EventLoop]
+    private let pool: WorkerPool
     private var threads: [Thread] = []
     private let finished = DispatchGroup()
 
@@ -51,7 +58,9 @@ public final class HTTPServer: @unchecked Sendable {
         self.config = c
         port = first.port
         let counter = self.counter
-        loops = try sockets.map { try EventLoop(listener: $0, handler: handler, config: c, counter: counter) }
+        let pool = WorkerPool(threads: c.workers)
+        self.pool = pool
+        loops = try sockets.map { try EventLoop(listener: $0, handler: handler, config: c, counter: counter, pool: pool) }
     }
 
     /// Starts the loops on their own threads and returns.
@@ -70,5 +79,6 @@ public final class HTTPServer: @unchecked Sendable {
     public func stop() {
         loops.forEach { $0.stop() }
         finished.wait()
+        pool.stop()
     }
 }
