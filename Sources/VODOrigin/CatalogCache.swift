@@ -29,6 +29,9 @@ public final class CatalogCache: @unchecked Sendable {
         return files
     }
 
+    /// Drops what is remembered of `id` (after an ingest or delete on this origin).
+    public func forget(_ id: Substring) { lock.withLock { entries[id] = nil } }
+
     static func now() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)

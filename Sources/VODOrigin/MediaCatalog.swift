@@ -60,15 +60,24 @@ public struct MediaCatalog: Sendable {
         return [SourceFile(name: "\(id).mp4", path: bare, role: .video, size: info.size, modified: info.modified)]
     }
 
-    private func filesFromManifest(_ data: Data, dir: String) throws(LookupError) -> [SourceFile] {
+    /// The renditions a `manifest.json` lists: `{"renditions": [{"file": …, "type": "video"|"audio"}, …]}`.
+    public static func renditions(inManifest data: Data) throws(LookupError) -> [(file: String, role: SourceFile.Role)] {
         guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let renditions = json["renditions"] as? [[String: Any]] else { throw .badManifest("no renditions") }
-        var files: [SourceFile] = []
+              let renditions = json["renditions"] as? [[String: Any]], !renditions.isEmpty else { throw .badManifest("no renditions") }
+        var result: [(file: String, role: SourceFile.Role)] = []
         for r in renditions {
-            guard let name = r["file"] as? String, Self.isValidName(Substring(name)),
+            guard let name = r["file"] as? String, isValidName(Substring(name)), name != "manifest.json",
                   let role = (r["type"] as? String).flatMap(SourceFile.Role.init(rawValue:)) else {
                 throw .badManifest("a rendition without a valid file and type")
             }
+            result.append((name, role))
+        }
+        return result
+    }
+
+    private func filesFromManifest(_ data: Data, dir: String) throws(LookupError) -> [SourceFile] {
+        var files: [SourceFile] = []
+        for (name, role) in try Self.renditions(inManifest: data) {
             let path = "\(dir)/\(name)"
             guard let info = try fileInfo(path) else { throw .badManifest("\(name) is missing") }
             files.append(SourceFile(name: name, path: path, role: role, size: info.size, modified: info.modified))

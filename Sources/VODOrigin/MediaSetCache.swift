@@ -30,8 +30,18 @@ public final class MediaSetCache: @unchecked Sendable {
 
     public var stats: (hits: Int, misses: Int, entries: Int) { lock.withLock { (hits, misses, entries.count) } }
 
+    static func key(_ files: [SourceFile]) -> String {
+        files.map { "\($0.path)|\($0.size)|\($0.modified)" }.joined(separator: ";")
+    }
+
+    /// Whether these files' video is laid out already (a request for it will not touch the disk).
+    public func contains(files: [SourceFile]) -> Bool {
+        let key = Self.key(files)
+        return lock.withLock { entries[key] != nil }
+    }
+
     public func mediaSet(id: String, files: [SourceFile]) throws(PackagerError) -> Entry {
-        let key = files.map { "\($0.path)|\($0.size)|\($0.modified)" }.joined(separator: ";")
+        let key = Self.key(files)
         if let found = lock.withLock({ () -> Entry? in
             guard var e = entries[key] else { misses += 1; return nil }
             hits += 1

@@ -1,4 +1,5 @@
 import Foundation
+import VODKit
 
 /// `vod-origin` settings: `config/origin.json`, then command-line flags over it.
 public struct OriginConfig: Codable, Equatable, Sendable {
@@ -14,6 +15,8 @@ public struct OriginConfig: Codable, Equatable, Sendable {
     public var cacheEntries = 256
     /// Event loops (0: one per core).
     public var loops = 0
+    /// Threads for blocking work: cold video parses, TS segments, ingest fsyncs.
+    public var workers = 4
     public var maxConnections = 20_000
     public var requestTimeoutSeconds = 10.0
     public var idleTimeoutSeconds = 60.0
@@ -24,10 +27,11 @@ public struct OriginConfig: Codable, Equatable, Sendable {
 
     public static let usage = """
         usage: vod-origin [--config FILE] [--listen HOST:PORT] [--media DIR] [--token TOKEN]
-                          [--segment-duration SECONDS] [--cache-entries N] [--loops N] [--no-access-log]
+                          [--segment-duration SECONDS] [--cache-entries N] [--loops N] [--workers N] [--no-access-log]
         Serves HLS (CMAF and MPEG-TS), DASH and progressive MP4 cut on the fly from the MP4s under --media.
         Config keys (JSON) have the flags' names in camelCase: listen, media, token, segmentDuration,
-        cacheEntries, loops, maxConnections, requestTimeoutSeconds, idleTimeoutSeconds, accessLog.
+        cacheEntries, loops, workers, maxConnections, requestTimeoutSeconds, idleTimeoutSeconds, accessLog.
+        Keys left out keep their defaults; an unknown key is an error.
 
         """
 
@@ -49,8 +53,8 @@ public struct OriginConfig: Codable, Equatable, Sendable {
         }
         if let file {
             guard let data = FileManager.default.contents(atPath: file) else { throw ConfigError.unreadable("cannot read config \(file)") }
-            do { config = try JSONDecoder().decode(OriginConfig.self, from: data) } catch {
-                throw ConfigError.unreadable("config \(file): \(error)")
+            do { config = try ConfigFile.decode(data, over: config, file: file) } catch {
+                throw ConfigError.unreadable("\(error)")
             }
         }
         var i = 0
@@ -74,6 +78,9 @@ public struct OriginConfig: Codable, Equatable, Sendable {
             case "--loops":
                 guard let v = Int(try value()), v >= 0 else { throw ConfigError.usage("--loops takes a count") }
                 config.loops = v
+            case "--workers":
+                guard let v = Int(try value()), v > 0 else { throw ConfigError.usage("--workers takes a count") }
+                config.workers = v
             case "--no-access-log": config.accessLog = false
             default: throw ConfigError.usage("unknown argument \(arguments[i])\n\n\(usage)")
             }

@@ -14,13 +14,16 @@ public struct OriginRouter: HTTPHandler {
     public let cache: MediaSetCache
     public let log: @Sendable (String) -> Void
     public let metrics: Metrics
+    let ingest: Ingest
 
-    public init(catalog: MediaCatalog, cache: MediaSetCache, metrics: Metrics = Metrics(), log: @escaping @Sendable (String) -> Void = { _ in }) {
+    /// `token` guards the ingest endpoint; empty switches ingest off.
+    public init(catalog: MediaCatalog, cache: MediaSetCache, token: String = "", metrics: Metrics = Metrics(), log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.catalog = catalog
         files = CatalogCache(catalog: catalog)
         self.cache = cache
         self.log = log
         self.metrics = metrics
+        ingest = Ingest(root: catalog.root, token: token, files: files, metrics: metrics, log: log)
         metrics.describe("vod_http_requests_total", type: "counter", "Requests by route and status.")
         metrics.describe("vod_http_response_bytes_total", type: "counter", "Response body bytes by route.")
         metrics.describe("vod_http_request_duration_seconds", type: "histogram", "Time to build a response, by route.")
@@ -29,12 +32,33 @@ public struct OriginRouter: HTTPHandler {
         metrics.gauge("vod_index_cache_entries", "Laid-out videos in memory.") { Double(cache.stats.entries) }
     }
 
-    static let routes: Set<Substring> = ["hls", "cmaf", "dash", "hls-ts", "mp4", "api", "healthz", "metrics"]
+    static let routes: Set<Substring> = ["hls", "cmaf", "dash", "hls-ts", "mp4", "api", "healthz", "metrics", "ingest"]
 
     static let immutable = "public, max-age=31536000, immutable"
     static let playlistCache = "public, max-age=300"
 
-    public func reply(to request: HTTPRequest) -> HTTPReply { .response(handle(request)) }
+    public func reply(to request: HTTPRequest) -> HTTPReply {
+        if Self.isIngest(request.head.path) { return ingest.reply(to: request) }
+        return needsWorker(request.head) ? .deferred { handle(request) } : .response(handle(request))
+    }
+
+    public func bodyHandling(for head: HTTPRequestHead) -> HTTPBodyHandling {
+        Self.isIngest(head.path) ? ingest.bodyHandling(for: head) : .buffer
+    }
+
+    static func isIngest(_ path: Substring) -> Bool { path == "/ingest" || path.hasPrefix("/ingest/") }
+
+    /// Whether answering may block: the video is not laid out in memory yet (a cold
+    /// parse reads the moov from disk), or the answer is a TS segment (built by reading
+    /// sample data). Those go to the worker pool; hot playlists and CMAF segments do not.
+    func needsWorker(_ head: HTTPRequestHead) -> Bool {
+        let p = head.path.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
+        guard p.count >= 2, ["hls", "cmaf", "dash", "hls-ts", "api"].contains(p[0]) else { return false }
+        let id = p[0] == "api" ? (p.count == 3 ? p[2] : "") : p[1]
+        guard MediaCatalog.isValidName(id), let sources = try? files.files(of: id) else { return false }
+        if p[0] == "hls-ts" && p.last?.hasSuffix(".ts") == true { return true }
+        return !cache.contains(files: sources)
+    }
 
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
         let started = DispatchTime.now().uptimeNanoseconds

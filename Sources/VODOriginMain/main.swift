@@ -35,16 +35,17 @@ do {
     server.host = host
     server.port = port
     if config.loops > 0 { server.loops = config.loops }
+    server.workers = config.workers
     server.maxConnections = config.maxConnections
     server.requestTimeoutSeconds = config.requestTimeoutSeconds
     server.idleTimeoutSeconds = config.idleTimeoutSeconds
     server.log = { log("error: \($0)") }
     if config.accessLog { server.accessLog = { log("access: \($0)") } }
     let metrics = Metrics()
-    let http = try HTTPServer(config: server, handler: OriginRouter(catalog: catalog, cache: cache, metrics: metrics, log: { log("error: \($0)") }))
+    let http = try HTTPServer(config: server, handler: OriginRouter(catalog: catalog, cache: cache, token: config.token, metrics: metrics, log: { log("error: \($0)") }))
     metrics.gauge("vod_http_open_connections", "Client connections open.") { Double(http.openConnections) }
     http.start()
-    log("listening on \(host):\(http.port), media \(catalog.root), \(server.loops) loops, \(catalog.videoIDs().count) videos, \(files.rlim_cur) descriptors")
+    log("listening on \(host):\(http.port), media \(catalog.root), \(server.loops) loops, \(server.workers) workers, \(catalog.videoIDs().count) videos, ingest \(config.token.isEmpty ? "off" : "on"), \(files.rlim_cur) descriptors")
 
     signal(SIGTERM, SIG_IGN); signal(SIGINT, SIG_IGN); signal(SIGHUP, SIG_IGN)
     let stop = DispatchSemaphore(value: 0)

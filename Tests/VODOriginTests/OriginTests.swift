@@ -22,7 +22,9 @@ final class OriginFixture {
         var all: [String] { lock.withLock { lines } }
     }
 
-    init() throws {
+    static let token = "test-token-1"
+
+    init(token: String = OriginFixture.token) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("origin-\(UUID().uuidString)")
         media = dir.appendingPathComponent("media")
         let fm = FileManager.default
@@ -51,7 +53,7 @@ final class OriginFixture {
         config.port = 0
         config.loops = 2
         let errors = self.errors
-        server = try HTTPServer(config: config, handler: OriginRouter(catalog: try MediaCatalog(root: media.path), cache: cache, log: { errors.add($0) }))
+        server = try HTTPServer(config: config, handler: OriginRouter(catalog: try MediaCatalog(root: media.path), cache: cache, token: token, log: { errors.add($0) }))
         server.start()
     }
 
@@ -62,6 +64,13 @@ final class OriginFixture {
 
     func get(_ target: String, _ headers: [(String, String)] = []) throws -> HTTPClientConnection.Response {
         try HTTPClientConnection(host: "127.0.0.1", port: server.port).request("GET", target, headers: headers)
+    }
+
+    /// PUTs a file to the ingest endpoint with its SHA-256 (or the one given) and a token.
+    func put(_ target: String, file: String, token: String = OriginFixture.token, sha256: String? = nil) throws -> HTTPClientConnection.Response {
+        let digest = try sha256 ?? SHA256.hex(SHA256.hash([UInt8](Data(contentsOf: URL(fileURLWithPath: file)))))
+        return try HTTPClientConnection(host: "127.0.0.1", port: server.port)
+            .request("PUT", target, headers: [("Authorization", "Bearer \(token)"), (Ingest.checksumHeader, digest)], file: file)
     }
 }
 
@@ -184,6 +193,12 @@ final class OriginFixture {
         #expect(throws: OriginConfig.ConfigError.self) { try OriginConfig.from(arguments: ["--bogus"]) }
         let shipped = try OriginConfig.from(arguments: ["--config", repo.appendingPathComponent("config/origin.json").path])
         #expect(shipped.listen == "127.0.0.1:8081")
+        // Left-out keys keep their defaults; a misspelt key is an error that names it.
+        try Data(#"{"media": "/srv/m", "workers": 2}"#.utf8).write(to: file)
+        let partial = try OriginConfig.from(arguments: ["--config", file.path])
+        #expect(partial.media == "/srv/m" && partial.workers == 2 && partial.listen == OriginConfig().listen)
+        try Data(#"{"medai": "/srv/m"}"#.utf8).write(to: file)
+        #expect { try OriginConfig.from(arguments: ["--config", file.path]) } throws: { "\($0)".contains("medai") }
     }
 }
 
