@@ -4,10 +4,10 @@
 # on), alternately, several rounds, with wrk on loopback. Prints req/s of both and the
 # median ratio. One server thread each (worker_processes 1, --loops 1) and one wrk
 # thread, since this machine has 2 cores.
-#   bench/origin-bench.sh [ROUNDS] [SECONDS]
+#   bench/origin-bench.sh [ROUNDS] [SECONDS] [PATTERN]   (PATTERN: only rows whose name matches)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rounds=${1:-3}; seconds=${2:-5}
+rounds=${1:-3}; seconds=${2:-5}; pattern=${3:-}
 command -v nginx >/dev/null && command -v wrk >/dev/null || {
   echo "origin-bench: installing nginx-light and wrk" >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light wrk >/dev/null
@@ -65,6 +65,7 @@ rps() { wrk -t1 -c32 -d"${seconds}s" "$1" | awk '/Requests\/sec/ {print $2}'; }
 printf "%-45s %10s %12s %12s %8s\n" "URL" "bytes" "vod req/s" "nginx req/s" "ratio"
 for i in "${!urls[@]}"; do
   u=${urls[$i]}
+  [[ -z "$pattern" || "${names[$i]}" == *$pattern* ]] || continue
   ratios=(); ours=(); theirs=()
   for _ in $(seq "$rounds"); do
     a=$(rps "http://127.0.0.1:$port$u"); b=$(rps "http://127.0.0.1:$nport$u")

@@ -14,6 +14,12 @@ public final class Metrics: @unchecked Sendable {
         var counts: [Int]
         var sum = 0.0
         var total = 0
+
+        mutating func record(_ value: Double) {
+            for i in bounds.indices where value <= bounds[i] { counts[i] += 1 }
+            sum += value
+            total += 1
+        }
     }
 
     public init() {}
@@ -29,11 +35,8 @@ public final class Metrics: @unchecked Sendable {
                         bounds: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]) {
         let key = Self.labels(labels)
         lock.withLock {
-            var h = histograms[name, default: [:]][key] ?? Histogram(bounds: bounds, counts: Array(repeating: 0, count: bounds.count))
-            for (i, b) in h.bounds.enumerated() where value <= b { h.counts[i] += 1 }
-            h.sum += value
-            h.total += 1
-            histograms[name, default: [:]][key] = h
+            // Mutated in place (no copy of the bucket array per observation).
+            histograms[name, default: [:]][key, default: Histogram(bounds: bounds, counts: Array(repeating: 0, count: bounds.count))].record(value)
         }
     }
 

@@ -3,6 +3,16 @@ import Foundation
 import Glibc
 #endif
 
+/// The files of one video and the key naming this version of them (paths, sizes, mtimes).
+public struct VideoFiles: Sendable {
+    public let files: [SourceFile]
+    public let key: String
+    public init(files: [SourceFile]) {
+        self.files = files
+        key = files.map { "\($0.path)|\($0.size)|\($0.modified)" }.joined(separator: ";")
+    }
+}
+
 /// Remembers `MediaCatalog.files(of:)` for a short time, so a hot video costs
 /// no manifest read, JSON parse, `realpath` or `stat` per request. A replaced
 /// or removed file is noticed within `ttl` seconds; its new size or mtime then
@@ -11,22 +21,22 @@ public final class CatalogCache: @unchecked Sendable {
     public let catalog: MediaCatalog
     private let ttl: Double
     private let lock = NSLock()
-    private var entries: [Substring: (files: [SourceFile], expires: Double)] = [:]
+    private var entries: [Substring: (video: VideoFiles, expires: Double)] = [:]
 
     public init(catalog: MediaCatalog, ttl: Double = 1) {
         self.catalog = catalog
         self.ttl = ttl
     }
 
-    public func files(of id: Substring) throws(MediaCatalog.LookupError) -> [SourceFile] {
+    public func files(of id: Substring) throws(MediaCatalog.LookupError) -> VideoFiles {
         let now = Self.now()
-        if let hit = lock.withLock({ entries[id] }), hit.expires > now { return hit.files }
-        let files = try catalog.files(of: id)
+        if let hit = lock.withLock({ entries[id] }), hit.expires > now { return hit.video }
+        let video = VideoFiles(files: try catalog.files(of: id))
         lock.withLock {
             if entries.count > 10_000 { entries.removeAll() }  // bounded: ids come from requests
-            entries[id] = (files, now + ttl)
+            entries[id] = (video, now + ttl)
         }
-        return files
+        return video
     }
 
     /// Drops what is remembered of `id` (after an ingest or delete on this origin).

@@ -5,23 +5,87 @@ import VODKit
 
 /// Laid-out media sets in memory, keyed by the source files' paths, sizes and
 /// mtimes (a replaced file is a new key), least recently used dropped first,
-/// so repeated requests never parse a moov again.
+/// so repeated requests never parse a moov again. Concurrent first requests for
+/// one video wait for a single load.
 public final class MediaSetCache: @unchecked Sendable {
-    public struct Entry: Sendable {
+    /// One laid-out video. Its playlists and TS renditions are made on first use
+    /// and kept, so the first request pays only for what it asks.
+    public final class Entry: @unchecked Sendable {
         public let set: MediaSet
-        public let ts: [TSRendition]?
         public let key: String
-        /// Every playlist and manifest of the video, made once: path under the video → bytes and ETag.
-        public let playlists: [String: (bytes: [UInt8], etag: String)]
+        public let files: [SourceFile]
+        private let lock = NSLock()
+        private var made: [String: Playlist] = [:]
+        private var tsState: Result<[TSRendition], PackagerError>?
+
+        public struct Playlist: Sendable {
+            public let bytes: [UInt8]
+            public let etag: String
+        }
+
+        init(set: MediaSet, video: VideoFiles) {
+            self.set = set
+            key = video.key
+            files = video.files
+        }
+
+        /// The TS renditions (video with audio muxed in), built once.
+        public func ts() throws(PackagerError) -> [TSRendition] {
+            if let state = lock.withLock({ tsState }) { return try state.get() }
+            let state = Result { () throws(PackagerError) in try set.tsRenditions() }
+            lock.withLock { tsState = state }
+            return try state.get()
+        }
+
+        /// Whether `ts()` answers without building.
+        var hasTS: Bool { lock.withLock { tsState != nil } }
+
+        /// A playlist by its path under the video, made once: `hls/master.m3u8`,
+        /// `hls/<track>/index.m3u8`, `hls/<track>/iframes.m3u8`, `dash/manifest.mpd`,
+        /// `hls-ts/master.m3u8`, `hls-ts/<rendition>/index.m3u8`; nil if there is no such playlist.
+        public func playlist(_ path: String) -> Playlist? {
+            if let hit = lock.withLock({ made[path] }) { return hit }
+            guard let text = render(path) else { return nil }
+            let playlist = Playlist(bytes: Array(text.utf8), etag: "\"" + SHA256.hex(Array(SHA256.hash(Array((key + path + text).utf8)).prefix(12))) + "\"")
+            lock.withLock { made[path] = playlist }
+            return playlist
+        }
+
+        /// Whether `playlist(path)` answers without rendering.
+        func hasPlaylist(_ path: String) -> Bool { lock.withLock { made[path] != nil } }
+
+        private func render(_ path: String) -> String? {
+            let p = path.split(separator: "/")
+            switch (p.first, p.count) {
+            case ("hls", 2) where p[1] == "master.m3u8": return HLSPlaylist.multivariant(set)
+            case ("dash", 2) where p[1] == "manifest.mpd": return DASHManifest.mpd(set)
+            case ("hls", 3):
+                guard let t = set.track(named: String(p[1])) else { return nil }
+                if p[2] == "index.m3u8" { return HLSPlaylist.media(t, video: set.name) }
+                if p[2] == "iframes.m3u8" && t.track.kind == .video { return HLSPlaylist.iFrames(t, video: set.name) }
+                return nil
+            case ("hls-ts", 2) where p[1] == "master.m3u8": return (try? ts()).map(TSPlaylist.multivariant)
+            case ("hls-ts", 3) where p[2] == "index.m3u8":
+                return (try? ts())?.first { $0.name == p[1] }.map(TSPlaylist.media)
+            default: return nil
+            }
+        }
+    }
+
+    /// A load in progress that later requests for the same video wait for.
+    private final class Load: @unchecked Sendable {
+        let done = DispatchSemaphore(value: 0)
+        var result: Result<Entry, PackagerError>?
     }
 
     private let lock = NSLock()
     private var entries: [String: (entry: Entry, lastUse: UInt64)] = [:]
+    private var loading: [String: Load] = [:]
     private var clock: UInt64 = 0
     public let capacity: Int
     private let targetDuration: Double
-    public private(set) var hits = 0
-    public private(set) var misses = 0
+    private var hits = 0
+    private var misses = 0
 
     public init(capacity: Int, targetDuration: Double) {
         self.capacity = max(1, capacity)
@@ -30,54 +94,50 @@ public final class MediaSetCache: @unchecked Sendable {
 
     public var stats: (hits: Int, misses: Int, entries: Int) { lock.withLock { (hits, misses, entries.count) } }
 
-    static func key(_ files: [SourceFile]) -> String {
-        files.map { "\($0.path)|\($0.size)|\($0.modified)" }.joined(separator: ";")
-    }
+    /// The laid-out video if it is in memory (counts as a hit), without loading.
+    public func cached(_ video: VideoFiles) -> Entry? { lookup(video, countHit: true) }
 
-    /// Whether these files' video is laid out already (a request for it will not touch the disk).
-    public func contains(files: [SourceFile]) -> Bool {
-        let key = Self.key(files)
-        return lock.withLock { entries[key] != nil }
-    }
-
-    public func mediaSet(id: String, files: [SourceFile]) throws(PackagerError) -> Entry {
-        let key = Self.key(files)
-        if let found = lock.withLock({ () -> Entry? in
-            guard var e = entries[key] else { misses += 1; return nil }
-            hits += 1
+    private func lookup(_ video: VideoFiles, countHit: Bool) -> Entry? {
+        lock.withLock {
+            guard var e = entries[video.key] else { return nil }
+            if countHit { hits += 1 }
             clock += 1
             e.lastUse = clock
-            entries[key] = e
+            entries[video.key] = e
             return e.entry
-        }) { return found }
-        let set = try load(id: id, files: files)
-        let ts = try? set.tsRenditions()
-        let entry = Entry(set: set, ts: ts, key: key, playlists: Self.playlists(set, ts).mapValues { text in
-            (Array(text.utf8), "\"" + SHA256.hex(Array(SHA256.hash(Array((key + text).utf8)).prefix(12))) + "\"")
-        })
-        lock.withLock {
-            clock += 1
-            entries[key] = (entry, clock)
-            while entries.count > capacity, let oldest = entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
-                entries[oldest.key] = nil
-            }
         }
-        return entry
     }
 
-    /// Keys: `hls/master.m3u8`, `hls/<track>/index.m3u8`, `hls/<track>/iframes.m3u8`,
-    /// `dash/manifest.mpd`, `hls-ts/master.m3u8`, `hls-ts/<rendition>/index.m3u8`.
-    static func playlists(_ set: MediaSet, _ ts: [TSRendition]?) -> [String: String] {
-        var p: [String: String] = ["hls/master.m3u8": HLSPlaylist.multivariant(set), "dash/manifest.mpd": DASHManifest.mpd(set)]
-        for t in set.tracks {
-            p["hls/\(t.track.name)/index.m3u8"] = HLSPlaylist.media(t, video: set.name)
-            if t.track.kind == .video { p["hls/\(t.track.name)/iframes.m3u8"] = HLSPlaylist.iFrames(t, video: set.name) }
+    /// The laid-out video, loaded if needed (blocking: call it on a worker). A request
+    /// that finds it here was counted by `cached` already.
+    public func mediaSet(id: String, video: VideoFiles) throws(PackagerError) -> Entry {
+        if let hit = lookup(video, countHit: false) { return hit }
+        let (pending, leader) = lock.withLock { () -> (Load, Bool) in
+            if let running = loading[video.key] { return (running, false) }
+            let load = Load()
+            loading[video.key] = load
+            misses += 1
+            return (load, true)
         }
-        if let ts {
-            p["hls-ts/master.m3u8"] = TSPlaylist.multivariant(ts)
-            for r in ts { p["hls-ts/\(r.name)/index.m3u8"] = TSPlaylist.media(r) }
+        guard leader else {
+            pending.done.wait()
+            pending.done.signal()  // let the next waiter through
+            return try pending.result!.get()
         }
-        return p
+        let result = Result { () throws(PackagerError) in Entry(set: try load(id: id, files: video.files), video: video) }
+        lock.withLock {
+            pending.result = result
+            loading[video.key] = nil
+            if case .success(let entry) = result {
+                clock += 1
+                entries[video.key] = (entry, clock)
+                while entries.count > capacity, let oldest = entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
+                    entries[oldest.key] = nil
+                }
+            }
+        }
+        pending.done.signal()
+        return try result.get()
     }
 
     private func load(id: String, files: [SourceFile]) throws(PackagerError) -> MediaSet {

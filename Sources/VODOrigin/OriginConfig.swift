@@ -13,6 +13,8 @@ public struct OriginConfig: Codable, Equatable, Sendable {
     public var segmentDuration = 6.0
     /// Laid-out videos kept in memory.
     public var cacheEntries = 256
+    /// Memory for built segments (TS, and CMAF segments of interleaved files), in MiB.
+    public var segmentCacheMB = 128
     /// Event loops (0: one per core).
     public var loops = 0
     /// Threads for blocking work: cold video parses, TS segments, ingest fsyncs.
@@ -27,10 +29,10 @@ public struct OriginConfig: Codable, Equatable, Sendable {
 
     public static let usage = """
         usage: vod-origin [--config FILE] [--listen HOST:PORT] [--media DIR] [--token TOKEN]
-                          [--segment-duration SECONDS] [--cache-entries N] [--loops N] [--workers N] [--no-access-log]
+                          [--segment-duration SECONDS] [--cache-entries N] [--segment-cache-mb N] [--loops N] [--workers N] [--no-access-log]
         Serves HLS (CMAF and MPEG-TS), DASH and progressive MP4 cut on the fly from the MP4s under --media.
         Config keys (JSON) have the flags' names in camelCase: listen, media, token, segmentDuration,
-        cacheEntries, loops, workers, maxConnections, requestTimeoutSeconds, idleTimeoutSeconds, accessLog.
+        cacheEntries, segmentCacheMB, loops, workers, maxConnections, requestTimeoutSeconds, idleTimeoutSeconds, accessLog.
         Keys left out keep their defaults; an unknown key is an error.
 
         """
@@ -75,6 +77,9 @@ public struct OriginConfig: Codable, Equatable, Sendable {
             case "--cache-entries":
                 guard let v = Int(try value()), v > 0 else { throw ConfigError.usage("--cache-entries takes a count") }
                 config.cacheEntries = v
+            case "--segment-cache-mb":
+                guard let v = Int(try value()), v >= 0 else { throw ConfigError.usage("--segment-cache-mb takes MiB") }
+                config.segmentCacheMB = v
             case "--loops":
                 guard let v = Int(try value()), v >= 0 else { throw ConfigError.usage("--loops takes a count") }
                 config.loops = v

@@ -2,17 +2,19 @@ import Foundation
 import Testing
 @testable import VODKit
 @testable import VODOrigin
+import HLSPackager
 
 let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 func fixture(_ name: String) -> String { repo.appendingPathComponent("Tests/Fixtures/\(name)").path }
 
 /// A media root with a bare video, a transcoder-style ladder, a broken file and
 /// symlinks that point outside, served by an origin on a free port.
-final class OriginFixture {
+final class OriginFixture: @unchecked Sendable {
     let dir: URL
     let media: URL
     let server: HTTPServer
     let cache: MediaSetCache
+    let router: OriginRouter
     let errors = LogLines()
 
     final class LogLines: @unchecked Sendable {
@@ -53,7 +55,8 @@ final class OriginFixture {
         config.port = 0
         config.loops = 2
         let errors = self.errors
-        server = try HTTPServer(config: config, handler: OriginRouter(catalog: try MediaCatalog(root: media.path), cache: cache, token: token, log: { errors.add($0) }))
+        router = OriginRouter(catalog: try MediaCatalog(root: media.path), cache: cache, token: token, log: { errors.add($0) })
+        server = try HTTPServer(config: config, handler: router)
         server.start()
     }
 
@@ -72,6 +75,13 @@ final class OriginFixture {
         return try HTTPClientConnection(host: "127.0.0.1", port: server.port)
             .request("PUT", target, headers: [("Authorization", "Bearer \(token)"), (Ingest.checksumHeader, digest)], file: file)
     }
+}
+
+final class LockedArray: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [Int] = []
+    func add(_ i: Int) { lock.withLock { items.append(i) } }
+    var all: [Int] { lock.withLock { items } }
 }
 
 @Suite(.serialized) struct OriginTests {
@@ -172,6 +182,29 @@ final class OriginFixture {
         Thread.sleep(forTimeInterval: 1.1)  // catalog lookups are remembered for a second
         let after = try o.get("/cmaf/demo/video/1.m4s")
         #expect(after.status == 200 && after.headers["ETag"] != etag)
+    }
+
+    @Test func concurrentFirstRequestsShareOneLoad() throws {
+        let o = try OriginFixture()
+        let before = o.cache.stats.misses
+        let statuses = LockedArray()
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in statuses.add((try? o.get("/hls/ladder/video_320/index.m3u8").status) ?? 0) }
+        #expect(statuses.all == Array(repeating: 200, count: 8))
+        #expect(o.cache.stats.misses == before + 1)
+    }
+
+    @Test func gatheredSegmentsEqualTheirRangesAndAreKept() throws {
+        let o = try OriginFixture()
+        // demo.mp4 interleaves audio and video: its segments are many small ranges, gathered once.
+        let set = try MediaSet.load(path: fixture("h264_bframes_aac.mp4"), name: "demo", targetDuration: 1)
+        let expected = try set.track(named: "video")!.mediaSegment(0).materialize()
+        let first = try o.get("/cmaf/demo/video/1.m4s"), second = try o.get("/cmaf/demo/video/1.m4s")
+        #expect(first.body == expected && second.body == expected && first.headers["ETag"] == second.headers["ETag"])
+        let ts = try set.tsRenditions().first { $0.name == "video" }!.segment(1).materialize()
+        #expect(try o.get("/hls-ts/demo/video/2.ts").body == ts)
+        #expect(o.router.segments.usage.items == 2)
+        // A range of a gathered segment is served from memory too.
+        #expect(try o.get("/cmaf/demo/video/1.m4s", [("Range", "bytes=10-19")]).body == Array(expected[10...19]))
     }
 
     @Test func methods() throws {

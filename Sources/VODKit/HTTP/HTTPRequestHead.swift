@@ -40,13 +40,23 @@ public enum HTTPBodyFraming: Equatable, Sendable {
 public struct HTTPRequestHead: Equatable, Sendable {
     public var method: String
     /// The request target as sent (origin form: path and query).
-    public var target: String
+    public let target: String
     public var minorVersion: Int
     public var headers: HTTPHeaders
     public var framing: HTTPBodyFraming
     /// Whether the connection stays open after this exchange.
     public var keepAlive: Bool
 
-    /// The path part of the target, without the query.
-    public var path: Substring { target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "" }
+    /// The path part of the target, without the query (found once, at parse time).
+    public let path: Substring
+
+    public init(method: String, target: String, minorVersion: Int, headers: HTTPHeaders, framing: HTTPBodyFraming, keepAlive: Bool) {
+        self.method = method
+        self.target = target
+        self.minorVersion = minorVersion
+        self.headers = headers
+        self.framing = framing
+        self.keepAlive = keepAlive
+        path = target.utf8.firstIndex(of: UInt8(ascii: "?")).map { target[..<$0] } ?? target[...]
+    }
 }

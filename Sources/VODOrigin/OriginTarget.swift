@@ -1,0 +1,73 @@
+/// A request path of the origin's URL space, parsed once per request.
+enum OriginTarget: Equatable {
+    case health
+    case metrics
+    case videoList
+    case videoInfo(video: Substring)
+    /// `path` names the playlist under the video (`MediaSetCache.Entry.playlist`).
+    case playlist(video: Substring, path: String)
+    case cmafInit(video: Substring, track: Substring)
+    case cmafSegment(video: Substring, track: Substring, number: Int)
+    case tsSegment(video: Substring, rendition: Substring, number: Int)
+    case mp4(video: Substring, file: Substring)
+    /// A path with `%`, `\`, control bytes, `.`/`..` or empty segments: ids never need them.
+    case malformed
+    case notFound
+
+    init(path: Substring) {
+        guard Self.isPlainPath(path) else { self = .malformed; return }
+        let p = path.utf8.dropFirst().split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { Substring($0) }
+        guard !p.contains(where: { $0 == "." || $0 == ".." }) else { self = .malformed; return }
+        switch (p[0], p.count) {
+        case ("healthz", 1): self = .health
+        case ("metrics", 1): self = .metrics
+        case ("api", 2) where p[1] == "videos": self = .videoList
+        case ("api", 3) where p[1] == "videos": self = .videoInfo(video: p[2])
+        case ("hls", 3), ("dash", 3), ("hls-ts", 3), ("hls", 4):
+            self = .playlist(video: p[1], path: ([p[0]] + p.dropFirst(2)).joined(separator: "/"))
+        case ("cmaf", 4):
+            if p[3] == "init.mp4" { self = .cmafInit(video: p[1], track: p[2]) }
+            else if let n = Self.segmentNumber(p[3], suffix: ".m4s") { self = .cmafSegment(video: p[1], track: p[2], number: n) }
+            else { self = .notFound }
+        case ("hls-ts", 4):
+            if p[3] == "index.m3u8" { self = .playlist(video: p[1], path: "hls-ts/\(p[2])/index.m3u8") }
+            else if let n = Self.segmentNumber(p[3], suffix: ".ts") { self = .tsSegment(video: p[1], rendition: p[2], number: n) }
+            else { self = .notFound }
+        case ("mp4", 3): self = .mp4(video: p[1], file: p[2])
+        default: self = .notFound
+        }
+    }
+
+    /// The video the target belongs to, if any.
+    var video: Substring? {
+        switch self {
+        case .videoInfo(let v), .playlist(let v, _), .cmafInit(let v, _), .cmafSegment(let v, _, _), .tsSegment(let v, _, _), .mp4(let v, _): return v
+        case .health, .metrics, .videoList, .malformed, .notFound: return nil
+        }
+    }
+
+    /// The label for metrics (first path segment of the URL space, else "other").
+    static func route(_ path: Substring) -> String {
+        let first = path.utf8.dropFirst().split(separator: UInt8(ascii: "/"), maxSplits: 1).first.map { Substring($0) } ?? ""
+        return routes.contains(first) ? String(first) : "other"
+    }
+
+    static let routes: Set<Substring> = ["hls", "cmaf", "dash", "hls-ts", "mp4", "api", "healthz", "metrics", "ingest"]
+
+    /// Starts with `/`; no `%`, backslash, NUL or control byte, and no empty segment (`//`).
+    static func isPlainPath(_ path: Substring) -> Bool {
+        var previous: UInt8 = 0
+        for (i, c) in path.utf8.enumerated() {
+            if i == 0 && c != 0x2F { return false }
+            if c == 0x25 || c == 0x5C || c < 0x21 || c == 0x7F || (c == 0x2F && previous == 0x2F) { return false }
+            previous = c
+        }
+        return !path.isEmpty
+    }
+
+    /// `<n><suffix>` with n ≥ 1 written without leading zeros.
+    static func segmentNumber(_ name: Substring, suffix: String) -> Int? {
+        guard name.hasSuffix(suffix), let n = Int(name.dropLast(suffix.count)), n >= 1, String(n) + suffix == name else { return nil }
+        return n
+    }
+}
