@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "HLSPackager", targets: ["HLSPackager"]),
         .executable(name: "vod", targets: ["vod"]),
         .executable(name: "vod-origin", targets: ["vod-origin"]),
+        .executable(name: "vod-edge", targets: ["vod-edge"]),
     ],
     targets: [
         .target(name: "MP4Box"),
@@ -17,11 +18,14 @@ let package = Package(
         .target(name: "VODKit", dependencies: ["CLinux", "CCrypto"]),
         .target(name: "VODOrigin", dependencies: ["MP4Box", "HLSPackager", "VODKit"]),
         .executableTarget(name: "vod-origin", dependencies: ["VODOrigin", "VODKit"], path: "Sources/VODOriginMain"),
+        .target(name: "VODEdge", dependencies: ["VODKit"]),
+        .executableTarget(name: "vod-edge", dependencies: ["VODEdge", "VODKit"], path: "Sources/VODEdgeMain"),
         .executableTarget(name: "vod", dependencies: ["MP4Box", "HLSPackager"], path: "Sources/VODToolbox"),
         .executableTarget(name: "vod-bench", dependencies: ["MP4Box", "HLSPackager"], path: "Sources/VODBench"),
         .testTarget(name: "MP4BoxTests", dependencies: ["MP4Box"]),
         .testTarget(name: "VODKitTests", dependencies: ["VODKit"]),
         .testTarget(name: "VODOriginTests", dependencies: ["VODOrigin", "VODKit", "HLSPackager", "MP4Box"]),
+        .testTarget(name: "VODEdgeTests", dependencies: ["VODEdge", "VODOrigin", "VODKit"]),
         .testTarget(name: "HLSPackagerTests", dependencies: ["HLSPackager", "MP4Box"], exclude: ["Golden"]),
     ]
 )

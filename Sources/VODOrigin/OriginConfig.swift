@@ -37,68 +37,26 @@ public struct OriginConfig: Codable, Equatable, Sendable {
 
         """
 
-    public enum ConfigError: Error, CustomStringConvertible {
-        case usage(String), unreadable(String)
-        public var description: String {
-            switch self { case .usage(let s): return s; case .unreadable(let s): return s }
-        }
-    }
+    public typealias ConfigError = CommandLineConfig.UsageError
 
     /// The config file named by `--config` (or the default, when it exists), then the flags.
-    /// Returns nil when `--help` or `--version` was handled.
     public static func from(arguments: [String], defaultFile: String = "config/origin.json") throws -> OriginConfig {
-        var config = OriginConfig()
-        var file: String? = FileManager.default.fileExists(atPath: defaultFile) ? defaultFile : nil
-        if let i = arguments.firstIndex(of: "--config") {
-            guard i + 1 < arguments.count else { throw ConfigError.usage("--config needs a file") }
-            file = arguments[i + 1]
-        }
-        if let file {
-            guard let data = FileManager.default.contents(atPath: file) else { throw ConfigError.unreadable("cannot read config \(file)") }
-            do { config = try ConfigFile.decode(data, over: config, file: file) } catch {
-                throw ConfigError.unreadable("\(error)")
-            }
-        }
-        var i = 0
-        func value() throws -> String {
-            guard i + 1 < arguments.count else { throw ConfigError.usage("\(arguments[i]) needs a value\n\n\(usage)") }
-            i += 1
-            return arguments[i]
-        }
-        while i < arguments.count {
-            switch arguments[i] {
-            case "--config": _ = try value()
-            case "--listen": config.listen = try value()
-            case "--media": config.media = try value()
-            case "--token": config.token = try value()
-            case "--segment-duration":
-                guard let v = Double(try value()), v > 0 else { throw ConfigError.usage("--segment-duration takes seconds") }
+        let config = try CommandLineConfig.load(arguments, defaults: OriginConfig(), defaultFile: defaultFile, usage: usage, flags: [
+            "--listen": { $0.listen = $1 },
+            "--media": { $0.media = $1 },
+            "--token": { $0.token = $1 },
+            "--segment-duration": { config, value in
+                guard let v = Double(value), v > 0 else { throw ConfigError("--segment-duration takes seconds") }
                 config.segmentDuration = v
-            case "--cache-entries":
-                guard let v = Int(try value()), v > 0 else { throw ConfigError.usage("--cache-entries takes a count") }
-                config.cacheEntries = v
-            case "--segment-cache-mb":
-                guard let v = Int(try value()), v >= 0 else { throw ConfigError.usage("--segment-cache-mb takes MiB") }
-                config.segmentCacheMB = v
-            case "--loops":
-                guard let v = Int(try value()), v >= 0 else { throw ConfigError.usage("--loops takes a count") }
-                config.loops = v
-            case "--workers":
-                guard let v = Int(try value()), v > 0 else { throw ConfigError.usage("--workers takes a count") }
-                config.workers = v
-            case "--no-access-log": config.accessLog = false
-            default: throw ConfigError.usage("unknown argument \(arguments[i])\n\n\(usage)")
-            }
-            i += 1
-        }
+            },
+            "--cache-entries": CommandLineConfig.count(\.cacheEntries, "--cache-entries"),
+            "--segment-cache-mb": CommandLineConfig.count(\.segmentCacheMB, "--segment-cache-mb", allowZero: true),
+            "--loops": CommandLineConfig.count(\.loops, "--loops", allowZero: true),
+            "--workers": CommandLineConfig.count(\.workers, "--workers"),
+        ], switches: ["--no-access-log": { $0.accessLog = false }])
         _ = try config.hostAndPort()
         return config
     }
 
-    public func hostAndPort() throws -> (String, UInt16) {
-        guard let colon = listen.lastIndex(of: ":"), let port = UInt16(listen[listen.index(after: colon)...]) else {
-            throw ConfigError.usage("listen address \(listen) is not HOST:PORT")
-        }
-        return (String(listen[..<colon]), port)
-    }
+    public func hostAndPort() throws -> (String, UInt16) { try CommandLineConfig.hostAndPort(listen) }
 }

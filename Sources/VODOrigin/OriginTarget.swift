@@ -1,3 +1,5 @@
+import VODKit
+
 /// A request path of the origin's URL space, parsed once per request.
 enum OriginTarget: Equatable {
     case health
@@ -10,14 +12,13 @@ enum OriginTarget: Equatable {
     case cmafSegment(video: Substring, track: Substring, number: Int)
     case tsSegment(video: Substring, rendition: Substring, number: Int)
     case mp4(video: Substring, file: Substring)
-    /// A path with `%`, `\`, control bytes, `.`/`..` or empty segments: ids never need them.
+    /// Not `HTTPPath.isPlain`.
     case malformed
     case notFound
 
     init(path: Substring) {
-        guard Self.isPlainPath(path) else { self = .malformed; return }
+        guard HTTPPath.isPlain(path) else { self = .malformed; return }
         let p = path.utf8.dropFirst().split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { Substring($0) }
-        guard !p.contains(where: { $0 == "." || $0 == ".." }) else { self = .malformed; return }
         switch (p[0], p.count) {
         case ("healthz", 1): self = .health
         case ("metrics", 1): self = .metrics
@@ -53,17 +54,6 @@ enum OriginTarget: Equatable {
     }
 
     static let routes: Set<Substring> = ["hls", "cmaf", "dash", "hls-ts", "mp4", "api", "healthz", "metrics", "ingest"]
-
-    /// Starts with `/`; no `%`, backslash, NUL or control byte, and no empty segment (`//`).
-    static func isPlainPath(_ path: Substring) -> Bool {
-        var previous: UInt8 = 0
-        for (i, c) in path.utf8.enumerated() {
-            if i == 0 && c != 0x2F { return false }
-            if c == 0x25 || c == 0x5C || c < 0x21 || c == 0x7F || (c == 0x2F && previous == 0x2F) { return false }
-            previous = c
-        }
-        return !path.isEmpty
-    }
 
     /// `<n><suffix>` with n ≥ 1 written without leading zeros.
     static func segmentNumber(_ name: Substring, suffix: String) -> Int? {

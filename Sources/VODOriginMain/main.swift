@@ -3,9 +3,6 @@ import VODKit
 import VODOrigin
 
 /// `vod-origin`: the origin daemon. Wiring only; the behaviour lives in VODOrigin and VODKit.
-#if canImport(Glibc)
-let RLIMIT_NOFILE_VALUE = Int32(RLIMIT_NOFILE.rawValue)
-#endif
 func log(_ message: String) {
     FileHandle.standardError.write(Data("\(ISO8601DateFormatter().string(from: Date())) vod-origin \(message)\n".utf8))
 }
@@ -19,12 +16,7 @@ do { config = try OriginConfig.from(arguments: arguments) } catch {
     FileHandle.standardError.write(Data("vod-origin: \(error)\n".utf8))
     exit(2)
 }
-// Every connection is a descriptor: use all the hard limit allows (the soft default is often 1024).
-var files = rlimit()
-if getrlimit(RLIMIT_NOFILE_VALUE, &files) == 0 && files.rlim_cur < files.rlim_max {
-    files.rlim_cur = files.rlim_max
-    setrlimit(RLIMIT_NOFILE_VALUE, &files)
-}
+raiseDescriptorLimit()
 
 do {
     try FileManager.default.createDirectory(atPath: config.media, withIntermediateDirectories: true)
@@ -45,21 +37,9 @@ do {
     let http = try HTTPServer(config: server, handler: OriginRouter(catalog: catalog, cache: cache, segments: SegmentMemoryCache(budgetBytes: config.segmentCacheMB << 20), token: config.token, metrics: metrics, log: { log("error: \($0)") }))
     metrics.gauge("vod_http_open_connections", "Client connections open.") { Double(http.openConnections) }
     http.start()
-    log("listening on \(host):\(http.port), media \(catalog.root), \(server.loops) loops, \(server.workers) workers, \(catalog.videoIDs().count) videos, ingest \(config.token.isEmpty ? "off" : "on"), \(files.rlim_cur) descriptors")
+    log("listening on \(host):\(http.port), media \(catalog.root), \(server.loops) loops, \(server.workers) workers, \(catalog.videoIDs().count) videos, ingest \(config.token.isEmpty ? "off" : "on")")
 
-    signal(SIGTERM, SIG_IGN); signal(SIGINT, SIG_IGN); signal(SIGHUP, SIG_IGN)
-    let stop = DispatchSemaphore(value: 0)
-    var sources: [DispatchSourceSignal] = []
-    for sig in [SIGTERM, SIGINT] {
-        let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-        source.setEventHandler { log("signal \(sig): stopping (in-flight responses get \(Int(server.shutdownGraceSeconds)) s)"); stop.signal() }
-        source.resume()
-        sources.append(source)
-    }
-    let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
-    hup.setEventHandler { log("SIGHUP: logs go to stderr, nothing to reopen") }
-    hup.resume()
-    stop.wait()
+    waitForStopSignal(log: { log($0) }, grace: server.shutdownGraceSeconds)
     http.stop()
     log("stopped")
     exit(0)

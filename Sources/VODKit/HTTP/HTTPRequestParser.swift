@@ -148,7 +148,8 @@ public struct HTTPRequestParser: Sendable {
 }
 
 extension Substring {
-    func trimmingSpaces() -> String {
+    /// Without leading and trailing spaces and tabs (HTTP optional whitespace).
+    public func trimmingSpaces() -> String {
         var s = self[...]
         while let c = s.first, c == " " || c == "\t" { s.removeFirst() }
         while let c = s.last, c == " " || c == "\t" { s.removeLast() }

@@ -187,6 +187,9 @@ final class Connection {
         case .deferred(let work):
             awaiting = head
             loop.runDeferred(work, for: self)
+        case .later(let start):
+            awaiting = head
+            start(loop.completion(for: self))
         }
     }
 

@@ -49,6 +49,12 @@ final class EventLoop: @unchecked Sendable {
         pool.submit { mailbox.post(fd: fd, id: id, work()) }
     }
 
+    /// A completion that sends its response on `connection` (if still open) from any thread.
+    func completion(for connection: Connection) -> @Sendable (HTTPResponse) -> Void {
+        let (fd, id, mailbox) = (connection.fd, connection.id, mailbox)
+        return { mailbox.post(fd: fd, id: id, $0) }
+    }
+
     /// Replies made on the pool, sent in order on their connections (if still open).
     private func deliverReplies() {
         for reply in mailbox.take() {

@@ -74,6 +74,10 @@ public struct HTTPResponse: Sendable {
 public enum HTTPReply: Sendable {
     case response(HTTPResponse)
     case deferred(@Sendable () -> HTTPResponse)
+    /// Called at once on the loop with a completion the handler calls exactly once, from
+    /// any thread, when the response is ready (waiting on something that is not CPU or
+    /// disk work here: another request's upstream fetch, for instance).
+    case later(@Sendable (_ respond: @escaping @Sendable (HTTPResponse) -> Void) -> Void)
 }
 
 /// How the body of a request is received, decided when its head arrives.

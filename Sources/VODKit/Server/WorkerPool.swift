@@ -5,7 +5,7 @@ import Foundation
 
 /// A fixed set of threads running blocking work (cold file reads, big segments,
 /// fsync) handed over by the event loops, first in first out.
-final class WorkerPool: @unchecked Sendable {
+public final class WorkerPool: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
     private var ready = pthread_cond_t()
     private var jobs: [@Sendable () -> Void] = []
@@ -13,7 +13,7 @@ final class WorkerPool: @unchecked Sendable {
     private var stopping = false
     private let finished = DispatchGroup()
 
-    init(threads: Int) {
+    public init(threads: Int) {
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&ready, nil)
         for _ in 0..<max(1, threads) {
@@ -24,7 +24,7 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    func submit(_ job: @escaping @Sendable () -> Void) {
+    public func submit(_ job: @escaping @Sendable () -> Void) {
         pthread_mutex_lock(&mutex)
         jobs.append(job)
         pthread_cond_signal(&ready)
@@ -32,7 +32,7 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     /// Runs what is queued, then ends the threads and waits for them.
-    func stop() {
+    public func stop() {
         pthread_mutex_lock(&mutex)
         stopping = true
         pthread_cond_broadcast(&ready)

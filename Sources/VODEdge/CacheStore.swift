@@ -1,0 +1,263 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import VODKit
+
+/// The edge's disk cache: one file per object under `<dir>/<2 hex>/<SHA-256 of key>`,
+/// a fixed 4 KiB JSON header (key, status, response headers, body length and SHA-256,
+/// when it was stored and for how long it is fresh) and then the body, which goes out
+/// with `sendfile`. Objects are written under `tmp/` and renamed when whole, so a crash
+/// never leaves a half object in place; a body whose length or checksum does not match
+/// its header (a torn write, a damaged disk) is dropped, never served.
+///
+/// The index lives in memory and is rebuilt from the files at start-up on a background
+/// thread; until it is done, a key not yet indexed is looked up on disk directly, so a
+/// warm restart serves hits at once. Recency survives restarts as the files' mtimes.
+/// Eviction happens before a new object is written, so the byte and file budgets are
+/// never exceeded; objects used only once go before objects used again (a scan of cold
+/// objects does not push out the hot ones).
+public final class CacheStore: @unchecked Sendable {
+    public static let headerSize = 4096
+    static let magic = "VODEDGE1\n"
+
+    public struct Object: Sendable {
+        public let key: String
+        public let path: String
+        public let status: Int
+        public let headers: [[String]]
+        public let length: Int64
+        public let sha256: String
+        /// When the object was stored or last revalidated (Unix seconds).
+        public var stored: Double
+        /// Seconds it is fresh for after `stored`.
+        public let freshFor: Double
+        /// The body was checked against its checksum since this process started (or written by it).
+        var verified = false
+        var lastUse: Double = 0
+        var uses = 1
+
+        public func age(now: Double) -> Double { max(0, now - stored) }
+        public func isFresh(now: Double) -> Bool { age(now: now) < freshFor }
+    }
+
+    struct Header: Codable {
+        var key: String
+        var status: Int
+        var headers: [[String]]
+        var length: Int64
+        var sha256: String
+        var stored: Double
+        var freshFor: Double
+    }
+
+    public let dir: String
+    public let maxBytes: Int64
+    public let maxObjects: Int
+    let log: @Sendable (String) -> Void
+    private let lock = NSLock()
+    private var objects: [String: Object] = [:]
+    private var bytes: Int64 = 0
+    private var indexing = true
+    public private(set) var evictions = 0
+    public private(set) var writeErrors = 0
+    /// False after a write failed (disk full, read-only): the edge then proxies without caching.
+    public private(set) var writable = true
+
+    public init(dir: String, maxBytes: Int64, maxObjects: Int, log: @escaping @Sendable (String) -> Void) {
+        self.dir = dir
+        self.maxBytes = maxBytes
+        self.maxObjects = maxObjects
+        self.log = log
+        let fm = FileManager.default
+        do {
+            try fm.createDirectory(atPath: "\(dir)/tmp", withIntermediateDirectories: true)
+            for leftover in try fm.contentsOfDirectory(atPath: "\(dir)/tmp") { try? fm.removeItem(atPath: "\(dir)/tmp/\(leftover)") }
+        } catch {
+            writable = false
+            log("cache dir \(dir) unusable (\(error)): proxying without caching")
+        }
+    }
+
+    /// Reads every object's header into the index (call on a background thread).
+    public func rebuildIndex() {
+        let fm = FileManager.default
+        var found: [Object] = []
+        for sub in (try? fm.contentsOfDirectory(atPath: dir)) ?? [] where sub.count == 2 {
+            for name in (try? fm.contentsOfDirectory(atPath: "\(dir)/\(sub)")) ?? [] {
+                let path = "\(dir)/\(sub)/\(name)"
+                if let object = Self.readObject(path) { found.append(object) } else {
+                    unlink(path)
+                    log("cache: dropped unreadable object \(sub)/\(name)")
+                }
+            }
+        }
+        lock.withLock {
+            for object in found where objects[object.key] == nil {
+                objects[object.key] = object
+                bytes += object.length + Int64(Self.headerSize)
+            }
+            indexing = false
+        }
+        log("cache: index rebuilt, \(found.count) objects, \(bytes) bytes")
+        evictIfNeeded(incoming: 0)
+    }
+
+    public var usage: (objects: Int, bytes: Int64, indexing: Bool) { lock.withLock { (objects.count, bytes, indexing) } }
+
+    func path(for key: String) -> String {
+        let hex = SHA256.hex(SHA256.hash(Array(key.utf8)))
+        return "\(dir)/\(hex.prefix(2))/\(hex)"
+    }
+
+    /// The object for `key`, if stored and its file is still whole (length).
+    public func lookup(_ key: String) -> Object? {
+        let (known, stillIndexing) = lock.withLock { (objects[key], indexing) }
+        var object = known
+        if object == nil && stillIndexing, let found = Self.readObject(path(for: key)), found.key == key {
+            lock.withLock {
+                if objects[key] == nil { objects[key] = found; bytes += found.length + Int64(Self.headerSize) }
+            }
+            object = found
+        }
+        guard var hit = object else { return nil }
+        var st = stat()
+        guard stat(hit.path, &st) == 0, Int64(st.st_size) == hit.length + Int64(Self.headerSize) else {
+            log("cache: \(key) is truncated on disk: dropped")
+            remove(key)
+            return nil
+        }
+        let now = Date().timeIntervalSince1970
+        lock.withLock {
+            objects[key]?.uses += 1
+            // Recency survives restarts as the file's mtime, written at most once a minute per object.
+            if now - (objects[key]?.lastUse ?? 0) > 60 { var times = [timespec(tv_sec: Int(now), tv_nsec: 0), timespec(tv_sec: Int(now), tv_nsec: 0)]; utimensat(AT_FDCWD, hit.path, &times, 0) }
+            objects[key]?.lastUse = now
+            hit = objects[key] ?? hit
+        }
+        return hit
+    }
+
+    /// Checks the body against its SHA-256 (the first time an object written by an earlier
+    /// process is served); a damaged object is removed.
+    public func verify(_ object: Object) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: object.path) else { remove(object.key); return false }
+        defer { try? handle.close() }
+        var hash = SHA256()
+        try? handle.seek(toOffset: UInt64(Self.headerSize))
+        var total: Int64 = 0
+        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            chunk.withUnsafeBytes { hash.update($0) }
+            total += Int64(chunk.count)
+        }
+        guard total == object.length, SHA256.hex(hash.finish()) == object.sha256 else {
+            log("cache: \(object.key) fails its checksum: dropped and refetched")
+            remove(object.key)
+            return false
+        }
+        lock.withLock { objects[object.key]?.verified = true }
+        return true
+    }
+
+    /// Stores a response; nil (and the edge proxies without caching) when it cannot be written.
+    public func store(key: String, status: Int, headers: [[String]], body: [UInt8], freshFor: Double) -> Object? {
+        guard writable || lock.withLock({ writeErrors }) % 100 == 0 else { return nil }  // retry now and then after a failure
+        let header = Header(key: key, status: status, headers: headers, length: Int64(body.count),
+                            sha256: SHA256.hex(SHA256.hash(body)), stored: Date().timeIntervalSince1970, freshFor: freshFor)
+        guard var head = try? JSONEncoder().encode(header), head.count + Self.magic.utf8.count + 1 < Self.headerSize else { return nil }
+        evictIfNeeded(incoming: Int64(body.count + Self.headerSize), replacing: key)
+        head = Data(Self.magic.utf8) + head + Data("\n".utf8)
+        head += Data(repeating: 0x20, count: Self.headerSize - head.count)
+        let target = path(for: key)
+        let temporary = "\(dir)/tmp/\(UInt64.random(in: 0...UInt64.max)).tmp"
+        do {
+            try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try (head + Data(body)).write(to: URL(fileURLWithPath: temporary))
+            guard rename(temporary, target) == 0 else { throw SystemError("rename") }
+        } catch {
+            unlink(temporary)
+            lock.withLock { writeErrors += 1; if writable { log("cache: cannot write \(key) (\(error)): proxying without caching") }; writable = false }
+            return nil
+        }
+        var object = Object(key: key, path: target, status: status, headers: headers, length: Int64(body.count), sha256: header.sha256,
+                            stored: header.stored, freshFor: freshFor)
+        object.verified = true
+        object.lastUse = header.stored
+        lock.withLock {
+            if let old = objects[key] { bytes -= old.length + Int64(Self.headerSize) }
+            objects[key] = object
+            bytes += object.length + Int64(Self.headerSize)
+            if !writable { log("cache: writing again") }
+            writable = true
+        }
+        return object
+    }
+
+    /// After a 304 from the origin: fresh again from now (the header is rewritten in place).
+    public func refresh(_ object: Object) -> Object {
+        var header = Header(key: object.key, status: object.status, headers: object.headers, length: object.length, sha256: object.sha256,
+                            stored: Date().timeIntervalSince1970, freshFor: object.freshFor)
+        if var head = try? JSONEncoder().encode(header), head.count + Self.magic.utf8.count + 1 < Self.headerSize, let handle = FileHandle(forWritingAtPath: object.path) {
+            head = Data(Self.magic.utf8) + head + Data("\n".utf8)
+            head += Data(repeating: 0x20, count: Self.headerSize - head.count)
+            try? handle.write(contentsOf: head)
+            try? handle.close()
+        } else { header.stored = object.stored }
+        var updated = object
+        updated.stored = header.stored
+        lock.withLock { objects[object.key]?.stored = header.stored }
+        return updated
+    }
+
+    public func remove(_ key: String) {
+        let path = path(for: key)
+        lock.withLock {
+            if let old = objects.removeValue(forKey: key) { bytes -= old.length + Int64(Self.headerSize) }
+        }
+        unlink(path)
+    }
+
+    /// Removes every object whose key satisfies `matches`; returns how many.
+    public func removeAll(where matches: (String) -> Bool) -> Int {
+        let keys = lock.withLock { objects.keys.filter(matches) }
+        keys.forEach(remove)
+        return keys.count
+    }
+
+    /// Makes room for `incoming` bytes and one more file: objects used once go first, oldest first.
+    private func evictIfNeeded(incoming: Int64, replacing: String? = nil) {
+        var victims: [String] = []
+        lock.withLock {
+            let replaced = replacing.flatMap { objects[$0] }.map { $0.length + Int64(Self.headerSize) } ?? 0
+            var projected = bytes - replaced + incoming
+            var count = objects.count + (incoming > 0 && replaced == 0 ? 1 : 0)
+            guard projected > maxBytes || count > maxObjects else { return }
+            let order = objects.values.filter { $0.key != replacing }.sorted { a, b in
+                (a.uses > 1 ? 1 : 0, a.lastUse) < (b.uses > 1 ? 1 : 0, b.lastUse)
+            }
+            for object in order where projected > maxBytes || count > maxObjects {
+                victims.append(object.key)
+                projected -= object.length + Int64(Self.headerSize)
+                count -= 1
+            }
+        }
+        for key in victims { remove(key) }
+        lock.withLock { evictions += victims.count }
+    }
+
+    /// An object's header from its file, if the file is whole.
+    static func readObject(_ path: String) -> Object? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard let block = try? handle.read(upToCount: headerSize), block.count == headerSize,
+              block.starts(with: Data(magic.utf8)) else { return nil }
+        let json = block.dropFirst(magic.utf8.count).prefix { $0 != 0x0A }
+        guard let header = try? JSONDecoder().decode(Header.self, from: Data(json)) else { return nil }
+        var st = stat()
+        guard stat(path, &st) == 0, Int64(st.st_size) == header.length + Int64(headerSize) else { return nil }
+        var object = Object(key: header.key, path: path, status: header.status, headers: header.headers, length: header.length,
+                            sha256: header.sha256, stored: header.stored, freshFor: header.freshFor)
+        object.lastUse = Double(st.st_mtim.tv_sec)
+        return object
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import VODKit
+
+/// `vod-edge` settings: `config/edge.json`, then command-line flags over it.
+public struct EdgeConfig: Codable, Equatable, Sendable {
+    /// `HOST:PORT` to listen on.
+    public var listen = "127.0.0.1:8080"
+    /// Origins (`http://HOST:PORT`), ranked per video by rendezvous hashing.
+    public var origins = ["http://127.0.0.1:8081", "http://127.0.0.1:8082", "http://127.0.0.1:8083"]
+    public var cacheDir = "var/edge-cache"
+    /// Disk budget for cached objects (bodies and their 4 KiB headers), MiB.
+    public var maxCacheMB = 1024
+    public var maxObjects = 100_000
+    /// Bearer token for PURGE and `DELETE /cache/…` (empty: purging is off).
+    public var token = ""
+    /// Seconds to wait for an origin's response before trying the next.
+    public var originTimeoutSeconds = 5
+    public var connectTimeoutMilliseconds = 1000
+    /// An origin failing 3 times in a row is skipped for this long.
+    public var originDownSeconds = 10.0
+    /// How long past its freshness an object may still be served when every origin fails.
+    public var staleIfErrorSeconds = 86_400.0
+    /// How long a 404 is remembered.
+    public var notFoundSeconds = 10.0
+    /// Keep the query string in the cache key (default: dropped).
+    public var keyIncludesQuery = false
+    public var loops = 0
+    /// Threads that fetch from origins and check cached files.
+    public var workers = 16
+    public var accessLog = true
+
+    public init() {}
+
+    public static let usage = """
+        usage: vod-edge [--config FILE] [--listen HOST:PORT] [--origins URL,URL,...] [--cache-dir DIR] [--token TOKEN]
+                        [--max-cache-mb N] [--max-objects N] [--loops N] [--workers N] [--no-access-log]
+        Caches what players fetch from the origins on disk (LRU under a byte budget), one origin fetch per object
+        however many ask at once, failing over between the origins that hold each video.
+        Config keys (JSON): listen, origins, cacheDir, maxCacheMB, maxObjects, token, originTimeoutSeconds,
+        connectTimeoutMilliseconds, originDownSeconds, staleIfErrorSeconds, notFoundSeconds, keyIncludesQuery,
+        loops, workers, accessLog. Keys left out keep their defaults; an unknown key is an error.
+
+        """
+
+    public static func from(arguments: [String], defaultFile: String = "config/edge.json") throws -> EdgeConfig {
+        let config = try CommandLineConfig.load(arguments, defaults: EdgeConfig(), defaultFile: defaultFile, usage: usage, flags: [
+            "--listen": { $0.listen = $1 },
+            "--origins": { $0.origins = $1.split(separator: ",").map(String.init) },
+            "--cache-dir": { $0.cacheDir = $1 },
+            "--token": { $0.token = $1 },
+            "--max-cache-mb": CommandLineConfig.count(\.maxCacheMB, "--max-cache-mb"),
+            "--max-objects": CommandLineConfig.count(\.maxObjects, "--max-objects"),
+            "--loops": CommandLineConfig.count(\.loops, "--loops", allowZero: true),
+            "--workers": CommandLineConfig.count(\.workers, "--workers"),
+        ], switches: ["--no-access-log": { $0.accessLog = false }])
+        _ = try CommandLineConfig.hostAndPort(config.listen)
+        _ = try config.upstreams()
+        return config
+    }
+
+    public func upstreams() throws -> [HTTPClientPool.Upstream] {
+        guard !origins.isEmpty else { throw CommandLineConfig.UsageError("no origins configured") }
+        return try origins.map { url in
+            guard let u = HTTPClientPool.Upstream(url: url) else { throw CommandLineConfig.UsageError("origin \(url) is not http://HOST:PORT") }
+            return u
+        }
+    }
+}

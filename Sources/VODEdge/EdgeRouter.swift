@@ -1,0 +1,186 @@
+import Foundation
+import VODKit
+
+/// The edge's request handling: answers from the disk cache when it can, else
+/// fetches from the origins (one fetch per object however many ask at once) on a
+/// worker pool, stores what may be stored, and serves stale copies when every
+/// origin fails.
+public final class EdgeRouter: HTTPHandler, @unchecked Sendable {
+    public let store: CacheStore
+    public let origins: OriginSet
+    let config: EdgeConfig
+    let metrics: Metrics
+    let log: @Sendable (String) -> Void
+    let pool: WorkerPool
+    private let lock = NSLock()
+    /// Fetches under way: object key → who waits for it.
+    private var inflight: [String: [@Sendable (Fetched) -> Void]] = [:]
+
+    /// What a fetch produced, for every request that waited for it.
+    enum Fetched: Sendable {
+        case object(CacheStore.Object, state: CacheState)
+        /// Not stored (`no-store`, or the cache cannot be written): the body itself.
+        case passed(status: Int, headers: [[String]], body: [UInt8])
+        case failed(status: Int, reason: String)
+    }
+
+    enum CacheState: String, Sendable { case hit = "HIT", miss = "MISS", stale = "STALE", revalidated = "REVALIDATED" }
+
+    /// Origin headers that the edge sets itself (or that describe one connection), never stored.
+    static let hopHeaders: Set<String> = ["date", "server", "content-length", "connection", "keep-alive", "transfer-encoding", "accept-ranges",
+                                          "content-range", "access-control-allow-origin", "access-control-expose-headers", "age", "via",
+                                          "x-cache", "cache-status"]
+
+    public init(config: EdgeConfig, store: CacheStore, origins: OriginSet, metrics: Metrics, log: @escaping @Sendable (String) -> Void) {
+        self.config = config
+        self.store = store
+        self.origins = origins
+        self.metrics = metrics
+        self.log = log
+        pool = WorkerPool(threads: config.workers)
+        metrics.describe("vod_edge_requests_total", type: "counter", "Requests by cache result (hit, miss, stale, revalidated, passed, error).")
+        metrics.describe("vod_edge_bytes_total", type: "counter", "Body bytes by source (cache, origin).")
+        metrics.describe("vod_edge_coalesced_total", type: "counter", "Requests that waited for another request's origin fetch.")
+        metrics.gauge("vod_edge_cache_bytes", "Bytes of cached objects on disk.") { Double(store.usage.bytes) }
+        metrics.gauge("vod_edge_cache_objects", "Cached objects on disk.") { Double(store.usage.objects) }
+        metrics.gauge("vod_edge_cache_evictions_total", "Objects evicted to stay under budget.") { Double(store.evictions) }
+        metrics.gauge("vod_edge_cache_write_errors_total", "Objects that could not be written (disk full, read-only).") { Double(store.writeErrors) }
+        metrics.gauge("vod_edge_cache_writable", "1 while the cache directory takes writes.") { store.writable ? 1 : 0 }
+        for (index, upstream) in origins.upstreams.enumerated() {
+            metrics.gauge("vod_edge_origin_up_\(index)", "1 while origin \(upstream) is not marked down.") { origins.health[index].up ? 1 : 0 }
+            metrics.gauge("vod_edge_origin_errors_\(index)", "Failed fetches from origin \(upstream).") { Double(origins.health[index].errors) }
+        }
+    }
+
+    public func reply(to request: HTTPRequest) -> HTTPReply {
+        let head = request.head
+        let path = head.path
+        switch (head.method, path) {
+        case ("OPTIONS", _): return .response(HTTPConditional.options())
+        case ("PURGE", _): return .response(purge(head, key: key(head)))
+        case ("DELETE", _) where path.hasPrefix("/cache/"): return .response(purge(head, key: String(path.dropFirst(6))))
+        case (_, "/healthz"): return .response(.text(200, "ok"))
+        case (_, "/metrics"):
+            var r = HTTPResponse(status: 200, body: [.bytes(Array(metrics.render().utf8))])
+            r.headers.append("Content-Type", "text/plain; version=0.0.4")
+            return .response(r)
+        case ("GET", _), ("HEAD", _): break
+        default:
+            var r = HTTPResponse.text(405, "method not allowed")
+            r.headers.append("Allow", "GET, HEAD, OPTIONS, PURGE")
+            return .response(r)
+        }
+        guard HTTPPath.isPlain(path) else { return .response(.text(400, "malformed path")) }
+        let key = key(head)
+        let now = Date().timeIntervalSince1970
+        if let object = store.lookup(key) {
+            if object.isFresh(now: now) && object.verified { return .response(serve(.object(object, state: .hit), head)) }
+            return .later { [self] respond in
+                pool.submit { [self] in
+                    // Written by an earlier run: check it once; expired: ask the origin whether it changed.
+                    if object.isFresh(now: now), store.verify(object) { return respond(serve(.object(object, state: .hit), head)) }
+                    fetch(key, head, stale: store.lookup(key)) { respond(self.serve($0, head)) }
+                }
+            }
+        }
+        return .later { [self] respond in fetch(key, head, stale: nil) { respond(self.serve($0, head)) } }
+    }
+
+    func key(_ head: HTTPRequestHead) -> String { config.keyIncludesQuery ? head.target : String(head.path) }
+
+    /// Joins the fetch of `key` under way, or starts one on the pool.
+    func fetch(_ key: String, _ head: HTTPRequestHead, stale: CacheStore.Object?, then done: @escaping @Sendable (Fetched) -> Void) {
+        let leader = lock.withLock { () -> Bool in
+            if inflight[key] != nil { inflight[key]!.append(done); return false }
+            inflight[key] = [done]
+            return true
+        }
+        guard leader else { metrics.add("vod_edge_coalesced_total"); return }
+        let target = config.keyIncludesQuery ? head.target : String(head.path)
+        pool.submit { [self] in
+            let result = fetchFromOrigins(key, target: target, stale: stale)
+            let waiters = lock.withLock { inflight.removeValue(forKey: key) ?? [] }
+            waiters.forEach { $0(result) }
+        }
+    }
+
+    func fetchFromOrigins(_ key: String, target: String, stale: CacheStore.Object?) -> Fetched {
+        let video = HTTPPath.video(Substring(target).prefix { $0 != "?" }).map(String.init) ?? target
+        var headers: [(String, String)] = []
+        if let stale, let etag = stale.headers.first(where: { $0.first?.lowercased() == "etag" })?.last { headers.append(("If-None-Match", etag)) }
+        switch origins.fetch(target, video: video, headers: headers, log: log) {
+        case .response(let r, _):
+            if r.status == 304, let stale { return .object(store.refresh(stale), state: .revalidated) }
+            metrics.add("vod_edge_bytes_total", [("source", "origin")], Double(r.body.count))
+            let kept = r.headers.fields.filter { !Self.hopHeaders.contains($0.name.lowercased()) }.map { [$0.name, $0.value] }
+            let policy = CachePolicy(cacheControl: r.headers["Cache-Control"], status: r.status, notFoundSeconds: config.notFoundSeconds)
+            if policy.storable, let object = store.store(key: key, status: r.status, headers: kept, body: r.body, freshFor: policy.freshFor) {
+                return .object(object, state: .miss)
+            }
+            return .passed(status: r.status, headers: kept, body: r.body)
+        case .failed(let reasons, let timedOut):
+            let now = Date().timeIntervalSince1970
+            if let stale, stale.age(now: now) < stale.freshFor + config.staleIfErrorSeconds, stale.verified || store.verify(stale) {
+                log("every origin failed for \(target), serving a stale copy: \(reasons.joined(separator: "; "))")
+                return .object(stale, state: .stale)
+            }
+            log("every origin failed for \(target): \(reasons.joined(separator: "; "))")
+            return .failed(status: timedOut ? 504 : 502, reason: reasons.joined(separator: "; "))
+        }
+    }
+
+    /// The player's response, with `Age`, `Via`, `X-Cache` and `Cache-Status`.
+    func serve(_ fetched: Fetched, _ head: HTTPRequestHead) -> HTTPResponse {
+        var response: HTTPResponse
+        let state: String
+        switch fetched {
+        case .object(let object, let s):
+            response = HTTPResponse(status: object.status, headers: HTTPHeaders(object.headers.map { ($0[0], $0[1]) }),
+                                    body: [.file(path: object.path, offset: Int64(CacheStore.headerSize), length: object.length)])
+            response.headers.append("Age", String(Int(object.age(now: Date().timeIntervalSince1970))))
+            state = s.rawValue
+            metrics.add("vod_edge_bytes_total", [("source", "cache")], s == .miss ? 0 : Double(object.length))
+        case .passed(let status, let headers, let body):
+            response = HTTPResponse(status: status, headers: HTTPHeaders(headers.map { ($0[0], $0[1]) }), body: [.bytes(body)])
+            state = "MISS"
+        case .failed(let status, let reason):
+            response = .text(status, "no origin could serve this: \(reason)")
+            state = "ERROR"
+        }
+        response.headers.append("Via", "1.1 vod-edge")
+        response.headers.append("X-Cache", state == "REVALIDATED" ? "HIT" : state)
+        response.headers.append("Cache-Status", Self.cacheStatus(state, fetched))
+        metrics.add("vod_edge_requests_total", [("cache", state.lowercased())])
+        return HTTPConditional.apply(response, to: head)
+    }
+
+    /// RFC 9211: `vod-edge; hit`, `vod-edge; fwd=miss; stored`, …
+    static func cacheStatus(_ state: String, _ fetched: Fetched) -> String {
+        switch (state, fetched) {
+        case ("HIT", _): return "vod-edge; hit"
+        case ("REVALIDATED", _): return "vod-edge; fwd=stale; fwd-status=304"
+        case ("STALE", _): return "vod-edge; hit; detail=stale-if-error"
+        case ("MISS", .object): return "vod-edge; fwd=miss; stored"
+        case ("MISS", _): return "vod-edge; fwd=miss"
+        default: return "vod-edge; fwd=miss; detail=origin-error"
+        }
+    }
+
+    /// `PURGE /<path>` or `DELETE /cache/<path>`: one object; `…/videos/<video>` (no other
+    /// path has that shape): every object of the video.
+    func purge(_ head: HTTPRequestHead, key: String) -> HTTPResponse {
+        guard !config.token.isEmpty else { return .text(403, "purging is disabled (no token configured)") }
+        guard head.headers["Authorization"] == "Bearer \(config.token)" else { return .text(401, "a valid bearer token is required") }
+        let parts = key.split(separator: "/")
+        if parts.count == 2 && parts[0] == "videos" {
+            let video = parts[1]
+            let n = store.removeAll { HTTPPath.video(Substring($0).prefix { $0 != "?" }) == video }
+            log("purged \(n) objects of video \(video)")
+            return .text(200, "purged \(n) objects")
+        }
+        guard store.lookup(key) != nil else { return .text(404, "not cached") }
+        store.remove(key)
+        log("purged \(key)")
+        return .text(200, "purged")
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+
+/// Keep-alive connections to upstream servers, reused across requests and threads.
+/// A request on a reused connection that the server had closed meanwhile is retried
+/// once on a fresh one (only for idempotent methods).
+public final class HTTPClientPool: @unchecked Sendable {
+    public struct Upstream: Hashable, Sendable, CustomStringConvertible {
+        public let host: String
+        public let port: UInt16
+        public init(host: String, port: UInt16) { self.host = host; self.port = port }
+
+        /// `http://HOST:PORT` (a trailing slash is allowed), or `HOST:PORT`.
+        public init?(url: String) {
+            var rest = Substring(url)
+            if rest.hasPrefix("http://") { rest = rest.dropFirst(7) }
+            while rest.hasSuffix("/") { rest = rest.dropLast() }
+            guard let colon = rest.lastIndex(of: ":"), let port = UInt16(rest[rest.index(after: colon)...]), colon > rest.startIndex else { return nil }
+            host = String(rest[..<colon])
+            self.port = port
+        }
+
+        public var description: String { "http://\(host):\(port)" }
+    }
+
+    private let lock = NSLock()
+    private var idle: [Upstream: [HTTPClientConnection]] = [:]
+    public let timeoutSeconds: Int
+    public let connectTimeoutMilliseconds: Int32
+    public let maxIdlePerUpstream: Int
+
+    public init(timeoutSeconds: Int = 5, connectTimeoutMilliseconds: Int32 = 1000, maxIdlePerUpstream: Int = 32) {
+        self.timeoutSeconds = timeoutSeconds
+        self.connectTimeoutMilliseconds = connectTimeoutMilliseconds
+        self.maxIdlePerUpstream = maxIdlePerUpstream
+    }
+
+    public func request(_ upstream: Upstream, _ method: String, _ target: String, headers: [(String, String)] = []) throws -> HTTPClientConnection.Response {
+        if let reused = lock.withLock({ idle[upstream]?.popLast() }) {
+            if let response = try? reused.request(method, target, headers: headers) {
+                keep(reused, response, upstream)
+                return response
+            }
+            guard method == "GET" || method == "HEAD" || method == "DELETE" else { throw HTTPClientConnection.ClientError.timeoutOrClosed }
+        }
+        let fresh = try HTTPClientConnection(host: upstream.host, port: upstream.port, timeoutSeconds: timeoutSeconds,
+                                             connectTimeoutMilliseconds: connectTimeoutMilliseconds)
+        let response = try fresh.request(method, target, headers: headers)
+        keep(fresh, response, upstream)
+        return response
+    }
+
+    /// Opens a connection for a one-off exchange the pool cannot frame (uploads).
+    public func connect(_ upstream: Upstream) throws -> HTTPClientConnection {
+        try HTTPClientConnection(host: upstream.host, port: upstream.port, timeoutSeconds: timeoutSeconds, connectTimeoutMilliseconds: connectTimeoutMilliseconds)
+    }
+
+    private func keep(_ connection: HTTPClientConnection, _ response: HTTPClientConnection.Response, _ upstream: Upstream) {
+        guard response.keepAlive else { return }
+        lock.withLock {
+            if idle[upstream, default: []].count < maxIdlePerUpstream { idle[upstream, default: []].append(connection) }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+/// Checks on request paths shared by the origin and the edge.
+public enum HTTPPath {
+    /// Starts with `/`; no `%`, backslash, NUL or control byte, no empty segment (`//`)
+    /// and no `.` or `..` segment: ids and file names never need them, so such a path
+    /// is refused before it can name anything on disk.
+    public static func isPlain(_ path: Substring) -> Bool {
+        var previous: UInt8 = 0
+        for (i, c) in path.utf8.enumerated() {
+            if i == 0 && c != 0x2F { return false }
+            if c == 0x25 || c == 0x5C || c < 0x21 || c == 0x7F || (c == 0x2F && previous == 0x2F) { return false }
+            previous = c
+        }
+        guard !path.isEmpty else { return false }
+        return !path.utf8.split(separator: 0x2F).contains { $0.elementsEqual(".".utf8) || $0.elementsEqual("..".utf8) }
+    }
+
+    /// The video a path of the URL space belongs to: the second segment of
+    /// `/hls|cmaf|dash|hls-ts|mp4/<video>/…` and `/api/videos/<video>`; nil otherwise.
+    public static func video(_ path: Substring) -> Substring? {
+        let p = path.utf8.dropFirst().split(separator: 0x2F, maxSplits: 3, omittingEmptySubsequences: false).map { Substring($0) }
+        guard p.count >= 2 else { return nil }
+        switch p[0] {
+        case "hls", "cmaf", "dash", "hls-ts", "mp4": return p[1]
+        case "api" where p[1] == "videos" && p.count >= 3: return p[2]
+        default: return nil
+        }
+    }
+}
