@@ -159,33 +159,120 @@ public final class CacheStore: @unchecked Sendable {
         return true
     }
 
-    /// Stores a response; nil (and the edge proxies without caching) when it cannot be written.
+    /// Stores a response held in memory; nil (and the edge proxies without caching) when it cannot be written.
     public func store(key: String, status: Int, headers: [[String]], body: [UInt8], freshFor: Double) -> Object? {
-        guard writable || lock.withLock({ writeErrors }) % 100 == 0 else { return nil }  // retry now and then after a failure
-        let header = Header(key: key, status: status, headers: headers, length: Int64(body.count),
-                            sha256: SHA256.hex(SHA256.hash(body)), stored: Date().timeIntervalSince1970, freshFor: freshFor)
-        guard var head = try? JSONEncoder().encode(header), head.count + Self.magic.utf8.count + 1 < Self.headerSize else { return nil }
-        evictIfNeeded(incoming: Int64(body.count + Self.headerSize), replacing: key)
-        head = Data(Self.magic.utf8) + head + Data("\n".utf8)
-        head += Data(repeating: 0x20, count: Self.headerSize - head.count)
-        let target = path(for: key)
-        let temporary = "\(dir)/tmp/\(UInt64.random(in: 0...UInt64.max)).tmp"
-        do {
-            try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try (head + Data(body)).write(to: URL(fileURLWithPath: temporary))
-            guard rename(temporary, target) == 0 else { throw SystemError("rename") }
-        } catch {
-            unlink(temporary)
-            lock.withLock { writeErrors += 1; if writable { log("cache: cannot write \(key) (\(error)): proxying without caching") }; writable = false }
+        guard let writer = begin(key: key, status: status, headers: headers, length: Int64(body.count), freshFor: freshFor) else { return nil }
+        do { try body.withUnsafeBytes { try writer.write($0) } } catch {
+            writer.abort()
+            writeFailed(key, "\(error)")
             return nil
         }
-        var object = Object(key: key, path: target, status: status, headers: headers, length: Int64(body.count), sha256: header.sha256,
-                            stored: header.stored, freshFor: freshFor)
+        return writer.commit()
+    }
+
+    /// An object being written as it arrives from an origin; readers follow it through `file`.
+    public final class Writer: @unchecked Sendable {
+        let store: CacheStore
+        let header: Header
+        let temporary: String
+        let writeFD: Int32
+        public let file: GrowingFile
+        var hash: SHA256? = SHA256()
+        var received: Int64 = 0
+        var done = false
+
+        init(store: CacheStore, header: Header, temporary: String, writeFD: Int32, file: GrowingFile) {
+            self.store = store
+            self.header = header
+            self.temporary = temporary
+            self.writeFD = writeFD
+            self.file = file
+        }
+
+        deinit { if !done { abort() } }
+
+        public func write(_ bytes: UnsafeRawBufferPointer) throws {
+            var offset = 0
+            while offset < bytes.count {
+                let n = pwrite(writeFD, bytes.baseAddress! + offset, bytes.count - offset, off_t(Int64(CacheStore.headerSize) + received + Int64(offset)))
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { throw SystemError("write cache object") }
+                offset += n
+            }
+            hash!.update(bytes)
+            received += Int64(bytes.count)
+            file.advance(Int64(bytes.count))
+        }
+
+        /// The body is complete: header with its checksum, rename into place.
+        public func commit() -> Object? {
+            done = true
+            var final = header
+            final.sha256 = SHA256.hex(hash.take()!.finish())
+            defer { close(writeFD) }
+            guard received == header.length, let block = CacheStore.headerBlock(final),
+                  block.withUnsafeBytes({ pwrite(writeFD, $0.baseAddress, $0.count, 0) }) == CacheStore.headerSize,
+                  rename(temporary, store.path(for: header.key)) == 0 else {
+                unlink(temporary)
+                store.writeFailed(header.key, "cannot finish the object")
+                return nil
+            }
+            return store.indexed(final, path: store.path(for: header.key))
+        }
+
+        /// The origin stopped midway: readers are cut off, nothing is kept.
+        public func abort() {
+            done = true
+            file.fail()
+            close(writeFD)
+            unlink(temporary)
+        }
+    }
+
+    /// Starts an object of `length` body bytes that is written as it arrives; nil when the cache cannot take it.
+    public func begin(key: String, status: Int, headers: [[String]], length: Int64, freshFor: Double) -> Writer? {
+        guard writable || lock.withLock({ writeErrors }) % 100 == 0 else { return nil }
+        let header = Header(key: key, status: status, headers: headers, length: length, sha256: "", stored: Date().timeIntervalSince1970, freshFor: freshFor)
+        guard Self.headerBlock(header) != nil else { return nil }
+        evictIfNeeded(incoming: length + Int64(Self.headerSize), replacing: key)
+        let temporary = "\(dir)/tmp/\(UInt64.random(in: 0...UInt64.max)).tmp"
+        try? FileManager.default.createDirectory(atPath: (path(for: key) as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let writeFD = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        let readFD = writeFD >= 0 ? open(temporary, O_RDONLY | O_CLOEXEC) : -1
+        guard writeFD >= 0, readFD >= 0, ftruncate(writeFD, off_t(Int64(Self.headerSize))) == 0 else {
+            if writeFD >= 0 { close(writeFD); unlink(temporary) }
+            if readFD >= 0 { close(readFD) }
+            writeFailed(key, String(cString: strerror(errno)))
+            return nil
+        }
+        return Writer(store: self, header: header, temporary: temporary, writeFD: writeFD,
+                      file: GrowingFile(fd: readFD, total: Int64(Self.headerSize) + length, alreadyWritten: Int64(Self.headerSize)))
+    }
+
+    static func headerBlock(_ header: Header) -> Data? {
+        guard let json = try? JSONEncoder().encode(header), json.count + magic.utf8.count + 1 < headerSize else { return nil }
+        var block = Data(magic.utf8) + json + Data("\n".utf8)
+        block += Data(repeating: 0x20, count: headerSize - block.count)
+        return block
+    }
+
+    func writeFailed(_ key: String, _ why: String) {
+        lock.withLock {
+            writeErrors += 1
+            if writable { log("cache: cannot write \(key) (\(why)): proxying without caching") }
+            writable = false
+        }
+    }
+
+    /// Puts a just-written object into the index.
+    func indexed(_ header: Header, path: String) -> Object {
+        var object = Object(key: header.key, path: path, status: header.status, headers: header.headers, length: header.length, sha256: header.sha256,
+                            stored: header.stored, freshFor: header.freshFor)
         object.verified = true
         object.lastUse = header.stored
         lock.withLock {
-            if let old = objects[key] { bytes -= old.length + Int64(Self.headerSize) }
-            objects[key] = object
+            if let old = objects[header.key] { bytes -= old.length + Int64(Self.headerSize) }
+            objects[header.key] = object
             bytes += object.length + Int64(Self.headerSize)
             if !writable { log("cache: writing again") }
             writable = true
@@ -197,9 +284,7 @@ public final class CacheStore: @unchecked Sendable {
     public func refresh(_ object: Object) -> Object {
         var header = Header(key: object.key, status: object.status, headers: object.headers, length: object.length, sha256: object.sha256,
                             stored: Date().timeIntervalSince1970, freshFor: object.freshFor)
-        if var head = try? JSONEncoder().encode(header), head.count + Self.magic.utf8.count + 1 < Self.headerSize, let handle = FileHandle(forWritingAtPath: object.path) {
-            head = Data(Self.magic.utf8) + head + Data("\n".utf8)
-            head += Data(repeating: 0x20, count: Self.headerSize - head.count)
+        if let head = Self.headerBlock(header), let handle = FileHandle(forWritingAtPath: object.path) {
             try? handle.write(contentsOf: head)
             try? handle.close()
         } else { header.stored = object.stored }

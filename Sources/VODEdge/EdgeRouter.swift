@@ -13,14 +13,18 @@ public final class EdgeRouter: HTTPHandler, @unchecked Sendable {
     let log: @Sendable (String) -> Void
     let pool: WorkerPool
     private let lock = NSLock()
-    /// Fetches under way: object key → who waits for it.
-    private var inflight: [String: [@Sendable (Fetched) -> Void]] = [:]
+    /// Fetches under way: object key → who waits for it, and the streaming response once
+    /// the origin's head is in (later requests for the key get it at once).
+    private var inflight: [String: (waiters: [@Sendable (Fetched) -> Void], streaming: Fetched?)] = [:]
 
     /// What a fetch produced, for every request that waited for it.
     enum Fetched: Sendable {
         case object(CacheStore.Object, state: CacheState)
         /// Not stored (`no-store`, or the cache cannot be written): the body itself.
         case passed(status: Int, headers: [[String]], body: [UInt8])
+        /// Being written to the cache as it arrives: sent to players as the bytes land.
+        /// `collapsed`: this request joined another's fetch (a hit on a busy object, RFC 9211 `collapsed`).
+        case streaming(status: Int, headers: [[String]], file: GrowingFile, length: Int64, collapsed: Bool)
         case failed(status: Int, reason: String)
     }
 
@@ -88,37 +92,75 @@ public final class EdgeRouter: HTTPHandler, @unchecked Sendable {
 
     func key(_ head: HTTPRequestHead) -> String { config.keyIncludesQuery ? head.target : String(head.path) }
 
-    /// Joins the fetch of `key` under way, or starts one on the pool.
+    /// Joins the fetch of `key` under way (getting its bytes as they arrive, if they
+    /// are already flowing), or starts one on the pool.
     func fetch(_ key: String, _ head: HTTPRequestHead, stale: CacheStore.Object?, then done: @escaping @Sendable (Fetched) -> Void) {
-        let leader = lock.withLock { () -> Bool in
-            if inflight[key] != nil { inflight[key]!.append(done); return false }
-            inflight[key] = [done]
-            return true
+        let (leader, streaming) = lock.withLock { () -> (Bool, Fetched?) in
+            guard let running = inflight[key] else {
+                inflight[key] = ([done], nil)
+                return (true, nil)
+            }
+            if let streaming = running.streaming { return (false, streaming) }
+            inflight[key]!.waiters.append(done)
+            return (false, nil)
         }
-        guard leader else { metrics.add("vod_edge_coalesced_total"); return }
+        guard leader else {
+            metrics.add("vod_edge_coalesced_total")
+            if case .streaming(let status, let headers, let file, let length, _)? = streaming {
+                done(.streaming(status: status, headers: headers, file: file, length: length, collapsed: true))
+            }
+            return
+        }
         let target = config.keyIncludesQuery ? head.target : String(head.path)
         pool.submit { [self] in
             let result = fetchFromOrigins(key, target: target, stale: stale)
-            let waiters = lock.withLock { inflight.removeValue(forKey: key) ?? [] }
+            let waiters = lock.withLock { inflight.removeValue(forKey: key)?.waiters ?? [] }
             waiters.forEach { $0(result) }
         }
+    }
+
+    /// Answers everyone waiting for `key` with the streaming response; later joiners get it too.
+    private func publish(_ key: String, _ streaming: Fetched) {
+        let waiters = lock.withLock { () -> [@Sendable (Fetched) -> Void] in
+            let waiting = inflight[key]?.waiters ?? []
+            inflight[key] = ([], streaming)
+            return waiting
+        }
+        guard case .streaming(let status, let headers, let file, let length, _) = streaming else { return }
+        // The first waiter is the request that started the fetch; the others joined it.
+        for (i, waiter) in waiters.enumerated() { waiter(.streaming(status: status, headers: headers, file: file, length: length, collapsed: i > 0)) }
     }
 
     func fetchFromOrigins(_ key: String, target: String, stale: CacheStore.Object?) -> Fetched {
         let video = HTTPPath.video(Substring(target).prefix { $0 != "?" }).map(String.init) ?? target
         var headers: [(String, String)] = []
         if let stale, let etag = stale.headers.first(where: { $0.first?.lowercased() == "etag" })?.last { headers.append(("If-None-Match", etag)) }
-        switch origins.fetch(target, video: video, headers: headers, log: log) {
-        case .response(let r, _):
-            if r.status == 304, let stale { return .object(store.refresh(stale), state: .revalidated) }
-            metrics.add("vod_edge_bytes_total", [("source", "origin")], Double(r.body.count))
-            let kept = r.headers.fields.filter { !Self.hopHeaders.contains($0.name.lowercased()) }.map { [$0.name, $0.value] }
-            let policy = CachePolicy(cacheControl: r.headers["Cache-Control"], status: r.status, notFoundSeconds: config.notFoundSeconds)
-            if policy.storable, let object = store.store(key: key, status: r.status, headers: kept, body: r.body, freshFor: policy.freshFor) {
+        let outcome = origins.fetch(target, video: video, headers: headers, log: log) { connection, head, notFoundBody -> Fetched in
+            if head.status == 304, let stale { return .object(store.refresh(stale), state: .revalidated) }
+            let kept = head.headers.fields.filter { !Self.hopHeaders.contains($0.name.lowercased()) }.map { [$0.name, $0.value] }
+            let policy = CachePolicy(cacheControl: head.headers["Cache-Control"], status: head.status, notFoundSeconds: config.notFoundSeconds)
+            if notFoundBody == nil, head.status == 200, policy.storable, let length = head.contentLength,
+               let writer = store.begin(key: key, status: 200, headers: kept, length: length, freshFor: policy.freshFor) {
+                // Players get the bytes as they land; the object is indexed once whole and checked.
+                publish(key, .streaming(status: 200, headers: kept, file: writer.file, length: length, collapsed: false))
+                do { try connection.readBody(length: length) { try writer.write($0) } } catch {
+                    writer.abort()
+                    throw error
+                }
+                metrics.add("vod_edge_bytes_total", [("source", "origin")], Double(length))
+                guard let object = writer.commit() else { return .streaming(status: 200, headers: kept, file: writer.file, length: length, collapsed: true) }
                 return .object(object, state: .miss)
             }
-            return .passed(status: r.status, headers: kept, body: r.body)
-        case .failed(let reasons, let timedOut):
+            let body = try notFoundBody ?? connection.readWholeBody(head)
+            metrics.add("vod_edge_bytes_total", [("source", "origin")], Double(body.count))
+            if policy.storable, let object = store.store(key: key, status: head.status, headers: kept, body: body, freshFor: policy.freshFor) {
+                return .object(object, state: .miss)
+            }
+            return .passed(status: head.status, headers: kept, body: body)
+        }
+        switch outcome {
+        case .success(let fetched): return fetched
+        case .failure(.allFailed(let reasons, let timedOut)):
             let now = Date().timeIntervalSince1970
             if let stale, stale.age(now: now) < stale.freshFor + config.staleIfErrorSeconds, stale.verified || store.verify(stale) {
                 log("every origin failed for \(target), serving a stale copy: \(reasons.joined(separator: "; "))")
@@ -143,6 +185,11 @@ public final class EdgeRouter: HTTPHandler, @unchecked Sendable {
         case .passed(let status, let headers, let body):
             response = HTTPResponse(status: status, headers: HTTPHeaders(headers.map { ($0[0], $0[1]) }), body: [.bytes(body)])
             state = "MISS"
+        case .streaming(let status, let headers, let file, let length, let collapsed):
+            response = HTTPResponse(status: status, headers: HTTPHeaders(headers.map { ($0[0], $0[1]) }),
+                                    body: [.growing(file, offset: Int64(CacheStore.headerSize), length: length)])
+            response.headers.append("Age", "0")
+            state = collapsed ? "HIT" : "MISS"
         case .failed(let status, let reason):
             response = .text(status, "no origin could serve this: \(reason)")
             state = "ERROR"
@@ -157,10 +204,11 @@ public final class EdgeRouter: HTTPHandler, @unchecked Sendable {
     /// RFC 9211: `vod-edge; hit`, `vod-edge; fwd=miss; stored`, …
     static func cacheStatus(_ state: String, _ fetched: Fetched) -> String {
         switch (state, fetched) {
+        case ("HIT", .streaming): return "vod-edge; hit; collapsed"
         case ("HIT", _): return "vod-edge; hit"
         case ("REVALIDATED", _): return "vod-edge; fwd=stale; fwd-status=304"
         case ("STALE", _): return "vod-edge; hit; detail=stale-if-error"
-        case ("MISS", .object): return "vod-edge; fwd=miss; stored"
+        case ("MISS", .object), ("MISS", .streaming): return "vod-edge; fwd=miss; stored"
         case ("MISS", _): return "vod-edge; fwd=miss"
         default: return "vod-edge; fwd=miss; detail=origin-error"
         }

@@ -29,33 +29,37 @@ public final class OriginSet: @unchecked Sendable {
         return order.filter { !down.contains($0) } + order.filter { down.contains($0) }
     }
 
-    public enum Outcome: Sendable {
-        case response(HTTPClientConnection.Response, from: HTTPClientPool.Upstream)
+    public enum Failure: Error, Sendable {
         /// Every origin failed; `timedOut` when the last failure was a timeout (→ 504, else 502).
-        case failed(reasons: [String], timedOut: Bool)
+        case allFailed(reasons: [String], timedOut: Bool)
     }
 
     /// Asks the origins in rank order until one answers with something other than a
-    /// connection error, a timeout, a 5xx or a 404. When all of them say 404, that is the answer.
-    public func fetch(_ target: String, video: String, headers: [(String, String)], log: (String) -> Void) -> Outcome {
+    /// connection error, a timeout, a 5xx or a 404, and lets `receive` read that answer
+    /// (its body is not read yet). When every origin says 404, `receive` gets the last 404
+    /// (body read, in `notFoundBody`). An error thrown by `receive` counts as that origin's failure.
+    public func fetch<T>(_ target: String, video: String, headers: [(String, String)], log: (String) -> Void,
+                         receive: (HTTPClientConnection, HTTPClientConnection.Head, _ notFoundBody: [UInt8]?) throws -> T) -> Result<T, Failure> {
         var reasons: [String] = []
         var timedOut = false
-        var notFound: (HTTPClientConnection.Response, HTTPClientPool.Upstream)?
+        var notFound: (HTTPClientConnection, HTTPClientConnection.Head, [UInt8])?
         for upstream in ranked(for: video) {
             do {
-                let response = try pool.request(upstream, "GET", target, headers: headers)
-                if response.status >= 500 {
-                    failed(upstream, "\(response.status)")
-                    reasons.append("\(upstream): \(response.status)")
-                    continue
+                // (value, nil) when answered; (nil, why) to go on down the list.
+                let (value, why): (T?, String?) = try pool.stream(upstream, target, headers: headers) { connection, head in
+                    if head.status >= 500 { return ((nil, "\(head.status)"), false) }
+                    if head.status == 404 {
+                        notFound = (connection, head, try connection.readWholeBody(head))
+                        return ((nil, "404"), true)
+                    }
+                    return ((try receive(connection, head, nil), nil), true)
                 }
-                succeeded(upstream)
-                if response.status == 404 {
-                    notFound = notFound ?? (response, upstream)
-                    reasons.append("\(upstream): 404")
-                    continue
+                if let value {
+                    succeeded(upstream)
+                    return .success(value)
                 }
-                return .response(response, from: upstream)
+                if why == "404" { succeeded(upstream) } else { failed(upstream, why ?? "") }
+                reasons.append("\(upstream): \(why ?? "")")
             } catch {
                 timedOut = (error as? HTTPClientConnection.ClientError) == .timeoutOrClosed
                 failed(upstream, "\(error)")
@@ -63,8 +67,8 @@ public final class OriginSet: @unchecked Sendable {
                 log("origin \(upstream) failed for \(target): \(error)")
             }
         }
-        if let (response, upstream) = notFound { return .response(response, from: upstream) }
-        return .failed(reasons: reasons, timedOut: timedOut)
+        if let (connection, head, body) = notFound, let value = try? receive(connection, head, body) { return .success(value) }
+        return .failure(.allFailed(reasons: reasons, timedOut: timedOut))
     }
 
     private func failed(_ upstream: HTTPClientPool.Upstream, _ why: String) {

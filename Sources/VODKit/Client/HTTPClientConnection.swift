@@ -60,6 +60,13 @@ public final class HTTPClientConnection {
 
     public func send(_ text: String) { send(Array(text.utf8)) }
 
+    /// Sends a request without a body (its response is read by the caller).
+    public func send(_ method: String, _ target: String, headers: [(String, String)] = []) {
+        var text = "\(method) \(target) HTTP/1.1\r\nHost: origin\r\n"
+        for (name, value) in headers { text += "\(name): \(value)\r\n" }
+        send(Array((text + "\r\n").utf8))
+    }
+
     /// Sends a request and reads its response.
     public func request(_ method: String, _ target: String, headers: [(String, String)] = [], body: [UInt8] = []) throws -> Response {
         var text = "\(method) \(target) HTTP/1.1\r\nHost: origin\r\n"
@@ -89,8 +96,49 @@ public final class HTTPClientConnection {
         return try readResponse(head: method == "HEAD")
     }
 
+    /// A response's status line and headers; the body is read after it.
+    public struct Head: Sendable {
+        public var status: Int
+        public var headers: HTTPHeaders
+        public var keepAlive: Bool
+        /// The body's length when framed by Content-Length.
+        public var contentLength: Int64? { headers["Content-Length"].flatMap { Int64($0) }.flatMap { $0 >= 0 ? $0 : nil } }
+        public var chunked: Bool { headers["Transfer-Encoding"]?.lowercased() == "chunked" }
+    }
+
     /// Reads one response.
     public func readResponse(head: Bool = false) throws -> Response {
+        let h = try readHead()
+        return Response(status: h.status, headers: h.headers, body: try readWholeBody(h, head: head), keepAlive: h.keepAlive)
+    }
+
+    /// The body that follows `h`, whole in memory (`head`: the request was a HEAD, so there is none).
+    public func readWholeBody(_ h: Head, head: Bool = false) throws -> [UInt8] {
+        var body: [UInt8] = []
+        if (100..<200).contains(h.status) {
+            // An interim response (100 Continue): no body; the caller reads again for the final one.
+        } else if head || h.status == 204 || h.status == 304 {
+        } else if h.chunked {
+            var decoder = ChunkedDecoder(maxBody: 1 << 34)
+            while true {
+                let used = try decoder.decode(buffer[...], into: &body)
+                buffer.removeFirst(used)
+                if decoder.isDone { break }
+                guard fill() else { throw ClientError.timeoutOrClosed }
+            }
+        } else if let length = h.contentLength {
+            body.reserveCapacity(Int(length))
+            try readBody(length: length) { body.append(contentsOf: $0) }
+        } else {
+            while fill() {}
+            body = buffer
+            buffer = []
+        }
+        return body
+    }
+
+    /// Reads a status line and headers.
+    public func readHead() throws -> Head {
         var end: Int?
         while end == nil {
             end = headEnd()
@@ -106,29 +154,25 @@ public final class HTTPClientConnection {
             guard let colon = line.firstIndex(of: ":") else { continue }
             headers.append(String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
         }
-        let keepAlive = headers["Connection"]?.lowercased() != "close"
-        var body: [UInt8] = []
-        if (100..<200).contains(status) {
-            // An interim response (100 Continue): no body; the caller reads again for the final one.
-        } else if head || status == 204 || status == 304 {
-        } else if headers["Transfer-Encoding"]?.lowercased() == "chunked" {
-            var decoder = ChunkedDecoder(maxBody: 1 << 34)
-            while true {
-                let used = try decoder.decode(buffer[...], into: &body)
-                buffer.removeFirst(used)
-                if decoder.isDone { break }
-                guard fill() else { throw ClientError.timeoutOrClosed }
-            }
-        } else if let length = headers["Content-Length"].flatMap(Int.init) {
-            while buffer.count < length { guard fill() else { throw ClientError.timeoutOrClosed } }
-            body = Array(buffer[0..<length])
-            buffer.removeFirst(length)
-        } else {
-            while fill() {}
-            body = buffer
-            buffer = []
+        return Head(status: status, headers: headers, keepAlive: headers["Connection"]?.lowercased() != "close")
+    }
+
+    /// Reads `length` body bytes, handing them to `sink` as they arrive (not held whole).
+    public func readBody(length: Int64, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var left = length
+        if !buffer.isEmpty {
+            let n = Int(min(left, Int64(buffer.count)))
+            try buffer[0..<n].withUnsafeBytes(sink)
+            buffer.removeFirst(n)
+            left -= Int64(n)
         }
-        return Response(status: status, headers: headers, body: body, keepAlive: keepAlive)
+        var chunk = [UInt8](repeating: 0, count: 256 * 1024)
+        while left > 0 {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, min($0.count, Int(left)), 0) }
+            guard n > 0 else { throw ClientError.timeoutOrClosed }
+            try chunk[0..<n].withUnsafeBytes(sink)
+            left -= Int64(n)
+        }
     }
 
     /// True when the server closes the connection (EOF within the timeout).

@@ -49,6 +49,31 @@ public final class HTTPClientPool: @unchecked Sendable {
         return response
     }
 
+    /// Sends a GET and hands the connection to `receive` once the response head is in;
+    /// `receive` reads the body (or not: return `false` to have the connection closed).
+    /// A reused connection the server had closed is replaced once.
+    public func stream<T>(_ upstream: Upstream, _ target: String, headers: [(String, String)] = [],
+                          receive: (HTTPClientConnection, HTTPClientConnection.Head) throws -> (T, reusable: Bool)) throws -> T {
+        var connection = lock.withLock { idle[upstream]?.popLast() }
+        var head: HTTPClientConnection.Head?
+        if let reused = connection {
+            reused.send("GET", target, headers: headers)
+            head = try? reused.readHead()
+            if head == nil { connection = nil }
+        }
+        if connection == nil {
+            let fresh = try connect(upstream)
+            fresh.send("GET", target, headers: headers)
+            head = try fresh.readHead()
+            connection = fresh
+        }
+        let (result, reusable) = try receive(connection!, head!)
+        if reusable && head!.keepAlive {
+            lock.withLock { if idle[upstream, default: []].count < maxIdlePerUpstream { idle[upstream, default: []].append(connection!) } }
+        }
+        return result
+    }
+
     /// Opens a connection for a one-off exchange the pool cannot frame (uploads).
     public func connect(_ upstream: Upstream) throws -> HTTPClientConnection {
         try HTTPClientConnection(host: upstream.host, port: upstream.port, timeoutSeconds: timeoutSeconds, connectTimeoutMilliseconds: connectTimeoutMilliseconds)

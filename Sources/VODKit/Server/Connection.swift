@@ -11,6 +11,7 @@ final class Connection {
     enum Output {
         case bytes([UInt8], sent: Int)
         case file(OpenFile, offset: Int64, remaining: Int64)
+        case growing(GrowingFile, offset: Int64, remaining: Int64)
     }
 
     /// A file descriptor shared by the parts of a response that read the same file;
@@ -42,6 +43,8 @@ final class Connection {
     /// When the current request's head was complete (access log duration), monotonic nanoseconds.
     private var exchangeStarted: Int64 = 0
     let config: HTTPServer.Config
+    /// Asks the loop to flush this connection again (a growing file got more bytes).
+    var wake: @Sendable () -> Void = {}
     /// Monotonic milliseconds.
     var lastActivity: Int64
     /// When the first byte of a not yet complete request arrived (slow-client cut-off).
@@ -264,6 +267,8 @@ final class Connection {
                 case let .file(_, offset, length):
                     push(.file(files[fileIndex], offset: offset, remaining: length))
                     fileIndex += 1
+                case let .growing(file, offset, length):
+                    if length > 0 { push(.growing(file, offset: offset, remaining: length)) }
                 }
             }
         }
@@ -272,7 +277,7 @@ final class Connection {
     private func push(_ item: Output) {
         switch item {
         case .bytes(let b, let sent): queuedBytes += Int64(b.count - sent)
-        case .file(_, _, let remaining): queuedBytes += remaining
+        case .file(_, _, let remaining), .growing(_, _, let remaining): queuedBytes += remaining
         }
         output.append(item)
     }
@@ -292,6 +297,7 @@ final class Connection {
                 // Headers before file data are sent with MSG_MORE, so they share packets with it (like TCP_CORK).
                 var more = false
                 if runs.count < output.count, case .file = output[runs.count] { more = true }
+                if runs.count < output.count, case .growing = output[runs.count] { more = true }
                 let written = withPinnedIOVecs(runs[...], []) { iov in
                     iov.withUnsafeBufferPointer { buffer in
                         var message = msghdr()
@@ -321,6 +327,29 @@ final class Connection {
                     output.removeFirst()
                 } else {
                     output[0] = .file(f, offset: offset + Int64(n), remaining: remaining - Int64(n))
+                }
+            case .growing(let g, let offset, let remaining):
+                let (written, failed) = g.state
+                if failed { return .failed }  // the length promised cannot be kept: close
+                let available = min(written - offset, remaining)
+                if available <= 0 {
+                    lastActivity = now  // waiting on the writer, not on the client
+                    g.notify(after: offset, wake)
+                    return .blocked
+                }
+                var off = off_t(offset)
+                let n = sendfile(fd, g.fd, &off, Int(min(available, 1 << 30)))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return errno == EAGAIN || errno == EWOULDBLOCK ? .blocked : .failed
+                }
+                if n == 0 { return .failed }
+                lastActivity = now
+                queuedBytes -= Int64(n)
+                if Int64(n) == remaining {
+                    output.removeFirst()
+                } else {
+                    output[0] = .growing(g, offset: offset + Int64(n), remaining: remaining - Int64(n))
                 }
             }
         }

@@ -59,9 +59,11 @@ final class EventLoop: @unchecked Sendable {
     private func deliverReplies() {
         for reply in mailbox.take() {
             guard let c = connections[reply.fd], c.id == reply.id else { continue }
-            c.completeDeferred(reply.response)
-            c.process(now: monotonicMilliseconds(), loop: self)
-            service(c)
+            if let response = reply.response {
+                c.completeDeferred(response)
+                c.process(now: monotonicMilliseconds(), loop: self)
+            }
+            service(c)  // a reply without a response: more bytes of a growing file
         }
     }
 
@@ -102,6 +104,8 @@ final class EventLoop: @unchecked Sendable {
         while let fd = listener.accept() {
             nextConnectionID += 1
             let c = Connection(fd: fd, id: nextConnectionID, config: config, now: monotonicMilliseconds())
+            let (id, mailbox) = (nextConnectionID, mailbox)
+            c.wake = { mailbox.post(fd: fd, id: id, nil) }
             connections[fd] = c
             counter.add(1)
             do { try epoll.add(fd, events: Epoll.connection) } catch { connections[fd] = nil; continue }
@@ -159,7 +163,7 @@ final class EventLoop: @unchecked Sendable {
 /// Where worker threads leave replies for a loop, with the eventfd that wakes it.
 /// Owned by the jobs too, so a late reply never writes to a closed descriptor.
 final class Mailbox: @unchecked Sendable {
-    struct Reply { let fd: Int32; let id: UInt64; let response: HTTPResponse }
+    struct Reply { let fd: Int32; let id: UInt64; let response: HTTPResponse? }
     let fd: Int32
     private var lock = pthread_mutex_t()
     private var replies: [Reply] = []
@@ -171,7 +175,7 @@ final class Mailbox: @unchecked Sendable {
     }
     deinit { close(fd) }
 
-    func post(fd target: Int32, id: UInt64, _ response: HTTPResponse) {
+    func post(fd target: Int32, id: UInt64, _ response: HTTPResponse?) {
         pthread_mutex_lock(&lock)
         replies.append(Reply(fd: target, id: id, response: response))
         pthread_mutex_unlock(&lock)

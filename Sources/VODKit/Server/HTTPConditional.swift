@@ -86,6 +86,11 @@ public enum HTTPConditional {
                 let take = min(length - skip, left)
                 result.append(.file(path: path, offset: offset + skip, length: take))
                 skip = 0; left -= take
+            case let .growing(file, offset, length):
+                if skip >= length { skip -= length; continue }
+                let take = min(length - skip, left)
+                result.append(.growing(file, offset: offset + skip, length: take))
+                skip = 0; left -= take
             }
         }
         return result

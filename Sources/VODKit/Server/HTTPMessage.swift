@@ -13,6 +13,8 @@ public struct HTTPResponse: Sendable {
     public enum Part: Sendable, Equatable {
         case bytes([UInt8])
         case file(path: String, offset: Int64, length: Int64)
+        /// Bytes `offset..<offset+length` of a file still being written, sent as they land.
+        case growing(GrowingFile, offset: Int64, length: Int64)
     }
 
     public var status: Int
@@ -34,7 +36,7 @@ public struct HTTPResponse: Sendable {
         body.reduce(0) { total, part in
             switch part {
             case .bytes(let b): return total + Int64(b.count)
-            case .file(_, _, let length): return total + length
+            case .file(_, _, let length), .growing(_, _, let length): return total + length
             }
         }
     }
