@@ -58,6 +58,8 @@ public final class CacheStore: @unchecked Sendable {
     private let lock = NSLock()
     private var objects: [String: Object] = [:]
     private var bytes: Int64 = 0
+    /// Bytes of objects being written (not indexed yet), counted against the budget too.
+    private var reserved: Int64 = 0
     private var indexing = true
     public private(set) var evictions = 0
     public private(set) var writeErrors = 0
@@ -214,6 +216,7 @@ public final class CacheStore: @unchecked Sendable {
                   block.withUnsafeBytes({ pwrite(writeFD, $0.baseAddress, $0.count, 0) }) == CacheStore.headerSize,
                   rename(temporary, store.path(for: header.key)) == 0 else {
                 unlink(temporary)
+                store.release(header.length + Int64(CacheStore.headerSize))
                 store.writeFailed(header.key, "cannot finish the object")
                 return nil
             }
@@ -223,6 +226,7 @@ public final class CacheStore: @unchecked Sendable {
         /// The origin stopped midway: readers are cut off, nothing is kept.
         public func abort() {
             done = true
+            store.release(header.length + Int64(CacheStore.headerSize))
             file.fail()
             close(writeFD)
             unlink(temporary)
@@ -234,7 +238,7 @@ public final class CacheStore: @unchecked Sendable {
         guard writable || lock.withLock({ writeErrors }) % 100 == 0 else { return nil }
         let header = Header(key: key, status: status, headers: headers, length: length, sha256: "", stored: Date().timeIntervalSince1970, freshFor: freshFor)
         guard Self.headerBlock(header) != nil else { return nil }
-        evictIfNeeded(incoming: length + Int64(Self.headerSize), replacing: key)
+        evictIfNeeded(incoming: length + Int64(Self.headerSize), replacing: key, reserve: true)
         let temporary = "\(dir)/tmp/\(UInt64.random(in: 0...UInt64.max)).tmp"
         try? FileManager.default.createDirectory(atPath: (path(for: key) as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let writeFD = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
@@ -242,12 +246,15 @@ public final class CacheStore: @unchecked Sendable {
         guard writeFD >= 0, readFD >= 0, ftruncate(writeFD, off_t(Int64(Self.headerSize))) == 0 else {
             if writeFD >= 0 { close(writeFD); unlink(temporary) }
             if readFD >= 0 { close(readFD) }
+            release(length + Int64(Self.headerSize))
             writeFailed(key, String(cString: strerror(errno)))
             return nil
         }
         return Writer(store: self, header: header, temporary: temporary, writeFD: writeFD,
                       file: GrowingFile(fd: readFD, total: Int64(Self.headerSize) + length, alreadyWritten: Int64(Self.headerSize)))
     }
+
+    func release(_ count: Int64) { lock.withLock { reserved -= count } }
 
     static func headerBlock(_ header: Header) -> Data? {
         guard let json = try? JSONEncoder().encode(header), json.count + magic.utf8.count + 1 < headerSize else { return nil }
@@ -271,6 +278,8 @@ public final class CacheStore: @unchecked Sendable {
         object.verified = true
         object.lastUse = header.stored
         lock.withLock {
+            // Its reservation becomes indexed bytes in one step, so the budget never sees it twice or not at all.
+            reserved -= object.length + Int64(Self.headerSize)
             if let old = objects[header.key] { bytes -= old.length + Int64(Self.headerSize) }
             objects[header.key] = object
             bytes += object.length + Int64(Self.headerSize)
@@ -310,24 +319,28 @@ public final class CacheStore: @unchecked Sendable {
     }
 
     /// Makes room for `incoming` bytes and one more file: objects used once go first, oldest first.
-    private func evictIfNeeded(incoming: Int64, replacing: String? = nil) {
+    /// With `reserve`, the room is taken in the same step, so concurrent writers never overbook.
+    private func evictIfNeeded(incoming: Int64, replacing: String? = nil, reserve: Bool = false) {
         var victims: [String] = []
         lock.withLock {
+            defer { if reserve { reserved += incoming } }
             let replaced = replacing.flatMap { objects[$0] }.map { $0.length + Int64(Self.headerSize) } ?? 0
-            var projected = bytes - replaced + incoming
+            var projected = bytes + reserved - replaced + incoming
             var count = objects.count + (incoming > 0 && replaced == 0 ? 1 : 0)
             guard projected > maxBytes || count > maxObjects else { return }
             let order = objects.values.filter { $0.key != replacing }.sorted { a, b in
                 (a.uses > 1 ? 1 : 0, a.lastUse) < (b.uses > 1 ? 1 : 0, b.lastUse)
             }
             for object in order where projected > maxBytes || count > maxObjects {
-                victims.append(object.key)
+                victims.append(object.path)
+                objects[object.key] = nil
+                bytes -= object.length + Int64(Self.headerSize)
                 projected -= object.length + Int64(Self.headerSize)
                 count -= 1
             }
+            evictions += victims.count
         }
-        for key in victims { remove(key) }
-        lock.withLock { evictions += victims.count }
+        for path in victims { unlink(path) }
     }
 
     /// An object's header from its file, if the file is whole.
