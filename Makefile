@@ -40,6 +40,8 @@ bench: release
 	bench/index-bench.sh
 	bench/packager-bench.sh
 	bench/origin-bench.sh
+	bench/cold-request.sh
+	bench/edge-bench.sh
 
 clean:
 	rm -rf .build bench/out fuzz/out

@@ -4,8 +4,9 @@ import MP4Box
 import VODKit
 
 /// Laid-out media sets in memory, keyed by the source files' paths, sizes and
-/// mtimes (a replaced file is a new key), least recently used dropped first,
-/// so repeated requests never parse a moov again. Concurrent first requests for
+/// mtimes (a replaced file is a new key), bounded by entries and by bytes (an
+/// estimate from sample counts), least recently used dropped first, so
+/// repeated requests never parse a moov again. Concurrent first requests for
 /// one video wait for a single load.
 public final class MediaSetCache: @unchecked Sendable {
     /// One laid-out video. Its playlists and TS renditions are made on first use
@@ -23,10 +24,15 @@ public final class MediaSetCache: @unchecked Sendable {
             public let etag: String
         }
 
+        /// Estimated memory: the sample index (about 18 bytes a sample), the presentation
+        /// order and segment tables (8 bytes a sample) and room for playlists.
+        public let estimatedBytes: Int
+
         init(set: MediaSet, video: VideoFiles) {
             self.set = set
             key = video.key
             files = video.files
+            estimatedBytes = set.tracks.reduce(64 << 10) { $0 + $1.track.count * 32 + $1.segmentCount * 256 }
         }
 
         /// The TS renditions (video with audio muxed in), built once.
@@ -83,16 +89,19 @@ public final class MediaSetCache: @unchecked Sendable {
     private var loading: [String: Load] = [:]
     private var clock: UInt64 = 0
     public let capacity: Int
+    public let maxBytes: Int
+    private var bytes = 0
     private let targetDuration: Double
     private var hits = 0
     private var misses = 0
 
-    public init(capacity: Int, targetDuration: Double) {
+    public init(capacity: Int, maxBytes: Int = 512 << 20, targetDuration: Double) {
         self.capacity = max(1, capacity)
+        self.maxBytes = maxBytes
         self.targetDuration = targetDuration
     }
 
-    public var stats: (hits: Int, misses: Int, entries: Int) { lock.withLock { (hits, misses, entries.count) } }
+    public var stats: (hits: Int, misses: Int, entries: Int, bytes: Int) { lock.withLock { (hits, misses, entries.count, bytes) } }
 
     /// The laid-out video if it is in memory (counts as a hit), without loading.
     public func cached(_ video: VideoFiles) -> Entry? { lookup(video, countHit: true) }
@@ -131,7 +140,11 @@ public final class MediaSetCache: @unchecked Sendable {
             if case .success(let entry) = result {
                 clock += 1
                 entries[video.key] = (entry, clock)
-                while entries.count > capacity, let oldest = entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
+                bytes += entry.estimatedBytes
+                // The newest entry stays even alone over the byte bound: it is being used.
+                while entries.count > capacity || (bytes > maxBytes && entries.count > 1),
+                      let oldest = entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
+                    bytes -= oldest.value.entry.estimatedBytes
                     entries[oldest.key] = nil
                 }
             }

@@ -11,8 +11,10 @@ public struct OriginConfig: Codable, Equatable, Sendable {
     public var token = ""
     /// Target segment duration in seconds.
     public var segmentDuration = 6.0
-    /// Laid-out videos kept in memory.
+    /// Laid-out videos kept in memory, at most this many…
     public var cacheEntries = 256
+    /// …and about this many MiB (estimated from their sample counts).
+    public var indexCacheMB = 512
     /// Memory for built segments (TS, and CMAF segments of interleaved files), in MiB.
     public var segmentCacheMB = 128
     /// Event loops (0: one per core).
@@ -29,10 +31,10 @@ public struct OriginConfig: Codable, Equatable, Sendable {
 
     public static let usage = """
         usage: vod-origin [--config FILE] [--listen HOST:PORT] [--media DIR] [--token TOKEN]
-                          [--segment-duration SECONDS] [--cache-entries N] [--segment-cache-mb N] [--loops N] [--workers N] [--no-access-log]
+                          [--segment-duration SECONDS] [--cache-entries N] [--index-cache-mb N] [--segment-cache-mb N] [--loops N] [--workers N] [--no-access-log]
         Serves HLS (CMAF and MPEG-TS), DASH and progressive MP4 cut on the fly from the MP4s under --media.
         Config keys (JSON) have the flags' names in camelCase: listen, media, token, segmentDuration,
-        cacheEntries, segmentCacheMB, loops, workers, maxConnections, requestTimeoutSeconds, idleTimeoutSeconds, accessLog.
+        cacheEntries, indexCacheMB, segmentCacheMB, loops, workers, maxConnections, requestTimeoutSeconds, idleTimeoutSeconds, accessLog.
         Keys left out keep their defaults; an unknown key is an error.
 
         """
@@ -50,6 +52,7 @@ public struct OriginConfig: Codable, Equatable, Sendable {
                 config.segmentDuration = v
             },
             "--cache-entries": CommandLineConfig.count(\.cacheEntries, "--cache-entries"),
+            "--index-cache-mb": CommandLineConfig.count(\.indexCacheMB, "--index-cache-mb"),
             "--segment-cache-mb": CommandLineConfig.count(\.segmentCacheMB, "--segment-cache-mb", allowZero: true),
             "--loops": CommandLineConfig.count(\.loops, "--loops", allowZero: true),
             "--workers": CommandLineConfig.count(\.workers, "--workers"),

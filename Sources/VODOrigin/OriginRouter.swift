@@ -37,6 +37,7 @@ public struct OriginRouter: HTTPHandler {
         metrics.gauge("vod_index_cache_hits_total", "Requests served from laid-out videos in memory.") { Double(cache.stats.hits) }
         metrics.gauge("vod_index_cache_misses_total", "Videos parsed and laid out.") { Double(cache.stats.misses) }
         metrics.gauge("vod_index_cache_entries", "Laid-out videos in memory.") { Double(cache.stats.entries) }
+        metrics.gauge("vod_index_cache_bytes", "Estimated memory of the laid-out videos.") { Double(cache.stats.bytes) }
         metrics.gauge("vod_segment_cache_bytes", "Bytes of built segments kept in memory.") { Double(segments.usage.bytes) }
     }
 

@@ -22,7 +22,7 @@ do {
     try FileManager.default.createDirectory(atPath: config.media, withIntermediateDirectories: true)
     let (host, port) = try config.hostAndPort()
     let catalog = try MediaCatalog(root: config.media)
-    let cache = MediaSetCache(capacity: config.cacheEntries, targetDuration: config.segmentDuration)
+    let cache = MediaSetCache(capacity: config.cacheEntries, maxBytes: config.indexCacheMB << 20, targetDuration: config.segmentDuration)
     var server = HTTPServer.Config()
     server.host = host
     server.port = port

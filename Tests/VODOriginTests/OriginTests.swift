@@ -259,3 +259,18 @@ final class LockedArray: @unchecked Sendable {
         #expect(m.render().contains("x_total{path=\"a\\\"b\\\\c\"} 1"))
     }
 }
+
+@Suite struct MediaSetCacheTests {
+    @Test func theByteBoundEvictsTheLeastRecentlyUsed() throws {
+        let cache = MediaSetCache(capacity: 10, maxBytes: 1, targetDuration: 1)
+        func video(_ name: String) -> VideoFiles {
+            let path = fixture(name)
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
+            return VideoFiles(files: [SourceFile(name: name, path: path, role: .video, size: size ?? 0, modified: 0)])
+        }
+        let a = try cache.mediaSet(id: "a", video: video("h264_bframes_aac.mp4"))
+        #expect(a.estimatedBytes > 64 << 10 && cache.stats.entries == 1)
+        _ = try cache.mediaSet(id: "b", video: video("video_only.mp4"))
+        #expect(cache.stats.entries == 1 && cache.cached(video("h264_bframes_aac.mp4")) == nil && cache.cached(video("video_only.mp4")) != nil)
+    }
+}
