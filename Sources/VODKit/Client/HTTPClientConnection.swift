@@ -96,15 +96,7 @@ public final class HTTPClientConnection {
         return try readResponse(head: method == "HEAD")
     }
 
-    /// A response's status line and headers; the body is read after it.
-    public struct Head: Sendable {
-        public var status: Int
-        public var headers: HTTPHeaders
-        public var keepAlive: Bool
-        /// The body's length when framed by Content-Length.
-        public var contentLength: Int64? { headers["Content-Length"].flatMap { Int64($0) }.flatMap { $0 >= 0 ? $0 : nil } }
-        public var chunked: Bool { headers["Transfer-Encoding"]?.lowercased() == "chunked" }
-    }
+    public typealias Head = HTTPResponseHead
 
     /// Reads one response.
     public func readResponse(head: Bool = false) throws -> Response {
@@ -137,24 +129,20 @@ public final class HTTPClientConnection {
         return body
     }
 
-    /// Reads a status line and headers.
+    /// Reads a status line and headers (at most `HTTPResponseHead.maxBytes`).
     public func readHead() throws -> Head {
         var end: Int?
         while end == nil {
             end = headEnd()
-            if end == nil { guard fill() else { throw ClientError.timeoutOrClosed } }
+            if end == nil {
+                guard buffer.count <= HTTPResponseHead.maxBytes else { throw ClientError.malformed("response head too large") }
+                guard fill() else { throw ClientError.timeoutOrClosed }
+            }
         }
-        let text = String(decoding: buffer[0..<end!], as: UTF8.self)
+        let head: Head
+        do { head = try HTTPResponseHead.parse(buffer[0..<end!]) } catch { throw ClientError.malformed("response head: \(error)") }
         buffer.removeFirst(end! + 4)
-        var lines = text.components(separatedBy: "\r\n")
-        let statusLine = lines.removeFirst().split(separator: " ")
-        guard statusLine.count >= 2, let status = Int(statusLine[1]) else { throw ClientError.malformed("status line") }
-        var headers = HTTPHeaders()
-        for line in lines {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers.append(String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
-        }
-        return Head(status: status, headers: headers, keepAlive: headers["Connection"]?.lowercased() != "close")
+        return head
     }
 
     /// Reads `length` body bytes, handing them to `sink` as they arrive (not held whole).

@@ -2,7 +2,18 @@
 /// connection does (heads, bodies, pipelining), fed in uneven pieces. Called by
 /// the fuzz target (fuzz/FuzzHTTP.swift) and by tests over former crashers.
 public enum HTTPParserExercise {
+    /// An upstream's response head and the caching rules read from it (what the edge
+    /// does with an origin's answer), then the bytes as requests.
     public static func run(_ bytes: [UInt8]) {
+        let end = bytes.firstIndex(of: 0) ?? bytes.count  // a NUL splits the input between the two parsers
+        if let head = try? HTTPResponseHead.parse(bytes[0..<end]) {
+            _ = head.contentLength
+            _ = CachePolicy(cacheControl: head.headers["Cache-Control"], status: head.status, notFoundSeconds: 10)
+        }
+        runRequests(bytes)
+    }
+
+    static func runRequests(_ bytes: [UInt8]) {
         var limits = HTTPLimits()
         limits.maxBodyBytes = 1 << 20
         var parser = HTTPRequestParser(limits: limits)

@@ -31,6 +31,12 @@ final class Connection {
     private(set) var queuedBytes: Int64 = 0
     /// Close once everything queued is written.
     private(set) var closeAfterWrite = false
+    /// Input may still be arriving that was never read (a refused body, a broken stream):
+    /// closing at once would make the kernel reset the connection and could destroy the
+    /// answer before the client reads it. Instead: shut down writing, drain for a while, close.
+    private(set) var lingerOnClose = false
+    /// When lingering ends (monotonic milliseconds); set while lingering.
+    var lingerUntil: Int64?
     /// A request head whose body is still arriving.
     private var pendingHead: HTTPRequestHead?
     private var pendingBody: [UInt8] = []
@@ -75,6 +81,14 @@ final class Connection {
 
     /// Reads until the socket is drained (edge-triggered); returns `.closed` on EOF or error.
     func readAvailable(now: Int64, scratch: UnsafeMutableRawBufferPointer) -> ReadResult {
+        if lingerUntil != nil {  // lingering: discard what still comes
+            while true {
+                let n = recv(fd, scratch.baseAddress, scratch.count, 0)
+                if n > 0 { continue }
+                if n < 0 && errno == EINTR { continue }
+                return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? .open : .closed
+            }
+        }
         while true {
             readCutShort = readBuffer.count > 4 << 20
             if readCutShort { return .open }  // unprocessed backlog: read again after writing
@@ -137,6 +151,8 @@ final class Connection {
             closeAfterWrite = true
             finishExchange(response, head: head)
             readBuffer = []
+        lingerOnClose = true
+            lingerOnClose = true
             return
         case .buffer:
             if case .contentLength(let n) = head.framing, n > config.maxBufferedBody { throw .payloadTooLarge }
@@ -181,6 +197,7 @@ final class Connection {
         if let head = pendingHead { finishExchange(refusal, head: head) }
         pendingHead = nil
         readBuffer = []
+        lingerOnClose = true
         return false
     }
 
@@ -221,6 +238,7 @@ final class Connection {
         enqueue(&response, head: false, keepAlive: false, minorVersion: 1)
         closeAfterWrite = true
         readBuffer = []
+        lingerOnClose = true
         sink?.cancel()
         sink = nil
         pendingHead = nil

@@ -87,6 +87,10 @@ final class EventLoop: @unchecked Sendable {
                 if fd == mailbox.fd { deliverReplies(); continue }
                 guard let c = connections[fd] else { continue }
                 let now = monotonicMilliseconds()
+                if c.lingerUntil != nil {
+                    if c.readAvailable(now: now, scratch: scratch) == .closed { drop(fd) }
+                    continue
+                }
                 if event.events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
                     if c.readAvailable(now: now, scratch: scratch) == .closed && !c.wantsWrite { drop(fd); continue }
                     c.process(now: now, loop: self)
@@ -123,7 +127,13 @@ final class EventLoop: @unchecked Sendable {
         case .failed: drop(c.fd)
         case .blocked: break  // the next EPOLLOUT edge resumes it
         case .done:
-            if c.closeAfterWrite { drop(c.fd); return }
+            if c.closeAfterWrite {
+                guard c.lingerOnClose, c.lingerUntil == nil, !stopping.isSet else { if c.lingerUntil == nil { drop(c.fd) }; return }
+                shutdown(c.fd, Int32(SHUT_WR))
+                c.lingerUntil = monotonicMilliseconds() + 2000
+                if c.readAvailable(now: monotonicMilliseconds(), scratch: scratch) == .closed { drop(c.fd) }
+                return
+            }
             if stopping.isSet && c.isIdle { drop(c.fd); return }
             // Requests held back while the queue was full can go on now, and bytes left in the socket be read.
             if c.readCutShort && c.readAvailable(now: monotonicMilliseconds(), scratch: scratch) == .closed { drop(c.fd); return }
@@ -136,7 +146,9 @@ final class EventLoop: @unchecked Sendable {
         guard now - lastSweep >= 1000 else { return }
         lastSweep = now
         for (fd, c) in connections where !c.isAwaitingReply {
-            if c.isStreamingBody, now - c.lastActivity > Int64(config.bodyStallSeconds * 1000) {
+            if let until = c.lingerUntil {
+                if now >= until { drop(fd) }
+            } else if c.isStreamingBody, now - c.lastActivity > Int64(config.bodyStallSeconds * 1000) {
                 config.log("fd \(fd): request body stalled for \(config.bodyStallSeconds) s: 408")
                 c.fail(408, "request body stalled")
                 service(c)

@@ -1,4 +1,3 @@
-import VODKit
 
 /// What an origin's `Cache-Control` allows the edge to do with a response.
 public struct CachePolicy: Equatable, Sendable {
@@ -7,6 +6,11 @@ public struct CachePolicy: Equatable, Sendable {
     /// Seconds it is fresh for (`max-age`; `immutable` alone means a year; neither: 0,
     /// so it is stored but revalidated before each use).
     public var freshFor: Double
+
+    public init(storable: Bool, freshFor: Double) {
+        self.storable = storable
+        self.freshFor = freshFor
+    }
 
     public init(cacheControl: String?, status: Int, notFoundSeconds: Double) {
         var maxAge: Double?
