@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "vod", targets: ["vod"]),
         .executable(name: "vod-origin", targets: ["vod-origin"]),
         .executable(name: "vod-edge", targets: ["vod-edge"]),
+        .executable(name: "vod-transcoder", targets: ["vod-transcoder"]),
     ],
     targets: [
         .target(name: "MP4Box"),
@@ -19,6 +20,10 @@ let package = Package(
         .target(name: "VODOrigin", dependencies: ["MP4Box", "HLSPackager", "VODKit"]),
         .executableTarget(name: "vod-origin", dependencies: ["VODOrigin", "VODKit"], path: "Sources/VODOriginMain"),
         .target(name: "VODEdge", dependencies: ["VODKit"]),
+        .systemLibrary(name: "CAVCodec", pkgConfig: "libavformat libavcodec libavutil libswscale libswresample",
+                       providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev", "libswresample-dev"])]),
+        .target(name: "TranscodeService", dependencies: ["CAVCodec", "MP4Box", "VODKit"]),
+        .executableTarget(name: "vod-transcoder", dependencies: ["TranscodeService", "VODKit"], path: "Sources/VODTranscoderMain"),
         .executableTarget(name: "vod-edge", dependencies: ["VODEdge", "VODKit"], path: "Sources/VODEdgeMain"),
         .executableTarget(name: "vod", dependencies: ["MP4Box", "HLSPackager"], path: "Sources/VODToolbox"),
         .executableTarget(name: "vod-bench", dependencies: ["MP4Box", "HLSPackager"], path: "Sources/VODBench"),
@@ -26,6 +31,7 @@ let package = Package(
         .testTarget(name: "VODKitTests", dependencies: ["VODKit"]),
         .testTarget(name: "VODOriginTests", dependencies: ["VODOrigin", "VODKit", "HLSPackager", "MP4Box"]),
         .testTarget(name: "VODEdgeTests", dependencies: ["VODEdge", "VODOrigin", "VODKit"]),
+        .testTarget(name: "TranscodeServiceTests", dependencies: ["TranscodeService", "VODOrigin", "VODKit", "MP4Box"]),
         .testTarget(name: "HLSPackagerTests", dependencies: ["HLSPackager", "MP4Box"], exclude: ["Golden"]),
     ]
 )

@@ -1,0 +1,141 @@
+import CAVCodec
+import Foundation
+
+/// A libav call that failed: what was being done and libav's own message.
+public struct LibAVError: Error, CustomStringConvertible, Sendable {
+    public let operation: String
+    public let code: Int32
+    public var message: String {
+        var buffer = [CChar](repeating: 0, count: 128)
+        vod_error_string(code, &buffer, buffer.count)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+    public var description: String { "\(operation): \(message)" }
+}
+
+/// Throws a `LibAVError` for a negative return code; passes anything else through.
+@discardableResult
+func check(_ code: Int32, _ operation: @autoclosure () -> String) throws(LibAVError) -> Int32 {
+    if code < 0 { throw LibAVError(operation: operation(), code: code) }
+    return code
+}
+
+let averrorEAGAIN = vod_averror_eagain()
+let averrorEOF = vod_averror_eof()
+
+/// An `AVFrame`, freed with its owner.
+final class Frame {
+    let pointer: UnsafeMutablePointer<AVFrame>
+    init() { pointer = av_frame_alloc() }
+    deinit { var p: UnsafeMutablePointer<AVFrame>? = pointer; av_frame_free(&p) }
+}
+
+/// An `AVPacket`, freed with its owner.
+final class Packet {
+    let pointer: UnsafeMutablePointer<AVPacket>
+    init() { pointer = av_packet_alloc() }
+    deinit { var p: UnsafeMutablePointer<AVPacket>? = pointer; av_packet_free(&p) }
+}
+
+/// An `AVCodecContext`, freed with its owner.
+final class CodecContext {
+    let pointer: UnsafeMutablePointer<AVCodecContext>
+    init(codec: UnsafePointer<AVCodec>) throws(LibAVError) {
+        guard let p = avcodec_alloc_context3(codec) else { throw LibAVError(operation: "avcodec_alloc_context3", code: vod_averror(ENOMEM)) }
+        pointer = p
+    }
+    deinit { var p: UnsafeMutablePointer<AVCodecContext>? = pointer; avcodec_free_context(&p) }
+
+    /// Opens the codec with `options`; an option the codec did not take is an error (a typo must not pass silently).
+    func open(_ codec: UnsafePointer<AVCodec>, options: [String: String] = [:]) throws(LibAVError) {
+        var dictionary: OpaquePointer?
+        for (key, value) in options { av_dict_set(&dictionary, key, value, 0) }
+        defer { av_dict_free(&dictionary) }
+        try check(avcodec_open2(pointer, codec, &dictionary), "open \(String(cString: codec.pointee.name))")
+        if let left = av_dict_get(dictionary, "", nil, AV_DICT_IGNORE_SUFFIX) {
+            throw LibAVError(operation: "\(String(cString: codec.pointee.name)) does not know option \(String(cString: left.pointee.key))", code: vod_averror(EINVAL))
+        }
+    }
+}
+
+/// A demuxer over one input file.
+final class InputContainer {
+    let pointer: UnsafeMutablePointer<AVFormatContext>
+
+    init(path: String) throws(LibAVError) {
+        var context: UnsafeMutablePointer<AVFormatContext>?
+        try check(avformat_open_input(&context, path, nil, nil), "open input")
+        pointer = context!
+        do { try check(avformat_find_stream_info(pointer, nil), "read stream info") } catch {
+            var p: UnsafeMutablePointer<AVFormatContext>? = pointer
+            avformat_close_input(&p)
+            throw error
+        }
+    }
+
+    deinit { var p: UnsafeMutablePointer<AVFormatContext>? = pointer; avformat_close_input(&p) }
+
+    func stream(_ index: Int32) -> UnsafeMutablePointer<AVStream> { pointer.pointee.streams[Int(index)]! }
+
+    /// The best stream of `type` and its decoder, or nil.
+    func bestStream(_ type: AVMediaType) -> (index: Int32, decoder: UnsafePointer<AVCodec>)? {
+        var decoder: UnsafePointer<AVCodec>?
+        let index = av_find_best_stream(pointer, type, -1, -1, &decoder, 0)
+        guard index >= 0, let decoder else { return nil }
+        return (index, decoder)
+    }
+}
+
+/// A muxer writing one MP4 file with one stream, index at the front (`+faststart`).
+final class OutputContainer {
+    let pointer: UnsafeMutablePointer<AVFormatContext>
+    let stream: UnsafeMutablePointer<AVStream>
+    private var headerWritten = false
+    private var opened = false
+
+    init(path: String, encoder: CodecContext) throws(LibAVError) {
+        var context: UnsafeMutablePointer<AVFormatContext>?
+        try check(avformat_alloc_output_context2(&context, nil, "mp4", path), "create \(path)")
+        pointer = context!
+        guard let s = avformat_new_stream(pointer, nil) else {
+            avformat_free_context(pointer)
+            throw LibAVError(operation: "add stream", code: vod_averror(ENOMEM))
+        }
+        stream = s
+        do {
+            try check(avcodec_parameters_from_context(stream.pointee.codecpar, encoder.pointer), "stream parameters")
+            stream.pointee.time_base = encoder.pointer.pointee.time_base
+            try check(avio_open(&pointer.pointee.pb, path, AVIO_FLAG_WRITE), "open \(path) for writing")
+            opened = true
+        } catch {
+            avformat_free_context(pointer)
+            throw error
+        }
+    }
+
+    deinit {
+        if opened { avio_closep(&pointer.pointee.pb) }
+        avformat_free_context(pointer)
+    }
+
+    func writeHeader() throws(LibAVError) {
+        var options: OpaquePointer?
+        av_dict_set(&options, "movflags", "+faststart", 0)
+        defer { av_dict_free(&options) }
+        try check(avformat_write_header(pointer, &options), "write MP4 header")
+        headerWritten = true
+    }
+
+    /// Writes an encoder's packet (timestamps in `from`), rescaled to the stream's time base
+    /// (which the muxer may have changed in `writeHeader`).
+    func write(_ packet: UnsafeMutablePointer<AVPacket>, from timeBase: AVRational) throws(LibAVError) {
+        av_packet_rescale_ts(packet, timeBase, stream.pointee.time_base)
+        packet.pointee.stream_index = stream.pointee.index
+        try check(av_interleaved_write_frame(pointer, packet), "write packet")
+    }
+
+    func finish() throws(LibAVError) {
+        guard headerWritten else { return }
+        try check(av_write_trailer(pointer), "write MP4 trailer")
+    }
+}

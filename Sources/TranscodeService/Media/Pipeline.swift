@@ -1,0 +1,379 @@
+import CAVCodec
+import Foundation
+
+/// Encoder settings shared by every rung.
+public struct EncodeSettings: Codable, Equatable, Sendable {
+    /// Keyframe interval in seconds; it must divide the origin's segment duration.
+    public var gopSeconds = 2.0
+    /// libx264 preset.
+    public var preset = "veryfast"
+    public var audioKbps = 128
+    /// Codec threads (0: as many as libav sees fit, which is what the ffmpeg CLI does).
+    public var threads = 0
+    public init() {}
+}
+
+/// How far a transcode is: media seconds done of the whole, and speed.
+public struct TranscodeProgress: Sendable {
+    public var seconds: Double
+    public var duration: Double
+    public var framesPerSecond: Double
+    /// Media seconds per wall-clock second.
+    public var speed: Double
+    public var percent: Double { duration > 0 ? min(100, 100 * seconds / duration) : 0 }
+    public var etaSeconds: Double { speed > 0 ? max(0, (duration - seconds) / speed) : 0 }
+}
+
+/// Decode once, scale once per rung, encode H.264 per rung with keyframes forced at the
+/// same timestamps (every `gopSeconds`, closed GOPs, no scene-cut keyframes), audio to AAC
+/// stereo 48 kHz (through swresample and a FIFO for the encoder's frame size) in its own
+/// file, each muxed as MP4 with the index at the front. One pipeline belongs to one thread.
+public final class Pipeline {
+    public struct Output: Sendable {
+        public var file: String
+        public var kind: String  // "video" or "audio"
+        public var rung: Rung?
+    }
+
+    let source: String
+    let info: SourceInfo
+    let rungs: [Rung]
+    let settings: EncodeSettings
+    let directory: String
+    let progress: (TranscodeProgress) -> Void
+    /// Asked between packets: true stops the job with `TranscodeError.cancelled`.
+    let isCancelled: () -> Bool
+
+    public init(source: String, info: SourceInfo, rungs: [Rung], settings: EncodeSettings, directory: String,
+                isCancelled: @escaping () -> Bool = { false }, progress: @escaping (TranscodeProgress) -> Void = { _ in }) {
+        self.isCancelled = isCancelled
+        self.source = source
+        self.info = info
+        self.rungs = rungs
+        self.settings = settings
+        self.directory = directory
+        self.progress = progress
+    }
+
+    /// Runs the whole job; the outputs are in `directory` when it returns.
+    public func run() throws(TranscodeError) -> [Output] {
+        do { return try transcode() } catch let error as TranscodeError { throw error } catch let error as LibAVError {
+            throw TranscodeError(stage: .transcode, reason: "transcoding failed", libav: error.description)
+        } catch {
+            throw TranscodeError(stage: .transcode, reason: "\(error)", libav: nil)
+        }
+    }
+
+    private func transcode() throws -> [Output] {
+        vod_log_quiet()
+        let input = try InputContainer(path: source)
+        let start = input.pointer.pointee.start_time == vod_nopts_value() ? 0 : input.pointer.pointee.start_time
+        let startSeconds = Double(start) / Double(AV_TIME_BASE)
+        var video: VideoPath?
+        var audio: AudioPath?
+        if info.video != nil, !rungs.isEmpty, let (index, decoder) = input.bestStream(AVMEDIA_TYPE_VIDEO) {
+            video = try VideoPath(input: input, index: index, decoder: decoder, rungs: rungs, rotation: info.video!.rotation,
+                                  settings: settings, directory: directory, startSeconds: startSeconds)
+        }
+        if info.audio != nil, let (index, decoder) = input.bestStream(AVMEDIA_TYPE_AUDIO) {
+            audio = try AudioPath(input: input, index: index, decoder: decoder, settings: settings, directory: directory, startSeconds: startSeconds)
+        }
+        guard video != nil || audio != nil else { throw TranscodeError(stage: .transcode, reason: "nothing to transcode", libav: nil) }
+
+        let packet = Packet()
+        let began = Date()
+        var lastReport = began
+        var readError: LibAVError?
+        while true {
+            let r = av_read_frame(input.pointer, packet.pointer)
+            if r < 0 {
+                if r != averrorEOF { readError = LibAVError(operation: "read", code: r) }  // a truncated file ends here too
+                break
+            }
+            defer { av_packet_unref(packet.pointer) }
+            if isCancelled() { throw TranscodeError.cancelled }
+            if let v = video, packet.pointer.pointee.stream_index == v.index { try v.decode(packet.pointer) }
+            else if let a = audio, packet.pointer.pointee.stream_index == a.index { try a.decode(packet.pointer) }
+            if Date().timeIntervalSince(lastReport) >= 1 {
+                lastReport = Date()
+                report(video: video, audio: audio, began: began)
+            }
+        }
+        try video?.decode(nil)
+        try audio?.decode(nil)
+        try video?.finish()
+        try audio?.finish()
+        report(video: video, audio: audio, began: began)
+        if let v = video, v.framesIn == 0 {
+            throw TranscodeError(stage: .transcode, reason: "no video frame could be decoded", libav: readError?.description)
+        }
+        var outputs: [Output] = []
+        for rung in video?.rungs ?? [] { outputs.append(Output(file: rung.file, kind: "video", rung: rung)) }
+        if audio != nil { outputs.append(Output(file: "audio.mp4", kind: "audio", rung: nil)) }
+        return outputs
+    }
+
+    private func report(video: VideoPath?, audio: AudioPath?, began: Date) {
+        let seconds = max(video?.secondsDone ?? 0, audio?.secondsDone ?? 0)
+        let wall = max(0.001, Date().timeIntervalSince(began))
+        progress(TranscodeProgress(seconds: seconds, duration: info.duration, framesPerSecond: Double(video?.framesIn ?? 0) / wall, speed: seconds / wall))
+    }
+}
+
+/// Sends a frame (nil: flush) and writes every packet the encoder has ready.
+func encode(_ frame: UnsafeMutablePointer<AVFrame>?, _ encoder: CodecContext, _ output: OutputContainer, _ packet: Packet) throws {
+    try check(avcodec_send_frame(encoder.pointer, frame), "encode")
+    while true {
+        let r = avcodec_receive_packet(encoder.pointer, packet.pointer)
+        if r == averrorEAGAIN || r == averrorEOF { return }
+        try check(r, "encode")
+        try output.write(packet.pointer, from: encoder.pointer.pointee.time_base)
+    }
+}
+
+/// Opens the decoder of stream `index`.
+func openDecoder(_ input: InputContainer, _ index: Int32, _ decoder: UnsafePointer<AVCodec>, threads: Int) throws -> CodecContext {
+    let context = try CodecContext(codec: decoder)
+    let stream = input.stream(index)
+    try check(avcodec_parameters_to_context(context.pointer, stream.pointee.codecpar), "decoder parameters")
+    context.pointer.pointee.pkt_timebase = stream.pointee.time_base
+    context.pointer.pointee.thread_count = Int32(threads)
+    try context.open(decoder)
+    return context
+}
+
+/// The video side: one decoder, an upright copy of each frame when the source is rotated,
+/// and per rung a scaler, an x264 encoder and an MP4 muxer.
+final class VideoPath {
+    struct Output {
+        let rung: Rung
+        let encoder: CodecContext
+        let muxer: OutputContainer
+        let frame = Frame()
+        var scaler: OpaquePointer?
+    }
+
+    let index: Int32
+    let decoder: CodecContext
+    let timeBase: AVRational
+    let rotation: Int
+    let gopSeconds: Double
+    let startPTS: Int64
+    var outputs: [Output] = []
+    let decoded = Frame()
+    let packet = Packet()
+    var rotator: FrameRotator?
+    var nextKeyframe = 0.0
+    var lastPTS: Int64 = Int64.min
+    private(set) var framesIn = 0
+    private(set) var secondsDone = 0.0
+    var rungs: [Rung] { outputs.map(\.rung) }
+
+    init(input: InputContainer, index: Int32, decoder codec: UnsafePointer<AVCodec>, rungs: [Rung], rotation: Int,
+         settings: EncodeSettings, directory: String, startSeconds: Double) throws {
+        self.index = index
+        decoder = try openDecoder(input, index, codec, threads: settings.threads)
+        let stream = input.stream(index)
+        timeBase = stream.pointee.time_base
+        startPTS = Int64((startSeconds / av_q2d(timeBase)).rounded())
+        self.rotation = rotation
+        gopSeconds = settings.gopSeconds
+        if rotation != 0 { rotator = FrameRotator(rotation: rotation) }
+        guard let x264 = avcodec_find_encoder_by_name("libx264") else {
+            throw TranscodeError(stage: .transcode, reason: "libavcodec has no libx264 encoder", libav: nil)
+        }
+        let rate = stream.pointee.avg_frame_rate.den > 0 && stream.pointee.avg_frame_rate.num > 0 ? stream.pointee.avg_frame_rate : AVRational(num: 25, den: 1)
+        let gopFrames = max(1, Int32((settings.gopSeconds * av_q2d(rate)).rounded()))
+        for rung in rungs {
+            let encoder = try CodecContext(codec: x264)
+            let e = encoder.pointer
+            e.pointee.width = Int32(rung.width)
+            e.pointee.height = Int32(rung.height)
+            e.pointee.pix_fmt = AV_PIX_FMT_YUV420P
+            e.pointee.sample_aspect_ratio = AVRational(num: 1, den: 1)
+            e.pointee.time_base = timeBase
+            e.pointee.framerate = rate
+            e.pointee.bit_rate = Int64(rung.videoKbps) * 1000
+            e.pointee.rc_max_rate = e.pointee.bit_rate * 3 / 2
+            e.pointee.rc_buffer_size = Int32(clamping: e.pointee.bit_rate * 2)
+            // Keyframes are forced by time (below); x264's own interval is set past them so it adds none.
+            e.pointee.gop_size = gopFrames * 2
+            e.pointee.keyint_min = gopFrames
+            e.pointee.thread_count = Int32(settings.threads)
+            e.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER | Int32(bitPattern: AV_CODEC_FLAG_CLOSED_GOP)
+            try encoder.open(x264, options: ["preset": settings.preset, "sc_threshold": "0", "forced-idr": "1"])
+            let muxer = try OutputContainer(path: "\(directory)/\(rung.file)", encoder: encoder)
+            try muxer.writeHeader()
+            outputs.append(Output(rung: rung, encoder: encoder, muxer: muxer))
+        }
+    }
+
+    deinit { for o in outputs { sws_freeContext(o.scaler) } }
+
+    func decode(_ packet: UnsafeMutablePointer<AVPacket>?) throws {
+        let r = avcodec_send_packet(decoder.pointer, packet)
+        if r == vod_averror_invaliddata() { return }  // a damaged packet: skip it, as players do
+        if r != averrorEOF { try check(r, "decode video") }
+        while true {
+            let got = avcodec_receive_frame(decoder.pointer, decoded.pointer)
+            if got == averrorEAGAIN || got == averrorEOF { return }
+            if got == vod_averror_invaliddata() { continue }
+            try check(got, "decode video")
+            defer { av_frame_unref(decoded.pointer) }
+            try encodeFrame(decoded.pointer)
+        }
+    }
+
+    private func encodeFrame(_ source: UnsafeMutablePointer<AVFrame>) throws {
+        var pts = source.pointee.best_effort_timestamp
+        if pts == vod_nopts_value() { pts = lastPTS == Int64.min ? startPTS : lastPTS + max(1, source.pointee.pkt_duration) }
+        guard pts > lastPTS else { return }  // a repeated timestamp would break the muxer
+        lastPTS = pts
+        let outPTS = pts - startPTS
+        let seconds = Double(outPTS) * av_q2d(timeBase)
+        // A keyframe at the first frame and at every multiple of gopSeconds (half a frame early counts).
+        let halfFrame = 0.5 / max(1, av_q2d(decoder.pointer.pointee.framerate))
+        let keyframe = framesIn == 0 || seconds + halfFrame >= nextKeyframe
+        if keyframe { nextKeyframe = (floor((seconds + halfFrame) / gopSeconds) + 1) * gopSeconds }
+        framesIn += 1
+        secondsDone = seconds
+        let upright = try rotator?.rotate(source) ?? source
+        for i in outputs.indices {
+            let o = outputs[i]
+            let f = o.frame.pointer
+            av_frame_unref(f)
+            f.pointee.format = AV_PIX_FMT_YUV420P.rawValue
+            f.pointee.width = Int32(o.rung.width)
+            f.pointee.height = Int32(o.rung.height)
+            try check(av_frame_get_buffer(f, 0), "frame buffer")
+            if o.scaler == nil {
+                outputs[i].scaler = sws_getContext(upright.pointee.width, upright.pointee.height, AVPixelFormat(rawValue: upright.pointee.format),
+                                                   f.pointee.width, f.pointee.height, AV_PIX_FMT_YUV420P, SWS_BICUBIC, nil, nil, nil)
+                guard outputs[i].scaler != nil else { throw TranscodeError(stage: .transcode, reason: "cannot scale this pixel format", libav: nil) }
+            }
+            try check(sws_scale_frame(outputs[i].scaler, f, upright), "scale")
+            f.pointee.pts = outPTS
+            f.pointee.pict_type = keyframe ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE
+            try encode(f, o.encoder, o.muxer, packet)
+        }
+    }
+
+    func finish() throws {
+        for o in outputs {
+            try encode(nil, o.encoder, o.muxer, packet)
+            try o.muxer.finish()
+        }
+    }
+}
+
+/// The audio side: decoder, resampler to stereo float planar at 48 kHz, a FIFO that hands
+/// the AAC encoder frames of exactly its size, and the muxer of `audio.mp4`.
+final class AudioPath {
+    static let sampleRate: Int32 = 48000
+    let index: Int32
+    let decoder: CodecContext
+    let encoder: CodecContext
+    let muxer: OutputContainer
+    var resampler: OpaquePointer?
+    let fifo: OpaquePointer
+    let decoded = Frame()
+    let converted = Frame()
+    let chunk = Frame()
+    let packet = Packet()
+    let timeBase: AVRational
+    let startSeconds: Double
+    /// Samples handed to the encoder so far (its timestamps), set from the first frame's time.
+    var samples: Int64 = -1
+    private(set) var secondsDone = 0.0
+
+    init(input: InputContainer, index: Int32, decoder codec: UnsafePointer<AVCodec>, settings: EncodeSettings, directory: String, startSeconds: Double) throws {
+        self.index = index
+        self.startSeconds = startSeconds
+        decoder = try openDecoder(input, index, codec, threads: settings.threads)
+        timeBase = input.stream(index).pointee.time_base
+        guard let aac = avcodec_find_encoder(AV_CODEC_ID_AAC) else { throw TranscodeError(stage: .transcode, reason: "no AAC encoder", libav: nil) }
+        encoder = try CodecContext(codec: aac)
+        let e = encoder.pointer
+        e.pointee.sample_fmt = AV_SAMPLE_FMT_FLTP
+        e.pointee.sample_rate = Self.sampleRate
+        var stereo = vod_channel_layout_stereo()
+        try check(av_channel_layout_copy(&e.pointee.ch_layout, &stereo), "channel layout")
+        e.pointee.bit_rate = Int64(settings.audioKbps) * 1000
+        e.pointee.time_base = AVRational(num: 1, den: Self.sampleRate)
+        e.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER
+        try encoder.open(aac)
+        muxer = try OutputContainer(path: "\(directory)/audio.mp4", encoder: encoder)
+        try muxer.writeHeader()
+        let d = decoder.pointer
+        try check(swr_alloc_set_opts2(&resampler, &stereo, AV_SAMPLE_FMT_FLTP, Self.sampleRate,
+                                      &d.pointee.ch_layout, d.pointee.sample_fmt, d.pointee.sample_rate, 0, nil), "resampler")
+        try check(swr_init(resampler), "resampler")
+        guard let f = av_audio_fifo_alloc(AV_SAMPLE_FMT_FLTP, 2, 4096) else { throw LibAVError(operation: "audio FIFO", code: vod_averror(ENOMEM)) }
+        fifo = f
+    }
+
+    deinit {
+        swr_free(&resampler)
+        av_audio_fifo_free(fifo)
+    }
+
+    func decode(_ packet: UnsafeMutablePointer<AVPacket>?) throws {
+        let r = avcodec_send_packet(decoder.pointer, packet)
+        if r == vod_averror_invaliddata() { return }
+        if r != averrorEOF { try check(r, "decode audio") }
+        while true {
+            let got = avcodec_receive_frame(decoder.pointer, decoded.pointer)
+            if got == averrorEAGAIN || got == averrorEOF { return }
+            if got == vod_averror_invaliddata() { continue }
+            try check(got, "decode audio")
+            defer { av_frame_unref(decoded.pointer) }
+            if samples < 0 {
+                // The first sample's place on the output clock keeps audio in sync with the video.
+                let pts = decoded.pointer.pointee.best_effort_timestamp
+                let seconds = pts == vod_nopts_value() ? 0 : Double(pts) * av_q2d(timeBase) - startSeconds
+                samples = max(0, Int64((seconds * Double(Self.sampleRate)).rounded()))
+            }
+            try resample(decoded.pointer)
+        }
+    }
+
+    /// Converts (nil: flushes the resampler) into the FIFO, then encodes whole frames.
+    private func resample(_ frame: UnsafeMutablePointer<AVFrame>?) throws {
+        let out = converted.pointer
+        av_frame_unref(out)
+        out.pointee.format = AV_SAMPLE_FMT_FLTP.rawValue
+        out.pointee.sample_rate = Self.sampleRate
+        var stereo = vod_channel_layout_stereo()
+        try check(av_channel_layout_copy(&out.pointee.ch_layout, &stereo), "channel layout")
+        try check(swr_convert_frame(resampler, out, frame), "resample")
+        if out.pointee.nb_samples > 0 { try check(vod_audio_fifo_write(fifo, out), "audio FIFO") }
+        try drain(flush: false)
+    }
+
+    private func drain(flush: Bool) throws {
+        let size = encoder.pointer.pointee.frame_size > 0 ? encoder.pointer.pointee.frame_size : 1024
+        while av_audio_fifo_size(fifo) >= size || (flush && av_audio_fifo_size(fifo) > 0) {
+            let n = min(size, av_audio_fifo_size(fifo))
+            let f = chunk.pointer
+            av_frame_unref(f)
+            f.pointee.nb_samples = n
+            f.pointee.format = AV_SAMPLE_FMT_FLTP.rawValue
+            f.pointee.sample_rate = Self.sampleRate
+            var stereo = vod_channel_layout_stereo()
+            try check(av_channel_layout_copy(&f.pointee.ch_layout, &stereo), "channel layout")
+            try check(av_frame_get_buffer(f, 0), "audio buffer")
+            guard vod_audio_fifo_read(fifo, f, n) == n else { throw LibAVError(operation: "audio FIFO read", code: vod_averror(EIO)) }
+            f.pointee.pts = max(0, samples)
+            samples = max(0, samples) + Int64(n)
+            secondsDone = Double(samples) / Double(Self.sampleRate)
+            try encode(f, encoder, muxer, packet)
+        }
+    }
+
+    func finish() throws {
+        if samples >= 0 { try resample(nil) }
+        try drain(flush: true)
+        try encode(nil, encoder, muxer, packet)
+        try muxer.finish()
+    }
+}

@@ -1,0 +1,85 @@
+import CAVCodec
+import Foundation
+
+/// What a source holds, from libav: container, duration and the streams the pipeline uses.
+public struct SourceInfo: Codable, Equatable, Sendable {
+    public struct Video: Codable, Equatable, Sendable {
+        public var codec: String
+        public var width: Int
+        public var height: Int
+        /// Frames a second (the stream's average rate; 0 when unknown).
+        public var frameRate: Double
+        /// Clockwise degrees that make the picture upright (0, 90, 180, 270).
+        public var rotation: Int
+        /// Width and height once rotated upright.
+        public var uprightSize: (width: Int, height: Int) { rotation % 180 == 0 ? (width, height) : (height, width) }
+        public static func == (a: Video, b: Video) -> Bool {
+            a.codec == b.codec && a.width == b.width && a.height == b.height && a.frameRate == b.frameRate && a.rotation == b.rotation
+        }
+    }
+    public struct Audio: Codable, Equatable, Sendable {
+        public var codec: String
+        public var sampleRate: Int
+        public var channels: Int
+    }
+
+    public var container: String
+    public var duration: Double
+    public var video: Video?
+    public var audio: Audio?
+
+    /// Opens and probes `path`. Not media, no decodable stream, or no duration: a `TranscodeError` at stage "probe".
+    public static func probe(_ path: String) throws(TranscodeError) -> SourceInfo {
+        let input: InputContainer
+        do { input = try InputContainer(path: path) } catch {
+            throw TranscodeError(stage: .probe, reason: "not a media file libav can open", libav: error.description)
+        }
+        var info = SourceInfo(container: String(cString: input.pointer.pointee.iformat.pointee.name), duration: 0)
+        if input.pointer.pointee.duration > 0 { info.duration = Double(input.pointer.pointee.duration) / Double(AV_TIME_BASE) }
+        if let (index, decoder) = input.bestStream(AVMEDIA_TYPE_VIDEO), !isStillImage(decoder) {
+            let stream = input.stream(index)
+            let par = stream.pointee.codecpar.pointee
+            let rate = stream.pointee.avg_frame_rate.den > 0 ? av_q2d(stream.pointee.avg_frame_rate) : 0
+            let ccw = vod_stream_rotation(stream)
+            // libav gives counter-clockwise degrees; the picture needs the opposite turn.
+            let clockwise = ((-Int(ccw.rounded()) % 360) + 360) % 360
+            info.video = Video(codec: String(cString: decoder.pointee.name), width: Int(par.width), height: Int(par.height), frameRate: rate,
+                               rotation: [0, 90, 180, 270].min { abs($0 - clockwise) < abs($1 - clockwise) } ?? 0)
+            if info.video!.width <= 0 || info.video!.height <= 0 { info.video = nil }
+        }
+        if let (index, decoder) = input.bestStream(AVMEDIA_TYPE_AUDIO) {
+            let par = input.stream(index).pointee.codecpar.pointee
+            info.audio = Audio(codec: String(cString: decoder.pointee.name), sampleRate: Int(par.sample_rate), channels: Int(par.ch_layout.nb_channels))
+            if info.audio!.sampleRate <= 0 || info.audio!.channels <= 0 { info.audio = nil }
+        }
+        guard info.video != nil || info.audio != nil else {
+            throw TranscodeError(stage: .probe, reason: "no video or audio stream that can be decoded (an image or a data file?)", libav: nil)
+        }
+        guard info.duration > 0 else { throw TranscodeError(stage: .probe, reason: "the file has no duration (empty or truncated)", libav: nil) }
+        return info
+    }
+
+    /// Single-picture codecs (a JPEG or PNG dropped in by mistake) are not video.
+    static func isStillImage(_ codec: UnsafePointer<AVCodec>) -> Bool {
+        let name = String(cString: codec.pointee.name)
+        return ["mjpeg", "png", "bmp", "gif", "webp", "tiff", "jpeg2000", "jpegls", "ljpeg"].contains(name)
+    }
+}
+
+/// Why a job failed, in words a person can act on, with libav's message when it had one.
+public struct TranscodeError: Error, Codable, CustomStringConvertible, Sendable {
+    public enum Stage: String, Codable, Sendable { case claim, hash, probe, plan, transcode, verify, replicate }
+    public var stage: Stage
+    public var reason: String
+    public var libav: String?
+    public init(stage: Stage, reason: String, libav: String?) {
+        self.stage = stage
+        self.reason = reason
+        self.libav = libav
+    }
+    public var description: String { "\(stage.rawValue): \(reason)" + (libav.map { " (libav: \($0))" } ?? "") }
+
+    /// The worker is stopping: not the source's fault, so the job is handed back, not failed.
+    public static let cancelled = TranscodeError(stage: .transcode, reason: "stopped by the operator", libav: nil)
+    public var isCancellation: Bool { stage == .transcode && reason == Self.cancelled.reason && libav == nil }
+}

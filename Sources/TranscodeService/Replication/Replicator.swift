@@ -1,0 +1,83 @@
+import Foundation
+import VODKit
+
+/// Copies a video's files to the first M reachable origins in its rendezvous rank,
+/// each file with its SHA-256 (the origin checks it), `manifest.json` last so a
+/// video appears on an origin only whole.
+public struct Replicator: Sendable {
+    public struct File: Codable, Equatable, Sendable {
+        public var name: String
+        public var path: String
+        public var sha256: String
+        public var bytes: Int64
+    }
+
+    public let origins: [HTTPClientPool.Upstream]
+    public let replicas: Int
+    public let token: String
+    public let log: @Sendable (String) -> Void
+    /// Attempts per file on one origin before going to the next (back-off 0.5 s, 1 s, …).
+    public var attempts = 3
+
+    public init(origins: [HTTPClientPool.Upstream], replicas: Int, token: String, log: @escaping @Sendable (String) -> Void) {
+        self.origins = origins
+        self.replicas = replicas
+        self.token = token
+        self.log = log
+    }
+
+    /// The origins in rank order for `video`.
+    public func ranked(_ video: String) -> [HTTPClientPool.Upstream] {
+        let byID = Dictionary(uniqueKeysWithValues: origins.map { ($0.description, $0) })
+        return Placement.rank(Array(byID.keys), for: video).compactMap { byID[$0] }
+    }
+
+    /// Sends `files` then `manifest` to origins in rank order until `replicas` of them hold
+    /// everything; `confirmed` are origins known to hold it already. Returns every origin that does.
+    public func replicate(video: String, files: [File], manifest: File, confirmed: [String]) -> [String] {
+        var holders = confirmed
+        for origin in ranked(video) where holders.count < min(replicas, origins.count) && !holders.contains(origin.description) {
+            if send(files + [manifest], of: video, to: origin) {
+                holders.append(origin.description)
+                log("video \(video): on \(origin) (\(holders.count) of \(replicas))")
+            }
+        }
+        return holders
+    }
+
+    func send(_ files: [File], of video: String, to origin: HTTPClientPool.Upstream) -> Bool {
+        for file in files {
+            var delay = 0.5
+            var sent = false
+            for attempt in 1...max(1, attempts) {
+                do {
+                    let connection = try HTTPClientConnection(host: origin.host, port: origin.port, timeoutSeconds: 60, connectTimeoutMilliseconds: 2000)
+                    let r = try connection.request("PUT", "/ingest/\(video)/\(file.name)",
+                                                   headers: [("Authorization", "Bearer \(token)"), ("X-Content-SHA256", file.sha256)], file: file.path)
+                    if r.status == 200 || r.status == 201 { sent = true; break }
+                    log("video \(video): \(origin) answered \(r.status) for \(file.name): \(String(decoding: r.body.prefix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))")
+                    if r.status == 401 || r.status == 403 { return false }  // retrying will not help
+                } catch {
+                    log("video \(video): \(origin) unreachable for \(file.name) (attempt \(attempt)): \(error)")
+                }
+                Thread.sleep(forTimeInterval: delay)
+                delay *= 2
+            }
+            if !sent { return false }
+        }
+        return true
+    }
+
+    /// A file's description for replication (size and SHA-256 read from disk).
+    public static func describe(_ path: String, name: String) throws -> File {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw TranscodeError(stage: .replicate, reason: "cannot read \(path)", libav: nil) }
+        defer { try? handle.close() }
+        var hash = SHA256()
+        var bytes: Int64 = 0
+        while let chunk = try handle.read(upToCount: 4 << 20), !chunk.isEmpty {
+            chunk.withUnsafeBytes { hash.update($0) }
+            bytes += Int64(chunk.count)
+        }
+        return File(name: name, path: path, sha256: SHA256.hex(hash.finish()), bytes: bytes)
+    }
+}

@@ -1,0 +1,232 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import VODKit
+
+/// The directory-watch queue shared by any number of transcoders (processes or hosts):
+///
+///     incoming/            uploaders drop files here (dotfiles, *.part, *.tmp ignored)
+///     claimed/<job>/       source.<ext>, lease.json (heartbeat, progress), out/ once transcoded
+///     done/<job>.json      the job record
+///     failed/<job>/        the source and error.json
+///
+/// The job id is the SHA-256 of the source (first 20 hex digits), so a file dropped twice
+/// is done once. Claiming is `mkdir claimed/<job>` (exactly one worker succeeds) and then a
+/// rename of the file into it; a lease not rewritten within its timeout may be taken over
+/// by renaming it away, which also only one worker can do.
+public final class Spool: @unchecked Sendable {
+    public let root: String
+    public var incoming: String { "\(root)/incoming" }
+    public var claimed: String { "\(root)/claimed" }
+    public var done: String { "\(root)/done" }
+    public var failed: String { "\(root)/failed" }
+    let worker: String
+    let log: @Sendable (String) -> Void
+    /// Size and mtime of each incoming file when first seen so, for the settle time.
+    private var still: [String: (size: Int64, mtime: Int, since: Double)] = [:]
+
+    public init(root: String, worker: String, log: @escaping @Sendable (String) -> Void) throws {
+        self.root = root
+        self.worker = worker
+        self.log = log
+        for dir in ["incoming", "claimed", "done", "failed"] {
+            try FileManager.default.createDirectory(atPath: "\(root)/\(dir)", withIntermediateDirectories: true)
+        }
+    }
+
+    /// Names in `incoming/` that are candidates at all.
+    static func isCandidate(_ name: String) -> Bool {
+        !name.hasPrefix(".") && !name.hasSuffix(".part") && !name.hasSuffix(".tmp")
+    }
+
+    /// Files in `incoming/` whose size and mtime have not changed for `settle` seconds
+    /// (a file renamed in whole is still from the start, so it waits once).
+    public func readyFiles(settle: Double, renamedIn: Set<String> = [], now: Double = Date().timeIntervalSince1970) -> [String] {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: incoming)) ?? []).filter(Self.isCandidate).sorted()
+        var ready: [String] = []
+        var seen: [String: (size: Int64, mtime: Int, since: Double)] = [:]
+        for name in names {
+            var st = stat()
+            guard stat("\(incoming)/\(name)", &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
+            let size = Int64(st.st_size), mtime = Int(st.st_mtim.tv_sec)
+            if renamedIn.contains(name) {
+                seen[name] = (size, mtime, now)
+                ready.append(name)  // renamed in whole: ready at once
+            } else if let before = still[name], before.size == size, before.mtime == mtime {
+                seen[name] = before
+                // A file whose mtime is older than the settle time was complete before we looked.
+                if now - before.since >= settle || now - Double(mtime) >= settle { ready.append(name) }
+            } else {
+                seen[name] = (size, mtime, now)
+                if now - Double(mtime) >= settle { ready.append(name) }
+            }
+        }
+        still = seen
+        return ready
+    }
+
+    public enum ClaimResult: Equatable {
+        case claimed(job: String)
+        /// Already done or being done under this job id: the dropped copy was removed.
+        case duplicate(job: String)
+        /// Someone else took the file first.
+        case lost
+    }
+
+    /// Hashes `incoming/<name>` and claims it as its job.
+    public func claim(_ name: String) -> ClaimResult {
+        let path = "\(incoming)/\(name)"
+        guard let digest = try? Self.sha256(of: path) else { return .lost }  // gone meanwhile: another worker has it
+        let job = String(digest.prefix(20))
+        if FileManager.default.fileExists(atPath: "\(done)/\(job).json") || FileManager.default.fileExists(atPath: "\(failed)/\(job)") {
+            unlink(path)
+            log("\(name): same content as job \(job), which already ran: dropped copy removed")
+            return .duplicate(job: job)
+        }
+        guard mkdir("\(claimed)/\(job)", 0o755) == 0 else {
+            if errno == EEXIST {
+                unlink(path)
+                log("\(name): same content as job \(job), in progress: dropped copy removed")
+                return .duplicate(job: job)
+            }
+            return .lost
+        }
+        let ext = (name as NSString).pathExtension
+        let source = "\(claimed)/\(job)/source" + (ext.isEmpty ? "" : ".\(ext)")
+        guard rename(path, source) == 0 else {
+            rmdir("\(claimed)/\(job)")
+            return .lost
+        }
+        writeLease(job, Lease(worker: worker, heartbeat: Date().timeIntervalSince1970, state: "claimed", original: name, sourceSha256: digest))
+        log("claimed \(name) as job \(job)")
+        return .claimed(job: job)
+    }
+
+    /// The job's source file inside its claim directory.
+    public func source(of job: String) -> String? {
+        let dir = "\(claimed)/\(job)"
+        return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).first { $0.hasPrefix("source") }.map { "\(dir)/\($0)" }
+    }
+
+    /// The file's SHA-256 in hex; its first 20 digits are the job id.
+    public static func sha256(of path: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw TranscodeError(stage: .hash, reason: "cannot read \(path)", libav: nil) }
+        defer { try? handle.close() }
+        var hash = SHA256()
+        while let chunk = try handle.read(upToCount: 4 << 20), !chunk.isEmpty { chunk.withUnsafeBytes { hash.update($0) } }
+        return SHA256.hex(hash.finish())
+    }
+
+    // MARK: Leases
+
+    /// What `claimed/<job>/lease.json` holds; rewritten as a heartbeat.
+    public struct Lease: Codable, Equatable, Sendable {
+        public var worker: String
+        public var heartbeat: Double
+        /// claimed, probing, transcoding, verifying, replicating, under-replicated
+        public var state: String
+        public var original: String
+        public var sourceSha256: String?
+        public var percent: Double?
+        public var fps: Double?
+        public var speed: Double?
+        public var etaSeconds: Double?
+        public var replicas: [String]?
+        public var message: String?
+    }
+
+    public func lease(_ job: String) -> Lease? {
+        guard let data = FileManager.default.contents(atPath: "\(claimed)/\(job)/lease.json") else { return nil }
+        return try? JSONDecoder().decode(Lease.self, from: data)
+    }
+
+    /// Writes the lease (temp + rename, so readers never see half of it).
+    public func writeLease(_ job: String, _ lease: Lease) {
+        let dir = "\(claimed)/\(job)"
+        guard let data = try? JSONEncoder().encode(lease) else { return }
+        let temporary = "\(dir)/.lease.\(worker.hashValue & 0xFFFF).\(getpid()).tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: data) else { return }
+        rename(temporary, "\(dir)/lease.json")
+    }
+
+    /// Claimed jobs whose lease is older than `timeout` (their worker died) or missing.
+    public func abandonedJobs(timeout: Double, now: Double = Date().timeIntervalSince1970) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: claimed)) ?? []).filter { job in
+            guard !job.hasPrefix("."), source(of: job) != nil else { return false }
+            guard let lease = lease(job) else {
+                // No lease at all: only if the directory itself is old (a claim in its first instant has none yet).
+                var st = stat()
+                return stat("\(claimed)/\(job)", &st) == 0 && now - Double(st.st_mtim.tv_sec) > timeout
+            }
+            return now - lease.heartbeat > timeout
+        }
+    }
+
+    /// Takes over an abandoned job: renaming its lease away succeeds for one worker only.
+    public func takeOver(_ job: String) -> Bool {
+        let dir = "\(claimed)/\(job)"
+        let old = lease(job)
+        let moved = "\(dir)/.lease.taken.\(UInt64.random(in: 0...UInt64.max))"
+        if rename("\(dir)/lease.json", moved) != 0 && old != nil { return false }
+        unlink(moved)
+        writeLease(job, Lease(worker: worker, heartbeat: Date().timeIntervalSince1970, state: "claimed", original: old?.original ?? "source",
+                              sourceSha256: old?.sourceSha256, replicas: old?.replicas, message: "taken over from \(old?.worker ?? "an unknown worker")"))
+        log("took over job \(job) from \(old?.worker ?? "an unknown worker") (lease expired)")
+        return true
+    }
+
+    /// Whether this worker still holds the job's lease.
+    public func holds(_ job: String) -> Bool { lease(job)?.worker == worker }
+
+    // MARK: Endings
+
+    /// Moves the job with its source to `failed/<job>/` with `error.json`.
+    public func fail(_ job: String, _ error: TranscodeError) {
+        let dir = "\(claimed)/\(job)"
+        try? FileManager.default.removeItem(atPath: "\(dir)/out")
+        try? FileManager.default.removeItem(atPath: "\(dir)/out.tmp")
+        let record: [String: Any] = ["job": job, "stage": error.stage.rawValue, "reason": error.reason, "libav": error.libav ?? NSNull(),
+                                     "source": lease(job)?.original ?? "", "worker": worker, "failedAt": ISO8601DateFormatter().string(from: Date())]
+        if let data = try? JSONSerialization.data(withJSONObject: record, options: [.prettyPrinted, .sortedKeys]) {
+            _ = FileManager.default.createFile(atPath: "\(dir)/error.json", contents: data)
+        }
+        unlink("\(dir)/lease.json")
+        if rename(dir, "\(failed)/\(job)") != 0 { log("job \(job): cannot move to failed/: \(String(cString: strerror(errno)))") }
+        log("job \(job) FAILED at \(error.stage.rawValue): \(error.reason)\(error.libav.map { " (libav: \($0))" } ?? ""); source kept in failed/\(job)/")
+    }
+
+    /// Records the job as done and lets its claim go (the source by `retention`).
+    public func finish(_ job: String, record: Data, retention: String, moveTo: String) {
+        let dir = "\(claimed)/\(job)"
+        let temporary = "\(done)/.\(job).json.tmp"
+        _ = FileManager.default.createFile(atPath: temporary, contents: record)
+        rename(temporary, "\(done)/\(job).json")
+        if let source = source(of: job) {
+            let ext = (source as NSString).pathExtension
+            switch retention {
+            case "keep": rename(source, "\(done)/\(job)" + (ext.isEmpty ? "" : ".\(ext)"))
+            case "move":
+                try? FileManager.default.createDirectory(atPath: moveTo, withIntermediateDirectories: true)
+                let target = "\(moveTo)/\(lease(job)?.original ?? "\(job).\(ext)")"
+                if rename(source, target) != 0 { try? FileManager.default.moveItem(atPath: source, toPath: target) }
+            default: unlink(source)
+            }
+        }
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    /// Removes job records (and failed jobs) older than `hours`.
+    public func removeOldRecords(olderThan hours: Double, now: Double = Date().timeIntervalSince1970) {
+        for dir in [done, failed] {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where !name.hasPrefix(".") {
+                var st = stat()
+                let path = "\(dir)/\(name)"
+                if stat(path, &st) == 0, now - Double(st.st_mtim.tv_sec) > hours * 3600 {
+                    try? FileManager.default.removeItem(atPath: path)
+                    log("removed old record \(path)")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,235 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import VODKit
+
+/// One transcoder: watches the spool, claims ready files, runs each job (probe, plan,
+/// transcode, verify, replicate) one at a time, keeps its leases alive, takes over jobs
+/// whose worker died, and retries under-replicated jobs until M origins hold them.
+public final class TranscodeWorker: @unchecked Sendable {
+    public let config: TranscoderConfig
+    public let spool: Spool
+    let replicator: Replicator
+    let log: @Sendable (String) -> Void
+    let name: String
+    private let lock = NSLock()
+    /// Leases this worker holds, as it last wrote them; the heartbeat rewrites them.
+    private var held: [String: Spool.Lease] = [:]
+    private var nextReplication: [String: Double] = [:]
+    private var heartbeat: Thread?
+    private var stopped = false
+
+    public init(config: TranscoderConfig, log: @escaping @Sendable (String) -> Void) throws {
+        self.config = config
+        self.log = log
+        var host = [CChar](repeating: 0, count: 256)
+        gethostname(&host, host.count)
+        name = config.workerName.isEmpty ? "\(String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)):\(getpid())" : config.workerName
+        spool = try Spool(root: config.spool, worker: name, log: log)
+        replicator = Replicator(origins: try config.upstreams(), replicas: config.replicas, token: config.token, log: log)
+    }
+
+    /// Runs until `stop()`: a pass over the spool whenever inotify wakes it, at least every `rescanSeconds`.
+    public func run() {
+        startHeartbeat()
+        let watcher = DirectoryWatcher(spool.incoming)
+        var renamed: Set<String> = []
+        while !isStopped {
+            runOnce(renamedIn: renamed)
+            renamed = watcher.wait(seconds: config.rescanSeconds)
+        }
+    }
+
+    public func stop() { lock.withLock { stopped = true } }
+    var isStopped: Bool { lock.withLock { stopped } }
+
+    /// One pass: old records, abandoned jobs, under-replicated jobs, then ready files.
+    public func runOnce(renamedIn: Set<String> = []) {
+        startHeartbeat()
+        spool.removeOldRecords(olderThan: config.recordRetentionHours)
+        for job in spool.abandonedJobs(timeout: config.leaseTimeoutSeconds) where !isStopped {
+            if lock.withLock({ held[job] != nil }) { continue }
+            if spool.takeOver(job) { process(job) }
+        }
+        for job in lock.withLock({ Array(held.keys) }).sorted() where !isStopped {
+            if lock.withLock({ nextReplication[job] ?? 0 }) <= Date().timeIntervalSince1970 { replicateAndFinish(job) }
+        }
+        for file in spool.readyFiles(settle: config.settleSeconds, renamedIn: renamedIn) where !isStopped {
+            if case .claimed(let job) = spool.claim(file) { process(job) }
+        }
+    }
+
+    /// Every job this worker holds gets a fresh heartbeat every `heartbeatSeconds`.
+    private func startHeartbeat() {
+        let start = lock.withLock { () -> Bool in
+            guard heartbeat == nil else { return false }
+            heartbeat = Thread { [self] in
+                while !isStopped {
+                    Thread.sleep(forTimeInterval: config.heartbeatSeconds)
+                    for (job, lease) in lock.withLock({ held }) {
+                        guard spool.holds(job) else {
+                            log("job \(job): lease lost to \(spool.lease(job)?.worker ?? "nobody"); letting it go")
+                            lock.withLock { held[job] = nil }
+                            continue
+                        }
+                        var fresh = lease
+                        fresh.heartbeat = Date().timeIntervalSince1970
+                        spool.writeLease(job, fresh)
+                    }
+                }
+            }
+            return true
+        }
+        if start { heartbeat?.start() }
+    }
+
+    private func update(_ job: String, _ change: (inout Spool.Lease) -> Void) {
+        lock.withLock {
+            var lease = held[job] ?? spool.lease(job) ?? Spool.Lease(worker: name, heartbeat: 0, state: "claimed", original: "source")
+            change(&lease)
+            lease.worker = name
+            lease.heartbeat = Date().timeIntervalSince1970
+            held[job] = lease
+            spool.writeLease(job, lease)
+        }
+    }
+
+    /// Runs a claimed job from its source (or, when its outputs are already made, from replication).
+    func process(_ job: String) {
+        let dir = "\(spool.claimed)/\(job)"
+        if FileManager.default.fileExists(atPath: "\(dir)/out/manifest.json") {
+            update(job) { $0.state = "replicating" }
+            replicateAndFinish(job)
+            return
+        }
+        guard let source = spool.source(of: job) else { return }
+        let started = Date()
+        do throws(TranscodeError) {
+            update(job) { $0.state = "probing" }
+            let info = try SourceInfo.probe(source)
+            var rungs: [Rung] = []
+            if let video = info.video { rungs = Ladder.plan(config.ladder, width: video.uprightSize.width, height: video.uprightSize.height) }
+            log("job \(job): \(Self.describe(info)); ladder \(rungs.map { "\($0.width)x\($0.height)@\($0.videoKbps)k" }.joined(separator: " "))")
+            let work = "\(dir)/out.tmp"
+            try? FileManager.default.removeItem(atPath: work)
+            try? FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+            update(job) { $0.state = "transcoding"; $0.percent = 0 }
+            var lastLog = Date()
+            let outputs = try Pipeline(source: source, info: info, rungs: rungs, settings: config.encode, directory: work, isCancelled: { self.isStopped }) { p in
+                self.update(job) { $0.percent = (p.percent * 10).rounded() / 10; $0.fps = p.framesPerSecond.rounded(); $0.speed = (p.speed * 100).rounded() / 100; $0.etaSeconds = p.etaSeconds.rounded() }
+                if Date().timeIntervalSince(lastLog) >= 5 {
+                    lastLog = Date()
+                    self.log(String(format: "job %@: %.1f%% %.0f fps %.2fx ETA %.0f s", job, p.percent, p.framesPerSecond, p.speed, p.etaSeconds))
+                }
+            }.run()
+            let transcodeSeconds = Date().timeIntervalSince(started)
+            update(job) { $0.state = "verifying"; $0.percent = 100 }
+            let renditions = try Verifier.check(outputs, in: work, source: info)
+            let lease = spool.lease(job)
+            let manifest: [String: Any] = [
+                "video": job, "title": lease?.original ?? "", "duration": info.duration, "sourceSha256": lease?.sourceSha256 ?? "",
+                "renditions": renditions.map { r -> [String: Any] in
+                    var d: [String: Any] = ["file": r.file, "type": r.type, "codecs": r.codecs, "bandwidth": r.bandwidth, "duration": r.duration]
+                    if let w = r.width, let h = r.height { d["width"] = w; d["height"] = h }
+                    if let f = r.frameRate { d["frameRate"] = (f * 1000).rounded() / 1000 }
+                    return d
+                },
+                "createdAt": ISO8601DateFormatter().string(from: Date()),
+                "timings": ["transcodeSeconds": (transcodeSeconds * 100).rounded() / 100, "speed": info.duration / max(transcodeSeconds, 0.001)],
+            ]
+            let data = (try? JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+            guard !data.isEmpty, FileManager.default.createFile(atPath: "\(work)/manifest.json", contents: data), rename(work, "\(dir)/out") == 0 else {
+                throw TranscodeError(stage: .verify, reason: "cannot write the outputs in \(dir)", libav: nil)
+            }
+            log(String(format: "job %@: transcoded in %.1f s (%.2fx real time), %d files verified", job, transcodeSeconds, info.duration / max(transcodeSeconds, 0.001), renditions.count))
+            update(job) { $0.state = "replicating" }
+            replicateAndFinish(job)
+        } catch where error.isCancellation {
+            // Handed back: a lease that has already expired lets the next worker take the job at once.
+            lock.withLock { held[job] = nil }
+            update(job) { $0.state = "claimed"; $0.message = "handed back by \(name) when it stopped" }
+            lock.withLock { held[job] = nil }
+            var lease = spool.lease(job)
+            lease?.heartbeat = 0
+            if let lease { spool.writeLease(job, lease) }
+            log("job \(job): stopped midway and handed back")
+        } catch {
+            finishFailed(job, error)
+        }
+    }
+
+    static func describe(_ info: SourceInfo) -> String {
+        var parts = [info.container, String(format: "%.1f s", info.duration)]
+        if let v = info.video {
+            parts.append("video \(v.codec) \(v.width)x\(v.height) \(String(format: "%.2f", v.frameRate)) fps rotation \(v.rotation)")
+        } else { parts.append("no video") }
+        if let a = info.audio { parts.append("audio \(a.codec) \(a.sampleRate) Hz \(a.channels) ch") } else { parts.append("no audio") }
+        return parts.joined(separator: ", ")
+    }
+
+    private func finishFailed(_ job: String, _ error: TranscodeError) {
+        let original = spool.lease(job)?.original ?? ""
+        lock.withLock { held[job] = nil }
+        spool.fail(job, error)
+        notify(["event": "failed", "job": job, "source": original, "stage": error.stage.rawValue, "reason": error.reason, "libav": error.libav ?? ""])
+    }
+
+    /// Replicates the job's verified outputs; done when M origins hold them, else under-replicated and retried later.
+    func replicateAndFinish(_ job: String) {
+        let out = "\(spool.claimed)/\(job)/out"
+        guard spool.holds(job) || lock.withLock({ held[job] != nil }) else { return }
+        guard let manifestData = FileManager.default.contents(atPath: "\(out)/manifest.json"),
+              let manifest = try? JSONSerialization.jsonObject(with: manifestData) as? [String: Any],
+              let renditions = manifest["renditions"] as? [[String: Any]] else {
+            finishFailed(job, TranscodeError(stage: .replicate, reason: "the outputs' manifest is unreadable", libav: nil))
+            return
+        }
+        let files: [Replicator.File]
+        let manifestFile: Replicator.File
+        do {
+            files = try renditions.compactMap { $0["file"] as? String }.map { try Replicator.describe("\(out)/\($0)", name: $0) }
+            manifestFile = try Replicator.describe("\(out)/manifest.json", name: "manifest.json")
+        } catch {
+            finishFailed(job, error as? TranscodeError ?? TranscodeError(stage: .replicate, reason: "\(error)", libav: nil))
+            return
+        }
+        let before = spool.lease(job)?.replicas ?? []
+        let holders = replicator.replicate(video: job, files: files, manifest: manifestFile, confirmed: before)
+        let needed = min(config.replicas, config.origins.count)
+        guard holders.count >= needed else {
+            update(job) { $0.state = "under-replicated"; $0.replicas = holders; $0.message = "on \(holders.count) of \(needed) origins; retrying" }
+            lock.withLock { nextReplication[job] = Date().timeIntervalSince1970 + config.replicationRetrySeconds }
+            log("job \(job): under-replicated, on \(holders.count) of \(needed) origins (\(holders.joined(separator: ", "))); retrying in \(Int(config.replicationRetrySeconds)) s")
+            return
+        }
+        let lease = spool.lease(job)
+        let record: [String: Any] = [
+            "job": job, "video": job, "source": lease?.original ?? "", "sourceSha256": lease?.sourceSha256 ?? "", "worker": name,
+            "replicas": holders, "files": (files + [manifestFile]).map { ["name": $0.name, "bytes": $0.bytes, "sha256": $0.sha256] },
+            "manifest": manifest, "doneAt": ISO8601DateFormatter().string(from: Date()),
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: record, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+        lock.withLock { held[job] = nil; nextReplication[job] = nil }
+        spool.finish(job, record: data, retention: config.sourceRetention, moveTo: config.moveSourceTo)
+        log("job \(job) done: \(lease?.original ?? "") on \(holders.joined(separator: ", "))")
+        notify(["event": "done", "job": job, "video": job, "source": lease?.original ?? "", "replicas": holders])
+    }
+
+    /// POSTs a JSON event to the configured webhook (best effort, logged on failure).
+    func notify(_ event: [String: Any]) {
+        guard !config.webhook.isEmpty else { return }
+        var rest = Substring(config.webhook)
+        guard rest.hasPrefix("http://") else { log("webhook \(config.webhook): only http:// URLs are supported"); return }
+        rest = rest.dropFirst(7)
+        let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+        guard let upstream = HTTPClientPool.Upstream(url: String(rest[..<slash])) else { log("webhook \(config.webhook): no HOST:PORT"); return }
+        let path = slash == rest.endIndex ? "/" : String(rest[slash...])
+        do {
+            let body = try JSONSerialization.data(withJSONObject: event, options: [.sortedKeys])
+            let r = try HTTPClientConnection(host: upstream.host, port: upstream.port, timeoutSeconds: 5, connectTimeoutMilliseconds: 2000)
+                .request("POST", path, headers: [("Content-Type", "application/json")], body: [UInt8](body))
+            if r.status >= 300 { log("webhook answered \(r.status)") }
+        } catch { log("webhook \(config.webhook) failed: \(error)") }
+    }
+}

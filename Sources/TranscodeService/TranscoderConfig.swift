@@ -1,0 +1,73 @@
+import Foundation
+import VODKit
+
+/// `vod-transcoder` settings: `config/transcoder.json`, then command-line flags over it.
+public struct TranscoderConfig: Codable, Equatable, Sendable {
+    /// The spool: `incoming/`, `claimed/`, `done/`, `failed/` under it.
+    public var spool = "var/spool"
+    /// Origins (`http://HOST:PORT`) that receive the outputs, M of them per video by rendezvous rank.
+    public var origins = ["http://127.0.0.1:8081", "http://127.0.0.1:8082", "http://127.0.0.1:8083"]
+    public var replicas = 2
+    /// Bearer token of the origins' ingest endpoint.
+    public var token = ""
+    public var ladder = RungConfig.defaults
+    public var encode = EncodeSettings()
+    /// A file is ready once its size and mtime have not changed for this long.
+    public var settleSeconds = 2.0
+    /// Full rescan of `incoming/` and `claimed/` (inotify covers local changes at once).
+    public var rescanSeconds = 5.0
+    /// The lease is rewritten this often; a lease older than `leaseTimeoutSeconds` may be taken over.
+    public var heartbeatSeconds = 2.0
+    public var leaseTimeoutSeconds = 30.0
+    /// How often an under-replicated job tries its origins again.
+    public var replicationRetrySeconds = 10.0
+    /// After success: "delete" the source, "keep" it in `done/`, or "move" it to `moveSourceTo`.
+    public var sourceRetention = "delete"
+    public var moveSourceTo = ""
+    /// Job records in `done/` and `failed/` older than this are removed.
+    public var recordRetentionHours = 48.0
+    /// Optional `http://…` URL that gets a JSON POST when a job is done or failed.
+    public var webhook = ""
+    /// A name for this worker in leases and logs (default: host and pid).
+    public var workerName = ""
+
+    public init() {}
+
+    public static let usage = """
+        usage: vod-transcoder [--config FILE] [--spool DIR] [--origins URL,URL,...] [--replicas M] [--token TOKEN]
+                              [--worker NAME] [--once]
+               vod-transcoder repair [--config FILE] [--origins URL,...] [--replicas M] [--token TOKEN]
+        Watches SPOOL/incoming/ for dropped files, transcodes each into an aligned H.264 ladder plus AAC audio,
+        checks the outputs and replicates them to the first M of the origins ranked for the video.
+        --once: handle what is in the spool now, then exit. repair: copy every video on any origin to its
+        current top M origins.
+        Config keys (JSON): spool, origins, replicas, token, ladder [{height, videoKbps}], encode {gopSeconds,
+        preset, audioKbps, threads}, settleSeconds, rescanSeconds, heartbeatSeconds, leaseTimeoutSeconds,
+        replicationRetrySeconds, sourceRetention (delete|keep|move), moveSourceTo, recordRetentionHours,
+        webhook, workerName. Keys left out keep their defaults; an unknown key is an error.
+
+        """
+
+    public static func from(arguments: [String], defaultFile: String = "config/transcoder.json") throws -> TranscoderConfig {
+        let config = try CommandLineConfig.load(arguments, defaults: TranscoderConfig(), defaultFile: defaultFile, usage: usage, flags: [
+            "--spool": { $0.spool = $1 },
+            "--origins": { $0.origins = $1.split(separator: ",").map(String.init) },
+            "--replicas": CommandLineConfig.count(\.replicas, "--replicas"),
+            "--token": { $0.token = $1 },
+            "--worker": { $0.workerName = $1 },
+        ], switches: ["--once": { _ in }])
+        _ = try config.upstreams()
+        guard ["delete", "keep", "move"].contains(config.sourceRetention) else {
+            throw CommandLineConfig.UsageError("sourceRetention must be delete, keep or move")
+        }
+        guard config.encode.gopSeconds > 0 else { throw CommandLineConfig.UsageError("encode.gopSeconds must be above 0") }
+        return config
+    }
+
+    public func upstreams() throws -> [HTTPClientPool.Upstream] {
+        try origins.map { url in
+            guard let u = HTTPClientPool.Upstream(url: url) else { throw CommandLineConfig.UsageError("origin \(url) is not http://HOST:PORT") }
+            return u
+        }
+    }
+}

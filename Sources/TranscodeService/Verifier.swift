@@ -1,0 +1,67 @@
+import Foundation
+import MP4Box
+
+/// Checks the outputs with our own MP4 reader before anything leaves the machine:
+/// each file parses, holds the right kind of track with samples, lasts as long as the
+/// source (within a frame, or 0.1 s for audio), and every rung has its keyframes at the
+/// same presentation times.
+public enum Verifier {
+    public struct Rendition: Codable, Equatable, Sendable {
+        public var file: String
+        public var type: String
+        public var codecs: String
+        public var bandwidth: Int
+        public var width: Int?
+        public var height: Int?
+        public var frameRate: Double?
+        public var duration: Double
+    }
+
+    public static func check(_ outputs: [Pipeline.Output], in directory: String, source: SourceInfo) throws(TranscodeError) -> [Rendition] {
+        var renditions: [Rendition] = []
+        var keyframes: [(file: String, times: [Int64], timescale: UInt32)] = []
+        let frame = 1 / max(1, source.video?.frameRate ?? 25)
+        for output in outputs {
+            let path = "\(directory)/\(output.file)"
+            let movie: Movie
+            do { movie = try Movie.read(path: path) } catch {
+                throw TranscodeError(stage: .verify, reason: "\(output.file) is not a readable MP4: \(error)", libav: nil)
+            }
+            let type: MediaType = output.kind == "video" ? .video : .audio
+            guard let track = movie.tracks.first(where: { $0.mediaType == type }), !track.samples.isEmpty else {
+                throw TranscodeError(stage: .verify, reason: "\(output.file) has no \(output.kind) samples", libav: nil)
+            }
+            let timeline = PresentationTimeline(track: track, movieTimescale: movie.timescale)
+            var first = Int64.max, last = Int64.min, lastDuration: Int64 = 0, syncTimes: [Int64] = []
+            timeline.forEach { p in
+                first = min(first, p.pts)
+                if p.pts >= last { last = p.pts; lastDuration = Int64(track.samples.duration(at: p.sampleIndex)) }
+                if track.samples.isSync(at: p.sampleIndex) { syncTimes.append(p.pts) }
+            }
+            let duration = Double(last + lastDuration - first) / Double(track.timescale)
+            let tolerance = output.kind == "video" ? frame * 1.5 : 0.1
+            if source.duration - duration > tolerance + 0.05 {
+                throw TranscodeError(stage: .verify, reason: String(format: "%@ lasts %.3f s of the source's %.3f s: the source is truncated or damaged", output.file, duration, source.duration), libav: nil)
+            }
+            let bytes = (0..<track.samples.count).reduce(Int64(0)) { $0 + Int64(track.samples.size(at: $1)) }
+            var r = Rendition(file: output.file, type: output.kind, codecs: track.codecString, bandwidth: Int(Double(bytes * 8) / max(duration, 0.001)),
+                              duration: duration)
+            if let v = track.sampleEntry?.visual {
+                r.width = Int(v.width)
+                r.height = Int(v.height)
+                r.frameRate = Double(track.samples.count) / max(duration, 0.001)
+                keyframes.append((output.file, syncTimes.sorted(), track.timescale))
+            }
+            renditions.append(r)
+        }
+        if let reference = keyframes.first {
+            for other in keyframes.dropFirst() {
+                let a = reference.times.map { Double($0) / Double(reference.timescale) }, b = other.times.map { Double($0) / Double(other.timescale) }
+                guard a.count == b.count, zip(a, b).allSatisfy({ abs($0 - $1) < 0.001 }) else {
+                    throw TranscodeError(stage: .verify, reason: "keyframes of \(other.file) differ from \(reference.file)'s", libav: nil)
+                }
+            }
+        }
+        return renditions
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import TranscodeService
+import VODKit
+
+/// `vod-transcoder`: the spool-fed transcoder daemon, `repair`, and a one-off `transcode`.
+func log(_ message: String) {
+    FileHandle.standardError.write(Data("\(ISO8601DateFormatter().string(from: Date())) vod-transcoder \(message)\n".utf8))
+}
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.contains("--help") || arguments.contains("-h") { print(TranscoderConfig.usage, terminator: ""); exit(0) }
+if arguments.contains("--version") { print("vod-transcoder 0.1.0"); exit(0) }
+
+// `transcode SOURCE OUTDIR`: one file through the pipeline, no spool or replication (benchmarks, trials).
+if arguments.first == "transcode" {
+    guard arguments.count >= 3 else { print("usage: vod-transcoder transcode SOURCE OUTDIR [--config FILE]"); exit(2) }
+    do {
+        let config = try TranscoderConfig.from(arguments: Array(arguments.dropFirst(3)))
+        let info = try SourceInfo.probe(arguments[1])
+        let rungs = info.video.map { Ladder.plan(config.ladder, width: $0.uprightSize.width, height: $0.uprightSize.height) } ?? []
+        try FileManager.default.createDirectory(atPath: arguments[2], withIntermediateDirectories: true)
+        let start = Date()
+        let outputs = try Pipeline(source: arguments[1], info: info, rungs: rungs, settings: config.encode, directory: arguments[2]).run()
+        let renditions = try Verifier.check(outputs, in: arguments[2], source: info)
+        log(String(format: "transcoded %@ in %.2f s: %@", arguments[1], Date().timeIntervalSince(start),
+                   renditions.map { String(format: "%@ (%.3f s, %d kb/s)", $0.file, $0.duration, $0.bandwidth / 1000) }.joined(separator: ", ")))
+        exit(0)
+    } catch {
+        log("\(error)")
+        exit(1)
+    }
+}
+
+let repair = arguments.first == "repair"
+if repair { arguments.removeFirst() }
+let config: TranscoderConfig
+do { config = try TranscoderConfig.from(arguments: arguments) } catch {
+    FileHandle.standardError.write(Data("vod-transcoder: \(error)\n".utf8))
+    exit(2)
+}
+
+do {
+    if repair {
+        let replicator = Replicator(origins: try config.upstreams(), replicas: config.replicas, token: config.token, log: { log($0) })
+        let result = Repair(replicator: replicator, scratch: "\(config.spool)/repair", log: { log($0) }).run()
+        exit(result.short == 0 ? 0 : 1)
+    }
+    let worker = try TranscodeWorker(config: config, log: { log($0) })
+    if arguments.contains("--once") {
+        worker.runOnce()
+        exit(0)
+    }
+    log("watching \(worker.spool.incoming) (rescan every \(Int(config.rescanSeconds)) s); \(config.replicas) of \(config.origins.joined(separator: ", "))")
+    Thread { waitForStopSignal(log: { log($0) }, grace: 0); log("stopping after the current step"); worker.stop() }.start()
+    worker.run()
+    log("stopped")
+    exit(0)
+} catch {
+    log("cannot start: \(error)")
+    exit(1)
+}
