@@ -1,0 +1,242 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+@testable import TranscodeService
+import VODKit
+
+@Suite struct LadderTests {
+    @Test func neverUpscaleKeepAspectEvenSizes() {
+        let rungs = RungConfig.defaults
+        #expect(Ladder.plan(rungs, width: 1920, height: 1080).map { "\($0.width)x\($0.height)" } == ["1920x1080", "1280x720", "854x480", "640x360"])
+        #expect(Ladder.plan(rungs, width: 1280, height: 720).map(\.height) == [720, 480, 360])
+        // 4:3, odd results rounded to even.
+        #expect(Ladder.plan(rungs, width: 1440, height: 1080).map { "\($0.width)x\($0.height)" } == ["1440x1080", "960x720", "640x480", "480x360"])
+        // Portrait (a rotated phone video, upright): heights are the long side.
+        #expect(Ladder.plan(rungs, width: 1080, height: 1920).map { "\($0.width)x\($0.height)" } == ["608x1080", "406x720", "270x480", "202x360"])
+        // Smaller than every rung: one rung at its own (even) size.
+        #expect(Ladder.plan(rungs, width: 321, height: 241).map { "\($0.width)x\($0.height)" } == ["322x242"])
+        #expect(Ladder.plan(rungs, width: 321, height: 241).first?.file == "video_242.mp4")
+    }
+}
+
+@Suite(.serialized) struct TranscodeTests {
+    @Test func aDroppedFileEndsUpOnExactlyMOriginsPlayableAndAligned() throws {
+        let s = try StackFixture(origins: 3)
+        let source = s.dir.appendingPathComponent("talk.mp4").path
+        makeSource(source, size: "640x360", rate: 25, seconds: 6)
+        try s.drop(source, as: "talk.mp4")
+        let worker = try s.worker(replicas: 2)
+        worker.runOnce()
+        let jobs = s.doneJobs()
+        try #require(jobs.count == 1, "\(s.log.all)")
+        let video = jobs[0]
+        #expect(video == String(try Spool.sha256(of: source).prefix(20)))
+        // Exactly M of N, and the ones the rendezvous rank names.
+        let holders = s.holders(video)
+        #expect(holders.count == 2)
+        let ranked = Placement.rank(s.urls, for: video).prefix(2).map { url in s.urls.firstIndex(of: url)! }
+        #expect(Set(holders) == Set(ranked))
+        let media = "\(s.origins[holders[0]].media)/\(video)"
+        let files = try FileManager.default.contentsOfDirectory(atPath: media).sorted()
+        #expect(files == ["audio.mp4", "manifest.json", "video_144.mp4", "video_240.mp4", "video_360.mp4"])
+        // Real decoders: every output decodes, keyframes at the same times in every rung, durations within a frame.
+        let keys = keyframeTimes("\(media)/video_360.mp4")
+        #expect(keys.count == 3 && keys.first == "0.000000")
+        for rung in ["video_144.mp4", "video_240.mp4", "video_360.mp4"] {
+            #expect(run(["ffmpeg", "-v", "error", "-xerror", "-i", "\(media)/\(rung)", "-f", "null", "-"]) != nil)
+            #expect(keyframeTimes("\(media)/\(rung)") == keys, "\(rung)")
+            #expect(streamField("\(media)/\(rung)", "nb_frames") == streamField(source, "nb_frames"))
+            let duration = Double(streamField("\(media)/\(rung)", "duration")) ?? 0
+            #expect(abs(duration - (Double(streamField(source, "duration")) ?? 0)) <= 0.04 + 0.001, "\(rung): \(duration)")
+        }
+        #expect(streamField("\(media)/video_240.mp4", "width") == "426" && streamField("\(media)/video_240.mp4", "height") == "240")
+        // Audio: AAC stereo, starting with the video, as long as the source within one AAC frame.
+        #expect(streamField("\(media)/audio.mp4", "codec_name", stream: "a") == "aac" && streamField("\(media)/audio.mp4", "channels", stream: "a") == "2")
+        #expect(abs((Double(streamField("\(media)/audio.mp4", "start_time", stream: "a")) ?? 9)) < 0.001)
+        #expect(abs((Double(streamField("\(media)/audio.mp4", "duration", stream: "a")) ?? 0) - 6) < 0.05)
+        // Through the origin, as players get it.
+        let origin = s.origins[holders[0]]
+        #expect(run(["ffmpeg", "-v", "error", "-xerror", "-i", "http://127.0.0.1:\(origin.port)/hls/\(video)/master.m3u8", "-map", "0", "-f", "null", "-"]) != nil)
+        // The record and the spool afterwards.
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(s.spool)/done/\(video).json"))) as? [String: Any]
+        #expect((record?["replicas"] as? [String])?.count == 2 && record?["source"] as? String == "talk.mp4")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(s.spool)/incoming").isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(s.spool)/claimed").isEmpty)
+        // The same file dropped again is not done again.
+        try s.drop(source, as: "talk-again.mp4")
+        worker.runOnce()
+        #expect(s.doneJobs() == [video] && s.log.all.contains { $0.contains("already ran") })
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(s.spool)/incoming").isEmpty)
+    }
+
+    @Test func rotatedAudioOnlyAndVideoOnlySources() throws {
+        let s = try StackFixture(origins: 1)
+        let rotated = s.dir.appendingPathComponent("phone.mp4").path
+        let plain = s.dir.appendingPathComponent("plain.mp4").path
+        makeSource(plain, size: "320x180", seconds: 2)
+        run(["ffmpeg", "-v", "error", "-y", "-i", plain, "-c", "copy", "-metadata:s:v:0", "rotate=90", rotated])
+        let audioOnly = s.dir.appendingPathComponent("song.m4a").path
+        makeSource(audioOnly, seconds: 2, video: false)
+        let videoOnly = s.dir.appendingPathComponent("silent.mp4").path
+        makeSource(videoOnly, size: "320x180", seconds: 2, audio: false)
+        for (file, name) in [(rotated, "phone.mp4"), (audioOnly, "song.m4a"), (videoOnly, "silent.mp4")] { try s.drop(file, as: name) }
+        try s.worker(replicas: 1).runOnce()
+        let jobs = s.doneJobs()
+        #expect(jobs.count == 3, "\(s.log.all)")
+        func files(_ source: String) throws -> [String] {
+            let job = String(try Spool.sha256(of: source).prefix(20))
+            return try FileManager.default.contentsOfDirectory(atPath: "\(s.origins[0].media)/\(job)").sorted()
+        }
+        #expect(try files(audioOnly) == ["audio.mp4", "manifest.json"])
+        // The test ladder is 360, 240 and 144 lines: a 180-line source gets the 144 rung only.
+        #expect(try files(videoOnly) == ["manifest.json", "video_144.mp4"])
+        // Upright: the 320x180 picture turned a quarter is 180x320, so its rungs are 240 and 144 lines tall.
+        #expect(try files(rotated) == ["audio.mp4", "manifest.json", "video_144.mp4", "video_240.mp4"])
+        let job = String(try Spool.sha256(of: rotated).prefix(20))
+        let top = "\(s.origins[0].media)/\(job)/video_240.mp4"
+        #expect(streamField(top, "width") == "136" && streamField(top, "height") == "240")
+        #expect(!(run(["ffprobe", "-v", "error", "-show_streams", top]) ?? "").contains("rotation"))
+        // Turned the right way: close to ffmpeg's own auto-rotated picture, far from the upside-down one.
+        func psnr(_ filter: String) -> Double {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["ffmpeg", "-i", rotated, "-i", top, "-filter_complex", "[0:v]scale=136:240\(filter)[a];[a][1:v]psnr", "-f", "null", "-"]
+            let err = Pipe()
+            p.standardError = err
+            p.standardOutput = FileHandle.nullDevice
+            try? p.run()
+            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            return text.components(separatedBy: "average:").last.flatMap { Double($0.prefix { $0 == "." || $0.isNumber }) } ?? 0
+        }
+        #expect(psnr("") > 30 && psnr(",hflip,vflip") < 15)
+    }
+
+    @Test func badInputsFailWithAReasonAndKeepTheSource() throws {
+        let s = try StackFixture(origins: 1)
+        var random = [UInt8](repeating: 0, count: 50_000)
+        for i in random.indices { random[i] = UInt8.random(in: 0...255) }
+        try Data(random).write(to: s.dir.appendingPathComponent("noise.mp4"))
+        try Data().write(to: s.dir.appendingPathComponent("empty.mp4"))
+        let whole = s.dir.appendingPathComponent("whole.mp4").path
+        makeSource(whole, size: "320x180", seconds: 4)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: whole))
+        try bytes.prefix(bytes.count / 2).write(to: s.dir.appendingPathComponent("truncated.mp4"))
+        run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=64x64", "-frames:v", "1", s.dir.appendingPathComponent("picture.png").path])
+        try FileManager.default.moveItem(atPath: s.dir.appendingPathComponent("picture.png").path, toPath: s.dir.appendingPathComponent("picture.mp4").path)
+        for name in ["noise.mp4", "empty.mp4", "truncated.mp4", "picture.mp4"] { try s.drop(s.dir.appendingPathComponent(name).path, as: name) }
+        try s.worker(replicas: 1).runOnce()
+        let failed = try FileManager.default.contentsOfDirectory(atPath: "\(s.spool)/failed")
+        #expect(failed.count == 4, "\(s.log.all)")
+        #expect(s.doneJobs().isEmpty && s.holders("x").isEmpty)
+        var reasons: [String: String] = [:]
+        for job in failed {
+            let error = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(s.spool)/failed/\(job)/error.json"))) as? [String: Any]
+            let source = try FileManager.default.contentsOfDirectory(atPath: "\(s.spool)/failed/\(job)").filter { $0.hasPrefix("source") }
+            #expect(source.count == 1, "the source is kept")
+            reasons[error?["source"] as? String ?? "?"] = "\(error?["stage"] ?? "") \(error?["reason"] ?? "")"
+        }
+        #expect(reasons["noise.mp4"]?.hasPrefix("probe") == true, "\(reasons)")
+        #expect(reasons["empty.mp4"]?.hasPrefix("probe") == true, "\(reasons)")
+        #expect(reasons["picture.mp4"]?.contains("no video or audio stream") == true, "\(reasons)")
+        #expect(reasons["truncated.mp4"] != nil, "\(reasons)")
+        // Every origin is still empty: nothing of a failed job was published.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: s.origins[0].media).filter { !$0.hasPrefix(".") }.isEmpty)
+    }
+
+    @Test func twoWorkersOnOneSpoolDoEachJobOnce() throws {
+        let s = try StackFixture(origins: 1)
+        for i in 0..<10 {
+            let path = s.dir.appendingPathComponent("clip\(i).mp4").path
+            makeSource(path, size: "160x90", rate: 10, seconds: 1 + Double(i) * 0.1, audio: i % 2 == 0)
+            try s.drop(path, as: "clip\(i).mp4")
+        }
+        let workers = [try s.worker(replicas: 1, name: "a"), try s.worker(replicas: 1, name: "b")]
+        let group = DispatchGroup()
+        for w in workers {
+            group.enter()
+            Thread { w.runOnce(); w.runOnce(); group.leave() }.start()
+        }
+        group.wait()
+        #expect(s.doneJobs().count == 10, "\(s.log.all)")
+        let claims = s.log.all.filter { $0.contains(": claimed ") }
+        #expect(claims.count == 10)
+        #expect(Set(claims.map { $0.split(separator: " ").last! }).count == 10)
+        #expect(s.log.all.filter { $0.contains(" done: ") }.count == 10)
+    }
+
+    @Test func anAbandonedJobIsTakenOverAndNothingPartialWasPublished() throws {
+        let s = try StackFixture(origins: 1)
+        let path = s.dir.appendingPathComponent("clip.mp4").path
+        makeSource(path, size: "320x180", seconds: 3)
+        try s.drop(path, as: "clip.mp4")
+        // Worker "dead" claims it, starts, and dies: its lease stops beating, half an output is left behind.
+        let dead = try Spool(root: s.spool, worker: "dead", log: { _ in })
+        guard case .claimed(let job) = dead.claim("clip.mp4") else { Issue.record("no claim"); return }
+        try FileManager.default.createDirectory(atPath: "\(s.spool)/claimed/\(job)/out.tmp", withIntermediateDirectories: true)
+        try Data("half a file".utf8).write(to: URL(fileURLWithPath: "\(s.spool)/claimed/\(job)/out.tmp/video_180.mp4"))
+        var lease = try #require(dead.lease(job))
+        lease.heartbeat -= 60
+        lease.state = "transcoding"
+        dead.writeLease(job, lease)
+        #expect(s.holders(job).isEmpty)
+        let worker = try s.worker(replicas: 1, name: "alive")
+        worker.runOnce()
+        #expect(s.doneJobs() == [job], "\(s.log.all)")
+        #expect(s.log.all.contains { $0.contains("took over job \(job) from dead") })
+        #expect(s.holders(job) == [0])
+        #expect(run(["ffmpeg", "-v", "error", "-xerror", "-i", "\(s.origins[0].media)/\(job)/video_144.mp4", "-f", "null", "-"]) != nil)
+        // A live lease is not taken.
+        let path2 = s.dir.appendingPathComponent("clip2.mp4").path
+        makeSource(path2, size: "160x90", seconds: 1)
+        try s.drop(path2, as: "clip2.mp4")
+        guard case .claimed(let job2) = dead.claim("clip2.mp4") else { Issue.record("no claim"); return }
+        worker.runOnce()
+        #expect(!s.doneJobs().contains(job2) && dead.lease(job2)?.worker == "dead")
+    }
+
+    @Test func replicationWaitsForOriginsAndGoesDownTheRank() throws {
+        let s = try StackFixture(origins: 3)
+        let path = s.dir.appendingPathComponent("clip.mp4").path
+        makeSource(path, size: "320x180", seconds: 2)
+        let job = String(try Spool.sha256(of: path).prefix(20))
+        let ranked = Placement.rank(s.urls, for: job).map { url in s.urls.firstIndex(of: url)! }
+        // The first-ranked origin is down: the video goes to the second and third.
+        s.stopOrigin(ranked[0])
+        try s.drop(path, as: "clip.mp4")
+        let worker = try s.worker(replicas: 2) { $0.replicationRetrySeconds = 0 }
+        worker.runOnce()
+        #expect(s.doneJobs() == [job], "\(s.log.all)")
+        #expect(Set(s.holders(job)) == Set([ranked[1], ranked[2]]))
+
+        // Only one origin up with M = 2: under-replicated, kept claimed, done once another returns.
+        let s2 = try StackFixture(origins: 2)
+        let path2 = s2.dir.appendingPathComponent("clip.mp4").path
+        makeSource(path2, size: "320x180", seconds: 2)
+        s2.stopOrigin(1)
+        try s2.drop(path2, as: "clip.mp4")
+        let w2 = try s2.worker(replicas: 2) { $0.replicationRetrySeconds = 0 }
+        w2.runOnce()
+        let job2 = String(try Spool.sha256(of: path2).prefix(20))
+        #expect(s2.doneJobs().isEmpty)
+        #expect(w2.spool.lease(job2)?.state == "under-replicated" && w2.spool.lease(job2)?.replicas?.count == 1)
+        try s2.startOrigin(1)
+        w2.runOnce()
+        #expect(s2.doneJobs() == [job2], "\(s2.log.all)")
+        #expect(Set(s2.holders(job2)) == [0, 1])
+    }
+
+    @Test func configFileAndFlags() throws {
+        let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("config/transcoder.json").path
+        let c = try TranscoderConfig.from(arguments: ["--config", shipped, "--spool", "/tmp/s", "--replicas", "3", "--origins", "http://a:1,http://b:2"])
+        #expect(c.spool == "/tmp/s" && c.replicas == 3 && c.origins == ["http://a:1", "http://b:2"] && c.ladder.count == 4 && c.encode.gopSeconds == 2)
+        let partial = FileManager.default.temporaryDirectory.appendingPathComponent("tc-\(UUID().uuidString).json")
+        try Data(#"{"encode": {"preset": "fast"}}"#.utf8).write(to: partial)
+        #expect(try TranscoderConfig.from(arguments: ["--config", partial.path]).encode == { var e = EncodeSettings(); e.preset = "fast"; return e }())
+        try Data(#"{"encode": {"preest": "fast"}}"#.utf8).write(to: partial)
+        #expect { try TranscoderConfig.from(arguments: ["--config", partial.path]) } throws: { "\($0)".contains("encode.preest") }
+    }
+}
