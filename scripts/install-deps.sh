@@ -6,6 +6,7 @@ need=()
 command -v ffmpeg  >/dev/null 2>&1 || need+=(ffmpeg)
 command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
 for pkg in libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev libssl-dev; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
