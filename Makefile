@@ -42,6 +42,7 @@ bench: release
 	bench/origin-bench.sh
 	bench/cold-request.sh
 	bench/edge-bench.sh
+	bench/transcode-bench.sh
 
 clean:
 	rm -rf .build bench/out fuzz/out

@@ -30,12 +30,14 @@ public struct TranscoderConfig: Codable, Equatable, Sendable {
     public var webhook = ""
     /// A name for this worker in leases and logs (default: host and pid).
     public var workerName = ""
+    /// `HOST:PORT` for the status endpoint (`/api/jobs`, `/healthz`); empty: none.
+    public var listen = ""
 
     public init() {}
 
     public static let usage = """
         usage: vod-transcoder [--config FILE] [--spool DIR] [--origins URL,URL,...] [--replicas M] [--token TOKEN]
-                              [--worker NAME] [--once]
+                              [--worker NAME] [--listen HOST:PORT] [--once]
                vod-transcoder repair [--config FILE] [--origins URL,...] [--replicas M] [--token TOKEN]
         Watches SPOOL/incoming/ for dropped files, transcodes each into an aligned H.264 ladder plus AAC audio,
         checks the outputs and replicates them to the first M of the origins ranked for the video.
@@ -44,7 +46,7 @@ public struct TranscoderConfig: Codable, Equatable, Sendable {
         Config keys (JSON): spool, origins, replicas, token, ladder [{height, videoKbps}], encode {gopSeconds,
         preset, audioKbps, threads}, settleSeconds, rescanSeconds, heartbeatSeconds, leaseTimeoutSeconds,
         replicationRetrySeconds, sourceRetention (delete|keep|move), moveSourceTo, recordRetentionHours,
-        webhook, workerName. Keys left out keep their defaults; an unknown key is an error.
+        webhook, workerName, listen. Keys left out keep their defaults; an unknown key is an error.
 
         """
 
@@ -55,6 +57,7 @@ public struct TranscoderConfig: Codable, Equatable, Sendable {
             "--replicas": CommandLineConfig.count(\.replicas, "--replicas"),
             "--token": { $0.token = $1 },
             "--worker": { $0.workerName = $1 },
+            "--listen": { $0.listen = $1 },
         ], switches: ["--once": { _ in }])
         _ = try config.upstreams()
         guard ["delete", "keep", "move"].contains(config.sourceRetention) else {

@@ -28,6 +28,10 @@ public struct EdgeConfig: Codable, Equatable, Sendable {
     /// Threads that fetch from origins and check cached files.
     public var workers = 16
     public var accessLog = true
+    /// The transcoder's `/api/jobs`, shown on the page at `/` (fetched by the browser).
+    public var jobsURL = "http://127.0.0.1:8090/api/jobs"
+    /// Files served under `/static/` (the page's player library, installed by the setup).
+    public var staticDir = "var/static"
 
     public init() {}
 
@@ -38,7 +42,7 @@ public struct EdgeConfig: Codable, Equatable, Sendable {
         however many ask at once, failing over between the origins that hold each video.
         Config keys (JSON): listen, origins, cacheDir, maxCacheMB, maxObjects, token, originTimeoutSeconds,
         connectTimeoutMilliseconds, originDownSeconds, staleIfErrorSeconds, notFoundSeconds, keyIncludesQuery,
-        loops, workers, accessLog. Keys left out keep their defaults; an unknown key is an error.
+        loops, workers, accessLog, jobsURL, staticDir. Keys left out keep their defaults; an unknown key is an error.
 
         """
 

@@ -12,6 +12,7 @@ public final class EdgeRouter: HTTPHandler, @unchecked Sendable {
     let metrics: Metrics
     let log: @Sendable (String) -> Void
     let pool: WorkerPool
+    let catalog: CatalogAggregator
     private let lock = NSLock()
     /// Fetches under way: object key → who waits for it, and the streaming response once
     /// the origin's head is in (later requests for the key get it at once).
@@ -42,6 +43,7 @@ public final class EdgeRouter: HTTPHandler, @unchecked Sendable {
         self.metrics = metrics
         self.log = log
         pool = WorkerPool(threads: config.workers)
+        catalog = CatalogAggregator(origins: origins)
         metrics.describe("vod_edge_requests_total", type: "counter", "Requests by cache result (hit, miss, stale, revalidated, passed, error).")
         metrics.describe("vod_edge_bytes_total", type: "counter", "Body bytes by source (cache, origin).")
         metrics.describe("vod_edge_coalesced_total", type: "counter", "Requests that waited for another request's origin fetch.")
@@ -68,6 +70,20 @@ public final class EdgeRouter: HTTPHandler, @unchecked Sendable {
             var r = HTTPResponse(status: 200, body: [.bytes(Array(metrics.render().utf8))])
             r.headers.append("Content-Type", "text/plain; version=0.0.4")
             return .response(r)
+        case ("GET", "/"), ("HEAD", "/"):
+            var r = HTTPResponse(status: 200, body: [.bytes(Array(Page.html(jobsURL: config.jobsURL).utf8))])
+            r.headers.append("Content-Type", "text/html; charset=utf-8")
+            r.headers.append("Cache-Control", "no-cache")
+            return .response(r)
+        case ("GET", "/api/catalog"), ("HEAD", "/api/catalog"):
+            return .deferred { [catalog] in
+                var r = HTTPResponse(status: 200, body: [.bytes(catalog.json())])
+                r.headers.append("Content-Type", "application/json")
+                r.headers.append("Cache-Control", "no-cache")
+                return HTTPConditional.apply(r, to: head)
+            }
+        case ("GET", _) where path.hasPrefix("/static/"), ("HEAD", _) where path.hasPrefix("/static/"):
+            return .response(HTTPConditional.apply(staticFile(String(path.dropFirst(8))), to: head))
         case ("GET", _), ("HEAD", _): break
         default:
             var r = HTTPResponse.text(405, "method not allowed")
@@ -88,6 +104,23 @@ public final class EdgeRouter: HTTPHandler, @unchecked Sendable {
             }
         }
         return .later { [self] respond in fetch(key, head, stale: nil) { respond(self.serve($0, head)) } }
+    }
+
+    /// A file of the static directory (the player library); nothing outside it.
+    func staticFile(_ name: String) -> HTTPResponse {
+        guard HTTPPath.isPlain(Substring("/" + name)), let root = realpath(config.staticDir, nil) else { return .text(404, "not found") }
+        defer { free(root) }
+        guard let resolved = realpath("\(config.staticDir)/\(name)", nil) else { return .text(404, "not found") }
+        defer { free(resolved) }
+        let path = String(cString: resolved)
+        var st = stat()
+        guard path.hasPrefix(String(cString: root) + "/"), stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return .text(404, "not found") }
+        let types = ["js": "application/javascript", "css": "text/css", "html": "text/html; charset=utf-8", "woff": "font/woff", "woff2": "font/woff2",
+                     "svg": "image/svg+xml", "json": "application/json", "png": "image/png"]
+        var r = HTTPResponse(status: 200, body: [.file(path: path, offset: 0, length: Int64(st.st_size))])
+        r.headers.append("Content-Type", types[(path as NSString).pathExtension] ?? "application/octet-stream")
+        r.headers.append("Cache-Control", "public, max-age=3600")
+        return r
     }
 
     func key(_ head: HTTPRequestHead) -> String { config.keyIncludesQuery ? head.target : String(head.path) }

@@ -50,9 +50,22 @@ do {
         worker.runOnce()
         exit(0)
     }
+    var status: HTTPServer?
+    if !config.listen.isEmpty {
+        let (host, port) = try CommandLineConfig.hostAndPort(config.listen)
+        var c = HTTPServer.Config()
+        c.host = host
+        c.port = port
+        c.loops = 1
+        c.workers = 1
+        status = try HTTPServer(config: c, handler: StatusHandler(spool: worker.spool))
+        status?.start()
+        log("status on http://\(host):\(status!.port)/api/jobs")
+    }
     log("watching \(worker.spool.incoming) (rescan every \(Int(config.rescanSeconds)) s); \(config.replicas) of \(config.origins.joined(separator: ", "))")
     Thread { waitForStopSignal(log: { log($0) }, grace: 0); log("stopping after the current step"); worker.stop() }.start()
     worker.run()
+    status?.stop()
     log("stopped")
     exit(0)
 } catch {

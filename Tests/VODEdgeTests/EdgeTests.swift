@@ -276,6 +276,28 @@ final class EdgeFixture: @unchecked Sendable {
         #expect(throws: CommandLineConfig.UsageError.self) { try EdgeConfig.from(arguments: ["--origins", "nonsense"]) }
     }
 
+    @Test func thePageTheCatalogAndStaticFiles() throws {
+        let e = try EdgeFixture()
+        let staticDir = e.dir.appendingPathComponent("static/videojs")
+        try FileManager.default.createDirectory(at: staticDir, withIntermediateDirectories: true)
+        try Data("window.videojs = 1;".utf8).write(to: staticDir.appendingPathComponent("video.min.js"))
+        e.config.staticDir = e.dir.appendingPathComponent("static").path
+        e.config.jobsURL = "http://127.0.0.1:9/api/jobs"
+        try e.startEdge()
+        let page = try e.get("/")
+        #expect(page.status == 200 && page.headers["Content-Type"] == "text/html; charset=utf-8")
+        let html = String(decoding: page.body, as: UTF8.self)
+        #expect(html.contains("Transcoder jobs") && html.contains("http://127.0.0.1:9/api/jobs") && html.contains("/static/videojs/video.min.js"))
+        let catalog = try JSONSerialization.jsonObject(with: Data(try e.get("/api/catalog").body)) as? [[String: Any]]
+        let demo = try #require(catalog?.first { $0["id"] as? String == "demo" })
+        #expect((demo["replicas"] as? [String])?.count == 2 && (demo["duration"] as? Double ?? 0) > 11)
+        #expect((demo["renditions"] as? [String]) == ["160×120", "audio"])
+        let script = try e.get("/static/videojs/video.min.js")
+        #expect(script.status == 200 && script.headers["Content-Type"] == "application/javascript" && script.body == Array("window.videojs = 1;".utf8))
+        #expect(try e.get("/static/../EdgeTests.swift").status == 404)
+        #expect(try e.get("/static/videojs/missing.js").status == 404)
+    }
+
     @Test func placementIsStableAndSpreads() {
         let origins = ["http://a:1", "http://b:1", "http://c:1"]
         #expect(Placement.rank(origins, for: "movie") == Placement.rank(origins.reversed(), for: "movie"))
