@@ -5,7 +5,7 @@ SWIFT ?= swift
 FILE ?= Tests/Fixtures/h264_bframes_aac.mp4
 FUZZ_SECONDS ?= 60
 
-.PHONY: deps build release run test unit-test cli-test fuzz fixtures bench clean
+.PHONY: deps build release run inspect test unit-test cli-test e2e-test fuzz fixtures bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -16,8 +16,12 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-## run: build in release mode and run the main job on its defaults (for now: inspect FILE).
-run: release
+## run: build in release mode and run the whole stack (3 origins, edge, transcoder) on loopback from config/.
+run: deps
+	scripts/run-stack.sh
+
+## inspect: what the toolbox reads in FILE.
+inspect: release
 	.build/release/vod inspect $(FILE)
 
 ## test: unit and integration tests (ffprobe/ffmpeg as oracles), the CLI, then the parser fuzzer for FUZZ_SECONDS.
@@ -29,6 +33,11 @@ unit-test: deps
 
 cli-test: deps
 	scripts/cli-smoke.sh
+
+## e2e-test: the whole stack on ephemeral ports, a dropped file, every segment through the edge, failover, headless Chromium.
+e2e-test: deps
+	$(SWIFT) build
+	/usr/bin/python3 scripts/e2e-test.py .build/debug
 
 fuzz: deps
 	fuzz/run.sh $(FUZZ_SECONDS)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The README's test command (`make test`): Swift tests, the CLI check, the libav
-# leak check under valgrind, then the parser fuzzer for FUZZ_SECONDS. Any failure stops it with a non-zero exit;
+# The README's test command (`make test`): Swift tests, the CLI check, the whole
+# stack end to end (with headless Chromium), the libav leak check under valgrind,
+# then the parser fuzzer for FUZZ_SECONDS. Any failure stops it with a non-zero exit;
 # success ends with one plain summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,9 @@ swift test 2>&1 | tee .build/test.log
 unit=$(grep -oE "Test run with [0-9]+ tests" .build/test.log | tail -1 | grep -oE "[0-9]+" || true)
 [ -n "$unit" ] || { echo "test-all: swift test reported no test run" >&2; exit 1; }
 cli=$(scripts/cli-smoke.sh | tee /dev/stderr | grep -oE "[0-9]+ passed" | grep -oE "[0-9]+")
+swift build 2>&1 | grep -E "error|warning:" || true   # the daemons, for the end-to-end test
+e2e=$(/usr/bin/python3 scripts/e2e-test.py .build/debug | tee /dev/stderr | grep -oE "^e2e: [0-9]+ passed" | grep -oE "[0-9]+")
+[ -n "$e2e" ] || { echo "test-all: the end-to-end test failed" >&2; exit 1; }
 scripts/leak-check.sh
 fuzz/run.sh "${FUZZ_SECONDS:-60}"
-echo "tests: $((unit + cli + 2)) passed, 0 failed"
+echo "tests: $((unit + cli + e2e + 2)) passed, 0 failed"

@@ -52,7 +52,7 @@ enum Page {
       <div>
         <section id="player-box">
           <h2>Player</h2>
-          <video id="player" class="video-js" controls playsinline muted></video>
+          <video id="player" controls playsinline muted></video>
           <div id="now">Pick a video below.</div>
         </section>
         <section>

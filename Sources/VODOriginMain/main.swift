@@ -34,7 +34,7 @@ do {
     server.log = { log("error: \($0)") }
     if config.accessLog { server.accessLog = { log("access: \($0)") } }
     let metrics = Metrics()
-    let http = try HTTPServer(config: server, handler: OriginRouter(catalog: catalog, cache: cache, segments: SegmentMemoryCache(budgetBytes: config.segmentCacheMB << 20), token: config.token, metrics: metrics, log: { log("error: \($0)") }))
+    let http = try HTTPServer(config: server, handler: OriginRouter(catalog: catalog, cache: cache, segments: SegmentMemoryCache(budgetBytes: config.segmentCacheMB << 20), token: config.token, metrics: metrics, log: { log($0) }))
     metrics.gauge("vod_http_open_connections", "Client connections open.") { Double(http.openConnections) }
     http.start()
     log("listening on \(host):\(http.port), media \(catalog.root), \(server.loops) loops, \(server.workers) workers, \(catalog.videoIDs().count) videos, ingest \(config.token.isEmpty ? "off" : "on")")

@@ -120,13 +120,16 @@ public final class Pipeline {
     }
 }
 
-/// Sends a frame (nil: flush) and writes every packet the encoder has ready.
-func encode(_ frame: UnsafeMutablePointer<AVFrame>?, _ encoder: CodecContext, _ output: OutputContainer, _ packet: Packet) throws {
+/// Sends a frame (nil: flush) and writes every packet the encoder has ready. Packets without
+/// a duration get `frameDuration`: the muxer would otherwise guess the last sample's, and a
+/// short guess cuts the last frame out of the edit list.
+func encode(_ frame: UnsafeMutablePointer<AVFrame>?, _ encoder: CodecContext, _ output: OutputContainer, _ packet: Packet, frameDuration: Int64 = 0) throws {
     try check(avcodec_send_frame(encoder.pointer, frame), "encode")
     while true {
         let r = avcodec_receive_packet(encoder.pointer, packet.pointer)
         if r == averrorEAGAIN || r == averrorEOF { return }
         try check(r, "encode")
+        if packet.pointer.pointee.duration <= 0 && frameDuration > 0 { packet.pointer.pointee.duration = frameDuration }
         try output.write(packet.pointer, from: encoder.pointer.pointee.time_base)
     }
 }
@@ -168,6 +171,8 @@ final class VideoPath {
     private(set) var framesIn = 0
     private(set) var secondsDone = 0.0
     var rungs: [Rung] { outputs.map(\.rung) }
+    /// One frame at the source's average rate, in the stream's time base.
+    let frameDuration: Int64
 
     init(input: InputContainer, index: Int32, decoder codec: UnsafePointer<AVCodec>, rungs: [Rung], rotation: Int,
          settings: EncodeSettings, directory: String, startSeconds: Double) throws {
@@ -184,6 +189,7 @@ final class VideoPath {
         }
         let rate = stream.pointee.avg_frame_rate.den > 0 && stream.pointee.avg_frame_rate.num > 0 ? stream.pointee.avg_frame_rate : AVRational(num: 25, den: 1)
         let gopFrames = max(1, Int32((settings.gopSeconds * av_q2d(rate)).rounded()))
+        frameDuration = max(1, av_rescale_q(1, av_inv_q(rate), timeBase))
         for rung in rungs {
             let encoder = try CodecContext(codec: x264)
             let e = encoder.pointer
@@ -254,13 +260,13 @@ final class VideoPath {
             try check(sws_scale_frame(outputs[i].scaler, f, upright), "scale")
             f.pointee.pts = outPTS
             f.pointee.pict_type = keyframe ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE
-            try encode(f, o.encoder, o.muxer, packet)
+            try encode(f, o.encoder, o.muxer, packet, frameDuration: frameDuration)
         }
     }
 
     func finish() throws {
         for o in outputs {
-            try encode(nil, o.encoder, o.muxer, packet)
+            try encode(nil, o.encoder, o.muxer, packet, frameDuration: frameDuration)
             try o.muxer.finish()
         }
     }

@@ -1,0 +1,231 @@
+#!/usr/bin/python3
+"""End to end, as a user sees it: the whole stack (3 origins, an edge, a transcoder) on
+ephemeral ports; a generated file dropped into the spool; then, through the edge, every
+playlist and segment of every rendition in CMAF, TS and DASH fetched and decoded with
+ffmpeg against the source's frame count; the first-ranked origin stopped (a fresh edge
+still serves); the edge restarted (its first segment request is a hit); and headless
+Chromium playing HLS and DASH from the page past 5 seconds, with a screenshot.
+
+  scripts/e2e-test.py [BIN_DIR]      (default .build/debug; run by scripts/test-all.sh)
+Prints one line per check and "e2e: N passed, 0 failed"; exits 1 on the first failure.
+"""
+import hashlib, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.parse, urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build/debug"))
+WORK = tempfile.mkdtemp(prefix="vod-e2e-")
+OUT = os.path.join(ROOT, ".build/e2e")
+TOKEN = "e2e-token"
+procs = {}
+passed = 0
+
+def check(ok, what):
+    global passed
+    if not ok:
+        print(f"e2e: FAILED: {what}", flush=True)
+        for name in procs: print(f"--- {name} log tail ---\n" + "".join(open(f"{WORK}/{name}.log").readlines()[-15:]), file=sys.stderr)
+        raise SystemExit(1)
+    passed += 1
+    print(f"e2e: ok: {what}", flush=True)
+
+def free_port():
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close(); return port
+
+def start(name, args):
+    procs[name] = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=open(f"{WORK}/{name}.log", "a"))
+
+def stop(name):
+    p = procs.pop(name)
+    p.send_signal(signal.SIGTERM)
+    p.wait(timeout=15)
+
+def get(url, headers={}):
+    req = urllib.request.Request(url, headers=headers)
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+
+def wait_healthy(port):
+    for _ in range(200):
+        try:
+            if get(f"http://127.0.0.1:{port}/healthz")[0] == 200: return
+        except OSError: pass
+        time.sleep(0.05)
+    check(False, f"port {port} healthy")
+
+def rank(origins, video):
+    """Placement.rank: SHA-256(origin NUL video), first 8 bytes big-endian, highest first."""
+    score = lambda o: int.from_bytes(hashlib.sha256(o.encode() + b"\0" + video.encode()).digest()[:8], "big")
+    return sorted(origins, key=lambda o: (-score(o), o))
+
+def ffprobe_frames(url, stream="v:0"):
+    out = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", stream, "-show_entries", "stream=nb_read_frames",
+                          "-of", "default=nw=1:nk=1", url], capture_output=True, text=True)
+    return out.stdout.strip().splitlines()[0] if out.returncode == 0 and out.stdout.strip() else None
+
+def decodes(url, maps=("0",)):
+    args = ["ffmpeg", "-v", "error", "-xerror", "-i", url]
+    for m in maps: args += ["-map", m]
+    r = subprocess.run(args + ["-f", "null", "-"], capture_output=True, text=True)
+    return r.returncode == 0 and not r.stderr.strip(), r.stderr.strip()[:300]
+
+def fetch_hls_tree(url):
+    """Every playlist, init segment and media segment under a master playlist; returns the count."""
+    count, seen, queue = 0, set(), [url]
+    while queue:
+        u = queue.pop()
+        if u in seen: continue
+        seen.add(u)
+        status, headers, body = get(u)
+        if status != 200 or not body: check(False, f"GET {u} -> {status}")
+        count += 1
+        if u.endswith(".m3u8"):
+            text = body.decode()
+            queue += [urllib.parse.urljoin(u, l) for l in text.splitlines() if l and not l.startswith("#")]
+            queue += [urllib.parse.urljoin(u, m) for m in re.findall(r'URI="([^"]+)"', text)]
+    return count
+
+def fetch_dash(url):
+    _, _, body = get(url)
+    mpd = body.decode()
+    count = 1
+    for rep in re.finditer(r'<SegmentTemplate timescale="\d+" initialization="([^"]+)" media="([^"]+)" startNumber="1">(.*?)</SegmentTemplate>', mpd, re.S):
+        init, media, timeline = rep.groups()
+        segments = sum(int((re.search(r'r="(\d+)"', attrs) or [0, 0])[1]) + 1 for attrs in re.findall(r'<S ([^>]*)/>', timeline))
+        get(urllib.parse.urljoin(url, init)); count += 1
+        for n in range(1, segments + 1):
+            status, _, _ = get(urllib.parse.urljoin(url, media.replace("$Number$", str(n))))
+            if status != 200: check(False, f"DASH segment {n} of {media}")
+            count += 1
+    return count
+
+def main():
+    global EDGE
+    os.makedirs(OUT, exist_ok=True)
+    ports = {n: free_port() for n in ["o1", "o2", "o3", "edge", "edge2", "transcoder"]}
+    origins = [f"http://127.0.0.1:{ports[n]}" for n in ["o1", "o2", "o3"]]
+    for n in ["o1", "o2", "o3"]:
+        os.makedirs(f"{WORK}/{n}", exist_ok=True)
+        start(n, [f"{BIN}/vod-origin", "--config", os.path.join(ROOT, "config/origin.json"),
+                  "--listen", f"127.0.0.1:{ports[n]}", "--media", f"{WORK}/{n}", "--token", TOKEN, "--segment-duration", "4"])
+    static = f"{WORK}/static/videojs"
+    subprocess.run([os.path.join(ROOT, "scripts/install-player.sh"), static], check=True)
+    edge_config = {"listen": f"127.0.0.1:{ports['edge']}", "origins": origins, "cacheDir": f"{WORK}/edge-cache", "token": TOKEN,
+                   "jobsURL": f"http://127.0.0.1:{ports['transcoder']}/api/jobs", "staticDir": f"{WORK}/static", "loops": 2}
+    json.dump(edge_config, open(f"{WORK}/edge.json", "w"))
+    start("edge", [f"{BIN}/vod-edge", "--config", f"{WORK}/edge.json"])
+    transcoder_config = {"spool": f"{WORK}/spool", "origins": origins, "replicas": 2, "token": TOKEN, "settleSeconds": 1, "rescanSeconds": 1,
+                         "listen": f"127.0.0.1:{ports['transcoder']}", "encode": {"gopSeconds": 2, "preset": "veryfast"},
+                         "ladder": [{"height": 360, "videoKbps": 800}, {"height": 240, "videoKbps": 400}]}
+    json.dump(transcoder_config, open(f"{WORK}/transcoder.json", "w"))
+    start("transcoder", [f"{BIN}/vod-transcoder", "--config", f"{WORK}/transcoder.json"])
+    for n in ["o1", "o2", "o3", "edge", "transcoder"]: wait_healthy(ports[n])
+    EDGE = f"http://127.0.0.1:{ports['edge']}"
+    check(True, "stack up: 3 origins, edge, transcoder on ephemeral ports")
+
+    # Drop a generated file the way an uploader should (written aside, renamed in).
+    source = f"{WORK}/source.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=12", "-f", "lavfi", "-i",
+                    "sine=frequency=440:beep_factor=4:duration=12", "-c:v", "libx264", "-preset", "veryfast", "-c:a", "aac", source], check=True)
+    source_frames = ffprobe_frames(source)
+    os.makedirs(f"{WORK}/spool/incoming", exist_ok=True)
+    shutil.copy(source, f"{WORK}/spool/incoming/.clip.mp4.part")
+    dropped = time.time()
+    os.rename(f"{WORK}/spool/incoming/.clip.mp4.part", f"{WORK}/spool/incoming/clip.mp4")
+    video = None
+    for _ in range(600):
+        catalog = json.loads(get(f"{EDGE}/api/catalog")[2])
+        if catalog: video = catalog[0]["id"]; break
+        time.sleep(0.2)
+    check(video is not None, f"published and listed by the edge {time.time() - dropped:.1f} s after the drop")
+    check(len(catalog[0]["replicas"]) == 2, "on exactly 2 of 3 origins")
+    jobs = json.loads(get(f"http://127.0.0.1:{ports['transcoder']}/api/jobs")[2])
+    check(len(jobs["done"]) == 1 and not jobs["failed"], "the transcoder's /api/jobs shows the job done")
+
+    # Through the edge: every playlist and segment, and real decoders against the source.
+    n = fetch_hls_tree(f"{EDGE}/hls/{video}/master.m3u8")
+    check(n > 10, f"HLS (CMAF): {n} playlists and segments fetched through the edge")
+    n = fetch_hls_tree(f"{EDGE}/hls-ts/{video}/master.m3u8")
+    check(n > 6, f"HLS (TS): {n} playlists and segments fetched")
+    n = fetch_dash(f"{EDGE}/dash/{video}/manifest.mpd")
+    check(n > 8, f"DASH: manifest, init and {n - 1} segments fetched")
+    for rendition in ["video_360", "video_240"]:
+        for kind, url in [("CMAF", f"{EDGE}/hls/{video}/{rendition}/index.m3u8"), ("TS", f"{EDGE}/hls-ts/{video}/{rendition}/index.m3u8")]:
+            ok, err = decodes(url)
+            check(ok, f"{kind} {rendition} decodes with ffmpeg -v error {err}")
+            frames = ffprobe_frames(url)
+            check(frames == source_frames, f"{kind} {rendition}: {frames} frames, source {source_frames}")
+    ok, err = decodes(f"{EDGE}/hls/{video}/audio/index.m3u8")
+    check(ok, f"CMAF audio decodes {err}")
+    for i in range(2):
+        frames = ffprobe_frames(f"{EDGE}/dash/{video}/manifest.mpd", f"v:{i}")
+        check(frames == source_frames, f"DASH video representation {i}: {frames} frames, source {source_frames}")
+    ok, err = decodes(f"{EDGE}/dash/{video}/manifest.mpd", ("0:v:0", "0:a:0"))
+    check(ok, f"DASH decodes with ffmpeg -v error {err}")
+
+    # The first-ranked origin goes away: a fresh edge (empty cache) still serves everything.
+    first = rank(origins, video)[0]
+    stop(["o1", "o2", "o3"][origins.index(first)])
+    edge2 = dict(edge_config, listen=f"127.0.0.1:{ports['edge2']}", cacheDir=f"{WORK}/edge2-cache")
+    json.dump(edge2, open(f"{WORK}/edge2.json", "w"))
+    start("edge2", [f"{BIN}/vod-edge", "--config", f"{WORK}/edge2.json"])
+    wait_healthy(ports["edge2"])
+    saved = EDGE
+    EDGE = f"http://127.0.0.1:{ports['edge2']}"
+    n = fetch_hls_tree(f"{EDGE}/hls/{video}/master.m3u8")
+    ok, err = decodes(f"{EDGE}/hls/{video}/video_360/index.m3u8")
+    check(ok and n > 10, f"first-ranked origin {first} stopped: a fresh edge serves all {n} HLS objects from the next replica")
+    EDGE = saved
+
+    # A restarted edge answers its first segment request from its disk cache.
+    stop("edge")
+    start("edge", [f"{BIN}/vod-edge", "--config", f"{WORK}/edge.json"])
+    wait_healthy(ports["edge"])
+    _, headers, _ = get(f"{EDGE}/cmaf/{video}/video_360/1.m4s")
+    check(headers.get("x-cache") == "HIT", f"edge restarted: first segment request is a {headers.get('x-cache')}")
+
+    browser(video)
+    print(f"e2e: {passed} passed, 0 failed")
+
+def browser(video):
+    """Headless Chromium on the page: HLS and DASH play past 5 s with no media error."""
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.options import Options
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        check(False, "python3-selenium is installed (scripts/install-deps.sh --e2e)")
+    options = Options()
+    options.binary_location = "/usr/bin/chromium"
+    for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required", "--mute-audio",
+              "--disable-dev-shm-usage", "--window-size=1280,900"]:
+        options.add_argument(a)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    try:
+        driver.get(EDGE + "/")
+        for _ in range(100):
+            if video in driver.page_source: break
+            time.sleep(0.1)
+        check(video in driver.page_source, "the page lists the video")
+        for kind in ["hls", "dash"]:
+            driver.execute_script(f"play('{video}', '{kind}')")
+            t, state = 0, {}
+            deadline = time.time() + 40
+            while time.time() < deadline:
+                t = driver.execute_script("return window.currentTime()") or 0
+                state = driver.execute_script("return window.vodState") or {}
+                if t > 5 or state.get("error"): break
+                time.sleep(0.25)
+            check(t > 5 and not state.get("error"), f"Chromium plays {kind.upper()} from the page: currentTime {t:.1f} s, error {state.get('error')}")
+            driver.save_screenshot(f"{OUT}/page-{kind}.png")
+        print(f"e2e: screenshots in {OUT}/page-hls.png and page-dash.png")
+    finally:
+        driver.quit()
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        for name in list(procs):
+            try: stop(name)
+            except Exception: procs.get(name) and procs[name].kill()
+        shutil.rmtree(WORK, ignore_errors=True)
