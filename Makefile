@@ -52,6 +52,7 @@ bench: release
 	bench/cold-request.sh
 	bench/edge-bench.sh
 	bench/transcode-bench.sh
+	bench/pipeline-bench.sh
 
 clean:
 	rm -rf .build bench/out fuzz/out

@@ -237,6 +237,7 @@ final class EdgeFixture: @unchecked Sendable {
     @Test func theBudgetHoldsAndHotObjectsSurviveAScan() throws {
         let e = try EdgeFixture(maxBytes: 200_000)
         _ = try e.get("/cmaf/demo/video/1.m4s")
+        _ = e.stored("/cmaf/demo/video/1.m4s")  // indexed (a streamed miss is, just after its last byte)
         _ = try e.get("/cmaf/demo/video/1.m4s")  // used twice: hot
         for n in 2...10 {
             _ = try e.get("/cmaf/demo/audio/\(n).m4s")

@@ -85,7 +85,9 @@ public final class Spool: @unchecked Sendable {
             return .duplicate(job: job)
         }
         guard mkdir("\(claimed)/\(job)", 0o755) == 0 else {
-            if errno == EEXIST {
+            // Another worker claims this job. Only once its source is in place is a file still
+            // here a second copy; before that it may be the very file being claimed.
+            if errno == EEXIST, source(of: job) != nil, FileManager.default.fileExists(atPath: path) {
                 unlink(path)
                 log("\(name): same content as job \(job), in progress: dropped copy removed")
                 return .duplicate(job: job)
