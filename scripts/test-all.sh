@@ -11,7 +11,7 @@ unit=$(grep -oE "Test run with [0-9]+ tests" .build/test.log | tail -1 | grep -o
 [ -n "$unit" ] || { echo "test-all: swift test reported no test run" >&2; exit 1; }
 cli=$(scripts/cli-smoke.sh | tee /dev/stderr | grep -oE "[0-9]+ passed" | grep -oE "[0-9]+")
 swift build 2>&1 | grep -E "error|warning:" || true   # the daemons, for the end-to-end test
-e2e=$(/usr/bin/python3 scripts/e2e-test.py .build/debug | tee /dev/stderr | grep -oE "^e2e: [0-9]+ passed" | grep -oE "[0-9]+")
+e2e=$(/usr/bin/python3 scripts/e2e-test.py .build/debug | tee /dev/stderr | sed -nE "s/^e2e: ([0-9]+) passed.*/\1/p")
 [ -n "$e2e" ] || { echo "test-all: the end-to-end test failed" >&2; exit 1; }
 scripts/leak-check.sh
 fuzz/run.sh "${FUZZ_SECONDS:-60}"
