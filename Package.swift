@@ -27,11 +27,12 @@ let package = Package(
         .executableTarget(name: "vod-edge", dependencies: ["VODEdge", "VODKit"], path: "Sources/VODEdgeMain"),
         .executableTarget(name: "vod", dependencies: ["MP4Box", "HLSPackager"], path: "Sources/VODToolbox"),
         .executableTarget(name: "vod-bench", dependencies: ["MP4Box", "HLSPackager"], path: "Sources/VODBench"),
-        .testTarget(name: "MP4BoxTests", dependencies: ["MP4Box"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "MP4BoxTests", dependencies: ["MP4Box", "TestSupport"]),
         .testTarget(name: "VODKitTests", dependencies: ["VODKit"]),
         .testTarget(name: "VODOriginTests", dependencies: ["VODOrigin", "VODKit", "HLSPackager", "MP4Box"]),
         .testTarget(name: "VODEdgeTests", dependencies: ["VODEdge", "VODOrigin", "VODKit"]),
-        .testTarget(name: "TranscodeServiceTests", dependencies: ["TranscodeService", "VODOrigin", "VODKit", "MP4Box"]),
-        .testTarget(name: "HLSPackagerTests", dependencies: ["HLSPackager", "MP4Box"], exclude: ["Golden"]),
+        .testTarget(name: "TranscodeServiceTests", dependencies: ["TranscodeService", "VODOrigin", "VODKit", "MP4Box", "TestSupport"]),
+        .testTarget(name: "HLSPackagerTests", dependencies: ["HLSPackager", "MP4Box", "TestSupport"], exclude: ["Golden"]),
     ]
 )

@@ -67,15 +67,18 @@ public final class TranscodeWorker: @unchecked Sendable {
             heartbeat = Thread { [self] in
                 while !isStopped {
                     Thread.sleep(forTimeInterval: config.heartbeatSeconds)
-                    for (job, lease) in lock.withLock({ held }) {
+                    for job in lock.withLock({ Array(held.keys) }) {
                         guard spool.holds(job) else {
                             log("job \(job): lease lost to \(spool.lease(job)?.worker ?? "nobody"); letting it go")
                             lock.withLock { held[job] = nil }
                             continue
                         }
-                        var fresh = lease
-                        fresh.heartbeat = Date().timeIntervalSince1970
-                        spool.writeLease(job, fresh)
+                        // Under the lock: `update` writes the same lease file from the job's thread.
+                        lock.withLock {
+                            guard var fresh = held[job] else { return }
+                            fresh.heartbeat = Date().timeIntervalSince1970
+                            spool.writeLease(job, fresh)
+                        }
                     }
                 }
             }

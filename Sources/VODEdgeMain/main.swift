@@ -3,19 +3,10 @@ import VODEdge
 import VODKit
 
 /// `vod-edge`: the caching edge daemon. Wiring only; the behaviour lives in VODEdge and VODKit.
-func log(_ message: String) {
-    FileHandle.standardError.write(Data("\(ISO8601DateFormatter().string(from: Date())) vod-edge \(message)\n".utf8))
-}
+let daemon = Daemon(name: "vod-edge")
+func log(_ message: String) { daemon.log(message) }
 
-let arguments = Array(CommandLine.arguments.dropFirst())
-if arguments.contains("--help") || arguments.contains("-h") { print(EdgeConfig.usage, terminator: ""); exit(0) }
-if arguments.contains("--version") { print("vod-edge 0.1.0"); exit(0) }
-
-let config: EdgeConfig
-do { config = try EdgeConfig.from(arguments: arguments) } catch {
-    FileHandle.standardError.write(Data("vod-edge: \(error)\n".utf8))
-    exit(2)
-}
+let config = daemon.settings(Array(CommandLine.arguments.dropFirst()), usage: EdgeConfig.usage) { try EdgeConfig.from(arguments: $0) }
 raiseDescriptorLimit()
 
 do {

@@ -3,6 +3,31 @@ import Foundation
 import Glibc
 #endif
 
+/// One of the project's daemons as the shell sees it: its name for logs, `--help` and
+/// `--version`, and its settings from the config file and flags.
+public struct Daemon: Sendable {
+    public let name: String
+    public static let version = "0.1.0"
+
+    public init(name: String) { self.name = name }
+
+    /// A line on stderr: time, daemon, message.
+    public func log(_ message: String) {
+        FileHandle.standardError.write(Data("\(ISO8601DateFormatter().string(from: Date())) \(name) \(message)\n".utf8))
+    }
+
+    /// Answers `--help` and `--version` (and exits), else loads the settings; a bad
+    /// config or flag exits with status 2 and the reason.
+    public func settings<T>(_ arguments: [String], usage: String, _ load: ([String]) throws -> T) -> T {
+        if arguments.contains("--help") || arguments.contains("-h") { print(usage, terminator: ""); exit(0) }
+        if arguments.contains("--version") { print("\(name) \(Self.version)"); exit(0) }
+        do { return try load(arguments) } catch {
+            FileHandle.standardError.write(Data("\(name): \(error)\n".utf8))
+            exit(2)
+        }
+    }
+}
+
 /// Every connection is a descriptor: use all the hard limit allows (the soft default is often 1024).
 public func raiseDescriptorLimit() {
     var files = rlimit()

@@ -3,19 +3,10 @@ import VODKit
 import VODOrigin
 
 /// `vod-origin`: the origin daemon. Wiring only; the behaviour lives in VODOrigin and VODKit.
-func log(_ message: String) {
-    FileHandle.standardError.write(Data("\(ISO8601DateFormatter().string(from: Date())) vod-origin \(message)\n".utf8))
-}
+let daemon = Daemon(name: "vod-origin")
+func log(_ message: String) { daemon.log(message) }
 
-let arguments = Array(CommandLine.arguments.dropFirst())
-if arguments.contains("--help") || arguments.contains("-h") { print(OriginConfig.usage, terminator: ""); exit(0) }
-if arguments.contains("--version") { print("vod-origin 0.1.0"); exit(0) }
-
-let config: OriginConfig
-do { config = try OriginConfig.from(arguments: arguments) } catch {
-    FileHandle.standardError.write(Data("vod-origin: \(error)\n".utf8))
-    exit(2)
-}
+let config = daemon.settings(Array(CommandLine.arguments.dropFirst()), usage: OriginConfig.usage) { try OriginConfig.from(arguments: $0) }
 raiseDescriptorLimit()
 
 do {

@@ -3,13 +3,12 @@ import TranscodeService
 import VODKit
 
 /// `vod-transcoder`: the spool-fed transcoder daemon, `repair`, and a one-off `transcode`.
-func log(_ message: String) {
-    FileHandle.standardError.write(Data("\(ISO8601DateFormatter().string(from: Date())) vod-transcoder \(message)\n".utf8))
-}
+let daemon = Daemon(name: "vod-transcoder")
+func log(_ message: String) { daemon.log(message) }
 
 var arguments = Array(CommandLine.arguments.dropFirst())
+
 if arguments.contains("--help") || arguments.contains("-h") { print(TranscoderConfig.usage, terminator: ""); exit(0) }
-if arguments.contains("--version") { print("vod-transcoder 0.1.0"); exit(0) }
 
 // `transcode SOURCE OUTDIR`: one file through the pipeline, no spool or replication (benchmarks, trials).
 if arguments.first == "transcode" {
@@ -33,11 +32,7 @@ if arguments.first == "transcode" {
 
 let repair = arguments.first == "repair"
 if repair { arguments.removeFirst() }
-let config: TranscoderConfig
-do { config = try TranscoderConfig.from(arguments: arguments) } catch {
-    FileHandle.standardError.write(Data("vod-transcoder: \(error)\n".utf8))
-    exit(2)
-}
+let config = daemon.settings(arguments, usage: TranscoderConfig.usage) { try TranscoderConfig.from(arguments: $0) }
 
 do {
     if repair {

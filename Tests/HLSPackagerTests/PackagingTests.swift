@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import HLSPackager
 @testable import MP4Box
@@ -9,16 +10,8 @@ func sharedMedia(_ name: String) -> String { repoRoot.deletingLastPathComponent(
 
 @discardableResult
 func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    let result = try runProgram(arguments)
+    return (result.status, String(decoding: result.output, as: UTF8.self))
 }
 
 /// Presentation times (seconds, sorted) of the decoded frames of one stream, as ffmpeg decodes them.

@@ -42,7 +42,7 @@ import Testing
         try rewrite(ByteReader(Array(data[Int(moov.offset)..<Int(moov.end)])), delta: delta, into: &newMoov)
 
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("large-offsets.mp4")
-        FileManager.default.createFile(atPath: url.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: url) }
         let file = try FileHandle(forWritingTo: url)
         try file.write(contentsOf: data[Int(ftyp.offset)..<Int(ftyp.end)])

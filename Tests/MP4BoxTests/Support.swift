@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 @testable import MP4Box
 
 /// Paths of the test media: our generated fixtures and the shared real-world files.
@@ -21,18 +22,7 @@ enum Media {
 
 /// Runs a program and returns its exit status and standard output.
 @discardableResult
-func run(_ arguments: [String]) throws -> (status: Int32, output: Data) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, data)
-}
+func run(_ arguments: [String]) throws -> (status: Int32, output: Data) { try runProgram(arguments) }
 
 /// A packet as ffprobe reports it.
 struct ProbePacket: Equatable {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 @testable import TranscodeService
 import VODKit
 import VODOrigin
@@ -6,16 +7,8 @@ import VODOrigin
 /// Runs a program and returns its standard output (nil when it fails).
 @discardableResult
 func run(_ arguments: [String]) -> String? {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = arguments
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = FileHandle.nullDevice
-    do { try p.run() } catch { return nil }
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return p.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
+    guard let result = try? runProgram(arguments), result.status == 0 else { return nil }
+    return String(decoding: result.output, as: UTF8.self)
 }
 
 /// Makes a test source with ffmpeg: testsrc2 picture and a sine tone.

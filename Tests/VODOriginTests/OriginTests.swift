@@ -266,7 +266,7 @@ final class LockedArray: @unchecked Sendable {
         func video(_ name: String) -> VideoFiles {
             let path = fixture(name)
             let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
-            return VideoFiles(files: [SourceFile(name: name, path: path, role: .video, size: size ?? 0, modified: 0)])
+            return VideoFiles(files: [SourceFile(name: name, path: path, role: .video, size: size, modified: 0)])
         }
         let a = try cache.mediaSet(id: "a", video: video("h264_bframes_aac.mp4"))
         #expect(a.estimatedBytes > 64 << 10 && cache.stats.entries == 1)
