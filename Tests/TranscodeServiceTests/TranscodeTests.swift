@@ -228,6 +228,55 @@ import VODKit
         #expect(Set(s2.holders(job2)) == [0, 1])
     }
 
+    @Test func repairCopiesVideosToTheirCurrentTopM() throws {
+        let s = try StackFixture(origins: 3)
+        let path = s.dir.appendingPathComponent("clip.mp4").path
+        makeSource(path, size: "320x180", seconds: 2)
+        try s.drop(path, as: "clip.mp4")
+        try s.worker(replicas: 1).runOnce()
+        let job = try #require(s.doneJobs().first)
+        let ranked = Placement.rank(s.urls, for: job).map { url in s.urls.firstIndex(of: url)! }
+        #expect(s.holders(job) == [ranked[0]])
+        // M goes up to 2 (or an origin joined): repair copies the video to the second-ranked origin.
+        let log = LogLines()
+        let replicator = Replicator(origins: try s.config().upstreams(), replicas: 2, token: StackFixture.token, log: { log.add($0) })
+        let result = Repair(replicator: replicator, scratch: s.dir.appendingPathComponent("repair").path, log: { log.add($0) }).run()
+        #expect(result.videos == 1 && result.copies == 1 && result.short == 0, "\(log.all)")
+        #expect(Set(s.holders(job)) == Set(ranked.prefix(2)))
+        let copy = "\(s.origins[ranked[1]].media)/\(job)"
+        #expect(FileManager.default.contents(atPath: "\(copy)/video_144.mp4") == FileManager.default.contents(atPath: "\(s.origins[ranked[0]].media)/\(job)/video_144.mp4"))
+        #expect(run(["ffmpeg", "-v", "error", "-xerror", "-i", "http://127.0.0.1:\(s.origins[ranked[1]].port)/hls/\(job)/master.m3u8", "-map", "0", "-f", "null", "-"]) != nil)
+        // Run again: nothing left to do.
+        #expect(Repair(replicator: replicator, scratch: s.dir.appendingPathComponent("repair").path, log: { _ in }).run().copies == 0)
+    }
+
+    @Test func theWebhookHearsOfFailuresAndSuccesses() throws {
+        struct Recorder: HTTPHandler {
+            let bodies: LogLines
+            func reply(to request: HTTPRequest) -> HTTPReply {
+                bodies.add("\(request.head.method) \(request.head.path) \(String(decoding: request.body, as: UTF8.self))")
+                return .response(.text(200, "ok"))
+            }
+        }
+        let bodies = LogLines()
+        var c = HTTPServer.Config()
+        c.port = 0
+        let hook = try HTTPServer(config: c, handler: Recorder(bodies: bodies))
+        hook.start()
+        defer { hook.stop() }
+        let s = try StackFixture(origins: 1)
+        try Data("not a video".utf8).write(to: s.dir.appendingPathComponent("junk.mp4"))
+        try s.drop(s.dir.appendingPathComponent("junk.mp4").path, as: "junk.mp4")
+        let good = s.dir.appendingPathComponent("good.mp4").path
+        makeSource(good, size: "160x90", seconds: 1)
+        try s.drop(good, as: "good.mp4")
+        try s.worker(replicas: 1) { $0.webhook = "http://127.0.0.1:\(hook.port)/hooks/vod" }.runOnce()
+        let events = bodies.all
+        #expect(events.count == 2, "\(events)")
+        #expect(events.contains { $0.hasPrefix("POST /hooks/vod ") && $0.contains(#""event":"failed""#) && $0.contains("junk.mp4") && $0.contains(#""stage":"probe""#) })
+        #expect(events.contains { $0.contains(#""event":"done""#) && $0.contains("good.mp4") })
+    }
+
     @Test func configFileAndFlags() throws {
         let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("config/transcoder.json").path
