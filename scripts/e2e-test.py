@@ -114,6 +114,7 @@ def main():
     json.dump(edge_config, open(f"{WORK}/edge.json", "w"))
     start("edge", [f"{BIN}/vod-edge", "--config", f"{WORK}/edge.json"])
     transcoder_config = {"spool": f"{WORK}/spool", "origins": origins, "replicas": 2, "token": TOKEN, "settleSeconds": 1, "rescanSeconds": 1,
+                         "leaseTimeoutSeconds": 4, "heartbeatSeconds": 0.5,
                          "listen": f"127.0.0.1:{ports['transcoder']}", "encode": {"gopSeconds": 2, "preset": "veryfast"},
                          "ladder": [{"height": 360, "videoKbps": 800}, {"height": 240, "videoKbps": 400}]}
     json.dump(transcoder_config, open(f"{WORK}/transcoder.json", "w"))
@@ -183,8 +184,38 @@ def main():
     _, headers, _ = get(f"{EDGE}/cmaf/{video}/video_360/1.m4s")
     check(headers.get("x-cache") == "HIT", f"edge restarted: first segment request is a {headers.get('x-cache')}")
 
+    killed_transcoder(origins, ports)
     browser(video)
     print(f"e2e: {passed} passed, 0 failed")
+
+def killed_transcoder(origins, ports):
+    """kill -9 the transcoder mid-job: nothing partial is published; a new one takes the job over."""
+    source = f"{WORK}/long.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=40", "-f", "lavfi", "-i",
+                    "sine=duration=40", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", source], check=True)
+    job = hashlib.sha256(open(source, "rb").read()).hexdigest()[:20]
+    shutil.copy(source, f"{WORK}/spool/incoming/.long.mp4.part")
+    os.rename(f"{WORK}/spool/incoming/.long.mp4.part", f"{WORK}/spool/incoming/long.mp4")
+    lease = {}
+    for _ in range(300):
+        try: lease = json.load(open(f"{WORK}/spool/claimed/{job}/lease.json"))
+        except (OSError, ValueError): pass
+        if lease.get("state") == "transcoding" and (lease.get("percent") or 0) > 5: break
+        time.sleep(0.1)
+    check(lease.get("state") == "transcoding", f"second job transcoding ({lease.get('percent')}%)")
+    procs.pop("transcoder").kill()  # SIGKILL: no clean-up of any kind
+    published = [o for o in ["o1", "o2", "o3"] if os.path.exists(f"{WORK}/{o}/{job}")]
+    check(not published, "killed mid-job: nothing of the job on any origin")
+    start("transcoder2", [f"{BIN}/vod-transcoder", "--config", f"{WORK}/transcoder.json", "--worker", "second",
+                          "--listen", f"127.0.0.1:{free_port()}"])
+    deadline = time.time() + 180
+    while time.time() < deadline and not os.path.exists(f"{WORK}/spool/done/{job}.json"): time.sleep(0.3)
+    log = open(f"{WORK}/transcoder2.log").read()
+    check(os.path.exists(f"{WORK}/spool/done/{job}.json") and "took over job " + job in log,
+          "a second transcoder took the job over after the lease timed out and finished it")
+    holders = [o for o in ["o1", "o2", "o3"] if os.path.exists(f"{WORK}/{o}/{job}/manifest.json")]
+    ok, err = decodes(f"{WORK}/{holders[0]}/{job}/video_360.mp4") if holders else (False, "")
+    check(len(holders) == 2 and ok, f"taken-over job complete on {len(holders)} live origins and decodable {err}")
 
 def browser(video):
     """Headless Chromium on the page: HLS and DASH play past 5 s with no media error."""
