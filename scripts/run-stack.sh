@@ -21,6 +21,7 @@ stop() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   echo "run-stack: stopped; state kept in $var/"
+  exit 0
 }
 trap stop INT TERM EXIT
 
@@ -58,3 +59,4 @@ tail -n 0 -F "$var"/log/*.log &
 pids+=($!)
 wait -n "${pids[@]:0:5}" || true
 echo "run-stack: a daemon exited; see $var/log/" >&2
+exit 1

@@ -45,7 +45,10 @@ public func waitForStopSignal(log: @escaping @Sendable (String) -> Void, grace: 
     var sources: [DispatchSourceSignal] = []
     for sig in [SIGTERM, SIGINT] {
         let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-        source.setEventHandler { log("signal \(sig): stopping (in-flight responses get \(Int(grace)) s)"); stop.signal() }
+        source.setEventHandler {
+            log("signal \(sig): stopping" + (grace > 0 ? " (in-flight responses get \(Int(grace)) s)" : ""))
+            stop.signal()
+        }
         source.resume()
         sources.append(source)
     }
