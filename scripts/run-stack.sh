@@ -21,9 +21,9 @@ stop() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   echo "run-stack: stopped; state kept in $var/"
-  exit 0
 }
-trap stop INT TERM EXIT
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
 
 for i in 1 2 3; do
   $bin/vod-origin --config config/origin.json --listen 127.0.0.1:808$i --media "$var/origin-$i/media" 2>>"$var/log/origin-$i.log" &
