@@ -332,20 +332,10 @@ final class Connection {
                 consumeBytes(written)
                 if written == 0 { return .blocked }
             case .file(let f, let offset, let remaining):
-                var off = off_t(offset)
-                let n = sendfile(fd, f.fd, &off, Int(min(remaining, 1 << 30)))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return errno == EAGAIN || errno == EWOULDBLOCK ? .blocked : .failed
-                }
-                if n == 0 { return .failed }  // the file shrank under us
-                lastActivity = now
-                queuedBytes -= Int64(n)
-                if Int64(n) == remaining {
-                    output.removeFirst()
-                } else {
-                    output[0] = .file(f, offset: offset + Int64(n), remaining: remaining - Int64(n))
-                }
+                guard let n = sendChunk(from: f.fd, offset: offset, count: remaining, now: now) else { continue }
+                if n < 0 { return n == -1 ? .blocked : .failed }
+                output[0] = .file(f, offset: offset + n, remaining: remaining - n)
+                if n == remaining { output.removeFirst() }
             case .growing(let g, let offset, let remaining):
                 let (written, failed) = g.state
                 if failed { return .failed }  // the length promised cannot be kept: close
@@ -355,23 +345,28 @@ final class Connection {
                     g.notify(after: offset, wake)
                     return .blocked
                 }
-                var off = off_t(offset)
-                let n = sendfile(fd, g.fd, &off, Int(min(available, 1 << 30)))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return errno == EAGAIN || errno == EWOULDBLOCK ? .blocked : .failed
-                }
-                if n == 0 { return .failed }
-                lastActivity = now
-                queuedBytes -= Int64(n)
-                if Int64(n) == remaining {
-                    output.removeFirst()
-                } else {
-                    output[0] = .growing(g, offset: offset + Int64(n), remaining: remaining - Int64(n))
-                }
+                guard let n = sendChunk(from: g.fd, offset: offset, count: available, now: now) else { continue }
+                if n < 0 { return n == -1 ? .blocked : .failed }
+                output[0] = .growing(g, offset: offset + n, remaining: remaining - n)
+                if n == remaining { output.removeFirst() }
             }
         }
         return .done
+    }
+
+    /// One `sendfile` of up to `count` bytes: the bytes sent, -1 when the socket is full,
+    /// -2 on failure (or a file that shrank), nil when interrupted (call again).
+    private func sendChunk(from source: Int32, offset: Int64, count: Int64, now: Int64) -> Int64? {
+        var off = off_t(offset)
+        let n = sendfile(fd, source, &off, Int(min(count, 1 << 30)))
+        if n < 0 {
+            if errno == EINTR { return nil }
+            return errno == EAGAIN || errno == EWOULDBLOCK ? -1 : -2
+        }
+        if n == 0 { return -2 }
+        lastActivity = now
+        queuedBytes -= Int64(n)
+        return Int64(n)
     }
 
     private func consumeBytes(_ count: Int) {
