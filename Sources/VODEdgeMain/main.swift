@@ -23,14 +23,9 @@ do {
     if config.accessLog { server.accessLog = { log("access: \($0)") } }
     let metrics = Metrics()
     let http = try HTTPServer(config: server, handler: EdgeRouter(config: config, store: store, origins: origins, metrics: metrics, log: { log($0) }))
-    metrics.gauge("vod_http_open_connections", "Client connections open.") { Double(http.openConnections) }
-    http.start()
-    log("listening on \(host):\(http.port), origins \(config.origins.joined(separator: ", ")), cache \(config.cacheDir) (\(config.maxCacheMB) MiB, \(config.maxObjects) objects)")
-    waitForStopSignal(log: { log($0) }, grace: server.shutdownGraceSeconds)
-    http.stop()
-    log("stopped")
-    exit(0)
+    daemon.serve(http, metrics: metrics) {
+        "listening on \(host):\($0), origins \(config.origins.joined(separator: ", ")), cache \(config.cacheDir) (\(config.maxCacheMB) MiB, \(config.maxObjects) objects)"
+    }
 } catch {
-    log("cannot start: \(error)")
-    exit(1)
+    daemon.cannotStart(error)
 }

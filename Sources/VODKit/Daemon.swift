@@ -28,6 +28,26 @@ public struct Daemon: Sendable {
     }
 }
 
+extension Daemon {
+    /// Starts `http`, logs `ready` (with the bound port), waits for SIGTERM or SIGINT, lets
+    /// responses in flight finish within the grace period, and exits.
+    public func serve(_ http: HTTPServer, metrics: Metrics, ready: (UInt16) -> String) -> Never {
+        metrics.gauge("vod_http_open_connections", "Client connections open.") { Double(http.openConnections) }
+        http.start()
+        log(ready(http.port))
+        waitForStopSignal(log: { self.log($0) }, grace: http.config.shutdownGraceSeconds)
+        http.stop()
+        log("stopped")
+        exit(0)
+    }
+
+    /// Start-up failed: the reason, and exit status 1.
+    public func cannotStart(_ error: Error) -> Never {
+        log("cannot start: \(error)")
+        exit(1)
+    }
+}
+
 /// Every connection is a descriptor: use all the hard limit allows (the soft default is often 1024).
 public func raiseDescriptorLimit() {
     var files = rlimit()

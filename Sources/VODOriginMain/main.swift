@@ -26,15 +26,9 @@ do {
     if config.accessLog { server.accessLog = { log("access: \($0)") } }
     let metrics = Metrics()
     let http = try HTTPServer(config: server, handler: OriginRouter(catalog: catalog, cache: cache, segments: SegmentMemoryCache(budgetBytes: config.segmentCacheMB << 20), token: config.token, metrics: metrics, log: { log($0) }))
-    metrics.gauge("vod_http_open_connections", "Client connections open.") { Double(http.openConnections) }
-    http.start()
-    log("listening on \(host):\(http.port), media \(catalog.root), \(server.loops) loops, \(server.workers) workers, \(catalog.videoIDs().count) videos, ingest \(config.token.isEmpty ? "off" : "on")")
-
-    waitForStopSignal(log: { log($0) }, grace: server.shutdownGraceSeconds)
-    http.stop()
-    log("stopped")
-    exit(0)
+    daemon.serve(http, metrics: metrics) {
+        "listening on \(host):\($0), media \(catalog.root), \(server.loops) loops, \(server.workers) workers, \(catalog.videoIDs().count) videos, ingest \(config.token.isEmpty ? "off" : "on")"
+    }
 } catch {
-    log("cannot start: \(error)")
-    exit(1)
+    daemon.cannotStart(error)
 }
