@@ -23,7 +23,7 @@ def check(ok, what):
     global passed
     if not ok:
         print(f"e2e: FAILED: {what}", flush=True)
-        for name in procs: print(f"--- {name} log tail ---\n" + "".join(open(f"{WORK}/{name}.log").readlines()[-15:]), file=sys.stderr)
+        for name in procs: print(f"--- {name} log tail ---\n" + "".join(open(f"{WORK}/{name}.log").readlines()[-80:]), file=sys.stderr)
         raise SystemExit(1)
     passed += 1
     print(f"e2e: ok: {what}", flush=True)

@@ -2,9 +2,9 @@ import Foundation
 import MP4Box
 
 /// Checks the outputs with our own MP4 reader before anything leaves the machine:
-/// each file parses, holds the right kind of track with samples, lasts as long as the
-/// source (within a frame, or 0.1 s for audio), and every rung has its keyframes at the
-/// same presentation times.
+/// each file parses, holds the right kind of track with samples, lasts as long as its
+/// source stream (within a frame, or 0.1 s for audio: a source's audio and video often
+/// differ in length), and every rung has its keyframes at the same presentation times.
 public enum Verifier {
     public struct Rendition: Codable, Equatable, Sendable {
         public var file: String
@@ -40,8 +40,9 @@ public enum Verifier {
             }
             let duration = Double(last + lastDuration - first) / Double(track.timescale)
             let tolerance = output.kind == "video" ? frame * 1.5 : 0.1
-            if source.duration - duration > tolerance + 0.05 {
-                throw TranscodeError(stage: .verify, reason: String(format: "%@ lasts %.3f s of the source's %.3f s: the source is truncated or damaged", output.file, duration, source.duration), libav: nil)
+            let expected = (output.kind == "video" ? source.video?.duration : source.audio?.duration) ?? source.duration
+            if expected - duration > tolerance + 0.05 {
+                throw TranscodeError(stage: .verify, reason: String(format: "%@ lasts %.3f s of the source's %.3f s: the source is truncated or damaged", output.file, duration, expected), libav: nil)
             }
             let bytes = (0..<track.samples.count).reduce(Int64(0)) { $0 + Int64(track.samples.size(at: $1)) }
             var r = Rendition(file: output.file, type: output.kind, codecs: track.codecString, bandwidth: Int(Double(bytes * 8) / max(duration, 0.001)),

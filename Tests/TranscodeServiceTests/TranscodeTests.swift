@@ -114,6 +114,21 @@ import VODKit
         #expect(psnr("") > 30 && psnr(",hflip,vflip") < 15)
     }
 
+    @Test func audioAndVideoOfDifferentLengthsAreFine() throws {
+        // Common in real files: the audio ends a second before the picture. Each output is
+        // checked against its own source stream, so this is no "truncated" source.
+        let s = try StackFixture(origins: 1)
+        let path = s.dir.appendingPathComponent("uneven.mp4").path
+        run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25:duration=4", "-f", "lavfi", "-i",
+             "sine=duration=3", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", path])
+        try s.drop(path, as: "uneven.mp4")
+        try s.worker(replicas: 1).runOnce()
+        let job = try #require(s.doneJobs().first, "\(s.log.all)")
+        let media = "\(s.origins[0].media)/\(job)"
+        #expect(abs((Double(streamField("\(media)/video_144.mp4", "duration")) ?? 0) - 4) < 0.05)
+        #expect(abs((Double(streamField("\(media)/audio.mp4", "duration", stream: "a")) ?? 0) - 3) < 0.06)
+    }
+
     @Test func badInputsFailWithAReasonAndKeepTheSource() throws {
         let s = try StackFixture(origins: 1)
         var random = [UInt8](repeating: 0, count: 50_000)

@@ -11,16 +11,27 @@ public struct SourceInfo: Codable, Equatable, Sendable {
         public var frameRate: Double
         /// Clockwise degrees that make the picture upright (0, 90, 180, 270).
         public var rotation: Int
+        /// The stream's own length in seconds (the container's when the stream does not say).
+        public var duration: Double = 0
         /// Width and height once rotated upright.
         public var uprightSize: (width: Int, height: Int) { rotation % 180 == 0 ? (width, height) : (height, width) }
         public static func == (a: Video, b: Video) -> Bool {
-            a.codec == b.codec && a.width == b.width && a.height == b.height && a.frameRate == b.frameRate && a.rotation == b.rotation
+            a.codec == b.codec && a.width == b.width && a.height == b.height && a.frameRate == b.frameRate && a.rotation == b.rotation && a.duration == b.duration
         }
     }
     public struct Audio: Codable, Equatable, Sendable {
         public var codec: String
         public var sampleRate: Int
         public var channels: Int
+        /// The stream's own length in seconds (the container's when the stream does not say).
+        public var duration: Double = 0
+    }
+
+    /// A stream's length: its own duration when the container records one, else the container's.
+    static func length(_ stream: UnsafeMutablePointer<AVStream>, container: Double) -> Double {
+        let d = stream.pointee.duration
+        guard d != vod_nopts_value(), d > 0 else { return container }
+        return Double(d) * av_q2d(stream.pointee.time_base)
     }
 
     public var container: String
@@ -44,12 +55,14 @@ public struct SourceInfo: Codable, Equatable, Sendable {
             // libav gives counter-clockwise degrees; the picture needs the opposite turn.
             let clockwise = ((-Int(ccw.rounded()) % 360) + 360) % 360
             info.video = Video(codec: String(cString: decoder.pointee.name), width: Int(par.width), height: Int(par.height), frameRate: rate,
-                               rotation: [0, 90, 180, 270].min { abs($0 - clockwise) < abs($1 - clockwise) } ?? 0)
+                               rotation: [0, 90, 180, 270].min { abs($0 - clockwise) < abs($1 - clockwise) } ?? 0,
+                               duration: length(stream, container: info.duration))
             if info.video!.width <= 0 || info.video!.height <= 0 { info.video = nil }
         }
         if let (index, decoder) = input.bestStream(AVMEDIA_TYPE_AUDIO) {
             let par = input.stream(index).pointee.codecpar.pointee
-            info.audio = Audio(codec: String(cString: decoder.pointee.name), sampleRate: Int(par.sample_rate), channels: Int(par.ch_layout.nb_channels))
+            info.audio = Audio(codec: String(cString: decoder.pointee.name), sampleRate: Int(par.sample_rate), channels: Int(par.ch_layout.nb_channels),
+                               duration: length(input.stream(index), container: info.duration))
             if info.audio!.sampleRate <= 0 || info.audio!.channels <= 0 { info.audio = nil }
         }
         guard info.video != nil || info.audio != nil else {
