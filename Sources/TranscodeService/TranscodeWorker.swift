@@ -138,7 +138,7 @@ public final class TranscodeWorker: @unchecked Sendable {
                     if let f = r.frameRate { d["frameRate"] = (f * 1000).rounded() / 1000 }
                     return d
                 },
-                "createdAt": ISO8601DateFormatter().string(from: Date()),
+                "createdAt": Daemon.timestamp(),
                 "timings": ["transcodeSeconds": (transcodeSeconds * 100).rounded() / 100, "speed": info.duration / max(transcodeSeconds, 0.001)],
             ]
             let data = (try? JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys])) ?? Data()
@@ -210,7 +210,7 @@ public final class TranscodeWorker: @unchecked Sendable {
         let record: [String: Any] = [
             "job": job, "video": job, "source": lease?.original ?? "", "sourceSha256": lease?.sourceSha256 ?? "", "worker": name,
             "replicas": holders, "files": (files + [manifestFile]).map { ["name": $0.name, "bytes": $0.bytes, "sha256": $0.sha256] },
-            "manifest": manifest, "doneAt": ISO8601DateFormatter().string(from: Date()),
+            "manifest": manifest, "doneAt": Daemon.timestamp(),
         ]
         let data = (try? JSONSerialization.data(withJSONObject: record, options: [.prettyPrinted, .sortedKeys])) ?? Data()
         lock.withLock { held[job] = nil; nextReplication[job] = nil }

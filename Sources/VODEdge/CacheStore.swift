@@ -143,16 +143,8 @@ public final class CacheStore: @unchecked Sendable {
     /// Checks the body against its SHA-256 (the first time an object written by an earlier
     /// process is served); a damaged object is removed.
     public func verify(_ object: Object) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: object.path) else { remove(object.key); return false }
-        defer { try? handle.close() }
-        var hash = SHA256()
-        try? handle.seek(toOffset: UInt64(Self.headerSize))
-        var total: Int64 = 0
-        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            chunk.withUnsafeBytes { hash.update($0) }
-            total += Int64(chunk.count)
-        }
-        guard total == object.length, SHA256.hex(hash.finish()) == object.sha256 else {
+        guard let digest = FileDigest.sha256(path: object.path, from: Int64(Self.headerSize)),
+              digest.bytes == object.length, digest.hex == object.sha256 else {
             log("cache: \(object.key) fails its checksum: dropped and refetched")
             remove(object.key)
             return false

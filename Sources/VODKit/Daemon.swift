@@ -11,9 +11,20 @@ public struct Daemon: Sendable {
 
     public init(name: String) { self.name = name }
 
-    /// A line on stderr: time, daemon, message.
+    /// A line on stderr: UTC time, daemon, message (one `write(2)`, so lines from threads do not mix).
     public func log(_ message: String) {
-        FileHandle.standardError.write(Data("\(ISO8601DateFormatter().string(from: Date())) \(name) \(message)\n".utf8))
+        let line = Array("\(Self.timestamp()) \(name) \(message)\n".utf8)
+        _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    }
+
+    /// `2026-11-22T02:31:51Z`, from the C library (thread-safe, no formatter objects).
+    public static func timestamp() -> String {
+        var now = time(nil)
+        var parts = tm()
+        gmtime_r(&now, &parts)
+        var buffer = [CChar](repeating: 0, count: 32)
+        let n = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%SZ", &parts)
+        return String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Answers `--help` and `--version` (and exits), else loads the settings; a bad

@@ -70,14 +70,7 @@ public struct Replicator: Sendable {
 
     /// A file's description for replication (size and SHA-256 read from disk).
     public static func describe(_ path: String, name: String) throws -> File {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw TranscodeError(stage: .replicate, reason: "cannot read \(path)", libav: nil) }
-        defer { try? handle.close() }
-        var hash = SHA256()
-        var bytes: Int64 = 0
-        while let chunk = try handle.read(upToCount: 4 << 20), !chunk.isEmpty {
-            chunk.withUnsafeBytes { hash.update($0) }
-            bytes += Int64(chunk.count)
-        }
-        return File(name: name, path: path, sha256: SHA256.hex(hash.finish()), bytes: bytes)
+        guard let digest = FileDigest.sha256(path: path) else { throw TranscodeError(stage: .replicate, reason: "cannot read \(path)", libav: nil) }
+        return File(name: name, path: path, sha256: digest.hex, bytes: digest.bytes)
     }
 }

@@ -113,11 +113,8 @@ public final class Spool: @unchecked Sendable {
 
     /// The file's SHA-256 in hex; its first 20 digits are the job id.
     public static func sha256(of path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw TranscodeError(stage: .hash, reason: "cannot read \(path)", libav: nil) }
-        defer { try? handle.close() }
-        var hash = SHA256()
-        while let chunk = try handle.read(upToCount: 4 << 20), !chunk.isEmpty { chunk.withUnsafeBytes { hash.update($0) } }
-        return SHA256.hex(hash.finish())
+        guard let digest = FileDigest.sha256(path: path) else { throw TranscodeError(stage: .hash, reason: "cannot read \(path)", libav: nil) }
+        return digest.hex
     }
 
     // MARK: Leases
@@ -147,9 +144,12 @@ public final class Spool: @unchecked Sendable {
     public func writeLease(_ job: String, _ lease: Lease) {
         let dir = "\(claimed)/\(job)"
         guard let data = try? JSONEncoder().encode(lease) else { return }
-        let temporary = "\(dir)/.lease.\(worker.hashValue & 0xFFFF).\(getpid()).tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: data) else { return }
-        rename(temporary, "\(dir)/lease.json")
+        let temporary = "\(dir)/.lease.\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return }
+        let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        if written == data.count { rename(temporary, "\(dir)/lease.json") } else { unlink(temporary) }
     }
 
     /// Claimed jobs whose lease is older than `timeout` (their worker died) or missing.
@@ -189,7 +189,7 @@ public final class Spool: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: "\(dir)/out")
         try? FileManager.default.removeItem(atPath: "\(dir)/out.tmp")
         let record: [String: Any] = ["job": job, "stage": error.stage.rawValue, "reason": error.reason, "libav": error.libav ?? NSNull(),
-                                     "source": lease(job)?.original ?? "", "worker": worker, "failedAt": ISO8601DateFormatter().string(from: Date())]
+                                     "source": lease(job)?.original ?? "", "worker": worker, "failedAt": Daemon.timestamp()]
         if let data = try? JSONSerialization.data(withJSONObject: record, options: [.prettyPrinted, .sortedKeys]) {
             _ = FileManager.default.createFile(atPath: "\(dir)/error.json", contents: data)
         }
