@@ -144,9 +144,9 @@ public final class EdgeRouter: HTTPHandler, @unchecked Sendable {
             }
             return
         }
-        let target = config.keyIncludesQuery ? head.target : String(head.path)
         pool.submit { [self] in
-            let result = fetchFromOrigins(key, target: target, stale: stale)
+            // The key is what is asked of the origins: the path, with the query when it is part of the key.
+            let result = fetchFromOrigins(key, target: key, stale: stale)
             let waiters = lock.withLock { inflight.removeValue(forKey: key)?.waiters ?? [] }
             waiters.forEach { $0(result) }
         }
@@ -251,7 +251,7 @@ public final class EdgeRouter: HTTPHandler, @unchecked Sendable {
     /// path has that shape): every object of the video.
     func purge(_ head: HTTPRequestHead, key: String) -> HTTPResponse {
         guard !config.token.isEmpty else { return .text(403, "purging is disabled (no token configured)") }
-        guard head.headers["Authorization"] == "Bearer \(config.token)" else { return .text(401, "a valid bearer token is required") }
+        guard BearerToken.presented(in: head.headers, equals: config.token) else { return .text(401, "a valid bearer token is required") }
         let parts = key.split(separator: "/")
         if parts.count == 2 && parts[0] == "videos" {
             let video = parts[1]

@@ -77,8 +77,7 @@ public struct Ingest: Sendable {
     /// 401 without the right bearer token, 403 when ingest is switched off; nil when allowed.
     func authorize(_ head: HTTPRequestHead) -> HTTPResponse? {
         guard !token.isEmpty else { return refused(403, "ingest is disabled on this origin (no token configured)") }
-        let presented = head.headers["Authorization"].flatMap { $0.hasPrefix("Bearer ") ? $0.dropFirst(7) : nil } ?? ""
-        guard Self.constantTimeEquals(Array(presented.utf8), Array(token.utf8)) else {
+        guard BearerToken.presented(in: head.headers, equals: token) else {
             log("ingest: \(head.method) \(head.path) refused: wrong or missing token")
             var r = refused(401, "a valid bearer token is required")
             r.headers.append("WWW-Authenticate", "Bearer realm=\"vod-ingest\"")
@@ -119,11 +118,6 @@ public struct Ingest: Sendable {
                 log("ingest: removed unfinished upload \(name)/\(inner)")
             }
         }
-    }
-
-    static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }
 
@@ -178,7 +172,7 @@ final class IngestSink: HTTPBodySink {
         let digest = hash.take()!.finish()
         let (fd, temporary, dir, target, video, file, ingest, received) = (fd, temporary, dir, "\(dir)/\(file)", video, file, ingest, received)
         self.fd = -1  // the deferred work owns it now
-        guard Ingest.constantTimeEquals(digest, expected) else {
+        guard BearerToken.constantTimeEquals(digest, expected) else {
             close(fd)
             unlink(temporary)
             ingest.log("ingest: \(video)/\(file): checksum mismatch (got \(SHA256.hex(digest)), \(received) bytes): discarded")
