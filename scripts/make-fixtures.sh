@@ -37,4 +37,11 @@ ff -f lavfi -i "$tone:duration=2" -c:a libopus -b:a 48k -ac 2 "$out/opus.mp4"
 ff -f lavfi -i "testsrc2=size=240x160:rate=25:duration=2" "${x264[@]}" -bf 0 -g 25 -movflags +faststart "$out/.rotated-source.mp4"
 ff -i "$out/.rotated-source.mp4" -c copy -metadata:s:v rotate=270 -movflags +faststart "$out/rotated.mp4"
 rm -f "$out/.rotated-source.mp4"
+# Fragments with several runs per track fragment: ffmpeg interleaves audio and video inside each
+# fragment, so every traf has many truns, each with a data_offset from the moof (as mp4ff and others write).
+ff -f lavfi -i "$video:duration=2" -f lavfi -i "$tone:duration=2" "${x264[@]}" -bf 2 -g 30 "${aac[@]}" \
+   -movflags +frag_keyframe+empty_moov+default_base_moof -frag_interleave 2 "$out/multi_trun.mp4"
+# The same fragments as fragmented.mp4 with each trun split in two, the second without a data_offset
+# (its data follows on from the first run's).
+python3 "$(dirname "$0")/split-truns.py" "$out/fragmented.mp4" "$out/trun_no_offset.mp4"
 ls -l "$out"

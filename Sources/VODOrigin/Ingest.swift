@@ -93,11 +93,11 @@ public struct Ingest: Sendable {
 
     /// Moves the video out of sight at once (rename), then removes it on the worker pool.
     func delete(video: String) -> HTTPReply {
-        let dir = "\(root)/\(video)", bare = "\(root)/\(video).mp4"
+        let dir = "\(root)/\(video)"
         var removed: [String] = []
         let hidden = "\(root)/.deleting-\(video)-\(UInt64.random(in: 0...UInt64.max))"
         if rename(dir, hidden) == 0 { removed.append(hidden) }
-        if unlink(bare) == 0 { removed.append(bare) }
+        for ext in MediaCatalog.bareExtensions where unlink("\(root)/\(video).\(ext)") == 0 { removed.append("\(root)/\(video).\(ext)") }
         files.forget(Substring(video))
         guard !removed.isEmpty else { return .response(.text(404, "no video \(video)")) }
         log("ingest: deleted video \(video)")

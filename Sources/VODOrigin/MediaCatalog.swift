@@ -14,7 +14,8 @@ public struct SourceFile: Equatable, Sendable {
 }
 
 /// The videos under the media root: `media/<video>/` with a `manifest.json`
-/// written by the transcoder, or a bare `media/<name>.mp4`. Ids and file names
+/// written by the transcoder, or a bare `media/<name>.<ext>` with any extension
+/// of the ISO BMFF / QuickTime family the parser reads. Ids and file names
 /// are checked (`[A-Za-z0-9._-]`, no leading dot) and every path is resolved
 /// through symlinks and must stay inside the root, so no request reads a byte
 /// outside it.
@@ -29,6 +30,17 @@ public struct MediaCatalog: Sendable {
         free(resolved)
     }
 
+    /// Extensions of bare files served as videos, in the order a name is looked up
+    /// when several files share a stem.
+    public static let bareExtensions = ["mp4", "m4v", "mov", "m4a", "3gp", "3g2"]
+
+    /// The id of a bare file (`name.mp4` → `name`), nil for other files.
+    static func bareID(_ fileName: String) -> String? {
+        guard let dot = fileName.lastIndex(of: "."), dot != fileName.startIndex else { return nil }
+        let ext = fileName[fileName.index(after: dot)...].lowercased()
+        return bareExtensions.contains(ext) ? String(fileName[..<dot]) : nil
+    }
+
     public static func isValidName(_ id: Substring) -> Bool {
         guard let first = id.first, first != ".", id.count <= 200 else { return false }
         return id.utf8.allSatisfy { c in
@@ -41,7 +53,7 @@ public struct MediaCatalog: Sendable {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
         var ids: [String] = []
         for name in names where Self.isValidName(Substring(name)) {
-            if name.hasSuffix(".mp4") { ids.append(String(name.dropLast(4))) }
+            if let id = Self.bareID(name) { ids.append(id) }
             else if FileManager.default.fileExists(atPath: "\(root)/\(name)/manifest.json") { ids.append(name) }
         }
         return Array(Set(ids)).sorted()
@@ -55,9 +67,13 @@ public struct MediaCatalog: Sendable {
             try checkInside(dir)
             return try filesFromManifest(manifest, dir: dir)
         }
-        let bare = "\(root)/\(id).mp4"
-        guard let info = try fileInfo(bare) else { throw .notFound }
-        return [SourceFile(name: "\(id).mp4", path: bare, role: .video, size: info.size, modified: info.modified)]
+        for ext in Self.bareExtensions {
+            let bare = "\(root)/\(id).\(ext)"
+            if let info = try fileInfo(bare) {
+                return [SourceFile(name: "\(id).\(ext)", path: bare, role: .video, size: info.size, modified: info.modified)]
+            }
+        }
+        throw .notFound
     }
 
     /// The renditions a `manifest.json` lists: `{"renditions": [{"file": …, "type": "video"|"audio"}, …]}`.

@@ -142,11 +142,22 @@ public struct OriginRouter: HTTPHandler {
     func mp4(_ video: VideoFiles, _ name: Substring) -> HTTPResponse {
         guard let file = video.files.first(where: { $0.name == name }) else { return .text(404, "no file \(name)") }
         var r = HTTPResponse(status: 200, body: [.file(path: file.path, offset: 0, length: file.size)])
-        r.headers.append("Content-Type", "video/mp4")
+        r.headers.append("Content-Type", Self.progressiveType(file.name))
         r.headers.append("ETag", etag("\(file.path)|\(file.size)|\(file.modified)"))
         r.headers.append("Last-Modified", HTTPDate.format(file.modified))
         r.headers.append("Cache-Control", Self.immutable)
         return r
+    }
+
+    /// The media type of a file sent whole, by its extension.
+    static func progressiveType(_ name: String) -> String {
+        switch name.split(separator: ".").last?.lowercased() {
+        case "mov": return "video/quicktime"
+        case "m4a": return "audio/mp4"
+        case "3gp": return "video/3gpp"
+        case "3g2": return "video/3gpp2"
+        default: return "video/mp4"
+        }
     }
 
     func playlist(_ e: MediaSetCache.Entry, _ path: String) -> HTTPResponse {

@@ -10,6 +10,8 @@ import Testing
     @Test(arguments: Media.allFiles)
     func sampleIndexEqualsFFprobe(path: String) throws {
         let name = URL(fileURLWithPath: path).lastPathComponent
+        // FFmpeg misplaces runs without a data_offset (FragmentRunTests checks that file).
+        if name == "trun_no_offset.mp4" { return }
         let reference = try probePackets(path)
         let movie: Movie
         do {

@@ -116,6 +116,24 @@ final class LockedArray: @unchecked Sendable {
         #expect(String(decoding: try o.get("/api/videos").body, as: UTF8.self).contains("\"id\":\"ladder\""))
     }
 
+    /// Bare files with any ISO BMFF / QuickTime extension are videos, listed and served.
+    @Test func bareFilesOfEveryISOExtension() throws {
+        let o = try OriginFixture()
+        let copies = [("clip.mov", "h264_bframes_aac.mp4", "video/quicktime"), ("phone.m4v", "video_only.mp4", "video/mp4"),
+                      ("podcast.m4a", "audio_only.m4a", "audio/mp4"), ("feature.3gp", "video_only.mp4", "video/3gpp")]
+        for (name, source, _) in copies { try FileManager.default.copyItem(atPath: fixture(source), toPath: o.media.appendingPathComponent(name).path) }
+        let list = String(decoding: try o.get("/api/videos").body, as: UTF8.self)
+        for (name, _, type) in copies {
+            let id = String(name.split(separator: ".")[0])
+            #expect(list.contains("\"id\":\"\(id)\""), "\(name) is not in the catalog")
+            #expect(try o.get("/hls/\(id)/master.m3u8").status == 200, "\(name): master playlist")
+            #expect(try o.get("/hls-ts/\(id)/master.m3u8").status == 200, "\(name): TS playlist")
+            let whole = try o.get("/mp4/\(id)/\(name)")
+            #expect(whole.status == 200 && whole.headers["Content-Type"] == type, "\(name): \(whole.status) \(whole.headers["Content-Type"] ?? "")")
+        }
+        #expect(try o.get("/hls/notes/master.m3u8").status == 404)
+    }
+
     @Test func aLadderPlaysThroughTheOrigin() throws {
         let o = try OriginFixture()
         let master = String(decoding: try o.get("/hls/ladder/master.m3u8").body, as: UTF8.self)

@@ -1,7 +1,10 @@
 /// Appends the samples of `moof`/`traf`/`trun` boxes to the tracks' indexes.
-/// Defaults come from `tfhd`, then `trex`; data offsets are relative to the
-/// `moof` (`default-base-is-moof`), to an explicit base, or follow on from the
-/// previous run, as ISO/IEC 14496-12 8.8.7 says.
+/// Defaults come from `tfhd`, then `trex`. Where the data is follows
+/// ISO/IEC 14496-12 §8.8.7–8.8.8: each `traf` has a base data offset (explicit
+/// in `tfhd`, else the `moof`'s start under default-base-is-moof or for the
+/// first `traf`, else the end of the previous `traf`'s data); a `trun` with a
+/// `data_offset` starts at base + data_offset, one without it right after the
+/// previous run's data (the base for the first run).
 struct FragmentIndexer {
     private var tracks: [Track]
     private let trackExtends: [UInt32: TrackExtendsBox]
@@ -42,14 +45,15 @@ struct FragmentIndexer {
         guard let t = tracks.firstIndex(where: { $0.id == tfhd.trackID }) else { return }  // FFmpeg ignores unknown tracks too
         let trex = trackExtends[tfhd.trackID] ?? TrackExtendsBox(trackID: tfhd.trackID)
         let isAudio = tracks[t].mediaType == .audio
-        var base = tfhd.baseDataOffset.map { Int64(bitPattern: $0) } ?? (tfhd.defaultBaseIsMoof ? moofOffset : implicitOffset)
+        let base = tfhd.baseDataOffset.map { Int64(bitPattern: $0) } ?? (tfhd.defaultBaseIsMoof ? moofOffset : implicitOffset)
+        var nextRun = base
         if let tfdt {
             guard tfdt.baseMediaDecodeTime <= UInt64(Int64.max), tracks[t].samples.moveEnd(to: Int64(tfdt.baseMediaDecodeTime)) else {
                 throw r.error(.invalid, "tfdt \(tfdt.baseMediaDecodeTime) goes back before the previous fragment's samples")
             }
         }
         for (run, path) in runs {
-            var offset = run.dataOffset.map { base &+ Int64($0) } ?? base
+            var offset = run.dataOffset.map { base &+ Int64($0) } ?? nextRun
             let total = tracks[t].samples.count + run.samples.count
             guard total <= limits.maxSamplesPerTrack, Int64(total) <= fileSize else {
                 throw MP4Error(.limitExceeded, path: path, "track \(tfhd.trackID) has more samples than the limit (\(limits.maxSamplesPerTrack)) or the file size allows")
@@ -75,7 +79,7 @@ struct FragmentIndexer {
                 }
                 offset += Int64(size)
             }
-            base = offset
+            nextRun = offset
             implicitOffset = offset
         }
     }
