@@ -1,22 +1,32 @@
 #!/usr/bin/env bash
-# Fuzzes the parsers of outside bytes with libFuzzer for a fixed time budget:
-# the MP4 parser (fuzz/FuzzMP4.swift) and the HTTP request parser (fuzz/FuzzHTTP.swift),
-# each for half of it.
+# Fuzzes the parsers of outside bytes with libFuzzer for a fixed time budget: the MP4
+# parser (fuzz/FuzzMP4.swift), the packager behind it (fuzz/FuzzPackager.swift: every
+# playlist, the MPD, CMAF and TS segments of each input) and the HTTP request parser
+# (fuzz/FuzzHTTP.swift), each for a third of it.
 #   fuzz/run.sh [SECONDS]        default 60 (or FUZZ_SECONDS)
 # A crash fails the run and leaves its input in fuzz/out/<target>/crashes/: copy it into
-# Tests/Corrupt/ (MP4, replayed by CorruptRegressionTests) or add it as a case in
+# Tests/Corrupt/ (MP4 and packager, replayed by CorruptRegressionTests and
+# PackagerRegressionTests) or add it as a case in
 # Tests/VODKitTests (HTTP) so a test replays it from then on.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-${FUZZ_SECONDS:-60}}"
-half=$(( (seconds + 1) / 2 ))
+half=$(( (seconds + 2) / 3 ))
 
-fuzz() {  # name module sources-dir seeds...
+fuzz() {  # name module "source dirs" seeds...
   local name=$1 module=$2 sources=$3; shift 3
   local out=fuzz/out/$name
-  mkdir -p "$out/corpus" "$out/crashes"
+  rm -rf "$out/src"
+  mkdir -p "$out/corpus" "$out/crashes" "$out/src"
+  # Several modules become one: their sources are copied without the imports between them.
+  local dir
+  for dir in $sources; do
+    find "$dir" -name '*.swift' | while read -r f; do
+      sed -e '/^import MP4Box$/d' "$f" > "$out/src/$(echo "$f" | tr / _)"
+    done
+  done
   if ! swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name "$module" \
-       "fuzz/Fuzz$name.swift" $(find "$sources" -name '*.swift') -o "$out/fuzz" 2>"$out/build.log"; then
+       "fuzz/Fuzz$name.swift" "$out"/src/*.swift -o "$out/fuzz" 2>"$out/build.log"; then
     grep -v "Cannot export local symbol" "$out/build.log" >&2
     return 1
   fi
@@ -35,5 +45,6 @@ fuzz() {  # name module sources-dir seeds...
 mp4_seeds=(Tests/Fixtures Tests/Corrupt)
 [ -d ../shared/media ] && mp4_seeds+=(../shared/media)
 fuzz MP4 MP4Box Sources/MP4Box "${mp4_seeds[@]}" || exit 1
+fuzz Packager HLSPackager "Sources/MP4Box Sources/HLSPackager" "${mp4_seeds[@]}" || exit 1
 fuzz HTTP VODKit Sources/VODKit/HTTP fuzz/seeds/http || exit 1
 echo "fuzz: no crash in ${seconds}s"

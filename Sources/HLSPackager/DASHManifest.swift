@@ -69,7 +69,7 @@ public enum DASHManifest {
         let sizes = sizes ?? track.segmentSizes
         var peak = 0.0
         for n in 0..<track.segmentCount { peak = max(peak, Double(sizes[n]) * 8 / max(track.plan.duration(n), 0.001)) }
-        return Int(peak.rounded(.up))
+        return SafeTime.int(peak.rounded(.up))
     }
 
     /// Frame rate as a ratio when every frame lasts the same, else to three decimals.

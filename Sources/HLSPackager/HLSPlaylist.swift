@@ -11,7 +11,7 @@ public enum HLSPlaylist {
     /// The opening lines every VOD media playlist shares: target duration the ceiling
     /// of the longest segment, then any `extra` tags (EXT-X-MAP, EXT-X-I-FRAMES-ONLY).
     static func mediaHeader(version: Int, durations: [Double], extra: [String] = []) -> String {
-        var lines = ["#EXTM3U", "#EXT-X-VERSION:\(version)", "#EXT-X-TARGETDURATION:\(Int((durations.max() ?? 0).rounded(.up)))",
+        var lines = ["#EXTM3U", "#EXT-X-VERSION:\(version)", "#EXT-X-TARGETDURATION:\(SafeTime.int((durations.max() ?? 0).rounded(.up)))",
                      "#EXT-X-PLAYLIST-TYPE:VOD"]
         lines += extra.filter { $0 == "#EXT-X-I-FRAMES-ONLY" }
         lines.append("#EXT-X-INDEPENDENT-SEGMENTS")
@@ -66,7 +66,7 @@ public enum HLSPlaylist {
             }
             let total = Double(sizes.reduce(0, +) + audioSizes.reduce(0, +))
             let seconds = max(video.plan.durations.reduce(0, +), 0.001)
-            var attributes = ["BANDWIDTH=\(Int(peak.rounded(.up)))", "AVERAGE-BANDWIDTH=\(Int((total * 8 / seconds).rounded(.up)))"]
+            var attributes = ["BANDWIDTH=\(SafeTime.int(peak.rounded(.up)))", "AVERAGE-BANDWIDTH=\(SafeTime.int((total * 8 / seconds).rounded(.up)))"]
             let codecs = [video.track.codec] + (set.audio.map { [$0.track.codec] } ?? [])
             attributes.append("CODECS=\"\(codecs.joined(separator: ","))\"")
             if let visual = video.track.track.sampleEntry?.visual { attributes.append("RESOLUTION=\(visual.width)x\(visual.height)") }
@@ -79,7 +79,7 @@ public enum HLSPlaylist {
             for n in 0..<video.segmentCount {
                 peak = max(peak, Double(video.leadingKeyframeLength(n)) * 8 / max(video.plan.duration(n), 0.001))
             }
-            var attributes = ["BANDWIDTH=\(Int(peak.rounded(.up)))", "CODECS=\"\(video.track.codec)\""]
+            var attributes = ["BANDWIDTH=\(SafeTime.int(peak.rounded(.up)))", "CODECS=\"\(video.track.codec)\""]
             if let visual = video.track.track.sampleEntry?.visual { attributes.append("RESOLUTION=\(visual.width)x\(visual.height)") }
             attributes.append("URI=\"\(video.track.name)/iframes.m3u8\"")
             out += "#EXT-X-I-FRAME-STREAM-INF:" + attributes.joined(separator: ",") + "\n"
@@ -89,7 +89,7 @@ public enum HLSPlaylist {
             let seconds = max(audio.plan.durations.reduce(0, +), 0.001)
             var peak = 0.0
             for n in 0..<audio.segmentCount { peak = max(peak, Double(audioSizes[n]) * 8 / max(audio.plan.duration(n), 0.001)) }
-            out += "#EXT-X-STREAM-INF:BANDWIDTH=\(Int(peak.rounded(.up))),AVERAGE-BANDWIDTH=\(Int((total * 8 / seconds).rounded(.up))),"
+            out += "#EXT-X-STREAM-INF:BANDWIDTH=\(SafeTime.int(peak.rounded(.up))),AVERAGE-BANDWIDTH=\(SafeTime.int((total * 8 / seconds).rounded(.up))),"
                 + "CODECS=\"\(audio.track.codec)\"\n\(audio.track.name)/index.m3u8\n"
         }
         return out

@@ -18,6 +18,11 @@ public struct MediaSet: Sendable {
     public static func load(path: String, name: String, targetDuration: Double = 6) throws(PackagerError) -> MediaSet {
         let movie: Movie
         do { movie = try Movie.read(path: path) } catch { throw .unreadable(file: path, error) }
+        return try load(movie: movie, path: path, name: name, targetDuration: targetDuration)
+    }
+
+    /// The same from a movie already read from `path` (segments read their bytes from `path`).
+    public static func load(movie: Movie, path: String, name: String, targetDuration: Double = 6) throws(PackagerError) -> MediaSet {
         var videos: [PackagedTrack] = []
         var audio: PackagedTrack?
         if let v = movie.tracks.first(where: { $0.mediaType == .video && !$0.samples.isEmpty }) {
@@ -44,7 +49,7 @@ public struct MediaSet: Sendable {
         self.videos = segmented
         if let audio {
             var plan = shared.map { $0.rescaled(to: audio.timescale) } ?? .forAudio(audio, target: targetDuration)
-            plan = SegmentPlan(timescale: plan.timescale, starts: plan.starts, end: max(audio.endTime, plan.starts.last! + 1))
+            plan = SegmentPlan(timescale: plan.timescale, starts: plan.starts, end: max(audio.endTime, (plan.starts.last ?? 0) + 1))
             self.audio = SegmentedTrack(track: audio, plan: plan)
         } else {
             self.audio = nil

@@ -47,6 +47,11 @@ public struct PackagedTrack: Sendable {
             indexes.append(Int32(p.sampleIndex)); dts.append(p.dts); pts.append(p.pts)
         }
         guard !indexes.isEmpty, !overflow else { throw .brokenTrack(file: sourcePath, reason: "track \(track.id) has no samples to present") }
+        // Times beyond ±2^60 (a tfdt near 2^63, wrapped sums of absurd durations) are refused,
+        // so that every shift and sum below and in the packager stays inside 64 bits.
+        guard zip(dts, pts).allSatisfy({ SafeTime.admits($0) && SafeTime.admits($1) }) else {
+            throw .brokenTrack(file: sourcePath, reason: "track \(track.id): sample times beyond ±2^60 in its timescale")
+        }
         // Decode times start at 0 or later; presentation times stay as presented
         // (an audio track that starts late keeps its delay), but never below 0.
         let minPTS = pts.min() ?? 0

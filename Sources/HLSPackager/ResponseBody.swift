@@ -24,8 +24,10 @@ public struct ResponseBody: Sendable {
         }
     }
 
-    /// The whole body in memory (tools and tests; the server streams instead).
-    public func materialize() throws(MP4Error) -> [UInt8] {
+    /// The whole body in memory, refused over `limit` bytes (tools, tests and the origin's
+    /// segment cache; the server streams file ranges otherwise).
+    public func materialize(limit: Int64 = 256 << 20) throws(MP4Error) -> [UInt8] {
+        guard length <= limit else { throw MP4Error(.limitExceeded, path: "", "a response of \(length) bytes is too large to build in memory") }
         var out: [UInt8] = []
         out.reserveCapacity(Int(length))
         var sources: [String: FileByteSource] = [:]

@@ -42,7 +42,7 @@ public struct SegmentPlan: Equatable, Sendable {
     static func plan(candidates: [Int64], timescale: UInt32, end: Int64, target: Double) -> SegmentPlan {
         let sorted = candidates.sorted()
         guard let first = sorted.first else { return SegmentPlan(timescale: timescale, starts: [0], end: end) }
-        let step = max(2, Int64((target * Double(timescale)).rounded()))
+        let step = Int64(min(max(2, SafeTime.int((target * Double(timescale)).rounded())), 1 << 40))
         var starts = [first]
         var i = 0
         while true {
@@ -62,11 +62,7 @@ public struct SegmentPlan: Equatable, Sendable {
 
     /// The same plan in another timescale (boundaries rescaled, rounded down).
     public func rescaled(to other: UInt32) -> SegmentPlan {
-        func convert(_ t: Int64) -> Int64 {
-            let product = t.multipliedFullWidth(by: Int64(other))
-            let (q, _) = Int64(timescale).dividingFullWidth(product)
-            return q
-        }
+        func convert(_ t: Int64) -> Int64 { SafeTime.rescale(t, from: Int64(timescale), to: Int64(other)) }
         return SegmentPlan(timescale: other, starts: starts.map(convert), end: convert(end))
     }
 

@@ -53,7 +53,7 @@ public struct SegmentedTrack: Sendable {
 
     func fragment(_ segment: Int) -> FragmentWriter.Fragment {
         let (runs, sidx) = fragmentInput(segment)
-        return FragmentWriter.write(sequenceNumber: UInt32(segment + 1), runs: runs, sidx: sidx)
+        return FragmentWriter.write(sequenceNumber: UInt32(truncatingIfNeeded: segment + 1), runs: runs, sidx: sidx)
     }
 
     func fragmentInput(_ segment: Int) -> ([FragmentWriter.TrackRun], FragmentWriter.SegmentIndexInput) {

@@ -49,6 +49,41 @@ import Testing
         #expect(e?.path.hasSuffix(type) == true || type == "stsd")
     }
 
+    /// A table whose count says fewer entries than its box holds is out of step: refused
+    /// with its path. Zeros after the fields are padding and accepted.
+    @Test func aBoxWithBytesLeftAfterItsFieldsIsRefused() {
+        func file(_ tail: [UInt8]) -> [UInt8] {
+            Self.movie { stbl in
+                stbl.box("stts") { $0.versionAndFlags(0, 0); $0.u32(1); $0.u32(1); $0.u32(1); $0.append(tail) }
+                stbl.write(SampleToChunkBox(entries: [.init(firstChunk: 1, samplesPerChunk: 1, sampleDescriptionIndex: 1)]))
+                stbl.write(SampleSizeBox(constantSize: 1, sampleCount: 1))
+                stbl.write(ChunkOffsetBox(offsets: [0]))
+            }
+        }
+        let e = error(file([0, 0, 0, 2, 0, 0, 0, 7]))
+        #expect(e?.path == "moov/trak[0]/mdia/minf/stbl/stts" && e?.kind == .invalid, "\(String(describing: e))")
+        #expect(e?.message.contains("8 bytes left") == true)
+        #expect(error(file([0, 0, 0, 0])) == nil)
+    }
+
+    @Test func nestingDeeperThanTheLimitIsRefused() {
+        var w = ByteWriter()
+        func nest(_ w: inout ByteWriter, _ depth: Int) { w.box("moov") { if depth > 0 { nest(&$0, depth - 1) } } }
+        nest(&w, 20)
+        var reader = ByteReader(w.bytes)
+        reader.maxDepth = 16
+        var depth = 0
+        do {
+            while reader.remaining >= 8 {
+                reader = try reader.nextBox().1
+                depth += 1
+            }
+            Issue.record("nesting of \(depth) levels was followed")
+        } catch {
+            #expect(error.kind == .limitExceeded && depth <= 16, "\(error) at depth \(depth)")
+        }
+    }
+
     @Test func editListCountIsChecked() {
         var w = ByteWriter()
         w.box("elst") { $0.versionAndFlags(1, 0); $0.u32(1000) }

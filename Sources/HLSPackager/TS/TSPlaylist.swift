@@ -20,7 +20,7 @@ public enum TSPlaylist {
             var peak = 0.0
             for (n, d) in durations.enumerated() { peak = max(peak, Double(r.segmentSizes[n]) * 8 / max(d, 0.001)) }
             let average = Double(r.segmentSizes.reduce(0, +)) * 8 / max(durations.reduce(0, +), 0.001)
-            var attributes = ["BANDWIDTH=\(Int(peak.rounded(.up)))", "AVERAGE-BANDWIDTH=\(Int(average.rounded(.up)))",
+            var attributes = ["BANDWIDTH=\(SafeTime.int(peak.rounded(.up)))", "AVERAGE-BANDWIDTH=\(SafeTime.int(average.rounded(.up)))",
                               "CODECS=\"\(r.codecs.joined(separator: ","))\""]
             if let visual = r.video?.track.track.sampleEntry?.visual { attributes.append("RESOLUTION=\(visual.width)x\(visual.height)") }
             if let video = r.video {

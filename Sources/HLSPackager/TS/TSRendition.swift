@@ -22,6 +22,10 @@ public struct TSRendition: Sendable {
     /// allows negative offsets. Audio moves with it, so sync is kept.
     let offset90k: UInt64
 
+    /// A TS segment is built in memory: one whose samples add up to more is refused
+    /// (a real 6-second segment is a few MB; a hostile index can name the same bytes a million times).
+    static let maxSegmentBytes: Int64 = 256 << 20
+
     static let videoPID: UInt16 = 0x100
     static let audioPID: UInt16 = 0x101
 
@@ -74,15 +78,16 @@ public struct TSRendition: Sendable {
     /// (video DTS stays, so PTS ≥ DTS; audio has DTS = PTS).
     static func timestamps(_ track: PackagedTrack, _ i: Int, offset: UInt64) -> (pts: UInt64, dts: UInt64) {
         let scale = Int64(track.timescale)
-        func to90k(_ t: Int64) -> UInt64 { UInt64(max(0, rescale90k(t, scale))) }
-        let pts = to90k(track.presentationTime(i)) + offset
+        // TS clocks are 33 bits and wrap; masking keeps PCR (× 300) and sums far from overflow.
+        func to90k(_ t: Int64) -> UInt64 { UInt64(max(0, rescale90k(t, scale))) & clockMask }
+        let pts = (to90k(track.presentationTime(i)) + offset) & clockMask
         return (pts, track.kind == .video ? to90k(track.decodeTimes[i]) : pts)
     }
 
+    static let clockMask: UInt64 = (1 << 33) - 1
+
     static func rescale90k(_ t: Int64, _ timescale: Int64) -> Int64 {
-        let product = t.multipliedFullWidth(by: 90000)
-        let (q, r) = timescale.dividingFullWidth(product)
-        return r * 2 >= timescale ? q + 1 : q
+        SafeTime.rescale(t, from: timescale, to: 90000, nearest: true)
     }
 
     public var segmentCount: Int { (video ?? audio)?.segmentCount ?? 0 }
@@ -95,7 +100,14 @@ public struct TSRendition: Sendable {
     /// `<n>.ts` (0-based here), built in one pass with the sample data copied in.
     public func segment(_ n: Int) throws(PackagerError) -> ResponseBody {
         guard n >= 0 && n < segmentCount else { throw .noSuchSegment(n + 1) }
-        var writer = TSPacketWriter(capacity: Int(segmentSizes[n]) + 4096)
+        let sampleBytes = [video, audio].reduce(Int64(0)) { total, track in
+            guard let track, n < track.segmentCount else { return total }
+            return track.samples(of: n).reduce(total) { $0 + Int64(track.track.track.samples.size(at: Int(track.track.sampleIndexes[$1]))) }
+        }
+        guard sampleBytes <= Self.maxSegmentBytes else {
+            throw .brokenTrack(file: (video ?? audio)?.track.sourcePath ?? name, reason: "TS segment \(n + 1) would hold \(sampleBytes) bytes of samples")
+        }
+        var writer = TSPacketWriter(capacity: Int(min(segmentSizes[n], Self.maxSegmentBytes)) + 4096)
         writer.pat(cc: UInt8(n & 0x0F))
         var streams: [(type: UInt8, pid: UInt16)] = []
         if let v = videoStream { streams.append((v.streamType, v.pid)) }

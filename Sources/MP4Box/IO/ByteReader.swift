@@ -9,6 +9,10 @@ public struct ByteReader {
     public var path: String
     /// Where `bytes[0]` lies in the file, so box headers carry file offsets.
     public var fileOffset: Int64 = 0
+    /// How many boxes this reader is nested in, and how deep a child may go
+    /// (`ParseLimits.maxDepth`).
+    public var depth = 0
+    public var maxDepth = ParseLimits.default.maxDepth
 
     public init(_ bytes: [UInt8], path: String = "") {
         self.bytes = bytes
@@ -144,10 +148,26 @@ public struct ByteReader {
     /// A reader over the next `count` bytes, which this reader then skips.
     public mutating func child(_ count: Int, path childPath: String) throws(MP4Error) -> ByteReader {
         try need(count, "box \(childPath)")
+        guard depth < maxDepth else { throw MP4Error(.limitExceeded, path: childPath, "boxes nested deeper than \(maxDepth)") }
         var reader = ByteReader(bytes: bytes, start: position, end: position + count, path: childPath)
         reader.fileOffset = fileOffset
+        reader.depth = depth + 1
+        reader.maxDepth = maxDepth
         position += count
         return reader
+    }
+
+    /// Decodes a fixed-layout box and checks that its fields used the whole payload.
+    /// Bytes left over mean its counts or flags disagree with its size (the box is out
+    /// of step, as mp4parse-rust says), so the box is refused with its path; trailing
+    /// zeros are taken as padding, which some writers add.
+    public mutating func whole<B: BoxCodable>(_ type: B.Type) throws(MP4Error) -> B {
+        let box = try B(payload: &self)
+        guard bytes[position..<end].allSatisfy({ $0 == 0 }) else {
+            throw error(.invalid, "\(end - position) bytes left after the fields of '\(B.type)': they disagree with its size")
+        }
+        position = end
+        return box
     }
 
     @inline(__always)

@@ -35,9 +35,9 @@ struct FragmentIndexer {
         for (h, child) in try r.boxes() {
             var body = child
             switch h.type {
-            case "tfhd": tfhd = try TrackFragmentHeaderBox(payload: &body)
-            case "tfdt": tfdt = try TrackFragmentDecodeTimeBox(payload: &body)
-            case "trun": runs.append((try TrackRunBox(payload: &body), child.path))
+            case "tfhd": tfhd = try body.whole(TrackFragmentHeaderBox.self)
+            case "tfdt": tfdt = try body.whole(TrackFragmentDecodeTimeBox.self)
+            case "trun": runs.append((try body.whole(TrackRunBox.self), child.path))
             default: break
             }
         }

@@ -60,6 +60,7 @@ struct MovieReader {
         }
         var reader = ByteReader(try source.read(at: header.payloadOffset, count: Int(header.payloadSize)), path: path)
         reader.fileOffset = header.payloadOffset
+        reader.maxDepth = limits.maxDepth
         return reader
     }
 
@@ -71,12 +72,12 @@ struct MovieReader {
         for (h, child) in try r.boxes() {
             var body = child
             switch h.type {
-            case "mvhd": header = try MovieHeaderBox(payload: &body)
+            case "mvhd": header = try body.whole(MovieHeaderBox.self)
             case "trak": traks.append(child)
             case "mvex":
                 for (eh, e) in try body.boxes() where eh.type == "trex" {
                     var eb = e
-                    let box = try TrackExtendsBox(payload: &eb)
+                    let box = try eb.whole(TrackExtendsBox.self)
                     trex[box.trackID] = box
                 }
             default: other.append(OpaqueBox(header: h, path: child.path))
@@ -104,11 +105,11 @@ struct MovieReader {
         for (h, child) in try r.boxes() {
             var body = child
             switch h.type {
-            case "tkhd": tkhd = try TrackHeaderBox(payload: &body)
+            case "tkhd": tkhd = try body.whole(TrackHeaderBox.self)
             case "edts":
                 for (eh, e) in try body.boxes() where eh.type == "elst" {
                     var eb = e
-                    elst = try EditListBox(payload: &eb)
+                    elst = try eb.whole(EditListBox.self)
                 }
             case "mdia": mdia = child
             default: other.append(OpaqueBox(header: h, path: child.path))
@@ -122,7 +123,7 @@ struct MovieReader {
         for (h, child) in try mdia.boxes() {
             var body = child
             switch h.type {
-            case "mdhd": mdhd = try MediaHeaderBox(payload: &body)
+            case "mdhd": mdhd = try body.whole(MediaHeaderBox.self)
             case "hdlr": hdlr = try HandlerBox(payload: &body)
             case "minf":
                 for (mh, m) in try body.boxes() where mh.type == "stbl" { stbl = m }

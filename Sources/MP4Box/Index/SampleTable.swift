@@ -18,18 +18,18 @@ public struct SampleTable: Sendable {
             var body = child
             switch header.type {
             case "stsd": description = try SampleDescriptionBox(payload: &body, handler: handler)
-            case "stts": timeToSample = try TimeToSampleBox(payload: &body)
-            case "ctts": compositionOffsets = try CompositionOffsetBox(payload: &body)
-            case "stss": syncSamples = try SyncSampleBox(payload: &body)
-            case "stsc": sampleToChunk = try SampleToChunkBox(payload: &body)
+            case "stts": timeToSample = try body.whole(TimeToSampleBox.self)
+            case "ctts": compositionOffsets = try body.whole(CompositionOffsetBox.self)
+            case "stss": syncSamples = try body.whole(SyncSampleBox.self)
+            case "stsc": sampleToChunk = try body.whole(SampleToChunkBox.self)
             case "stsz":
-                let box = try SampleSizeBox(payload: &body)
+                let box = try body.whole(SampleSizeBox.self)
                 sampleSizes = (box.constantSize, box.sampleCount, box.sizes)
             case "stz2":
-                let box = try CompactSampleSizeBox(payload: &body)
+                let box = try body.whole(CompactSampleSizeBox.self)
                 sampleSizes = (0, UInt32(box.sizes.count), box.sizes)
-            case "stco": chunkOffsets = try ChunkOffsetBox(payload: &body).offsets
-            case "co64": chunkOffsets = try ChunkLargeOffsetBox(payload: &body).offsets
+            case "stco": chunkOffsets = try body.whole(ChunkOffsetBox.self).offsets
+            case "co64": chunkOffsets = try body.whole(ChunkLargeOffsetBox.self).offsets
             case "sdtp": dependencies = try SampleDependencyTypeBox(payload: &body)
             default: break
             }

@@ -1,0 +1,38 @@
+import MP4Box
+
+/// Runs every packaging path over one untrusted file: read, lay out, plan, and
+/// build every playlist, the MPD, and the first few CMAF and TS segments of
+/// every track and rendition. The fuzz target (fuzz/FuzzPackager.swift) and the
+/// regression test over Tests/Corrupt both call it, so a crasher found by one is
+/// replayed by the other. Errors are expected; only a trap is a failure.
+public enum PackagerExercise {
+    /// Segments built per track and rendition (keeps one input's work bounded).
+    static let segmentsPerTrack = 3
+
+    /// Returns how many responses were built (0 when the file was refused).
+    @discardableResult
+    public static func run(path: String, bytes: [UInt8]) -> Int {
+        guard let movie = try? Movie.read(from: MemoryByteSource(bytes)),
+              let set = try? MediaSet.load(movie: movie, path: path, name: "fuzz", targetDuration: 2) else { return 0 }
+        var built = 0
+        _ = HLSPlaylist.multivariant(set)
+        _ = DASHManifest.mpd(set)
+        for track in set.tracks {
+            _ = HLSPlaylist.media(track, video: set.name)
+            if track.track.kind == .video { _ = HLSPlaylist.iFrames(track, video: set.name) }
+            _ = try? track.initSegment().materialize(limit: 16 << 20)
+            for n in 0..<min(track.segmentCount, segmentsPerTrack) {
+                if let body = try? track.mediaSegment(n), (try? body.materialize(limit: 16 << 20)) != nil { built += 1 }
+            }
+            _ = try? track.mediaSegment(track.segmentCount)  // past the end: an error, not a trap
+        }
+        if let renditions = try? set.tsRenditions() {
+            _ = TSPlaylist.multivariant(renditions)
+            for r in renditions {
+                _ = TSPlaylist.media(r)
+                for n in 0..<min(r.segmentCount, segmentsPerTrack) where (try? r.segment(n)) != nil { built += 1 }
+            }
+        }
+        return built
+    }
+}
