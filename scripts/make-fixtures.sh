@@ -37,6 +37,12 @@ ff -f lavfi -i "$tone:duration=2" -c:a libopus -b:a 48k -ac 2 "$out/opus.mp4"
 ff -f lavfi -i "testsrc2=size=240x160:rate=25:duration=2" "${x264[@]}" -bf 0 -g 25 -movflags +faststart "$out/.rotated-source.mp4"
 ff -i "$out/.rotated-source.mp4" -c copy -metadata:s:v rotate=270 -movflags +faststart "$out/rotated.mp4"
 rm -f "$out/.rotated-source.mp4"
+# Access unit delimiters and SPS/PPS (VPS for HEVC) inside the samples, as Apple's and many
+# hardware encoders write them (x264/x265 aud=1 and repeat-headers=1).
+ff -f lavfi -i "$video:duration=2" -f lavfi -i "$tone:duration=2" "${x264[@]}" -bf 2 -g 30 -x264-params aud=1:repeat-headers=1 \
+   "${aac[@]}" -movflags +faststart "$out/h264_inband_aud.mp4"
+ff -f lavfi -i "$video:duration=2" -c:v libx265 -preset ultrafast -x265-params log-level=error:bframes=3:keyint=30:aud=1:repeat-headers=1 \
+   -b:v 200k -pix_fmt yuv420p -tag:v hvc1 -movflags +faststart "$out/hevc_inband_aud.mp4"
 # Fragments with several runs per track fragment: ffmpeg interleaves audio and video inside each
 # fragment, so every traf has many truns, each with a data_offset from the moof (as mp4ff and others write).
 ff -f lavfi -i "$video:duration=2" -f lavfi -i "$tone:duration=2" "${x264[@]}" -bf 2 -g 30 "${aac[@]}" \

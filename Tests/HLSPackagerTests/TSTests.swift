@@ -127,3 +127,53 @@ import Testing
         #expect(audio == expected.count)
     }
 }
+
+/// Access units that carry their own delimiter and parameter sets get none added;
+/// those without get one delimiter each and parameter sets before every keyframe.
+/// The TS is demuxed by ffmpeg into a raw Annex B stream and its NAL units counted.
+@Suite struct TSAccessUnitTests {
+    /// NAL unit types of a raw Annex B stream, in order.
+    func nalTypes(_ data: [UInt8], hevc: Bool) -> [UInt8] {
+        var types: [UInt8] = []
+        var i = 0
+        while i + 3 < data.count {
+            if data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1 {
+                let b = data[i + 3]
+                types.append(hevc ? b >> 1 & 0x3F : b & 0x1F)
+                i += 3
+            } else { i += 1 }
+        }
+        return types
+    }
+
+    @Test(arguments: ["h264_inband_aud.mp4", "hevc_inband_aud.mp4", "h264_bframes_aac.mp4", "hevc.mp4"])
+    func oneDelimiterPerAccessUnitAndParameterSetsOncePerKeyframe(name: String) throws {
+        let hevc = name.hasPrefix("hevc")
+        let set = try MediaSet.load(path: fixture(name), name: "v", targetDuration: 1)
+        let r = try #require(try set.tsRenditions().first)
+        var bytes: [UInt8] = []
+        for n in 0..<r.segmentCount { bytes += try r.segment(n).materialize() }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aud-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let ts = dir.appendingPathComponent("all.ts"), raw = dir.appendingPathComponent("video.es")
+        try Data(bytes).write(to: ts)
+        let (status, _) = try run(["ffmpeg", "-v", "error", "-i", ts.path, "-map", "0:v", "-c", "copy", "-f", hevc ? "hevc" : "h264", raw.path])
+        #expect(status == 0)
+        let types = nalTypes([UInt8](try Data(contentsOf: raw)), hevc: hevc)
+        let (delimiter, sps): (UInt8, UInt8) = hevc ? (35, 33) : (9, 7)
+        let frames = try #require(set.videos.first).track.count
+        let keyframes = (0..<frames).filter { set.videos[0].track.isSync($0) }.count
+        #expect(types.first == delimiter, "\(name): the stream does not open with a delimiter")
+        #expect(types.filter { $0 == delimiter }.count == frames, "\(name): \(types.filter { $0 == delimiter }.count) delimiters for \(frames) frames")
+        #expect(types.filter { $0 == sps }.count == keyframes, "\(name): \(types.filter { $0 == sps }.count) SPS for \(keyframes) keyframes")
+        // No access unit is a delimiter alone, and parameter sets come after the delimiter and
+        // before the access unit's first slice.
+        for (a, b) in zip(types, types.dropFirst()) { #expect(!(a == delimiter && b == delimiter), "\(name): an empty access unit") }
+        func isSlice(_ t: UInt8) -> Bool { hevc ? t < 32 : (1...5).contains(t) }
+        for (k, t) in types.enumerated() where t == sps {
+            let opening = types[..<k].lastIndex(where: { $0 == delimiter || isSlice($0) })
+            #expect(opening.map { types[$0] == delimiter } == true, "\(name): SPS at NAL \(k) is not between a delimiter and its slices")
+        }
+    }
+}

@@ -2,10 +2,18 @@ import MP4Box
 
 /// How one track's samples become a TS elementary stream: the stream type in
 /// the PMT, the PES stream id, and the bytes added to each sample (Annex B
-/// start codes, access unit delimiters and parameter sets for video; ADTS
-/// headers for AAC). The added size depends only on the sample's size and
-/// whether it is a keyframe, so packet counts are known without reading data.
+/// start codes, and for video an access unit delimiter and, on keyframes,
+/// parameter sets, each only when the access unit does not carry its own;
+/// ADTS headers for AAC). Packet counts are predicted from sample sizes alone,
+/// taking every access unit to be like the track's first (`InBand`), so they
+/// are exact when the encoder is consistent, as encoders are.
 struct ElementaryStream: Sendable {
+    /// Which NAL units a video track's access units carry themselves.
+    struct InBand: Sendable, Equatable {
+        var accessUnitDelimiter = false
+        var parameterSets = false
+    }
+
     enum Codec: Sendable { case h264, hevc, aac, ac3, eac3 }
 
     let codec: Codec
@@ -20,6 +28,8 @@ struct ElementaryStream: Sendable {
     let adts: (profile: UInt8, samplingIndex: UInt8, channels: UInt8)?
     /// The source, for error messages.
     let file: String
+    /// What the track's first access unit carries (set by `learnInBand`).
+    private(set) var inBand = InBand()
 
     var isVideo: Bool { codec == .h264 || codec == .hevc }
 
@@ -71,7 +81,7 @@ struct ElementaryStream: Sendable {
         switch codec {
         case .h264, .hevc:
             guard nalLengthSize == 4 else { return nil }
-            return accessUnitDelimiter.count + (isSync ? parameterSets.count : 0) + sampleSize
+            return (inBand.accessUnitDelimiter ? 0 : accessUnitDelimiter.count) + (isSync && !inBand.parameterSets ? parameterSets.count : 0) + sampleSize
         case .aac: return 7 + sampleSize
         case .ac3, .eac3: return sampleSize
         }
@@ -81,19 +91,16 @@ struct ElementaryStream: Sendable {
     func payload(_ sample: ArraySlice<UInt8>, isSync: Bool) throws(PackagerError) -> [UInt8] {
         switch codec {
         case .h264, .hevc:
-            var out = accessUnitDelimiter
+            let units = try nalUnits(sample)
+            // The delimiter opens the access unit (H.264 7.4.1.2.3): the sample's own, moved to
+            // the front (FFmpeg's libx264 puts its version SEI before it), or ours.
+            let delimiter = units.first { nalType($0) == delimiterType }
+            let hasParameterSets = units.contains { nalType($0) == sequenceParameterSetType }
+            var out: [UInt8] = []
             out.reserveCapacity(sample.count + parameterSets.count + 16)
-            if isSync { out += parameterSets }
-            var p = sample.startIndex
-            while p + nalLengthSize <= sample.endIndex {
-                var length = 0
-                for k in 0..<nalLengthSize { length = length << 8 | Int(sample[p + k]) }
-                p += nalLengthSize
-                guard length <= sample.endIndex - p else { throw .brokenTrack(file: file, reason: "NAL unit of \(length) bytes overruns its sample") }
-                out += [0, 0, 0, 1]
-                out += sample[p..<p + length]
-                p += length
-            }
+            if let delimiter { out += [0, 0, 0, 1]; out += delimiter } else { out += accessUnitDelimiter }
+            if isSync && !hasParameterSets { out += parameterSets }
+            for unit in units where nalType(unit) != delimiterType { out += [0, 0, 0, 1]; out += unit }
             return out
         case .aac:
             guard let adts else { return Array(sample) }
@@ -108,6 +115,40 @@ struct ElementaryStream: Sendable {
         case .ac3, .eac3:
             return Array(sample)
         }
+    }
+}
+
+extension ElementaryStream {
+    /// NAL unit types of the access unit delimiter and the sequence parameter set.
+    var delimiterType: UInt8 { codec == .hevc ? 35 : 9 }
+    var sequenceParameterSetType: UInt8 { codec == .hevc ? 33 : 7 }
+
+    func nalType(_ unit: ArraySlice<UInt8>) -> UInt8 {
+        guard let first = unit.first else { return 0xFF }
+        return codec == .hevc ? first >> 1 & 0x3F : first & 0x1F
+    }
+
+    /// The NAL units of a length-prefixed sample.
+    func nalUnits(_ sample: ArraySlice<UInt8>) throws(PackagerError) -> [ArraySlice<UInt8>] {
+        var units: [ArraySlice<UInt8>] = []
+        var p = sample.startIndex
+        while p + nalLengthSize <= sample.endIndex {
+            var length = 0
+            for k in 0..<nalLengthSize { length = length << 8 | Int(sample[p + k]) }
+            p += nalLengthSize
+            guard length <= sample.endIndex - p else { throw .brokenTrack(file: file, reason: "NAL unit of \(length) bytes overruns its sample") }
+            units.append(sample[p..<p + length])
+            p += length
+        }
+        return units
+    }
+
+    /// Takes what the first access unit (a keyframe) carries as what every one carries,
+    /// for predicting sizes. A sample that cannot be split leaves the defaults.
+    mutating func learnInBand(from firstKeyframe: ArraySlice<UInt8>) {
+        guard isVideo, let units = try? nalUnits(firstKeyframe) else { return }
+        inBand = InBand(accessUnitDelimiter: units.contains { nalType($0) == delimiterType },
+                        parameterSets: units.contains { nalType($0) == sequenceParameterSetType })
     }
 }
 

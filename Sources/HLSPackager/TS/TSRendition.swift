@@ -33,7 +33,16 @@ public struct TSRendition: Sendable {
         self.name = name
         self.video = video
         self.audio = audio
-        videoStream = try video.map { v throws(PackagerError) in try ElementaryStream(track: v.track, pid: Self.videoPID) }
+        var videoStream = try video.map { v throws(PackagerError) in try ElementaryStream(track: v.track, pid: Self.videoPID) }
+        if let v = video?.track, v.count > 0 {
+            // Sizes are predicted from what the first access unit carries in band (AUD, SPS/PPS).
+            let s = Int(v.sampleIndexes[0])
+            do {
+                let first = try FileByteSource(path: v.sourcePath).read(at: v.track.samples.offset(at: s), count: Int(v.track.samples.size(at: s)))
+                videoStream?.learnInBand(from: first[...])
+            } catch { throw .unreadable(file: v.sourcePath, error) }
+        }
+        self.videoStream = videoStream
         audioStream = try audio.map { a throws(PackagerError) in try ElementaryStream(track: a.track, pid: Self.audioPID) }
         let count = (video ?? audio)?.segmentCount ?? 0
         let shift = video.map { max(0, -Int64($0.track.compositionOffsets.min() ?? 0)) } ?? 0
