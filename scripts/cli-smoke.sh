@@ -21,6 +21,13 @@ import json, sys
 s = json.load(sys.stdin)["tracks"][0]["samples"]
 assert len(s) == 90 and set(s[0]) >= {"offset", "size", "dts", "pts", "sync"}, s[0]
 assert s[0]["sync"] and s[0]["pts"] == 0'
+# A track the packager skips is named with its reason, in text and JSON.
+$vod inspect Tests/Fixtures/subtitles.mp4 | grep -q "skipped track 3 (subtitle tx3g)" || { echo "cli-smoke: inspect does not list the skipped track" >&2; exit 1; }
+$vod inspect --json Tests/Fixtures/pcm_audio.mov | python3 -c '
+import json, sys
+p = json.load(sys.stdin)["packaging"]
+assert [t["type"] for t in p["packaged"]] == ["video"], p
+assert p["skipped"][0]["codec"] == "sowt" and "cannot be packaged" in p["skipped"][0]["reason"], p'
 head -c 1000 "$fixture" > /tmp/vod-cli-smoke-truncated.mp4
 if $vod inspect /tmp/vod-cli-smoke-truncated.mp4 >/dev/null 2>/tmp/vod-cli-smoke.err; then
   echo "cli-smoke: a truncated file was accepted" >&2; exit 1

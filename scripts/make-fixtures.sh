@@ -43,6 +43,15 @@ ff -f lavfi -i "$video:duration=2" -f lavfi -i "$tone:duration=2" "${x264[@]}" -
    "${aac[@]}" -movflags +faststart "$out/h264_inband_aud.mp4"
 ff -f lavfi -i "$video:duration=2" -c:v libx265 -preset ultrafast -x265-params log-level=error:bframes=3:keyint=30:aud=1:repeat-headers=1 \
    -b:v 200k -pix_fmt yuv420p -tag:v hvc1 -movflags +faststart "$out/hevc_inband_aud.mp4"
+# Files with a track we do not package beside ones we do: a podcast with a still picture as a
+# video track (mp4v JPEG), a QuickTime file with PCM audio (sowt), subtitles (tx3g).
+ff -f lavfi -i "$tone:duration=2" -f lavfi -i "testsrc2=size=160x160:rate=1:duration=1" "${aac[@]}" -c:v mjpeg -frames:v 1 \
+   -map 0:a -map 1:v -f mp4 -movflags +faststart "$out/cover_art.m4a"
+ff -f lavfi -i "$video:duration=1" -f lavfi -i "$tone:duration=1" "${x264[@]}" -bf 0 -g 30 -c:a pcm_s16le -ar 8000 -ac 1 -f mov "$out/pcm_audio.mov"
+printf '1\n00:00:00,000 --> 00:00:01,500\nHello\n' > "$out/.subtitles.srt"
+ff -f lavfi -i "$video:duration=2" -f lavfi -i "$tone:duration=2" -i "$out/.subtitles.srt" "${x264[@]}" -bf 0 -g 30 "${aac[@]}" \
+   -c:s mov_text -map 0 -map 1 -map 2 -movflags +faststart "$out/subtitles.mp4"
+rm -f "$out/.subtitles.srt"
 # Fragments with several runs per track fragment: ffmpeg interleaves audio and video inside each
 # fragment, so every traf has many truns, each with a data_offset from the moof (as mp4ff and others write).
 ff -f lavfi -i "$video:duration=2" -f lavfi -i "$tone:duration=2" "${x264[@]}" -bf 2 -g 30 "${aac[@]}" \

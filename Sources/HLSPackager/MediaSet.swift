@@ -9,12 +9,15 @@ public struct MediaSet: Sendable {
     public let videos: [SegmentedTrack]
     public let audio: SegmentedTrack?
     public let targetDuration: Double
+    /// Tracks of the source that are not packaged, with the reason.
+    public let skipped: [SkippedTrack]
 
     public var tracks: [SegmentedTrack] { videos + (audio.map { [$0] } ?? []) }
 
     public func track(named name: String) -> SegmentedTrack? { tracks.first { $0.track.name == name } }
 
-    /// A single MP4 as a video: its first video track (`video`) and first audio track (`audio`).
+    /// A single MP4 as a video: its first video track (`video`) and first audio track
+    /// (`audio`) that can be packaged; every other track is skipped with its reason.
     public static func load(path: String, name: String, targetDuration: Double = 6) throws(PackagerError) -> MediaSet {
         let movie: Movie
         do { movie = try Movie.read(path: path) } catch { throw .unreadable(file: path, error) }
@@ -22,21 +25,42 @@ public struct MediaSet: Sendable {
     }
 
     /// The same from a movie already read from `path` (segments read their bytes from `path`).
+    /// A file none of whose tracks can be packaged is refused with the first track's reason.
     public static func load(movie: Movie, path: String, name: String, targetDuration: Double = 6) throws(PackagerError) -> MediaSet {
-        var videos: [PackagedTrack] = []
-        var audio: PackagedTrack?
-        if let v = movie.tracks.first(where: { $0.mediaType == .video && !$0.samples.isEmpty }) {
-            videos.append(try PackagedTrack(name: "video", kind: .video, track: v, movieTimescale: movie.timescale, sourcePath: path))
+        var video: PackagedTrack?, audio: PackagedTrack?
+        var skipped: [SkippedTrack] = []
+        var firstError: PackagerError?
+        for track in movie.tracks {
+            let kind: PackagedTrack.Kind
+            switch track.mediaType {
+            case .video: kind = .video
+            case .audio: kind = .audio
+            default:
+                skipped.append(SkippedTrack(track, "\(track.mediaType.rawValue) tracks are not packaged"))
+                continue
+            }
+            guard !track.samples.isEmpty else { skipped.append(SkippedTrack(track, "no samples")); continue }
+            guard (kind == .video ? video : audio) == nil else {
+                skipped.append(SkippedTrack(track, "only the first playable \(kind.rawValue) track is packaged"))
+                continue
+            }
+            do {
+                let packaged = try PackagedTrack(name: kind.rawValue, kind: kind, track: track, movieTimescale: movie.timescale, sourcePath: path)
+                if kind == .video { video = packaged } else { audio = packaged }
+            } catch {
+                firstError = firstError ?? error
+                skipped.append(SkippedTrack(track, error.reason))
+            }
         }
-        if let a = movie.tracks.first(where: { $0.mediaType == .audio && !$0.samples.isEmpty }) {
-            audio = try PackagedTrack(name: "audio", kind: .audio, track: a, movieTimescale: movie.timescale, sourcePath: path)
-        }
-        return try MediaSet(name: name, videos: videos, audio: audio, targetDuration: targetDuration, file: path)
+        if video == nil && audio == nil, let firstError { throw firstError }
+        return try MediaSet(name: name, videos: video.map { [$0] } ?? [], audio: audio, targetDuration: targetDuration, file: path, skipped: skipped)
     }
 
-    public init(name: String, videos: [PackagedTrack], audio: PackagedTrack?, targetDuration: Double, file: String) throws(PackagerError) {
+    public init(name: String, videos: [PackagedTrack], audio: PackagedTrack?, targetDuration: Double, file: String,
+                skipped: [SkippedTrack] = []) throws(PackagerError) {
         guard !videos.isEmpty || audio != nil else { throw .noPlayableTrack(file: file) }
         self.name = name
+        self.skipped = skipped
         self.targetDuration = targetDuration
         var shared: SegmentPlan?
         var segmented: [SegmentedTrack] = []

@@ -13,6 +13,17 @@ public enum PackagerError: Error, Equatable, CustomStringConvertible, Sendable {
     /// A segment number outside the plan.
     case noSuchSegment(Int)
 
+    /// The description without the file name (for a track skipped within its file).
+    public var reason: String {
+        switch self {
+        case let .unreadable(_, error): return "\(error)"
+        case .noPlayableTrack: return "no video or audio track that can be packaged"
+        case let .unsupportedCodec(_, codec): return "codec \(codec) cannot be packaged for HLS/DASH"
+        case let .brokenTrack(_, reason): return reason
+        case let .noSuchSegment(n): return "segment \(n) does not exist"
+        }
+    }
+
     public var description: String {
         switch self {
         case let .unreadable(file, error): return "\(file): \(error)"

@@ -180,7 +180,7 @@ public struct OriginRouter: HTTPHandler {
     func failure(_ error: PackagerError, video: Substring) -> HTTPResponse {
         switch error {
         case .noSuchSegment: return .text(404, "no such segment")
-        case .noPlayableTrack: return .text(404, "video \(video) has no playable track")
+        case .noPlayableTrack: log("video \(video): \(error)"); return .text(415, "video \(video) has no track that can be packaged")
         case .unsupportedCodec(_, let codec): log("video \(video): \(error)"); return .text(415, "video \(video): codec \(codec) cannot be packaged")
         case .unreadable, .brokenTrack: log("video \(video): \(error)"); return .text(500, "video \(video) cannot be read")
         }
@@ -221,7 +221,8 @@ public struct OriginRouter: HTTPHandler {
         if let dir = e.files.first.map({ ($0.path as NSString).deletingLastPathComponent }),
            let data = FileManager.default.contents(atPath: "\(dir)/manifest.json"),
            let manifest = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any], let t = manifest["title"] as? String { title = t }
-        return json(["id": e.set.name, "title": title, "tracks": tracks, "files": e.files.map { ["name": $0.name, "bytes": $0.size] },
+        let skipped: [[String: Any]] = e.set.skipped.map { ["track": Int($0.id), "type": $0.type, "codec": $0.codec, "reason": $0.reason] }
+        return json(["id": e.set.name, "title": title, "tracks": tracks, "skipped": skipped, "files": e.files.map { ["name": $0.name, "bytes": $0.size] },
                      "hls": "/hls/\(e.set.name)/master.m3u8", "dash": "/dash/\(e.set.name)/manifest.mpd",
                      "hlsTS": "/hls-ts/\(e.set.name)/master.m3u8"])
     }

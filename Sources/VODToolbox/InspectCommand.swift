@@ -1,4 +1,5 @@
 import Foundation
+import HLSPackager
 import MP4Box
 
 /// `vod inspect FILE [--json] [--samples]`
@@ -27,7 +28,8 @@ enum InspectCommand {
             fail("vod inspect: \(path): \(error)")
             return 1
         }
-        let report = MovieReport(movie: movie, includeSamples: samples)
+        let report = InspectReport(movie: MovieReport(movie: movie, includeSamples: samples),
+                                   packaging: PackagingReport(movie: movie, path: path))
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = samples ? [.sortedKeys] : [.prettyPrinted, .sortedKeys]
@@ -35,9 +37,17 @@ enum InspectCommand {
             FileHandle.standardOutput.write(data)
             FileHandle.standardOutput.write(Data("\n".utf8))
         } else {
-            print(text(report, path: path), terminator: "")
+            print(text(report.movie, path: path) + text(report.packaging), terminator: "")
         }
         return 0
+    }
+
+    /// What the packager makes of the file: which tracks it serves, which it skips and why.
+    static func text(_ p: PackagingReport) -> String {
+        if let refused = p.refused { return "packaging: refused: \(refused)\n" }
+        var out = "packaging: " + p.packaged.map { "\($0.type) track \($0.id)" }.joined(separator: ", ") + "\n"
+        for s in p.skipped { out += "  skipped track \(s.id) (\(s.type) \(s.codec)): \(s.reason)\n" }
+        return out
     }
 
     static func text(_ r: MovieReport, path: String) -> String {

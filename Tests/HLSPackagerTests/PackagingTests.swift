@@ -62,7 +62,8 @@ func writePackage(_ set: MediaSet, to dir: URL) throws {
 @Suite struct PackagingTests {
     static let files = ["h264_bframes_aac.mp4", "moov_at_end.mp4", "empty_edit.mp4", "negative_cts.mp4", "fragmented.mp4",
                         "fragmented_negative_cts.mp4", "audio_only.m4a", "video_only.mp4", "hevc.mp4", "ac3.mp4", "opus.mp4", "rotated.mp4",
-                        "multi_trun.mp4", "trun_no_offset.mp4", "h264_inband_aud.mp4", "hevc_inband_aud.mp4"]
+                        "multi_trun.mp4", "trun_no_offset.mp4", "h264_inband_aud.mp4", "hevc_inband_aud.mp4",
+                        "cover_art.m4a", "pcm_audio.mov", "subtitles.mp4"]
         .map(fixture) + ["exo_sample.mp4", "exo_sample_with_increasing_timestamps_360p.mp4", "mp4parser_foreman-hevc-384.mp4",
                          "mp4parser_tiny_sample_new_untouched.mp4", "exo_sample_eac3.mp4", "exo_portrait_4k60.mp4",
                          "exo_sample_fragmented.mp4", "exo_sample_mdat_too_long.mp4", "exo_sample_opus.mp4", "exo_sample_ac3_aac.mp4"].map(sharedMedia)
@@ -110,6 +111,17 @@ func writePackage(_ set: MediaSet, to dir: URL) throws {
         #expect(status == 0)
         let (_, streams) = try run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0", master])
         #expect(streams.contains("video") && streams.contains("audio"))
+    }
+
+    /// A track we cannot package is skipped with its reason; the others are served.
+    @Test(arguments: [("cover_art.m4a", ["audio"], "video", "mp4v"), ("pcm_audio.mov", ["video"], "audio", "sowt"),
+                      ("subtitles.mp4", ["video", "audio"], "subtitle", "tx3g")])
+    func unsupportedTracksAreSkipped(file: String, served: [String], skippedType: String, skippedCodec: String) throws {
+        let set = try MediaSet.load(path: fixture(file), name: "v")
+        #expect(set.tracks.map(\.track.name) == served)
+        #expect(set.skipped.count == 1)
+        let skipped = try #require(set.skipped.first)
+        #expect(skipped.type == skippedType && skipped.codec == skippedCodec && !skipped.reason.isEmpty, "\(skipped)")
     }
 
     @Test func unplayableCodecsAndBrokenFilesAreTypedErrors() throws {

@@ -134,6 +134,23 @@ final class LockedArray: @unchecked Sendable {
         #expect(try o.get("/hls/notes/master.m3u8").status == 404)
     }
 
+    /// A file with a track we cannot package serves the others and names the skipped one;
+    /// a file with none is 415 with the reason.
+    @Test func unsupportedTracksAreSkippedAndListed() throws {
+        let o = try OriginFixture()
+        try FileManager.default.copyItem(atPath: fixture("pcm_audio.mov"), toPath: o.media.appendingPathComponent("pcm.mov").path)
+        try FileManager.default.copyItem(atPath: repo.deletingLastPathComponent().appendingPathComponent("shared/media/mp4parser_MOV00006.3gp").path,
+                                         toPath: o.media.appendingPathComponent("phone.3gp").path)
+        #expect(try o.get("/hls/pcm/master.m3u8").status == 200)
+        #expect(try o.get("/cmaf/pcm/video/1.m4s").status == 200)
+        #expect(try o.get("/cmaf/pcm/audio/init.mp4").status == 404)
+        let info = try JSONSerialization.jsonObject(with: Data(try o.get("/api/videos/pcm").body)) as? [String: Any]
+        let skipped = try #require(info?["skipped"] as? [[String: Any]])
+        #expect(skipped.count == 1 && skipped[0]["codec"] as? String == "sowt" && (skipped[0]["reason"] as? String)?.isEmpty == false)
+        let refused = try o.get("/hls/phone/master.m3u8")
+        #expect(refused.status == 415 && String(decoding: refused.body, as: UTF8.self).contains("s263"))
+    }
+
     @Test func aLadderPlaysThroughTheOrigin() throws {
         let o = try OriginFixture()
         let master = String(decoding: try o.get("/hls/ladder/master.m3u8").body, as: UTF8.self)
