@@ -52,6 +52,14 @@ printf '1\n00:00:00,000 --> 00:00:01,500\nHello\n' > "$out/.subtitles.srt"
 ff -f lavfi -i "$video:duration=2" -f lavfi -i "$tone:duration=2" -i "$out/.subtitles.srt" "${x264[@]}" -bf 0 -g 30 "${aac[@]}" \
    -c:s mov_text -map 0 -map 1 -map 2 -movflags +faststart "$out/subtitles.mp4"
 rm -f "$out/.subtitles.srt"
+# HE-AAC (explicit and backward-compatible SBR signalling) and xHE-AAC (USAC, object type 42),
+# which ffmpeg cannot encode here: AAC-LC at 22050 Hz with the AudioSpecificConfig rewritten
+# (scripts/set-audio-config.py). FFmpeg decodes the first two at 44100 Hz; nothing here decodes USAC.
+ff -f lavfi -i "sine=frequency=440:sample_rate=22050:duration=2" -c:a aac -b:a 32k -ac 2 "$out/.lc22050.m4a"
+python3 "$(dirname "$0")/set-audio-config.py" "$out/.lc22050.m4a" "$out/he_aac.m4a" 2b920800
+python3 "$(dirname "$0")/set-audio-config.py" "$out/.lc22050.m4a" "$out/he_aac_implicit.m4a" 139056e5a0
+python3 "$(dirname "$0")/set-audio-config.py" "$out/.lc22050.m4a" "$out/xhe_aac.m4a" f9484000
+rm -f "$out/.lc22050.m4a"
 # Fragments with several runs per track fragment: ffmpeg interleaves audio and video inside each
 # fragment, so every traf has many truns, each with a data_offset from the moof (as mp4ff and others write).
 ff -f lavfi -i "$video:duration=2" -f lavfi -i "$tone:duration=2" "${x264[@]}" -bf 2 -g 30 "${aac[@]}" \

@@ -13,6 +13,8 @@ import Testing
         // FFmpeg misplaces runs without a data_offset (FragmentRunTests checks that file).
         if name == "trun_no_offset.mp4" { return }
         let reference = try probePackets(path)
+        // FFmpeg 5.1 has no USAC decoder and will not open xHE-AAC at all (AudioSignallingTests checks it).
+        if name == "xhe_aac.m4a" { #expect(reference == nil); return }
         let movie: Movie
         do {
             movie = try Movie.read(path: path)

@@ -55,14 +55,19 @@ struct ElementaryStream: Sendable {
             nalLengthSize = hvcC.nalLengthSize
             adts = nil
         case "mp4a":
-            guard let asc = entry?.esds?.audioSpecificConfig,
-                  let index = AudioSpecificConfigRates.index(of: asc.sampleRate), asc.channelConfiguration > 0, asc.channelConfiguration < 8 else {
-                throw .unsupportedCodec(file: file, codec: track.codec + " (no ADTS mapping)")
+            guard let asc = entry?.esds?.audioSpecificConfig else {
+                throw .unsupportedCodec(file: file, codec: track.codec + " in MPEG-TS (no AudioSpecificConfig)")
+            }
+            // ADTS can carry only AAC Main, LC, SSR and LTP (object types 1–4), HE-AAC as its core
+            // with implicit SBR/PS; anything else (xHE-AAC/USAC is 42) would get a wrong header.
+            guard (1...4).contains(asc.coreObjectType) else {
+                throw .unsupportedCodec(file: file, codec: track.codec + " in MPEG-TS (ADTS carries AAC object types 1–4 only)")
+            }
+            guard let index = AudioSpecificConfigRates.index(of: asc.sampleRate), asc.channelConfiguration > 0, asc.channelConfiguration < 8 else {
+                throw .unsupportedCodec(file: file, codec: track.codec + " in MPEG-TS (no ADTS header for \(asc.sampleRate) Hz, channel configuration \(asc.channelConfiguration))")
             }
             codec = .aac; streamType = 0x0F; streamID = 0xC0
-            // ADTS carries AAC Main/LC/SSR/LTP; HE-AAC travels as its LC core with implicit SBR.
-            let profile = UInt8(asc.objectType >= 1 && asc.objectType <= 4 ? asc.objectType - 1 : 1)
-            adts = (profile, UInt8(index), UInt8(asc.channelConfiguration))
+            adts = (UInt8(asc.coreObjectType - 1), UInt8(index), UInt8(asc.channelConfiguration))
             parameterSets = []; accessUnitDelimiter = []; nalLengthSize = 0
         case "ac-3":
             codec = .ac3; streamType = 0x81; streamID = 0xBD

@@ -77,35 +77,70 @@ public struct ESDescriptorBox: BoxCodable {
 
     /// RFC 6381 codec parameter: `mp4a.40.2` for AAC-LC, `mp4a.6B` for MP3.
     public var codecString: String {
-        if let asc = audioSpecificConfig { return "mp4a.40.\(asc.objectType)" }
+        if let asc = audioSpecificConfig { return "mp4a.40.\(asc.codecObjectType)" }
         return "mp4a." + hex2(objectTypeIndication).uppercased()
     }
 }
 
-/// The first fields of an MPEG-4 AudioSpecificConfig.
+/// The first fields of an MPEG-4 AudioSpecificConfig (ISO/IEC 14496-3 1.6.2.1),
+/// with the SBR and PS extension signalled either way: explicitly (object type 5
+/// or 29 first, then the output rate and the core's type) or backward-compatibly
+/// (a 0x2B7 sync extension after an AAC-LC config).
 public struct AudioSpecificConfig: Equatable, Sendable {
+    /// The object type the config starts with (5 or 29 for explicit HE-AAC).
     public var objectType: Int
+    /// The core's sampling rate (what ADTS headers carry).
     public var sampleRate: Int
     public var channelConfiguration: Int
+    /// The core codec's object type (2 for HE-AAC's AAC-LC core; else `objectType`).
+    public var coreObjectType: Int
+    /// Spectral band replication, and parametric stereo on top of it.
+    public var sbr = false
+    public var ps = false
+    /// The rate after SBR, when the config gives one.
+    public var extensionSampleRate: Int?
 
     static let rates = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350]
 
     public init?(_ bytes: [UInt8]) {
         var bits = BitReader(bytes)
-        guard var type = bits.read(5) else { return nil }
-        if type == 31 { guard let ext = bits.read(6) else { return nil }; type = 32 + ext }
-        guard let index = bits.read(4) else { return nil }
-        if index == 15 {
-            guard let rate = bits.read(24) else { return nil }
-            sampleRate = rate
-        } else {
-            guard index < Self.rates.count else { return nil }
-            sampleRate = Self.rates[index]
+        func readObjectType() -> Int? {
+            guard let type = bits.read(5) else { return nil }
+            guard type == 31 else { return type }
+            return bits.read(6).map { 32 + $0 }
         }
-        guard let channels = bits.read(4) else { return nil }
-        objectType = type
-        channelConfiguration = channels
+        func readRate() -> Int? {
+            guard let index = bits.read(4) else { return nil }
+            if index == 15 { return bits.read(24) }
+            return index < Self.rates.count ? Self.rates[index] : nil
+        }
+        guard let type = readObjectType(), let rate = readRate(), let channels = bits.read(4) else { return nil }
+        self.objectType = type
+        self.sampleRate = rate
+        self.channelConfiguration = channels
+        self.coreObjectType = type
+        if type == 5 || type == 29 {
+            sbr = true
+            ps = type == 29
+            guard let outputRate = readRate(), let core = readObjectType() else { return nil }
+            extensionSampleRate = outputRate
+            coreObjectType = core
+        } else if type == 2, channels > 0, bits.read(1) != nil, let dependsOnCore = bits.read(1),  // frameLengthFlag, dependsOnCoreCoder
+                  dependsOnCore == 0 || bits.read(14) != nil, bits.read(1) == 0 {                      // coreCoderDelay, extensionFlag
+            // Backward-compatible signalling after the GASpecificConfig of AAC-LC.
+            if bits.read(11) == 0x2B7, bits.read(5) == 5, let present = bits.read(1), present == 1 {
+                sbr = true
+                extensionSampleRate = readRate()
+                if bits.read(11) == 0x548, bits.read(1) == 1 { ps = true }
+            }
+        }
     }
+
+    /// The object type codec strings name (RFC 6381 `mp4a.40.N`): 29 with PS, 5 with SBR.
+    public var codecObjectType: Int { ps ? 29 : sbr ? 5 : objectType }
+
+    /// The rate a decoder outputs: after SBR when present.
+    public var outputSampleRate: Int { extensionSampleRate ?? (sbr ? sampleRate * 2 : sampleRate) }
 
     /// Channel count for the configuration (0 means it is in a program config element).
     public var channelCount: Int {

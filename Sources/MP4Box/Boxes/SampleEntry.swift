@@ -123,7 +123,7 @@ public struct SampleEntry: Equatable, Sendable {
     /// Sample rate of the decoded audio.
     public var sampleRate: Int? {
         if let dOps { return dOps.inputSampleRate == 0 ? 48000 : Int(dOps.inputSampleRate) }
-        if let asc = esds?.audioSpecificConfig { return asc.sampleRate }
+        if let asc = esds?.audioSpecificConfig { return asc.outputSampleRate }
         return audio.flatMap { Int(exactly: $0.sampleRate.rounded()) }  // a v2 entry stores a double: NaN or huge is possible
     }
 }
