@@ -60,6 +60,16 @@ python3 "$(dirname "$0")/set-audio-config.py" "$out/.lc22050.m4a" "$out/he_aac.m
 python3 "$(dirname "$0")/set-audio-config.py" "$out/.lc22050.m4a" "$out/he_aac_implicit.m4a" 139056e5a0
 python3 "$(dirname "$0")/set-audio-config.py" "$out/.lc22050.m4a" "$out/xhe_aac.m4a" f9484000
 rm -f "$out/.lc22050.m4a"
+# Files cut off inside their last samples, as an interrupted upload or recorder leaves them:
+# with the index at the front, fragmented (cut in the last mdat), and cut inside the last moof.
+head -c $(( $(stat -c %s "$out/h264_bframes_aac.mp4") - 7000 )) "$out/h264_bframes_aac.mp4" > "$out/truncated.mp4"
+head -c $(( $(stat -c %s "$out/fragmented.mp4") - 7000 )) "$out/fragmented.mp4" > "$out/truncated_fragmented.mp4"
+python3 - "$out/fragmented.mp4" "$out/truncated_in_moof.mp4" <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read()
+last_moof = data.rfind(b"moof") - 4
+open(sys.argv[2], "wb").write(data[:last_moof + 60])
+PY
 # Fragments with several runs per track fragment: ffmpeg interleaves audio and video inside each
 # fragment, so every traf has many truns, each with a data_offset from the moof (as mp4ff and others write).
 ff -f lavfi -i "$video:duration=2" -f lavfi -i "$tone:duration=2" "${x264[@]}" -bf 2 -g 30 "${aac[@]}" \

@@ -11,6 +11,8 @@ public struct MediaSet: Sendable {
     public let targetDuration: Double
     /// Tracks of the source that are not packaged, with the reason.
     public let skipped: [SkippedTrack]
+    /// What an operator should know about the source although it plays (a cut-off file).
+    public private(set) var warnings: [String] = []
 
     public var tracks: [SegmentedTrack] { videos + (audio.map { [$0] } ?? []) }
 
@@ -53,7 +55,12 @@ public struct MediaSet: Sendable {
             }
         }
         if video == nil && audio == nil, let firstError { throw firstError }
-        return try MediaSet(name: name, videos: video.map { [$0] } ?? [], audio: audio, targetDuration: targetDuration, file: path, skipped: skipped)
+        var set = try MediaSet(name: name, videos: video.map { [$0] } ?? [], audio: audio, targetDuration: targetDuration, file: path, skipped: skipped)
+        for track in movie.tracks where track.samplesPastEnd > 0 {
+            set.warnings.append("track \(track.id): \(track.samplesPastEnd) samples lie past the end of the file (\(movie.fileSize) bytes) and are left out")
+        }
+        if let at = movie.droppedFragmentAt { set.warnings.append("the file ends inside the fragment at byte \(at), which is left out") }
+        return set
     }
 
     public init(name: String, videos: [PackagedTrack], audio: PackagedTrack?, targetDuration: Double, file: String,

@@ -95,7 +95,11 @@ public final class MediaSetCache: @unchecked Sendable {
     private var hits = 0
     private var misses = 0
 
-    public init(capacity: Int, maxBytes: Int = 512 << 20, targetDuration: Double) {
+    /// Told what a loaded video's source lacks although it plays (`MediaSet.warnings`).
+    let log: @Sendable (String) -> Void
+
+    public init(capacity: Int, maxBytes: Int = 512 << 20, targetDuration: Double, log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.log = log
         self.capacity = max(1, capacity)
         self.maxBytes = maxBytes
         self.targetDuration = targetDuration
@@ -134,6 +138,7 @@ public final class MediaSetCache: @unchecked Sendable {
             return try pending.result!.get()
         }
         let result = Result { () throws(PackagerError) in Entry(set: try load(id: id, files: video.files), video: video) }
+        if case .success(let entry) = result { for warning in entry.set.warnings { log("video \(id): \(warning)") } }
         lock.withLock {
             pending.result = result
             loading[video.key] = nil

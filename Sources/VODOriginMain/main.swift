@@ -13,7 +13,7 @@ do {
     try FileManager.default.createDirectory(atPath: config.media, withIntermediateDirectories: true)
     let (host, port) = try config.hostAndPort()
     let catalog = try MediaCatalog(root: config.media)
-    let cache = MediaSetCache(capacity: config.cacheEntries, maxBytes: config.indexCacheMB << 20, targetDuration: config.segmentDuration)
+    let cache = MediaSetCache(capacity: config.cacheEntries, maxBytes: config.indexCacheMB << 20, targetDuration: config.segmentDuration, log: { log($0) })
     var server = HTTPServer.Config()
     server.host = host
     server.port = port

@@ -64,6 +64,7 @@ enum InspectCommand {
             if let rate = t.sampleRate { out += " \(rate) Hz" }
             out += ", lang \(t.language)\n"
             out += "  \(t.sampleCount) samples, \(t.bytes) bytes, \(t.bitrate / 1000) kb/s, \(format(t.duration)) s, timescale \(t.timescale)\n"
+            if t.samplesPastEnd > 0 { out += "  \(t.samplesPastEnd) samples past the end of the file (cut off): left out\n" }
             if let k = t.keyframes {
                 out += "  \(k.count) keyframes, interval min \(format(k.minInterval)) s, mean \(format(k.meanInterval)) s, max \(format(k.maxInterval)) s\n"
             }
@@ -71,6 +72,7 @@ enum InspectCommand {
                 out += e.mediaTime == -1 ? "  edit: empty for \(e.duration)\n" : "  edit: \(e.duration) from media time \(e.mediaTime), rate \(format(e.rate))\n"
             }
         }
+        if let at = r.droppedFragmentAt { out += "the file ends inside the fragment at byte \(at): left out\n" }
         return out
     }
 

@@ -26,7 +26,13 @@ import Testing
         }
         let packets = try #require(reference, "FFmpeg rejects \(name) but we read it")
         for (streamIndex, track) in movie.tracks.enumerated() {
-            let theirs = packets.filter { $0.stream == streamIndex }
+            var theirs = packets.filter { $0.stream == streamIndex }
+            if track.samplesPastEnd > 0 {
+                // FFmpeg hands out the cut-off sample as a short packet ending at the end of the
+                // file; we leave it out (docs/mp4box.md, "Where FFmpeg differs").
+                let ourOffsets = Set((0..<track.samples.count).map { track.samples.offset(at: $0) })
+                theirs.removeAll { $0.offset + $0.size >= movie.fileSize && !ourOffsets.contains($0.offset) }
+            }
             let ours = PresentationTimeline(track: track, movieTimescale: movie.timescale).all
             if isChunkDemuxed(track) {
                 try checkChunkDemuxed(track, theirs, name)

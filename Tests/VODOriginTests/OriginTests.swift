@@ -50,11 +50,11 @@ final class OriginFixture: @unchecked Sendable {
         try fm.createSymbolicLink(atPath: media.appendingPathComponent("evil.mp4").path, withDestinationPath: outside.appendingPathComponent("secret.mp4").path)
         try fm.createSymbolicLink(atPath: media.appendingPathComponent("linkdir").path, withDestinationPath: outside.path)
 
-        cache = MediaSetCache(capacity: 8, targetDuration: 1)
+        let errors = self.errors
+        cache = MediaSetCache(capacity: 8, targetDuration: 1, log: { errors.add($0) })
         var config = HTTPServer.Config()
         config.port = 0
         config.loops = 2
-        let errors = self.errors
         router = OriginRouter(catalog: try MediaCatalog(root: media.path), cache: cache, token: token, log: { errors.add($0) })
         server = try HTTPServer(config: config, handler: router)
         server.start()
@@ -149,6 +149,16 @@ final class LockedArray: @unchecked Sendable {
         #expect(skipped.count == 1 && skipped[0]["codec"] as? String == "sowt" && (skipped[0]["reason"] as? String)?.isEmpty == false)
         let refused = try o.get("/hls/phone/master.m3u8")
         #expect(refused.status == 415 && String(decoding: refused.body, as: UTF8.self).contains("s263"))
+    }
+
+    /// A file cut off inside its last samples plays up to the cut; the operator is told.
+    @Test func aCutOffFilePlaysWhatItHas() throws {
+        let o = try OriginFixture()
+        try FileManager.default.copyItem(atPath: fixture("truncated.mp4"), toPath: o.media.appendingPathComponent("cut.mp4").path)
+        #expect(try o.get("/hls/cut/master.m3u8").status == 200)
+        #expect(try o.get("/hls-ts/cut/video/1.ts").status == 200)
+        #expect(o.errors.all.contains { $0.contains("video cut: track 1: 5 samples lie past the end of the file") }, "\(o.errors.all)")
+        #expect(try o.get("/hls/broken/master.m3u8").status == 500)  // an unreadable moov is still an error
     }
 
     @Test func aLadderPlaysThroughTheOrigin() throws {

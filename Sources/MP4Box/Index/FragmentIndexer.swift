@@ -65,8 +65,13 @@ struct FragmentIndexer {
                 guard size <= limits.maxSampleSize else {
                     throw MP4Error(.limitExceeded, path: path, "sample \(i) size \(size) exceeds \(limits.maxSampleSize)")
                 }
-                guard offset >= 0, offset <= fileSize - Int64(size) else {
+                guard offset >= 0 else {
                     throw MP4Error(.invalid, path: path, "sample \(i) (offset \(offset), \(size) bytes) lies outside the file (\(fileSize) bytes)")
+                }
+                // A recording cut off inside its last fragment: this and every later sample of the track are left out.
+                guard offset <= fileSize - Int64(size), tracks[t].samplesPastEnd == 0 else {
+                    tracks[t].samplesPastEnd += run.samples.count - i
+                    break
                 }
                 // FFmpeg: audio samples are always sync; video ones unless flagged non-sync or dependent.
                 let sync = isAudio || flags.rawValue & 0x0101_0000 == 0

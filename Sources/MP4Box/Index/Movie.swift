@@ -10,6 +10,8 @@ public struct Movie: Sendable {
     public var fileSize: Int64
     /// Defaults for fragments, by track id.
     public var trackExtends: [UInt32: TrackExtendsBox]
+    /// Where a `moof` cut off by the end of the file starts (its fragment is left out).
+    public var droppedFragmentAt: Int64?
     /// Children of `moov` that are not interpreted (`udta`, `meta`, `iods`, …), as file ranges.
     public var otherBoxes: [OpaqueBox] = []
 

@@ -11,6 +11,7 @@ struct MovieReader {
         var offset: Int64 = 0
         var moovHeader: BoxHeader?
         var fileType: FileTypeBox?
+        var droppedFragmentAt: Int64?
         while fileSize - offset >= 8 {
             guard headers.count < limits.maxTopLevelBoxes else {
                 throw MP4Error(.limitExceeded, path: "", "more than \(limits.maxTopLevelBoxes) top-level boxes")
@@ -23,6 +24,8 @@ struct MovieReader {
                 // A media data box that claims more bytes than the file has keeps what is there
                 // (FFmpeg does the same); any other box cut short ends the walk.
                 let type = FourCC(rawValue: ByteReader.u32(headerBytes, at: 4))
+                // A recording cut off inside its last fragment: the fragments before it play.
+                if type == "moof" && moovHeader != nil { droppedFragmentAt = offset; break }
                 guard type == "mdat" || type == "free" || type == "skip" else { throw error.under("\(type)") }
                 header = BoxHeader(type: type, offset: offset, size: fileSize - offset, headerSize: 8, userType: nil)
             }
@@ -41,6 +44,7 @@ struct MovieReader {
         var movie = try readMovie(&moov, fileSize: fileSize)
         movie.fileType = fileType
         movie.topLevelBoxes = headers
+        movie.droppedFragmentAt = droppedFragmentAt
         let moofs = headers.filter { $0.type == "moof" }
         if !moofs.isEmpty || !movie.trackExtends.isEmpty {
             movie.isFragmented = true
@@ -145,6 +149,7 @@ struct MovieReader {
         track.compositionShift = built.compositionShift
         track.compositionCoverage = built.compositionCoverage
         track.hasCompositionTable = built.hasCompositionTable
+        track.samplesPastEnd = built.samplesPastEnd
         track.otherBoxes = other
         return track
     }

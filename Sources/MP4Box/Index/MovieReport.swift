@@ -44,6 +44,8 @@ public struct MovieReport: Codable, Equatable, Sendable {
         public var keyframes: KeyframeStats?
         public var editList: [EditEntry]
         public var indexBytes: Int
+        /// Samples the index places past the end of the file, left out (a cut-off file).
+        public var samplesPastEnd: Int
         public var samples: [SampleRow]?
     }
 
@@ -54,6 +56,8 @@ public struct MovieReport: Codable, Equatable, Sendable {
     public var timescale: UInt32
     public var duration: Double
     public var tracks: [TrackReport]
+    /// Where a fragment cut off by the end of the file starts (it is left out).
+    public var droppedFragmentAt: Int64?
 
     public init(movie: Movie, includeSamples: Bool = false) {
         fileSize = movie.fileSize
@@ -63,6 +67,7 @@ public struct MovieReport: Codable, Equatable, Sendable {
         timescale = movie.timescale
         duration = movie.durationSeconds
         tracks = movie.tracks.map { Self.report(track: $0, movie: movie, includeSamples: includeSamples) }
+        droppedFragmentAt = movie.droppedFragmentAt
     }
 
     static func report(track: Track, movie: Movie, includeSamples: Bool) -> TrackReport {
@@ -115,6 +120,7 @@ public struct MovieReport: Codable, Equatable, Sendable {
                 EditEntry(duration: $0.segmentDuration, mediaTime: $0.mediaTime, rate: Double($0.rateInteger) + Double($0.rateFraction) / 65536)
             } ?? [],
             indexBytes: samples.memoryBytes,
+            samplesPastEnd: track.samplesPastEnd,
             samples: rows)
     }
 }

@@ -16,6 +16,7 @@ struct SampleTableIndexer {
         var compositionShift: Int64
         var compositionCoverage: Int
         var hasCompositionTable: Bool
+        var samplesPastEnd = 0
     }
 
     func build() throws(MP4Error) -> Result {
@@ -47,6 +48,7 @@ struct SampleTableIndexer {
         var compositionOffsets = [Int32](repeating: 0, count: composition.coverage)
         var sync = SyncCursor(table.syncSamples, isAudio: isAudio)
         var failure: MP4Error?
+        var pastEnd = false
         var sample = 0
         let sttsEntries = stts.entries
         let maxSize = limits.maxSampleSize
@@ -70,10 +72,8 @@ struct SampleTableIndexer {
                         failure = MP4Error(.limitExceeded, path: path + "/stsz", "sample \(sample) size \(size) exceeds \(maxSize)")
                         return
                     }
-                    guard offset <= fileSize - Int64(size) else {
-                        failure = MP4Error(.invalid, path: path, "sample \(sample) (offset \(offset), \(size) bytes) lies past the end of the file (\(fileSize) bytes)")
-                        return
-                    }
+                    // A file cut off inside its samples (FFmpeg plays what is there): the index ends here.
+                    guard offset <= fileSize - Int64(size) else { pastEnd = true; break chunks }
                     offsetOut[sample] = offset
                     packedOut[sample] = size & ~SampleIndex.syncBit | (sync.isSync(sample) ? SampleIndex.syncBit : 0)
                     durationOut[sample] = sttsEntries[sttsIndex].delta
@@ -89,7 +89,8 @@ struct SampleTableIndexer {
             }
         }}}}}
         if let failure { throw failure }
-        if sample < sampleCount {  // fewer chunk slots than samples: FFmpeg indexes what the chunks hold
+        let samplesPastEnd = pastEnd ? sampleCount - sample : 0
+        if sample < sampleCount {  // cut off, or fewer chunk slots than samples: FFmpeg indexes what the chunks hold
             offsets.removeLast(sampleCount - sample); packed.removeLast(sampleCount - sample); durations.removeLast(sampleCount - sample)
             if compositionOffsets.count > sample { compositionOffsets.removeLast(compositionOffsets.count - sample) }
         }
@@ -99,7 +100,7 @@ struct SampleTableIndexer {
         let index = SampleIndex(offsets: offsets, sizeAndSync: packed, durations: durations,
                                 compositionOffsets: compositionOffsets.count == sample ? compositionOffsets : [])
         return Result(index: index, compositionShift: composition.shift, compositionCoverage: min(composition.coverage, index.count),
-                      hasCompositionTable: composition.present)
+                      hasCompositionTable: composition.present, samplesPastEnd: samplesPastEnd)
     }
 
     private func validate(stsc: [SampleToChunkBox.Entry], chunkCount: Int) throws(MP4Error) {

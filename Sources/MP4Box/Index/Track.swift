@@ -31,6 +31,9 @@ public struct Track: Sendable {
     /// Samples came from `moof` fragments: FFmpeg then applies no edit list and
     /// adds `compositionShift` to presentation times only, not to decode times.
     public var samplesFromFragments = false
+    /// Samples the index places past the end of the file (an upload or a recording cut
+    /// off): they and the samples after them are left out, and the rest is served.
+    public var samplesPastEnd = 0
     /// Children of `trak` that are not interpreted (`tref`, `udta`, …), as file ranges.
     public var otherBoxes: [OpaqueBox] = []
 
