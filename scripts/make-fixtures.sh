@@ -70,6 +70,11 @@ data = open(sys.argv[1], "rb").read()
 last_moof = data.rfind(b"moof") - 4
 open(sys.argv[2], "wb").write(data[:last_moof + 60])
 PY
+# AV1 (libaom) with Opus and VP9 (libvpx) with AAC, 4 s so a browser test can play past 3 s.
+ff -f lavfi -i "$video:duration=4" -f lavfi -i "$tone:duration=4" -c:v libaom-av1 -cpu-used 8 -row-mt 1 -b:v 150k -g 30 \
+   -pix_fmt yuv420p -c:a libopus -b:a 32k -ac 2 -movflags +faststart "$out/av1.mp4"
+ff -f lavfi -i "$video:duration=4" -f lavfi -i "$tone:duration=4" -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -b:v 100k -maxrate 100k -bufsize 200k -g 30 \
+   -pix_fmt yuv420p -c:a aac -b:a 48k -ac 2 -movflags +faststart "$out/vp9.mp4"
 # Fragments with several runs per track fragment: ffmpeg interleaves audio and video inside each
 # fragment, so every traf has many truns, each with a data_offset from the moof (as mp4ff and others write).
 ff -f lavfi -i "$video:duration=2" -f lavfi -i "$tone:duration=2" "${x264[@]}" -bf 2 -g 30 "${aac[@]}" \

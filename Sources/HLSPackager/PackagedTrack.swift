@@ -23,7 +23,7 @@ public struct PackagedTrack: Sendable {
     /// Presentation time just after the last sample.
     public let endTime: Int64
 
-    static let playableCodecs = ["avc1", "avc3", "hvc1", "hev1", "mp4a", "ac-3", "ec-3", "Opus"]
+    static let playableCodecs = ["avc1", "avc3", "hvc1", "hev1", "av01", "vp09", "mp4a", "ac-3", "ec-3", "Opus"]
 
     public init(name: String, kind: Kind, track: Track, movieTimescale: UInt32, sourcePath: String) throws(PackagerError) {
         guard let entry = track.sampleEntry, Self.playableCodecs.contains(entry.format.description) else {

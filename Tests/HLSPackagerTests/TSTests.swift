@@ -6,7 +6,8 @@ import Testing
 /// MPEG-TS renditions: decoded by ffmpeg like the source, with timestamps and
 /// continuity counters that run on across segment joins.
 @Suite struct TSTests {
-    static let files = PackagingTests.files.filter { !$0.hasSuffix("opus.mp4") }
+    /// Every packaged file whose codecs TS can carry (Opus, AV1 and VP9 cannot).
+    static let files = PackagingTests.files.filter { !["opus.mp4", "exo_sample_opus.mp4", "av1.mp4", "vp9.mp4"].contains(URL(fileURLWithPath: $0).lastPathComponent) }
 
     func concatenatedSegments(_ r: TSRendition) throws -> [UInt8] {
         var all: [UInt8] = []
@@ -95,9 +96,16 @@ import Testing
         #expect(CRC32MPEG2.checksum(section) == crc)
     }
 
-    @Test func opusCannotGoInTS() throws {
-        let set = try MediaSet.load(path: fixture("opus.mp4"), name: "v")
-        #expect(throws: PackagerError.self) { try set.tsRenditions() }
+    @Test(arguments: ["opus.mp4", "av1.mp4", "vp9.mp4"])
+    func codecsTSCannotCarryAreRefusedThere(file: String) throws {
+        let set = try MediaSet.load(path: fixture(file), name: "v")
+        do {
+            _ = try set.tsRenditions()
+            Issue.record("\(file) was put in TS")
+        } catch {
+            guard case .unsupportedCodec(_, let codec) = error else { Issue.record("wrong error \(error)"); return }
+            #expect(codec.hasSuffix("in MPEG-TS"), "\(codec)")
+        }
     }
 }
 

@@ -94,6 +94,20 @@ import Testing
         try check(ESDescriptorBox(objectTypeIndication: 0x40, decoderSpecificInfo: [0x12, 0x10]))
         try check(PixelAspectRatioBox(hSpacing: 4, vSpacing: 3))
         try check(BitRateBox(bufferSize: 1, maxBitrate: 2, averageBitrate: 3))
+        try check(try AV1ConfigurationBox.decode([0, 0, 0, 12, 0x61, 0x76, 0x31, 0x43, 0x81, 0x4D, 0x4C, 0x00]))
+        try check(try VPCodecConfigurationBox.decode([0, 0, 0, 20, 0x76, 0x70, 0x63, 0x43, 1, 0, 0, 0, 2, 41, 0xA7, 9, 16, 9, 0, 0]))
+    }
+
+    /// Codec strings of AV1 and VP9 from their configuration boxes (main 10-bit 4:2:0 at level
+    /// 5.1 high tier with BT.2020 PQ colour; VP9 profile 2, level 4.1, 10 bits, full range).
+    @Test func av1AndVP9CodecStrings() throws {
+        let av1 = try AV1ConfigurationBox.decode([0, 0, 0, 12, 0x61, 0x76, 0x31, 0x43, 0x81, 0x0D, 0xCC, 0x00])
+        #expect(av1.codecString(colour: nil) == "av01.0.13H.10")
+        var colour = try ColourInformationBox.decode([0, 0, 0, 19, 0x63, 0x6F, 0x6C, 0x72, 0x6E, 0x63, 0x6C, 0x78, 0, 9, 0, 16, 0, 9, 0])
+        colour.fullRange = false
+        #expect(av1.codecString(colour: colour) == "av01.0.13H.10.0.110.09.16.09.0")
+        let vp9 = try VPCodecConfigurationBox.decode([0, 0, 0, 20, 0x76, 0x70, 0x63, 0x43, 1, 0, 0, 0, 2, 41, 0xA3, 9, 16, 9, 0, 0])
+        #expect(vp9.codecString(format: "vp09") == "vp09.02.41.10.01.09.16.09.01")
     }
 
     @Test func largeSizesAndUUIDHeaders() throws {
@@ -111,7 +125,9 @@ import Testing
 
     @Test func codecStrings() throws {
         let expected = ["h264_bframes_aac.mp4": ["avc1.64000d", "mp4a.40.2"], "hevc.mp4": ["hvc1.1.6.L60.90"],
-                        "ac3.mp4": ["ac-3"], "opus.mp4": ["Opus"], "audio_only.m4a": ["mp4a.40.2"]]
+                        "ac3.mp4": ["ac-3"], "opus.mp4": ["Opus"], "audio_only.m4a": ["mp4a.40.2"],
+                        "av1.mp4": ["av01.0.00M.08", "Opus"], "vp9.mp4": ["vp09.00.11.08.01.02.02.02.00", "mp4a.40.2"],
+                        "he_aac.m4a": ["mp4a.40.5"], "he_aac_implicit.m4a": ["mp4a.40.5"], "xhe_aac.m4a": ["mp4a.40.42"]]
         for (file, codecs) in expected {
             let movie = try Movie.read(path: Media.fixture(file))
             #expect(movie.tracks.map(\.codecString) == codecs, "\(file)")

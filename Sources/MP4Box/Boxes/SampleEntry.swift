@@ -24,6 +24,8 @@ public struct SampleEntry: Equatable, Sendable {
     public var audio: Audio?
     public var avcC: AVCConfigurationBox?
     public var hvcC: HEVCConfigurationBox?
+    public var av1C: AV1ConfigurationBox?
+    public var vpcC: VPCodecConfigurationBox?
     public var esds: ESDescriptorBox?
     public var dac3: AC3SpecificBox?
     public var dec3: EC3SpecificBox?
@@ -89,6 +91,8 @@ public struct SampleEntry: Equatable, Sendable {
             switch header.type {
             case "avcC": avcC = try AVCConfigurationBox(payload: &body)
             case "hvcC": hvcC = try HEVCConfigurationBox(payload: &body)
+            case "av1C": av1C = try AV1ConfigurationBox(payload: &body)
+            case "vpcC": vpcC = try VPCodecConfigurationBox(payload: &body)
             case "esds": esds = try ESDescriptorBox(payload: &body)
             case "dac3": dac3 = try AC3SpecificBox(payload: &body)
             case "dec3": dec3 = try EC3SpecificBox(payload: &body)
@@ -103,10 +107,13 @@ public struct SampleEntry: Equatable, Sendable {
         }
     }
 
-    /// RFC 6381 codec parameter (`avc1.64001f`, `hvc1.1.6.L93.B0`, `mp4a.40.2`, `ac-3`, `ec-3`, `Opus`).
+    /// RFC 6381 codec parameter (`avc1.64001f`, `hvc1.1.6.L93.B0`, `av01.0.04M.08`, `vp09.00.21.08.01.01.01.01.00`,
+    /// `mp4a.40.2`, `ac-3`, `ec-3`, `Opus`).
     public var codecString: String {
         if let avcC { return avcC.codecString(format: format) }
         if let hvcC { return hvcC.codecString(format: format) }
+        if let av1C { return av1C.codecString(colour: colr) }
+        if let vpcC { return vpcC.codecString(format: format) }
         if let esds, format == "mp4a" { return esds.codecString }
         return format.description
     }
