@@ -37,6 +37,12 @@ ff -f lavfi -i "$tone:duration=2" -c:a libopus -b:a 48k -ac 2 "$out/opus.mp4"
 ff -f lavfi -i "testsrc2=size=240x160:rate=25:duration=2" "${x264[@]}" -bf 0 -g 25 -movflags +faststart "$out/.rotated-source.mp4"
 ff -i "$out/.rotated-source.mp4" -c copy -metadata:s:v rotate=270 -movflags +faststart "$out/rotated.mp4"
 rm -f "$out/.rotated-source.mp4"
+# An edit list that hides leading video frames (iPhone-style): ffmpeg -ss with stream copy starts at
+# the keyframe before 0.5 s and writes elst media_time so presentation starts at 0.5 s (audio likewise).
+ff -f lavfi -i "$video:duration=6" -f lavfi -i "$tone:duration=6" "${x264[@]}" -bf 2 -g 60 -keyint_min 60 -sc_threshold 0 \
+   "${aac[@]}" "$out/.hidden-source.mp4"
+ff -ss 0.5 -i "$out/.hidden-source.mp4" -c copy -t 4.5 -movflags +faststart "$out/edit_hides_frames.mp4"
+rm -f "$out/.hidden-source.mp4"
 # Access unit delimiters and SPS/PPS (VPS for HEVC) inside the samples, as Apple's and many
 # hardware encoders write them (x264/x265 aud=1 and repeat-headers=1).
 ff -f lavfi -i "$video:duration=2" -f lavfi -i "$tone:duration=2" "${x264[@]}" -bf 2 -g 30 -x264-params aud=1:repeat-headers=1 \

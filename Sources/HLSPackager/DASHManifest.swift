@@ -51,8 +51,9 @@ public enum DASHManifest {
 
     static func segmentTemplate(_ track: SegmentedTrack, video: String) -> String {
         let base = "../../cmaf/\(video)/\(track.track.name)/"
-        var out = "        <SegmentTemplate timescale=\"\(track.plan.timescale)\" initialization=\"\(base)init.mp4\" "
-            + "media=\"\(base)$Number$.m4s\" startNumber=\"1\">\n          <SegmentTimeline>\n"
+        // The period starts at the first segment: its media time is the presentation time offset.
+        var out = "        <SegmentTemplate timescale=\"\(track.plan.timescale)\" presentationTimeOffset=\"\(max(0, track.plan.start(0)))\" "
+            + "initialization=\"\(base)init.mp4\" media=\"\(base)$Number$.m4s\" startNumber=\"1\">\n          <SegmentTimeline>\n"
         var n = 0
         while n < track.segmentCount {
             let d = track.plan.end(n) - track.plan.start(n)

@@ -11,6 +11,9 @@ public struct MediaSet: Sendable {
     public let targetDuration: Double
     /// Tracks of the source that are not packaged, with the reason.
     public let skipped: [SkippedTrack]
+    /// Seconds by which every track is presented later than FFmpeg presents the source
+    /// (so that no time is negative: B-frame delay, frames an edit list hides).
+    public let presentationDelay: Double
     /// What an operator should know about the source although it plays (a cut-off file).
     public private(set) var warnings: [String] = []
 
@@ -69,6 +72,19 @@ public struct MediaSet: Sendable {
         self.name = name
         self.skipped = skipped
         self.targetDuration = targetDuration
+        // Every track moves later by the same time (the most any one needs to have no negative
+        // time), so audio and video keep the offset they have in the source.
+        var all: [PackagedTrack] = videos
+        if let audio { all.append(audio) }
+        func seconds(_ t: PackagedTrack) -> Double { Double(t.delay) / Double(t.timescale) }
+        let lead = all.max { seconds($0) < seconds($1) } ?? all[0]
+        func aligned(_ track: PackagedTrack) -> PackagedTrack {
+            let wanted = SafeTime.rescale(lead.delay, from: Int64(lead.timescale), to: Int64(track.timescale), nearest: true)
+            return track.delayed(by: wanted - track.delay)
+        }
+        let videos = videos.map(aligned)
+        let audio = audio.map(aligned)
+        presentationDelay = seconds(lead)
         var shared: SegmentPlan?
         var segmented: [SegmentedTrack] = []
         for video in videos {

@@ -1,10 +1,14 @@
 import MP4Box
 
 /// One track laid out for fragmented output: its samples in decode order with
-/// non-negative decode times and composition offsets that keep every
-/// presentation time as FFmpeg presents the source (edit lists applied, first
-/// video frame at 0). Audio frames that the edit list drops entirely
-/// (encoder priming) are left out.
+/// decode and presentation times as FFmpeg presents the source (edit lists
+/// applied), moved later as a whole only as far as needed for no time to be
+/// negative (`delay`). `MediaSet` then delays every track of a video by the
+/// same time, so their offsets stay the source's. Audio frames that the edit
+/// list drops entirely (encoder priming) are left out; video starts at its
+/// first keyframe, and frames that an edit list hides before the first frame
+/// it shows (still needed to decode the frames after them) are presented one
+/// tick each just before that frame.
 public struct PackagedTrack: Sendable {
     public enum Kind: String, Sendable { case video, audio }
 
@@ -18,10 +22,14 @@ public struct PackagedTrack: Sendable {
 
     /// Per output sample, in decode order.
     public let sampleIndexes: [Int32]
-    public let decodeTimes: [Int64]
+    public private(set) var decodeTimes: [Int64]
     public let compositionOffsets: [Int32]
     /// Presentation time just after the last sample.
-    public let endTime: Int64
+    public private(set) var endTime: Int64
+    /// How far every time was moved later than FFmpeg presents it (in this timescale).
+    public private(set) var delay: Int64
+    /// Leading frames hidden by the edit list, presented one tick each before the first shown frame.
+    public let hiddenLeadingFrames: Int
 
     static let playableCodecs = ["avc1", "avc3", "hvc1", "hev1", "av01", "vp09", "mp4a", "ac-3", "ec-3", "Opus"]
 
@@ -37,14 +45,14 @@ public struct PackagedTrack: Sendable {
         let timeline = PresentationTimeline(track: track, movieTimescale: movieTimescale)
         // One pass: keep what plays. Audio drops what the edit list discards (priming);
         // video starts at its first keyframe and keeps frames needed to decode others.
-        var indexes: [Int32] = [], dts: [Int64] = [], pts: [Int64] = []
+        var indexes: [Int32] = [], dts: [Int64] = [], pts: [Int64] = [], discarded: [Bool] = []
         indexes.reserveCapacity(timeline.count); dts.reserveCapacity(timeline.count); pts.reserveCapacity(timeline.count)
         var overflow = false
         timeline.forEach { p in
             if kind == .audio && p.discard { return }
             if kind == .video && indexes.isEmpty && !samples.isSync(at: p.sampleIndex) { return }
             if p.sampleIndex > Int(Int32.max) { overflow = true; return }
-            indexes.append(Int32(p.sampleIndex)); dts.append(p.dts); pts.append(p.pts)
+            indexes.append(Int32(p.sampleIndex)); dts.append(p.dts); pts.append(p.pts); discarded.append(p.discard)
         }
         guard !indexes.isEmpty, !overflow else { throw .brokenTrack(file: sourcePath, reason: "track \(track.id) has no samples to present") }
         // Times beyond ±2^60 (a tfdt near 2^63, wrapped sums of absurd durations) are refused,
@@ -52,18 +60,16 @@ public struct PackagedTrack: Sendable {
         guard zip(dts, pts).allSatisfy({ SafeTime.admits($0) && SafeTime.admits($1) }) else {
             throw .brokenTrack(file: sourcePath, reason: "track \(track.id): sample times beyond ±2^60 in its timescale")
         }
-        // Decode times start at 0 or later; presentation times stay as presented
-        // (an audio track that starts late keeps its delay), but never below 0.
-        let minPTS = pts.min() ?? 0
-        let ptsShift = minPTS < 0 ? -minPTS : 0
-        let minDTS = dts.min() ?? 0
-        let dtsShift = (minDTS + ptsShift) < 0 ? -(minDTS + ptsShift) : 0
+        hiddenLeadingFrames = kind == .video ? Self.squeezeHiddenLeadingFrames(pts: &pts, discarded: discarded) : 0
+        // Decode times of 0 or later (a tfdt cannot be negative) and presentation times too:
+        // the whole track moves later, decode and presentation times together.
+        let shift = max(0, -(dts.min() ?? 0), -(pts.min() ?? 0))
         var offsets: [Int32] = []
         offsets.reserveCapacity(indexes.count)
         var end: Int64 = 0
         for k in 0..<indexes.count {
-            dts[k] += ptsShift + dtsShift
-            let p = pts[k] + ptsShift
+            dts[k] += shift
+            let p = pts[k] + shift
             let offset = p - dts[k]
             guard offset >= Int64(Int32.min), offset <= Int64(Int32.max) else {
                 throw .brokenTrack(file: sourcePath, reason: "track \(track.id): composition offset \(offset) does not fit in 32 bits")
@@ -75,6 +81,28 @@ public struct PackagedTrack: Sendable {
         decodeTimes = dts
         compositionOffsets = offsets
         endTime = end
+        delay = shift
+    }
+
+    /// Gives the frames an edit list hides before the first frame it shows (kept because
+    /// later frames need them to decode) the presentation times just before that frame, one
+    /// tick apart in their own order: no player shows them for longer than a tick, and the
+    /// track starts where the edit list starts it. Returns how many there are.
+    static func squeezeHiddenLeadingFrames(pts: inout [Int64], discarded: [Bool]) -> Int {
+        guard let firstShown = zip(pts, discarded).filter({ !$0.1 }).map(\.0).min() else { return 0 }
+        let hidden = pts.indices.filter { discarded[$0] && pts[$0] < firstShown }.sorted { pts[$0] < pts[$1] }
+        for (rank, i) in hidden.enumerated() { pts[i] = firstShown - Int64(hidden.count - rank) }
+        return hidden.count
+    }
+
+    /// The same track moved `ticks` later (to line up with the other tracks of its video).
+    func delayed(by ticks: Int64) -> PackagedTrack {
+        guard ticks > 0 else { return self }
+        var copy = self
+        copy.decodeTimes = decodeTimes.map { $0 + ticks }
+        copy.endTime += ticks
+        copy.delay += ticks
+        return copy
     }
 
     public var count: Int { sampleIndexes.count }

@@ -64,7 +64,7 @@ func writePackage(_ set: MediaSet, to dir: URL) throws {
                         "fragmented_negative_cts.mp4", "audio_only.m4a", "video_only.mp4", "hevc.mp4", "ac3.mp4", "opus.mp4", "rotated.mp4",
                         "multi_trun.mp4", "trun_no_offset.mp4", "h264_inband_aud.mp4", "hevc_inband_aud.mp4",
                         "cover_art.m4a", "pcm_audio.mov", "subtitles.mp4", "he_aac.m4a", "he_aac_implicit.m4a",
-                        "truncated.mp4", "truncated_fragmented.mp4", "truncated_in_moof.mp4", "av1.mp4", "vp9.mp4"]
+                        "truncated.mp4", "truncated_fragmented.mp4", "truncated_in_moof.mp4", "av1.mp4", "vp9.mp4", "edit_hides_frames.mp4"]
         .map(fixture) + ["exo_sample.mp4", "exo_sample_with_increasing_timestamps_360p.mp4", "mp4parser_foreman-hevc-384.mp4",
                          "mp4parser_tiny_sample_new_untouched.mp4", "exo_sample_eac3.mp4", "exo_portrait_4k60.mp4",
                          "exo_sample_fragmented.mp4", "exo_sample_mdat_too_long.mp4", "exo_sample_opus.mp4", "exo_sample_ac3_aac.mp4"].map(sharedMedia)
@@ -83,13 +83,21 @@ func writePackage(_ set: MediaSet, to dir: URL) throws {
             #expect(status == 0 || inherited, "\(name) \(track.track.name): ffmpeg reports an error decoding the segments")
 
             let stream = track.track.kind == .video ? "v:0" : "a:0"
-            let ours = try decodedFrameTimes(out.path, stream: stream)
+            // Frames an edit list hides before its first shown frame are kept (later frames need
+            // them) and presented one tick each just before it; FFmpeg does not output them.
+            let hidden = track.track.hiddenLeadingFrames
+            let decoded = try decodedFrameTimes(out.path, stream: stream)
             let theirs = try decodedFrameTimes(oracle(path), stream: stream)
-            #expect(ours.count == theirs.count, "\(name) \(track.track.name): \(ours.count) frames decoded, source \(theirs.count)")
+            #expect(decoded.count == theirs.count + hidden, "\(name) \(track.track.name): \(decoded.count) frames decoded, source \(theirs.count) + \(hidden) hidden")
+            let ours = Array(decoded.dropFirst(hidden))
+            if hidden > 0, let shown = ours.first, let firstHidden = decoded.first {
+                #expect(shown - firstHidden <= Double(hidden) / Double(track.track.timescale) + 0.0005, "\(name): hidden frames spread before the first shown one")
+            }
             guard let ourFirst = ours.first, let ourLast = ours.last, let first = theirs.first, let last = theirs.last else { continue }
-            // FFmpeg presents trun v1 negative offsets later by the largest one (its dts_shift);
-            // players take tfdt + offset as written. Undo it to compare with the source.
-            let shift = Double(try Movie.read(path: out.path).tracks[0].compositionShift) / Double(track.track.timescale)
+            // Every track is presented later by the set's delay (no negative times). FFmpeg also
+            // presents trun v1 negative offsets later by the largest one (its dts_shift), where
+            // players take tfdt + offset as written. Undo both to compare with the source.
+            let shift = Double(try Movie.read(path: out.path).tracks[0].compositionShift) / Double(track.track.timescale) + set.presentationDelay
             let frame = Double(track.track.track.samples.duration(at: 0)) / Double(track.track.timescale) + 0.0005
             #expect(abs((ourFirst - shift) - first) <= frame, "\(name) \(track.track.name): first frame at \(ourFirst - shift), source \(first)")
             #expect(abs((ourLast - shift) - last) <= frame, "\(name) \(track.track.name): last frame at \(ourLast - shift), source \(last)")
