@@ -43,9 +43,13 @@ ff -f lavfi -i "$video:duration=6" -f lavfi -i "$tone:duration=6" "${x264[@]}" -
    "${aac[@]}" "$out/.hidden-source.mp4"
 ff -ss 0.5 -i "$out/.hidden-source.mp4" -c copy -t 4.5 -movflags +faststart "$out/edit_hides_frames.mp4"
 rm -f "$out/.hidden-source.mp4"
+# Variable frame rate with B-frames: 80 frames 10 ms apart, then a 2 s jump and frames 30 ms apart.
+# A decode-order gap of 2 s lands on a frame near the end, far from how long that frame shows.
+ff -f lavfi -i "$video:duration=3.1" -vf "setpts='if(lt(N,80),N*0.01/TB,(2.8+(N-80)*0.03)/TB)'" -fps_mode vfr "${x264[@]}" -bf 3 -g 100 \
+   -video_track_timescale 1000 "$out/vfr_bframes.mp4"
 # Access unit delimiters and SPS/PPS (VPS for HEVC) inside the samples, as Apple's and many
 # hardware encoders write them (x264/x265 aud=1 and repeat-headers=1).
-ff -f lavfi -i "$video:duration=2" -f lavfi -i "$tone:duration=2" "${x264[@]}" -bf 2 -g 30 -x264-params aud=1:repeat-headers=1 \
+ff -f lavfi -i "$video:duration=4" -f lavfi -i "$tone:duration=4" "${x264[@]}" -bf 2 -g 30 -x264-params aud=1:repeat-headers=1 \
    "${aac[@]}" -movflags +faststart "$out/h264_inband_aud.mp4"
 ff -f lavfi -i "$video:duration=2" -c:v libx265 -preset ultrafast -x265-params log-level=error:bframes=3:keyint=30:aud=1:repeat-headers=1 \
    -b:v 200k -pix_fmt yuv420p -tag:v hvc1 -movflags +faststart "$out/hevc_inband_aud.mp4"

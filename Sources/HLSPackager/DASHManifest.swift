@@ -18,6 +18,7 @@ public enum DASHManifest {
         let audioSizes = set.audio?.segmentSizes ?? []
         if !set.videos.isEmpty {
             out += "    <AdaptationSet id=\"0\" contentType=\"video\" mimeType=\"video/mp4\" segmentAlignment=\"true\" startWithSAP=\"1\">\n"
+            out += mainRole
             for video in set.videos {
                 var attributes = ["id=\"\(video.track.name)\"", "codecs=\"\(video.track.codec)\"",
                                   "bandwidth=\(quote(peakBandwidth(video, extra: [])))"]
@@ -35,6 +36,7 @@ public enum DASHManifest {
             let t = audio.track.track
             let lang = t.language == "und" ? "" : " lang=\"\(t.language)\""
             out += "    <AdaptationSet id=\"1\" contentType=\"audio\" mimeType=\"audio/mp4\"\(lang) segmentAlignment=\"true\" startWithSAP=\"1\">\n"
+            out += mainRole
             var attributes = ["id=\"\(audio.track.name)\"", "codecs=\"\(audio.track.codec)\"",
                               "bandwidth=\(quote(peakBandwidth(audio, extra: [], sizes: audioSizes)))"]
             if let rate = t.sampleEntry?.sampleRate { attributes.append("audioSamplingRate=\"\(rate)\"") }
@@ -48,6 +50,10 @@ public enum DASHManifest {
         out += "  </Period>\n</MPD>\n"
         return out
     }
+
+    /// The default adaptation set of its type (ISO/IEC 23009-1 5.8.5.5): players such as
+    /// video.js take the audio codec of the set marked main, and assume AAC otherwise.
+    static let mainRole = "      <Role schemeIdUri=\"urn:mpeg:dash:role:2011\" value=\"main\"/>\n"
 
     static func segmentTemplate(_ track: SegmentedTrack, video: String) -> String {
         let base = "../../cmaf/\(video)/\(track.track.name)/"

@@ -77,7 +77,7 @@ public struct MediaSet: Sendable {
         var all: [PackagedTrack] = videos
         if let audio { all.append(audio) }
         func seconds(_ t: PackagedTrack) -> Double { Double(t.delay) / Double(t.timescale) }
-        let lead = all.max { seconds($0) < seconds($1) } ?? all[0]
+        guard let lead = all.max(by: { seconds($0) < seconds($1) }) else { throw .noPlayableTrack(file: file) }
         func aligned(_ track: PackagedTrack) -> PackagedTrack {
             let wanted = SafeTime.rescale(lead.delay, from: Int64(lead.timescale), to: Int64(track.timescale), nearest: true)
             return track.delayed(by: wanted - track.delay)

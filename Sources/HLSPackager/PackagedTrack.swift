@@ -66,21 +66,22 @@ public struct PackagedTrack: Sendable {
         let shift = max(0, -(dts.min() ?? 0), -(pts.min() ?? 0))
         var offsets: [Int32] = []
         offsets.reserveCapacity(indexes.count)
-        var end: Int64 = 0
         for k in 0..<indexes.count {
             dts[k] += shift
-            let p = pts[k] + shift
-            let offset = p - dts[k]
+            pts[k] += shift
+            let offset = pts[k] - dts[k]
             guard offset >= Int64(Int32.min), offset <= Int64(Int32.max) else {
                 throw .brokenTrack(file: sourcePath, reason: "track \(track.id): composition offset \(offset) does not fit in 32 bits")
             }
             offsets.append(Int32(offset))
-            end = max(end, p + Int64(samples.duration(at: Int(indexes[k]))))
         }
+        let last = pts.indices.max { pts[$0] < pts[$1] } ?? 0
         sampleIndexes = indexes
         decodeTimes = dts
         compositionOffsets = offsets
-        endTime = end
+        let end = PresentationTimeline.presentationEnd(times: pts, lastDuration: Int64(samples.duration(at: Int(indexes[last]))),
+                                                       reordered: offsets.contains { $0 != 0 })
+        endTime = min(max(end, pts[last]), 1 << 62)  // times are within [0, 2^61] here; the end stays in reach
         delay = shift
     }
 

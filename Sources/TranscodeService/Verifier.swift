@@ -32,17 +32,26 @@ public enum Verifier {
                 throw TranscodeError(stage: .verify, reason: "\(output.file) has no \(output.kind) samples", libav: nil)
             }
             let timeline = PresentationTimeline(track: track, movieTimescale: movie.timescale)
-            var first = Int64.max, last = Int64.min, lastDuration: Int64 = 0, syncTimes: [Int64] = []
+            var first = Int64.max, last = Int64.min, lastDuration: Int64 = 0, syncTimes: [Int64] = [], times: [Int64] = []
+            var reordered = false
             timeline.forEach { p in
                 first = min(first, p.pts)
+                times.append(p.pts)
+                reordered = reordered || p.pts != p.dts
                 if p.pts >= last { last = p.pts; lastDuration = Int64(track.samples.duration(at: p.sampleIndex)) }
                 if track.samples.isSync(at: p.sampleIndex) { syncTimes.append(p.pts) }
             }
-            let duration = Double(last + lastDuration - first) / Double(track.timescale)
+            let end = PresentationTimeline.presentationEnd(times: times, lastDuration: lastDuration, reordered: reordered)
+            let duration = Double(end - first) / Double(track.timescale)
             let tolerance = output.kind == "video" ? frame * 1.5 : 0.1
             let expected = (output.kind == "video" ? source.video?.duration : source.audio?.duration) ?? source.duration
             if expected - duration > tolerance + 0.05 {
                 throw TranscodeError(stage: .verify, reason: String(format: "%@ lasts %.3f s of the source's %.3f s: the source is truncated or damaged", output.file, duration, expected), libav: nil)
+            }
+            // Longer than the source by more than a frame: the timing was laid out wrong (a
+            // decode-order gap taken for a frame's duration, frames duplicated).
+            if output.kind == "video" && duration - expected > tolerance + 0.05 {
+                throw TranscodeError(stage: .verify, reason: String(format: "%@ lasts %.3f s, longer than the source's %.3f s by more than a frame", output.file, duration, expected), libav: nil)
             }
             let bytes = (0..<track.samples.count).reduce(Int64(0)) { $0 + Int64(track.samples.size(at: $1)) }
             var r = Rendition(file: output.file, type: output.kind, codecs: track.codecString, bandwidth: Int(Double(bytes * 8) / max(duration, 0.001)),

@@ -72,7 +72,8 @@ enum Page {
     const video = document.getElementById("player");
     let vjs = null;
     window.vodState = { error: null, playing: null };
-    video.addEventListener("error", () => { window.vodState.error = video.error ? video.error.code + " " + video.error.message : "error"; });
+    const watch = el => el.addEventListener("error", () => { window.vodState.error = el.error ? el.error.code + " " + el.error.message : "error"; });
+    watch(video);
     function esc(s) { return String(s).replace(/[&<>"']/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c])); }
     function duration(s) { s = Math.round(s || 0); return Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0"); }
 
@@ -83,9 +84,18 @@ enum Page {
       const native = kind !== "dash" && video.canPlayType("application/vnd.apple.mpegurl") !== "";
       document.getElementById("now").textContent = `${url} (${native ? "native HLS" : "video.js"})`;
       if (native) {
-        if (vjs) { vjs.dispose(); vjs = null; }
+        if (vjs) {
+          // video.js takes its <video> with it when disposed: put a fresh one back.
+          vjs.dispose(); vjs = null;
+          const fresh = document.createElement("video");
+          fresh.id = "player"; fresh.controls = true; fresh.playsInline = true; fresh.muted = true;
+          watch(fresh);
+          document.getElementById("player-box").insertBefore(fresh, document.getElementById("now"));
+        }
         const v = document.getElementById("player");
-        v.src = url; v.play().catch(e => window.vodState.error = String(e));
+        // A play() cut short by the next video's load rejects with AbortError: not this video's failure.
+        const state = window.vodState;
+        v.src = url; v.play().catch(e => { if (e.name !== "AbortError") state.error = String(e); });
         return;
       }
       if (!window.videojs) { window.vodState.error = "video.js is not installed (make run installs it)"; return; }

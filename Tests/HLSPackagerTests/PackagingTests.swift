@@ -64,7 +64,7 @@ func writePackage(_ set: MediaSet, to dir: URL) throws {
                         "fragmented_negative_cts.mp4", "audio_only.m4a", "video_only.mp4", "hevc.mp4", "ac3.mp4", "opus.mp4", "rotated.mp4",
                         "multi_trun.mp4", "trun_no_offset.mp4", "h264_inband_aud.mp4", "hevc_inband_aud.mp4",
                         "cover_art.m4a", "pcm_audio.mov", "subtitles.mp4", "he_aac.m4a", "he_aac_implicit.m4a",
-                        "truncated.mp4", "truncated_fragmented.mp4", "truncated_in_moof.mp4", "av1.mp4", "vp9.mp4", "edit_hides_frames.mp4"]
+                        "truncated.mp4", "truncated_fragmented.mp4", "truncated_in_moof.mp4", "av1.mp4", "vp9.mp4", "edit_hides_frames.mp4", "vfr_bframes.mp4"]
         .map(fixture) + ["exo_sample.mp4", "exo_sample_with_increasing_timestamps_360p.mp4", "mp4parser_foreman-hevc-384.mp4",
                          "mp4parser_tiny_sample_new_untouched.mp4", "exo_sample_eac3.mp4", "exo_portrait_4k60.mp4",
                          "exo_sample_fragmented.mp4", "exo_sample_mdat_too_long.mp4", "exo_sample_opus.mp4", "exo_sample_ac3_aac.mp4"].map(sharedMedia)
@@ -120,6 +120,18 @@ func writePackage(_ set: MediaSet, to dir: URL) throws {
         #expect(status == 0)
         let (_, streams) = try run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0", master])
         #expect(streams.contains("video") && streams.contains("audio"))
+    }
+
+    /// The end of a track is its last frame's presentation time plus that frame's own duration,
+    /// not a decode-order gap (a VFR file with B-frames: 3.2 s, once announced as 4.93 s).
+    @Test func durationsOfVariableFrameRateWithBFrames() throws {
+        let set = try MediaSet.load(path: fixture("vfr_bframes.mp4"), name: "v", targetDuration: 6)
+        let times = try decodedFrameTimes(fixture("vfr_bframes.mp4"), stream: "v:0")
+        let expected = try #require(times.last) + (times[times.count - 1] - times[times.count - 2])
+        let video = try #require(set.videos.first)
+        let announced = video.plan.durations.reduce(0, +)
+        #expect(abs(announced - expected) < 0.002, "EXTINF total \(announced) s, source \(expected) s")
+        #expect(DASHManifest.mpd(set).contains("mediaPresentationDuration=\"PT\(String(format: "%.3f", expected))S\""))
     }
 
     /// A track we cannot package is skipped with its reason; the others are served.

@@ -125,8 +125,8 @@ import Testing
 
     @Test func codecStrings() throws {
         let expected = ["h264_bframes_aac.mp4": ["avc1.64000d", "mp4a.40.2"], "hevc.mp4": ["hvc1.1.6.L60.90"],
-                        "ac3.mp4": ["ac-3"], "opus.mp4": ["Opus"], "audio_only.m4a": ["mp4a.40.2"],
-                        "av1.mp4": ["av01.0.00M.08", "Opus"], "vp9.mp4": ["vp09.00.11.08.01.02.02.02.00", "mp4a.40.2"],
+                        "ac3.mp4": ["ac-3"], "opus.mp4": ["opus"], "audio_only.m4a": ["mp4a.40.2"],
+                        "av1.mp4": ["av01.0.00M.08", "opus"], "vp9.mp4": ["vp09.00.11.08.01.02.02.02.00", "mp4a.40.2"],
                         "he_aac.m4a": ["mp4a.40.5"], "he_aac_implicit.m4a": ["mp4a.40.5"], "xhe_aac.m4a": ["mp4a.40.42"]]
         for (file, codecs) in expected {
             let movie = try Movie.read(path: Media.fixture(file))

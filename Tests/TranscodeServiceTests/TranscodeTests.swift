@@ -304,3 +304,24 @@ import VODKit
         #expect { try TranscoderConfig.from(arguments: ["--config", partial.path]) } throws: { "\($0)".contains("encode.preest") }
     }
 }
+
+/// The verifier measures a track to its last frame's own end (not a decode-order gap)
+/// and refuses an output longer than its source by more than a frame, as well as a short one.
+@Suite struct VerifierDurationTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures").path
+
+    func source(videoSeconds: Double) -> SourceInfo {
+        var info = SourceInfo(container: "mov,mp4", duration: videoSeconds)
+        info.video = SourceInfo.Video(codec: "h264", width: 320, height: 180, frameRate: 30, rotation: 0, duration: videoSeconds)
+        return info
+    }
+
+    @Test func variableFrameRateWithBFrames() throws {
+        // vfr_bframes.mp4 lasts 3.2 s; a decode-order gap of 2 s sits on a frame near its end.
+        let output = Pipeline.Output(file: "vfr_bframes.mp4", kind: "video", rung: nil)
+        let renditions = try Verifier.check([output], in: Self.fixtures, source: source(videoSeconds: 3.2))
+        #expect(abs((renditions.first?.duration ?? 0) - 3.2) < 0.01, "\(renditions)")
+        #expect(throws: TranscodeError.self) { try Verifier.check([output], in: Self.fixtures, source: source(videoSeconds: 2.9)) }
+        #expect(throws: TranscodeError.self) { try Verifier.check([output], in: Self.fixtures, source: source(videoSeconds: 3.5)) }
+    }
+}

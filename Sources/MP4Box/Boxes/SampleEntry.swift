@@ -108,13 +108,14 @@ public struct SampleEntry: Equatable, Sendable {
     }
 
     /// RFC 6381 codec parameter (`avc1.64001f`, `hvc1.1.6.L93.B0`, `av01.0.04M.08`, `vp09.00.21.08.01.01.01.01.00`,
-    /// `mp4a.40.2`, `ac-3`, `ec-3`, `Opus`).
+    /// `mp4a.40.2`, `ac-3`, `ec-3`, `opus`).
     public var codecString: String {
         if let avcC { return avcC.codecString(format: format) }
         if let hvcC { return hvcC.codecString(format: format) }
         if let av1C { return av1C.codecString(colour: colr) }
         if let vpcC { return vpcC.codecString(format: format) }
         if let esds, format == "mp4a" { return esds.codecString }
+        if format == "Opus" { return "opus" }  // Opus in ISOBMFF §4.3: the codecs parameter is lowercase (MSE checks it so)
         return format.description
     }
 

@@ -217,3 +217,20 @@ func rescale(_ value: Int64, _ b: Int64, _ c: Int64) -> Int64 {
     guard q <= UInt64(Int64.max) else { return negative ? .min : .max }
     return negative ? -Int64(bitPattern: q) : Int64(bitPattern: q)
 }
+
+extension PresentationTimeline {
+    /// The end of a track's presentation: its largest presentation time plus that frame's
+    /// own duration. With reordered frames (B-frames) a sample's decode-order gap says
+    /// nothing about how long it shows (a variable-frame-rate file can put a two-second
+    /// decode gap on a frame near the end), so the last frame lasts as long as the one
+    /// before it in presentation order; without reordering, its own sample duration.
+    public static func presentationEnd(times: [Int64], lastDuration: Int64, reordered: Bool) -> Int64 {
+        var last = Int64.min, previous = Int64.min
+        for t in times {
+            if t > last { previous = last; last = t } else if t > previous && t < last { previous = t }
+        }
+        guard last != .min else { return 0 }
+        if reordered && previous != .min { return last &+ (last &- previous) }
+        return last &+ lastDuration
+    }
+}
