@@ -163,6 +163,19 @@ public final class HTTPClientConnection {
         }
     }
 
+    public enum IdleState { case betweenResponses, closed, extraBytes }
+
+    /// Where a connection stands once a response is read: exactly between responses (nothing
+    /// buffered or waiting), closed by the server, or holding bytes past the response's
+    /// framing, which the next request would take for its response (cache poisoning).
+    public var idleState: IdleState {
+        guard buffer.isEmpty else { return .extraBytes }
+        var byte: UInt8 = 0
+        let n = recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+        if n > 0 { return .extraBytes }
+        return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? .betweenResponses : .closed
+    }
+
     /// True when the server closes the connection (EOF within the timeout).
     public func isClosedByServer() -> Bool {
         var chunk = [UInt8](repeating: 0, count: 4096)

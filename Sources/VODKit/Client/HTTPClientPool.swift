@@ -28,14 +28,19 @@ public final class HTTPClientPool: @unchecked Sendable {
     public let connectTimeoutMilliseconds: Int32
     public let maxIdlePerUpstream: Int
 
-    public init(timeoutSeconds: Int = 5, connectTimeoutMilliseconds: Int32 = 1000, maxIdlePerUpstream: Int = 32) {
+    /// Told when a connection is dropped for bytes past a response's framing.
+    let log: @Sendable (String) -> Void
+
+    public init(timeoutSeconds: Int = 5, connectTimeoutMilliseconds: Int32 = 1000, maxIdlePerUpstream: Int = 32,
+                log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.log = log
         self.timeoutSeconds = timeoutSeconds
         self.connectTimeoutMilliseconds = connectTimeoutMilliseconds
         self.maxIdlePerUpstream = maxIdlePerUpstream
     }
 
     public func request(_ upstream: Upstream, _ method: String, _ target: String, headers: [(String, String)] = []) throws -> HTTPClientConnection.Response {
-        if let reused = lock.withLock({ idle[upstream]?.popLast() }) {
+        if let reused = takeIdle(upstream) {
             if let response = try? reused.request(method, target, headers: headers) {
                 keep(reused, response, upstream)
                 return response
@@ -54,7 +59,7 @@ public final class HTTPClientPool: @unchecked Sendable {
     /// A reused connection the server had closed is replaced once.
     public func stream<T>(_ upstream: Upstream, _ target: String, headers: [(String, String)] = [],
                           receive: (HTTPClientConnection, HTTPClientConnection.Head) throws -> (T, reusable: Bool)) throws -> T {
-        var connection = lock.withLock { idle[upstream]?.popLast() }
+        var connection = takeIdle(upstream)
         var head: HTTPClientConnection.Head?
         if let reused = connection {
             reused.send("GET", target, headers: headers)
@@ -68,9 +73,7 @@ public final class HTTPClientPool: @unchecked Sendable {
             connection = fresh
         }
         let (result, reusable) = try receive(connection!, head!)
-        if reusable && head!.keepAlive {
-            lock.withLock { if idle[upstream, default: []].count < maxIdlePerUpstream { idle[upstream, default: []].append(connection!) } }
-        }
+        if reusable && head!.keepAlive { putIdle(connection!, upstream) }
         return result
     }
 
@@ -81,8 +84,30 @@ public final class HTTPClientPool: @unchecked Sendable {
 
     private func keep(_ connection: HTTPClientConnection, _ response: HTTPClientConnection.Response, _ upstream: Upstream) {
         guard response.keepAlive else { return }
+        putIdle(connection, upstream)
+    }
+
+    /// Keeps a connection for reuse only when it is exactly between responses.
+    private func putIdle(_ connection: HTTPClientConnection, _ upstream: Upstream) {
+        switch connection.idleState {
+        case .betweenResponses: break
+        case .closed: return
+        case .extraBytes: log("upstream \(upstream) sent more data than specified: connection closed, not reused"); return
+        }
         lock.withLock {
             if idle[upstream, default: []].count < maxIdlePerUpstream { idle[upstream, default: []].append(connection) }
         }
+    }
+
+    /// An idle connection, checked again: bytes may have arrived since it was put back.
+    private func takeIdle(_ upstream: Upstream) -> HTTPClientConnection? {
+        while let connection = lock.withLock({ idle[upstream]?.popLast() }) {
+            switch connection.idleState {
+            case .betweenResponses: return connection
+            case .closed: continue
+            case .extraBytes: log("upstream \(upstream) sent data between responses: connection closed, not reused")
+            }
+        }
+        return nil
     }
 }
