@@ -44,6 +44,7 @@ extension Daemon {
     /// responses in flight finish within the grace period, and exits.
     public func serve(_ http: HTTPServer, metrics: Metrics, ready: (UInt16) -> String) -> Never {
         metrics.gauge("vod_http_open_connections", "Client connections open.") { Double(http.openConnections) }
+        metrics.gauge("vod_http_accept_pauses_total", "Times accepting paused for 500 ms: out of file descriptors.") { Double(http.acceptPauses) }
         http.start()
         log(ready(http.port))
         waitForStopSignal(log: { self.log($0) }, grace: http.config.shutdownGraceSeconds)

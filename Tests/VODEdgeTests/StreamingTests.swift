@@ -21,7 +21,7 @@ final class SlowOrigin: @unchecked Sendable {
         let (listener, accepted) = (listener, accepted)
         Thread {
             while true {
-                guard let fd = listener.accept() else { usleep(5000); continue }
+                guard case .connection(let fd) = listener.accept() else { usleep(5000); continue }
                 _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
                 accepted.mutate { $0 += 1 }
                 var request = [UInt8](repeating: 0, count: 4096)

@@ -20,7 +20,7 @@ final class MisframingOrigin: @unchecked Sendable {
         let (listener, requests) = (listener, requests)
         Thread {
             while true {
-                guard let fd = listener.accept() else { usleep(5000); continue }
+                guard case .connection(let fd) = listener.accept() else { usleep(5000); continue }
                 _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
                 Thread {
                     defer { close(fd) }

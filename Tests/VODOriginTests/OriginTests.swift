@@ -319,3 +319,58 @@ final class LockedArray: @unchecked Sendable {
         #expect(cache.stats.entries == 1 && cache.cached(video("h264_bframes_aac.mp4")) == nil && cache.cached(video("video_only.mp4")) != nil)
     }
 }
+
+/// A daemon that runs out of file descriptors keeps serving the connections it has, pauses
+/// accepting (logged, counted) instead of retrying accept in a loop at full CPU, and
+/// accepts again once descriptors are free. Runs the real `vod-origin` under `ulimit -n`.
+@Suite struct DescriptorExhaustionTests {
+    func cpuSeconds(_ pid: Int32) -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return Double((Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    @Test func outOfDescriptorsPausesAcceptingInsteadOfSpinning() throws {
+        let binary = repo.appendingPathComponent(".build/debug/vod-origin").path
+        #expect(FileManager.default.isExecutableFile(atPath: binary), "build the daemons first (swift build)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fd-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let probe = try ListeningSocket(host: "127.0.0.1", port: 0)
+        let port = probe.port
+        Glibc.close(probe.fd)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "ulimit -n 48 && exec \"$0\" --media \"$1\" --listen 127.0.0.1:\"$2\" --loops 1 --workers 1 --no-access-log",
+                             binary, dir.path, String(port)]
+        let log = Pipe()
+        process.standardError = log
+        try process.run()
+        defer { process.terminate(); process.waitUntilExit() }
+        var up = false
+        for _ in 0..<50 where !up {
+            up = (try? HTTPClientConnection(host: "127.0.0.1", port: port).request("GET", "/healthz").status) == 200
+            if !up { usleep(100_000) }
+        }
+        #expect(up)
+        // Far more connections than descriptors: the kernel queues them; the daemon cannot take them.
+        var clients: [HTTPClientConnection] = []
+        for _ in 0..<80 { if let c = try? HTTPClientConnection(host: "127.0.0.1", port: port) { clients.append(c) } }
+        usleep(300_000)
+        let before = cpuSeconds(process.processIdentifier)
+        usleep(1_500_000)
+        let spent = cpuSeconds(process.processIdentifier) - before
+        #expect(spent < 0.4, "the origin used \(spent) s of CPU in 1.5 s while out of descriptors")
+        // The connections it holds are still served.
+        let served = clients.prefix(5).compactMap { c -> Int? in c.send("GET", "/healthz"); return try? c.readResponse().status }
+        #expect(served.contains(200), "\(served)")
+        clients.removeAll()
+        usleep(800_000)
+        #expect((try? HTTPClientConnection(host: "127.0.0.1", port: port).request("GET", "/healthz").status) == 200)
+        process.terminate()
+        process.waitUntilExit()
+        let text = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(text.contains("not accepting for 500 ms"), "\(text.suffix(500))")
+    }
+}

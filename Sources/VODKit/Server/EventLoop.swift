@@ -81,7 +81,7 @@ final class EventLoop: @unchecked Sendable {
                 }
                 if connections.isEmpty || now >= deadline! { break }
             }
-            for event in epoll.wait(into: &events, timeout: 250) {
+            for event in epoll.wait(into: &events, timeout: acceptPausedUntil == nil ? 250 : 100) {
                 let fd = event.data.fd
                 if fd == listener.fd { acceptAll(); continue }
                 if fd == mailbox.fd { deliverReplies(); continue }
@@ -98,14 +98,36 @@ final class EventLoop: @unchecked Sendable {
                 service(c)
             }
             sweep(now: monotonicMilliseconds())
+            if let until = acceptPausedUntil, monotonicMilliseconds() >= until, deadline == nil {
+                acceptPausedUntil = nil
+                try? epoll.add(listener.fd, events: EPOLLIN.rawValue)
+            }
         }
         for fd in Array(connections.keys) { drop(fd) }
         scratch.deallocate()
         close(epoll.fd)
     }
 
+    /// Accepting paused until then (milliseconds), after running out of descriptors.
+    private var acceptPausedUntil: Int64?
+    /// How long accepting pauses when descriptors run out (nginx waits 500 ms too).
+    static let acceptPauseMilliseconds: Int64 = 500
+
     private func acceptAll() {
-        while let fd = listener.accept() {
+        while true {
+            let fd: Int32
+            switch listener.accept() {
+            case .connection(let accepted): fd = accepted
+            case .none: return
+            case .outOfDescriptors(let e):
+                // The queued connection stays queued and the listener readable: stop polling it
+                // for a while (else the loop spins), keep serving the open connections.
+                epoll.remove(listener.fd)
+                acceptPausedUntil = monotonicMilliseconds() + Self.acceptPauseMilliseconds
+                counter.pausedAccepting()
+                config.log("accept: \(String(cString: strerror(e))) (\(connections.count) connections on this loop): not accepting for \(Self.acceptPauseMilliseconds) ms")
+                return
+            }
             nextConnectionID += 1
             let c = Connection(fd: fd, id: nextConnectionID, config: config, now: monotonicMilliseconds())
             let (id, mailbox) = (nextConnectionID, mailbox)
@@ -212,9 +234,13 @@ final class Mailbox: @unchecked Sendable {
 final class ConnectionCounter: @unchecked Sendable {
     private var lock = pthread_mutex_t()
     private var count = 0
+    private var pauses = 0
     init() { pthread_mutex_init(&lock, nil) }
     func add(_ n: Int) { pthread_mutex_lock(&lock); count += n; pthread_mutex_unlock(&lock) }
     var value: Int { pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }; return count }
+    /// Times a loop stopped accepting for want of descriptors.
+    func pausedAccepting() { pthread_mutex_lock(&lock); pauses += 1; pthread_mutex_unlock(&lock) }
+    var acceptPauses: Int { pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }; return pauses }
 }
 
 /// A flag set once from any thread.

@@ -40,6 +40,8 @@ public final class HTTPServer: @unchecked Sendable {
     public let config: Config
     /// Connections open across all loops.
     public var openConnections: Int { counter.value }
+    /// Times a loop paused accepting because the process ran out of descriptors.
+    public var acceptPauses: Int { counter.acceptPauses }
     private let counter = ConnectionCounter()
     /// The bound port (useful with port 0).
     public let port: UInt16

@@ -35,12 +35,19 @@ struct ListeningSocket {
         self.port = UInt16(bigEndian: actual.sin_port)
     }
 
-    /// Accepts one pending connection, non-blocking with TCP_NODELAY; nil when none is waiting.
-    func accept() -> Int32? {
+    enum Accepted { case connection(Int32), none, outOfDescriptors(Int32) }
+
+    /// Accepts one pending connection, non-blocking with TCP_NODELAY. `outOfDescriptors`
+    /// (EMFILE, ENFILE, ENOBUFS, ENOMEM): the connection stays queued and the listener
+    /// stays readable, so the caller must stop polling it for a while or spin.
+    func accept() -> Accepted {
         let client = vod_accept4(fd, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
-        guard client >= 0 else { return nil }
+        guard client >= 0 else {
+            let e = errno
+            return e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM ? .outOfDescriptors(e) : .none
+        }
         var one: Int32 = 1
         setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        return client
+        return .connection(client)
     }
 }
