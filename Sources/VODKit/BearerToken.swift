@@ -3,7 +3,8 @@ public enum BearerToken {
     /// Whether the request head presents `token`; compared in constant time so the
     /// answer's timing does not reveal how much of a guess was right.
     public static func presented(in headers: HTTPHeaders, equals token: String) -> Bool {
-        let presented = headers["Authorization"].flatMap { $0.hasPrefix("Bearer ") ? $0.dropFirst(7) : nil } ?? ""
+        // The scheme is case-insensitive (RFC 9110 11.1); the token is compared as sent.
+        let presented = headers["Authorization"].flatMap { $0.prefix(7).lowercased() == "bearer " ? $0.dropFirst(7) : nil } ?? ""
         return constantTimeEquals(Array(presented.utf8), Array(token.utf8))
     }
 

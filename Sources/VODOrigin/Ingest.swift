@@ -66,6 +66,13 @@ public struct Ingest: Sendable {
         guard let (video, file) = Self.target(request.head.path) else { return .response(.text(400, "expected /ingest/<video>[/<file>]")) }
         switch (request.head.method, file) {
         case ("DELETE", nil): return delete(video: String(video))
+        case ("PUT", .some) where request.head.headers["Content-Length"] == "0":
+            // An empty file: the same checks as any upload, then stored.
+            switch bodyHandling(for: request.head) {
+            case .stream(let sink): return sink.finish()
+            case .reject(let refusal): return .response(refusal)
+            case .buffer: return .response(.text(500, "unexpected body handling"))
+            }
         case ("PUT", .some): return .response(refused(411, "a PUT needs its body and Content-Length or chunked coding"))
         default:
             var r = HTTPResponse.text(405, "PUT /ingest/<video>/<file> or DELETE /ingest/<video>")

@@ -48,7 +48,7 @@ public struct MediaCatalog: Sendable {
         }
     }
 
-    /// Every video id, sorted.
+    /// Every video id that resolves to files inside the root, sorted.
     public func videoIDs() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
         var ids: [String] = []
@@ -56,7 +56,8 @@ public struct MediaCatalog: Sendable {
             if let id = Self.bareID(name) { ids.append(id) }
             else if FileManager.default.fileExists(atPath: "\(root)/\(name)/manifest.json") { ids.append(name) }
         }
-        return Array(Set(ids)).sorted()
+        // Only what a request would find: not a symlink leading out, not a directory named like a file.
+        return Array(Set(ids)).sorted().filter { (try? files(of: Substring($0))) != nil }
     }
 
     /// The files of video `id`, video renditions first.

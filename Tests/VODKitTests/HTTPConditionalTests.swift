@@ -38,5 +38,8 @@ import Testing
         #expect(HTTPConditional.apply(full, to: request([("Range", "bytes=0-1"), ("If-Range", "\"abc\"")])).status == 206)
         #expect(HTTPConditional.apply(full, to: request([])).headers["Access-Control-Allow-Origin"] == "*")
         #expect(HTTPConditional.options().status == 204)
+        // A preflight answer passes through apply with one Access-Control-Allow-Origin, not two.
+        let preflight = HTTPConditional.apply(HTTPConditional.options(), to: request([]))
+        #expect(preflight.headers.values("Access-Control-Allow-Origin") == ["*"])
     }
 }

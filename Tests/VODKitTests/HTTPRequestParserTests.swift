@@ -20,6 +20,16 @@ import Testing
         #expect(head.keepAlive && head.framing == .none && head.minorVersion == 1)
     }
 
+    /// Protocol details a probe found: the absolute form is accepted (RFC 9112 3.2.2), and a
+    /// request line over the limit is 414 even when the whole head arrives at once.
+    @Test func absoluteFormAndOverLongRequestLines() throws {
+        let (head, _) = try #require(try parse("GET http://edge.example:8080/healthz?x=1 HTTP/1.1\r\nHost: other\r\n\r\n"))
+        #expect(head.target == "/healthz?x=1" && head.path == "/healthz")
+        #expect(try parse("GET HTTP://EDGE.EXAMPLE HTTP/1.1\r\nHost: a\r\n\r\n")?.0.path == "/")
+        let long = "GET /" + String(repeating: "a", count: 100_000) + " HTTP/1.1\r\nHost: a\r\n\r\n"
+        #expect(error(long) == .uriTooLong)
+    }
+
     @Test func connectionRules() throws {
         #expect(try parse("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")?.0.keepAlive == false)
         #expect(try parse("GET / HTTP/1.0\r\n\r\n")?.0.keepAlive == false)
@@ -130,5 +140,9 @@ import Testing
         #expect(error("FF\r\n", max: 100) == .payloadTooLarge)
         #expect(error("3\rx") == .badRequest("CR without LF after a chunk size"))
         #expect(error(String(repeating: "1", count: 2000)) != nil)
+        // Whitespace after the size may only lead to an extension (BWS ";").
+        #expect(error("5 5\r\nhello\r\n0\r\n\r\n") == .badRequest("chunk size followed by something other than ';'"))
+        #expect(error("5 ;x\r\nhello\r\n0\r\n\r\n") == nil)
+        #expect(error("5 \r\nhello\r\n0\r\n\r\n") == nil)
     }
 }

@@ -38,6 +38,21 @@ import Testing
         #expect(leftovers(o, "fresh").isEmpty)
     }
 
+    /// The Bearer scheme is case-insensitive (RFC 9110 11.1); an empty file with Content-Length: 0
+    /// is an upload like any other (was 411).
+    @Test func bearerSchemeCaseAndEmptyFiles() throws {
+        let o = try OriginFixture()
+        let digest = SHA256.hex(SHA256.hash([]))
+        let r = try HTTPClientConnection(host: "127.0.0.1", port: o.server.port)
+            .request("PUT", "/ingest/e/notes.txt", headers: [("Authorization", "bEARER \(OriginFixture.token)"), (Ingest.checksumHeader, digest)])
+        #expect(r.status == 201, "\(r.status) \(String(decoding: r.body, as: UTF8.self))")
+        #expect((try? FileManager.default.attributesOfItem(atPath: o.media.appendingPathComponent("e/notes.txt").path)[.size] as? Int) == 0)
+        let wrong = try HTTPClientConnection(host: "127.0.0.1", port: o.server.port)
+            .request("PUT", "/ingest/e/bad.txt", headers: [("Authorization", "Bearer \(OriginFixture.token)"),
+                                                        (Ingest.checksumHeader, String(repeating: "0", count: 64))])
+        #expect(wrong.status == 422)
+    }
+
     @Test func tokensAreChecked() throws {
         let o = try OriginFixture()
         let video = fixture("video_only.mp4")

@@ -132,6 +132,11 @@ final class LockedArray: @unchecked Sendable {
             #expect(whole.status == 200 && whole.headers["Content-Type"] == type, "\(name): \(whole.status) \(whole.headers["Content-Type"] ?? "")")
         }
         #expect(try o.get("/hls/notes/master.m3u8").status == 404)
+        // The catalog lists only ids that resolve: not a symlink leading out (evil.mp4), not a
+        // directory named like a file.
+        try FileManager.default.createDirectory(at: o.media.appendingPathComponent("folder.mp4"), withIntermediateDirectories: true)
+        let ids = String(decoding: try o.get("/api/videos").body, as: UTF8.self)
+        #expect(!ids.contains("\"evil\"") && !ids.contains("\"folder\"") && ids.contains("\"clip\""), "\(ids)")
     }
 
     /// A file with a track we cannot package serves the others and names the skipped one;
@@ -184,9 +189,11 @@ final class LockedArray: @unchecked Sendable {
             #expect(r.status == 400 || r.status == 404, "\(target) answered \(r.status)")
             #expect(!String(decoding: r.body, as: UTF8.self).contains("secret"))
         }
-        // A target not in origin form.
+        // The absolute form is accepted (RFC 9112 3.2.2) and judged by its path like any other.
         let c = try HTTPClientConnection(host: "127.0.0.1", port: o.server.port)
-        #expect(try c.request("GET", "http://elsewhere/etc/passwd").status == 400)
+        let outside = try c.request("GET", "http://elsewhere/etc/passwd")
+        #expect(outside.status == 404 && !String(decoding: outside.body, as: UTF8.self).contains("root:"))
+        #expect(try c.request("GET", "http://elsewhere/hls/demo/master.m3u8").status == 200)
         #expect(try o.get("/hls/demo/master.m3u8").status == 200)
     }
 

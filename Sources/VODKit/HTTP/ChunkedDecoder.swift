@@ -9,6 +9,8 @@ public struct ChunkedDecoder: Sendable {
     private var size: Int64 = 0
     private var digits = 0
     private var inExtension = false
+    /// Whitespace followed the size digits: only more whitespace, ';' or the line end may come.
+    private var afterSize = false
     private var lineLength = 0
     private var total: Int64 = 0
     public let maxBody: Int64
@@ -31,9 +33,15 @@ public struct ChunkedDecoder: Sendable {
                 if c == 0x0D { state = .sizeLF }
                 else if c == 0x0A { try endSizeLine() }
                 else if inExtension { if c < 0x20 && c != 0x09 { throw .badRequest("control character in a chunk extension") } }
-                else if c == 0x3B || c == 0x20 || c == 0x09 {
+                else if c == 0x3B {
                     guard digits > 0 else { throw .badRequest("chunk size missing") }
                     inExtension = true
+                } else if c == 0x20 || c == 0x09 {
+                    // Whitespace after the size is allowed only before a ';' extension (BWS).
+                    guard digits > 0 else { throw .badRequest("chunk size missing") }
+                    afterSize = true
+                } else if afterSize {
+                    throw .badRequest("chunk size followed by something other than ';'")
                 } else if let v = Self.hex(c) {
                     digits += 1
                     guard digits <= 15 else { throw .badRequest("chunk size too large") }
@@ -79,7 +87,7 @@ public struct ChunkedDecoder: Sendable {
         total += size
         if total > maxBody { throw .payloadTooLarge }
         state = size == 0 ? .trailer(lineLength: 0) : .data(size)
-        size = 0; digits = 0; inExtension = false; lineLength = 0
+        size = 0; digits = 0; inExtension = false; afterSize = false; lineLength = 0
     }
 
     static func hex(_ c: UInt8) -> UInt8? {

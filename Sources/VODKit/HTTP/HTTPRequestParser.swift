@@ -36,7 +36,10 @@ public struct HTTPRequestParser: Sendable {
             try checkIncompleteLimits(buffer, start: start)
             return nil
         }
-        if end - start > limits.maxRequestLine + limits.maxHeaderBytes { throw .headersTooLarge }
+        if end - start > limits.maxRequestLine + limits.maxHeaderBytes {
+            let firstLine = (buffer[start..<end].firstIndex(of: 0x0A) ?? end) - start
+            throw firstLine > limits.maxRequestLine ? .uriTooLong : .headersTooLarge
+        }
         return (try parseHead(buffer, start, end), end)
     }
 
@@ -108,6 +111,19 @@ public struct HTTPRequestParser: Sendable {
         return (String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self))
     }
 
+    /// The absolute form `http://host[:port]/path?query` as the origin form `/path?query`
+    /// (RFC 9112 3.2.2: a server must accept it; the authority in it replaces Host). Other
+    /// targets are returned as they are, for the router to judge.
+    static func originForm(_ target: String) -> String {
+        let lower = target.prefix(8).lowercased()
+        let scheme = lower.hasPrefix("http://") ? 7 : lower.hasPrefix("https://") ? 8 : 0
+        guard scheme > 0 else { return target }
+        let rest = target.dropFirst(scheme)
+        guard let slash = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) else { return "/" }
+        let path = rest[slash...]
+        return path.first == "?" ? "/" + path : String(path)
+    }
+
     private func interpret(method: String, target: String, minor: Int, headers: HTTPHeaders) throws(HTTPParseError) -> HTTPRequestHead {
         let hosts = headers.values("Host")
         if minor == 1 && hosts.count != 1 { throw .badRequest(hosts.isEmpty ? "no Host header" : "more than one Host header") }
@@ -134,7 +150,7 @@ public struct HTTPRequestParser: Sendable {
         let connection = headers.values("Connection").joined(separator: ",").split(separator: ",").map { $0.trimmingSpaces() }
         let keepAlive = minor == 1 ? !connection.contains { $0.caseInsensitiveEquals("close") }
                                    : connection.contains { $0.caseInsensitiveEquals("keep-alive") }
-        return HTTPRequestHead(method: method, target: target, minorVersion: minor, headers: headers, framing: framing, keepAlive: keepAlive)
+        return HTTPRequestHead(method: method, target: Self.originForm(target), minorVersion: minor, headers: headers, framing: framing, keepAlive: keepAlive)
     }
 
     /// tchar of RFC 9110 5.6.2.

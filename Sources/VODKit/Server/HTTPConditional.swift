@@ -5,8 +5,11 @@ public enum HTTPConditional {
     /// Turns the full 200 `response` for `request` into what the client asked for.
     public static func apply(_ response: HTTPResponse, to request: HTTPRequestHead) -> HTTPResponse {
         var response = response
-        response.headers.append("Access-Control-Allow-Origin", "*")
-        response.headers.append("Access-Control-Expose-Headers", "Content-Length, Content-Range, ETag, Age, X-Cache, Cache-Status")
+        // Once: a preflight answer (`options()`) carries its own, and browsers refuse two.
+        if response.headers["Access-Control-Allow-Origin"] == nil { response.headers.append("Access-Control-Allow-Origin", "*") }
+        if response.headers["Access-Control-Expose-Headers"] == nil {
+            response.headers.append("Access-Control-Expose-Headers", "Content-Length, Content-Range, ETag, Age, X-Cache, Cache-Status")
+        }
         guard response.status == 200 else { return response }
         response.headers.append("Accept-Ranges", "bytes")
         let etag = response.headers["ETag"]
