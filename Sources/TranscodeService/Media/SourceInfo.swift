@@ -43,6 +43,10 @@ public struct SourceInfo: Codable, Equatable, Sendable {
     public static func probe(_ path: String) throws(TranscodeError) -> SourceInfo {
         let input: InputContainer
         do { input = try InputContainer(path: path) } catch {
+            if let kind = containerSignature(path) {
+                throw TranscodeError(stage: .probe, reason: "a truncated or damaged \(kind) file (an interrupted upload or recording?): libav cannot read it",
+                                     libav: error.description)
+            }
             throw TranscodeError(stage: .probe, reason: "not a media file libav can open", libav: error.description)
         }
         var info = SourceInfo(container: String(cString: input.pointer.pointee.iformat.pointee.name), duration: 0)
@@ -70,6 +74,22 @@ public struct SourceInfo: Codable, Equatable, Sendable {
         }
         guard info.duration > 0 else { throw TranscodeError(stage: .probe, reason: "the file has no duration (empty or truncated)", libav: nil) }
         return info
+    }
+
+    /// The container a file's first bytes announce (an MP4/QuickTime `ftyp` or `moov`/`mdat`,
+    /// Matroska/WebM, AVI, MPEG-TS), nil when they announce none: a file that starts like
+    /// one but cannot be opened is cut off or damaged, not "not media".
+    static func containerSignature(_ path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        let head = [UInt8]((try? handle.read(upToCount: 377)) ?? Data())
+        guard head.count >= 12 else { return nil }
+        let box = String(decoding: head[4..<8], as: UTF8.self)
+        if ["ftyp", "moov", "mdat", "free", "wide", "skip"].contains(box) { return "MP4/QuickTime" }
+        if head.starts(with: [0x1A, 0x45, 0xDF, 0xA3]) { return "Matroska/WebM" }
+        if head.starts(with: Array("RIFF".utf8)) && String(decoding: head[8..<12], as: UTF8.self) == "AVI " { return "AVI" }
+        if head[0] == 0x47 && head.count > 188 && head[188] == 0x47 { return "MPEG-TS" }
+        return nil
     }
 
     /// Single-picture codecs (a JPEG or PNG dropped in by mistake) are not video.
