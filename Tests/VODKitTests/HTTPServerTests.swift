@@ -93,6 +93,27 @@ extension HTTPClientConnection {
         try body(server)
     }
 
+    /// The loops of one server share its port (SO_REUSEPORT); a second server, in this process
+    /// or another, gets "address in use" instead of silently taking every other connection.
+    @Test func aSecondServerOnTheSamePortIsRefused() throws {
+        try withServer { server in
+            var config = HTTPServer.Config()
+            config.port = server.port
+            config.loops = 2
+            do {
+                _ = try HTTPServer(config: config, handler: TestHandler(file: Self.bigFile))
+                Issue.record("a second server bound port \(server.port)")
+            } catch let error as SystemError {
+                #expect(error.errno == EADDRINUSE, "\(error)")
+            }
+            for _ in 0..<4 {
+                let c = try TestClient(port: server.port)
+                c.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+                #expect(c.response()?.status == 200)
+            }
+        }
+    }
+
     @Test func getKeepAliveAndHeaders() throws {
         try withServer { server in
             let c = try TestClient(port: server.port)

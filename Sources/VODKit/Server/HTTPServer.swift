@@ -54,7 +54,17 @@ public final class HTTPServer: @unchecked Sendable {
         signal(SIGPIPE, SIG_IGN)
         let first = try ListeningSocket(host: config.host, port: config.port)
         var sockets = [first]
-        for _ in 1..<max(1, config.loops) { sockets.append(try ListeningSocket(host: config.host, port: first.port)) }
+        do {
+            for _ in 1..<max(1, config.loops) { sockets.append(try ListeningSocket(host: config.host, port: first.port)) }
+            // SO_REUSEPORT lets this process's loops share the port, and would let a second daemon
+            // join them silently: refuse to start when anyone else listens there.
+            if ListeningSocket.othersListen(host: config.host, port: first.port, besides: sockets.map(\.fd)) {
+                throw SystemError("bind \(config.host):\(first.port): address in use by another process", errno: EADDRINUSE)
+            }
+        } catch {
+            sockets.forEach { close($0.fd) }
+            throw error
+        }
         var c = config
         c.port = first.port
         self.config = c

@@ -35,6 +35,31 @@ struct ListeningSocket {
         self.port = UInt16(bigEndian: actual.sin_port)
     }
 
+    /// Whether a listening socket other than `ours` holds `port` on `host` (or on the wildcard
+    /// address): another process that bound it with SO_REUSEPORT too. The kernel would
+    /// split connections between the two silently; only one process may serve a port.
+    static func othersListen(host: String, port: UInt16, besides ours: [Int32]) -> Bool {
+        var own = Set<UInt64>()
+        for fd in ours {
+            var st = stat()
+            if fstat(fd, &st) == 0 { own.insert(UInt64(st.st_ino)) }
+        }
+        var wanted = in_addr()
+        guard inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host, &wanted) == 1 else { return false }
+        // /proc/net/tcp shows addresses as the hex of the in-memory (network order) word.
+        let hostHex = String(format: "%08X", wanted.s_addr)
+        let portHex = String(format: "%04X", port)
+        guard let table = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8) else { return false }
+        for line in table.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: " ")
+            guard fields.count > 9, fields[3] == "0A" else { continue }  // LISTEN
+            let local = fields[1].split(separator: ":")
+            guard local.count == 2, local[1] == portHex, local[0] == hostHex || local[0] == "00000000" || hostHex == "00000000" else { continue }
+            if let inode = UInt64(fields[9]), !own.contains(inode) { return true }
+        }
+        return false
+    }
+
     enum Accepted { case connection(Int32), none, outOfDescriptors(Int32) }
 
     /// Accepts one pending connection, non-blocking with TCP_NODELAY. `outOfDescriptors`
