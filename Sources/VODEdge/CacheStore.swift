@@ -54,6 +54,8 @@ public final class CacheStore: @unchecked Sendable {
     public let dir: String
     public let maxBytes: Int64
     public let maxObjects: Int
+    /// Larger bodies are streamed through uncached: one would evict most of the cache.
+    public let maxObjectBytes: Int64
     let log: @Sendable (String) -> Void
     private let lock = NSLock()
     private var objects: [String: Object] = [:]
@@ -66,9 +68,10 @@ public final class CacheStore: @unchecked Sendable {
     /// False after a write failed (disk full, read-only): the edge then proxies without caching.
     public private(set) var writable = true
 
-    public init(dir: String, maxBytes: Int64, maxObjects: Int, log: @escaping @Sendable (String) -> Void) {
+    public init(dir: String, maxBytes: Int64, maxObjects: Int, maxObjectBytes: Int64? = nil, log: @escaping @Sendable (String) -> Void) {
         self.dir = dir
         self.maxBytes = maxBytes
+        self.maxObjectBytes = maxObjectBytes ?? max(1, maxBytes / 8)
         self.maxObjects = maxObjects
         self.log = log
         let fm = FileManager.default
@@ -174,8 +177,11 @@ public final class CacheStore: @unchecked Sendable {
         var hash: SHA256? = SHA256()
         var received: Int64 = 0
         var done = false
+        /// Streamed to players only: not kept, not counted against the budget.
+        let passThrough: Bool
 
-        init(store: CacheStore, header: Header, temporary: String, writeFD: Int32, file: GrowingFile) {
+        init(store: CacheStore, header: Header, temporary: String, writeFD: Int32, file: GrowingFile, passThrough: Bool = false) {
+            self.passThrough = passThrough
             self.store = store
             self.header = header
             self.temporary = temporary
@@ -201,6 +207,7 @@ public final class CacheStore: @unchecked Sendable {
         /// The body is complete: header with its checksum, rename into place.
         public func commit() -> Object? {
             done = true
+            if passThrough { close(writeFD); return nil }  // its readers keep the unlinked file open
             var final = header
             final.sha256 = SHA256.hex(hash.take()!.finish())
             defer { close(writeFD) }
@@ -218,15 +225,16 @@ public final class CacheStore: @unchecked Sendable {
         /// The origin stopped midway: readers are cut off, nothing is kept.
         public func abort() {
             done = true
-            store.release(header.length + Int64(CacheStore.headerSize))
+            if !passThrough { store.release(header.length + Int64(CacheStore.headerSize)) }
             file.fail()
             close(writeFD)
-            unlink(temporary)
+            if !passThrough { unlink(temporary) }
         }
     }
 
     /// Starts an object of `length` body bytes that is written as it arrives; nil when the cache cannot take it.
     public func begin(key: String, status: Int, headers: [[String]], length: Int64, freshFor: Double) -> Writer? {
+        guard length <= maxObjectBytes else { return nil }
         guard writable || lock.withLock({ writeErrors }) % 100 == 0 else { return nil }
         let header = Header(key: key, status: status, headers: headers, length: length, sha256: "", stored: Date().timeIntervalSince1970, freshFor: freshFor)
         guard Self.headerBlock(header) != nil else { return nil }
@@ -244,6 +252,24 @@ public final class CacheStore: @unchecked Sendable {
         }
         return Writer(store: self, header: header, temporary: temporary, writeFD: writeFD,
                       file: GrowingFile(fd: readFD, total: Int64(Self.headerSize) + length, alreadyWritten: Int64(Self.headerSize)))
+    }
+
+    /// A body over `maxObjectBytes`, streamed to its players through a file that is unlinked at
+    /// once: never indexed, never counted against the budget, gone when the last reader is done.
+    public func beginPassThrough(key: String, status: Int, headers: [[String]], length: Int64) -> Writer? {
+        let header = Header(key: key, status: status, headers: headers, length: length, sha256: "", stored: Date().timeIntervalSince1970, freshFor: 0)
+        let temporary = "\(dir)/tmp/\(UInt64.random(in: 0...UInt64.max)).pass"
+        let writeFD = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        let readFD = writeFD >= 0 ? open(temporary, O_RDONLY | O_CLOEXEC) : -1
+        unlink(temporary)
+        guard writeFD >= 0, readFD >= 0, ftruncate(writeFD, off_t(Int64(Self.headerSize))) == 0 else {
+            if writeFD >= 0 { close(writeFD) }
+            if readFD >= 0 { close(readFD) }
+            return nil
+        }
+        log("\(key): \(length) bytes exceed maxObjectMB (\(maxObjectBytes >> 20) MiB): streamed through, not cached")
+        return Writer(store: self, header: header, temporary: temporary, writeFD: writeFD,
+                      file: GrowingFile(fd: readFD, total: Int64(Self.headerSize) + length, alreadyWritten: Int64(Self.headerSize)), passThrough: true)
     }
 
     func release(_ count: Int64) { lock.withLock { reserved -= count } }

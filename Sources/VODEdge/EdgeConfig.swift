@@ -11,6 +11,8 @@ public struct EdgeConfig: Codable, Equatable, Sendable {
     /// Disk budget for cached objects (bodies and their 4 KiB headers), MiB.
     public var maxCacheMB = 1024
     public var maxObjects = 100_000
+    /// Bodies larger than this are streamed through uncached, MiB (0: an eighth of maxCacheMB).
+    public var maxObjectMB = 0
     /// Bearer token for PURGE and `DELETE /cache/…` (empty: purging is off).
     public var token = ""
     /// Seconds to wait for an origin's response before trying the next.
@@ -40,7 +42,7 @@ public struct EdgeConfig: Codable, Equatable, Sendable {
                         [--max-cache-mb N] [--max-objects N] [--loops N] [--workers N] [--no-access-log]
         Caches what players fetch from the origins on disk (LRU under a byte budget), one origin fetch per object
         however many ask at once, failing over between the origins that hold each video.
-        Config keys (JSON): listen, origins, cacheDir, maxCacheMB, maxObjects, token, originTimeoutSeconds,
+        Config keys (JSON): listen, origins, cacheDir, maxCacheMB, maxObjects, maxObjectMB, token, originTimeoutSeconds,
         connectTimeoutMilliseconds, originDownSeconds, staleIfErrorSeconds, notFoundSeconds, keyIncludesQuery,
         loops, workers, accessLog, jobsURL, staticDir. Keys left out keep their defaults; an unknown key is an error.
 
@@ -61,6 +63,9 @@ public struct EdgeConfig: Codable, Equatable, Sendable {
         _ = try config.upstreams()
         return config
     }
+
+    /// The largest body cached, in bytes.
+    public var maxObjectBytes: Int64 { maxObjectMB > 0 ? Int64(maxObjectMB) << 20 : max(1, (Int64(maxCacheMB) << 20) / 8) }
 
     public func upstreams() throws -> [HTTPClientPool.Upstream] {
         guard !origins.isEmpty else { throw CommandLineConfig.UsageError("no origins configured") }

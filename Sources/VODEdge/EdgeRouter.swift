@@ -173,7 +173,8 @@ public final class EdgeRouter: HTTPHandler, @unchecked Sendable {
             let kept = head.headers.fields.filter { !Self.hopHeaders.contains($0.name.lowercased()) }.map { [$0.name, $0.value] }
             let policy = CachePolicy(cacheControl: head.headers["Cache-Control"], status: head.status, notFoundSeconds: config.notFoundSeconds)
             if notFoundBody == nil, head.status == 200, policy.storable, let length = head.contentLength,
-               let writer = store.begin(key: key, status: 200, headers: kept, length: length, freshFor: policy.freshFor) {
+               let writer = length > store.maxObjectBytes ? store.beginPassThrough(key: key, status: 200, headers: kept, length: length)
+                                                           : store.begin(key: key, status: 200, headers: kept, length: length, freshFor: policy.freshFor) {
                 // Players get the bytes as they land; the object is indexed once whole and checked.
                 publish(key, .streaming(status: 200, headers: kept, file: writer.file, length: length, collapsed: false))
                 do { try connection.readBody(length: length) { try writer.write($0) } } catch {

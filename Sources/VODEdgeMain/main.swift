@@ -11,7 +11,8 @@ raiseDescriptorLimit()
 
 do {
     let (host, port) = try CommandLineConfig.hostAndPort(config.listen)
-    let store = CacheStore(dir: config.cacheDir, maxBytes: Int64(config.maxCacheMB) << 20, maxObjects: config.maxObjects, log: { log($0) })
+    let store = CacheStore(dir: config.cacheDir, maxBytes: Int64(config.maxCacheMB) << 20, maxObjects: config.maxObjects,
+                           maxObjectBytes: config.maxObjectBytes, log: { log($0) })
     Thread { store.rebuildIndex() }.start()  // serves meanwhile: unindexed keys are looked up on disk
     let pool = HTTPClientPool(timeoutSeconds: config.originTimeoutSeconds, connectTimeoutMilliseconds: Int32(config.connectTimeoutMilliseconds),
                               log: { log("error: \($0)") })

@@ -248,6 +248,27 @@ final class EdgeFixture: @unchecked Sendable {
         #expect(try e.get("/cmaf/demo/video/1.m4s").headers["X-Cache"] == "HIT")
     }
 
+    /// A body over maxObjectBytes (an eighth of the budget by default) is streamed through
+    /// whole and not cached: it once evicted everything and was stored over the budget.
+    @Test func anObjectLargerThanTheLimitStreamsThroughUncached() throws {
+        let e = try EdgeFixture(maxBytes: 400_000)
+        let whole = try e.fromOrigin("/mp4/demo/demo.mp4")
+        #expect(Int64(whole.count) > e.router.store.maxObjectBytes)
+        _ = try e.get("/hls/demo/master.m3u8")
+        #expect(e.stored("/hls/demo/master.m3u8") != nil)
+        for _ in 0..<2 {
+            let r = try e.get("/mp4/demo/demo.mp4")
+            #expect(r.status == 200 && r.body == whole && r.headers["X-Cache"] == "MISS")
+        }
+        #expect(e.router.store.lookup("/mp4/demo/demo.mp4") == nil)
+        #expect(e.diskBytes <= 400_000, "\(e.diskBytes) bytes on disk")
+        #expect(try e.get("/hls/demo/master.m3u8").headers["X-Cache"] == "HIT")
+        #expect(e.router.store.evictions == 0)
+        // Nothing of the streamed body is left behind in tmp/.
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: e.config.cacheDir + "/tmp"))?.isEmpty == true)
+    }
+
     @Test func anUnwritableCacheStillProxies() throws {
         let blocker = FileManager.default.temporaryDirectory.appendingPathComponent("edge-blocker-\(UUID().uuidString)")
         try Data("not a directory".utf8).write(to: blocker)
