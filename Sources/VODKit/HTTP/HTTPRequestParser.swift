@@ -14,13 +14,14 @@ public struct HTTPRequestParser: Sendable {
     /// Call after a request has been consumed from the buffer.
     public mutating func reset() { scanned = 0 }
 
-    /// Parses the head at the start of `buffer`: nil while it is incomplete, else the
-    /// head and the number of bytes it took.
-    public mutating func parse(_ buffer: [UInt8]) throws(HTTPParseError) -> (HTTPRequestHead, Int)? {
+    /// Parses the head that starts at `from` in `buffer` (a connection's read buffer, whose
+    /// consumed bytes are not moved for every request): nil while it is incomplete, else the
+    /// head and the number of bytes it took from `from` on.
+    public mutating func parse(_ buffer: [UInt8], from: Int = 0) throws(HTTPParseError) -> (HTTPRequestHead, Int)? {
         // Empty lines before the request line are ignored (RFC 9112 2.2).
-        var start = 0
+        var start = from
         while start < buffer.count && (buffer[start] == 0x0D || buffer[start] == 0x0A) { start += 1 }
-        if start > 16 { throw .badRequest("too many empty lines before the request") }
+        if start - from > 16 { throw .badRequest("too many empty lines before the request") }
         var i = max(scanned, start)
         var end = -1
         while i < buffer.count {
@@ -40,7 +41,7 @@ public struct HTTPRequestParser: Sendable {
             let firstLine = (buffer[start..<end].firstIndex(of: 0x0A) ?? end) - start
             throw firstLine > limits.maxRequestLine ? .uriTooLong : .headersTooLarge
         }
-        return (try parseHead(buffer, start, end), end)
+        return (try parseHead(buffer, start, end), end - from)
     }
 
     /// Refuses a head that has already outgrown the limits before it is complete.

@@ -26,6 +26,26 @@ final class Connection {
     /// Tells this connection from a later one that reuses its descriptor (deferred replies look it up).
     let id: UInt64
     private(set) var readBuffer: [UInt8] = []
+    /// Bytes at the front of `readBuffer` already taken (requests parsed, body bytes passed on).
+    /// They are dropped in bulk, not moved out for every request, which made a long
+    /// pipeline cost time quadratic in its length.
+    private var readStart = 0
+    /// Bytes read and not yet taken.
+    var unread: Int { readBuffer.count - readStart }
+    /// Requests handled in one call of `process` before other connections get their turn
+    /// (as nginx does): a client pipelining thousands cannot hold its loop.
+    static let requestsPerTurn = 16
+    /// Unread bytes held at most (a complete request head fits: 8 KB line + 32 KB fields);
+    /// past `stalledUnread`, a connection that is waiting for its output to drain (or for a
+    /// reply) is not read further, so a client that pipelines and never reads costs little.
+    static let maxUnread = 64 << 10
+    static let stalledUnread = 16 << 10
+    /// `process` stopped at `requestsPerTurn` with more requests buffered: the loop calls again.
+    private(set) var morePending = false
+    /// The last write did not take everything: nothing more is processed until it drains.
+    private(set) var outputBlocked = false
+    /// `process` stopped with requests buffered because output was pending: resume once written.
+    private(set) var heldBack = false
     private var parser: HTTPRequestParser
     private var output: [Output] = []
     private(set) var queuedBytes: Int64 = 0
@@ -73,7 +93,7 @@ final class Connection {
     }
 
     var wantsWrite: Bool { !output.isEmpty }
-    var isIdle: Bool { output.isEmpty && readBuffer.isEmpty && pendingHead == nil && awaiting == nil }
+    var isIdle: Bool { output.isEmpty && unread == 0 && pendingHead == nil && awaiting == nil }
     var isAwaitingReply: Bool { awaiting != nil }
     var isStreamingBody: Bool { sink != nil }
 
@@ -90,11 +110,12 @@ final class Connection {
             }
         }
         while true {
-            readCutShort = readBuffer.count > 4 << 20
+            let stalled = outputBlocked || awaiting != nil || morePending
+            readCutShort = unread >= Self.maxUnread || (stalled && unread >= Self.stalledUnread)
             if readCutShort { return .open }  // unprocessed backlog: read again after writing
-            let n = recv(fd, scratch.baseAddress, scratch.count, 0)
+            let n = recv(fd, scratch.baseAddress, min(scratch.count, Self.maxUnread - unread), 0)
             if n > 0 {
-                if readBuffer.isEmpty && pendingHead == nil && requestStarted == nil { requestStarted = now }
+                if unread == 0 && pendingHead == nil && requestStarted == nil { requestStarted = now }
                 readBuffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
                 lastActivity = now
                 continue
@@ -108,13 +129,19 @@ final class Connection {
     /// Parses complete requests from the buffer and queues their responses (or hands
     /// them to the worker pool, after which it waits for `completeDeferred`).
     func process(now: Int64, loop: EventLoop) {
-        while !closeAfterWrite && awaiting == nil && queuedBytes < 1 << 20 {
+        morePending = false
+        heldBack = false
+        var handled = 0
+        defer { heldBack = unread > 0 && awaiting == nil && !closeAfterWrite && (outputBlocked || queuedBytes >= 1 << 20) }
+        while !closeAfterWrite && awaiting == nil && !outputBlocked && queuedBytes < 1 << 20 {
+            if handled == Self.requestsPerTurn { morePending = unread > 0; return }
+            handled += 1
             do throws(HTTPParseError) {
                 if let head = pendingHead {
                     guard try receiveBody() else { return }
                     if closeAfterWrite { return }  // the sink refused the body
                     pendingHead = nil
-                    requestStarted = readBuffer.isEmpty ? nil : now
+                    requestStarted = unread == 0 ? nil : now
                     if let s = sink {
                         sink = nil
                         dispatch(s.finish(), head: head, loop: loop)
@@ -125,12 +152,12 @@ final class Connection {
                     }
                     continue
                 }
-                guard let (head, used) = try parser.parse(readBuffer) else { return }
-                readBuffer.removeFirst(used)
+                guard let (head, used) = try parser.parse(readBuffer, from: readStart) else { return }
+                consume(used)
                 parser.reset()
                 exchangeStarted = monotonicNanoseconds()
                 if head.framing == .none {
-                    requestStarted = readBuffer.isEmpty ? nil : now
+                    requestStarted = unread == 0 ? nil : now
                     dispatch(loop.handler.reply(to: HTTPRequest(head: head)), head: head, loop: loop)
                 } else {
                     try beginBody(head, loop: loop)
@@ -150,7 +177,7 @@ final class Connection {
             // The body is not read, so the stream cannot go on after this answer.
             closeAfterWrite = true
             finishExchange(response, head: head)
-            readBuffer = []
+            discardInput()
         lingerOnClose = true
             lingerOnClose = true
             return
@@ -175,15 +202,15 @@ final class Connection {
     private func receiveBody() throws(HTTPParseError) -> Bool {
         if var decoder = chunked {
             var decoded: [UInt8] = []
-            let used = try decoder.decode(readBuffer[...], into: &decoded)
-            readBuffer.removeFirst(used)
+            let used = try decoder.decode(readBuffer[readStart...], into: &decoded)
+            consume(used)
             chunked = decoder.isDone ? nil : decoder
             if sink == nil { pendingBody += decoded } else if !decoded.isEmpty && !deliver(decoded[...]) { return true }
             return chunked == nil
         }
-        let n = Int(min(pendingLength, Int64(readBuffer.count)))
-        if sink == nil { pendingBody += readBuffer[0..<n] } else if n > 0 && !deliver(readBuffer[0..<n]) { return true }
-        readBuffer.removeFirst(n)
+        let n = Int(min(pendingLength, Int64(unread)))
+        if sink == nil { pendingBody += readBuffer[readStart..<readStart + n] } else if n > 0 && !deliver(readBuffer[readStart..<readStart + n]) { return true }
+        consume(n)
         pendingLength -= Int64(n)
         return pendingLength == 0
     }
@@ -196,10 +223,20 @@ final class Connection {
         closeAfterWrite = true
         if let head = pendingHead { finishExchange(refusal, head: head) }
         pendingHead = nil
-        readBuffer = []
+        discardInput()
         lingerOnClose = true
         return false
     }
+
+    /// Takes `n` read bytes: the buffer is released once everything is taken, and moved
+    /// down only when the taken part grows large.
+    private func consume(_ n: Int) {
+        readStart += n
+        if readStart >= readBuffer.count { readBuffer = []; readStart = 0 } else if readStart >= Self.maxUnread { readBuffer.removeFirst(readStart); readStart = 0 }
+    }
+
+    /// Drops every unread byte (the stream cannot go on).
+    private func discardInput() { readBuffer = []; readStart = 0 }
 
     private func dispatch(_ reply: HTTPReply, head: HTTPRequestHead, loop: EventLoop) {
         switch reply {
@@ -237,7 +274,7 @@ final class Connection {
         var response = HTTPResponse.text(status, message)
         enqueue(&response, head: false, keepAlive: false, minorVersion: 1)
         closeAfterWrite = true
-        readBuffer = []
+        discardInput()
         lingerOnClose = true
         sink?.cancel()
         sink = nil
@@ -302,8 +339,16 @@ final class Connection {
 
     enum WriteResult { case done, blocked, failed }
 
-    /// Writes as much as the socket takes: runs of bytes with one `writev`, files with `sendfile`.
+    /// Writes as much as the socket takes; while it does not take everything, no further
+    /// request is processed (`outputBlocked`), so a client that does not read holds one response.
     func flush(now: Int64) -> WriteResult {
+        let result = writeQueued(now: now)
+        outputBlocked = result == .blocked
+        return result
+    }
+
+    /// Writes as much as the socket takes: runs of bytes with one `writev`, files with `sendfile`.
+    private func writeQueued(now: Int64) -> WriteResult {
         while let first = output.first {
             switch first {
             case .bytes:

@@ -16,6 +16,9 @@ final class EventLoop: @unchecked Sendable {
     private let mailbox: Mailbox
     private var nextConnectionID: UInt64 = 0
     private var connections: [Int32: Connection] = [:]
+    /// Connections with requests still buffered after their turn (`Connection.morePending`),
+    /// processed again after the next poll, which then does not wait.
+    private var ready = Set<Int32>()
     private let stopping = AtomicFlag()
     private var lastSweep: Int64 = 0
     /// Receive buffer shared by this loop's connections (one read at a time on this thread).
@@ -61,7 +64,7 @@ final class EventLoop: @unchecked Sendable {
             guard let c = connections[reply.fd], c.id == reply.id else { continue }
             if let response = reply.response {
                 c.completeDeferred(response)
-                c.process(now: monotonicMilliseconds(), loop: self)
+                process(c)
             }
             service(c)  // a reply without a response: more bytes of a growing file
         }
@@ -81,7 +84,7 @@ final class EventLoop: @unchecked Sendable {
                 }
                 if connections.isEmpty || now >= deadline! { break }
             }
-            for event in epoll.wait(into: &events, timeout: acceptPausedUntil == nil ? 250 : 100) {
+            for event in epoll.wait(into: &events, timeout: !ready.isEmpty ? 0 : acceptPausedUntil == nil ? 250 : 100) {
                 let fd = event.data.fd
                 if fd == listener.fd { acceptAll(); continue }
                 if fd == mailbox.fd { deliverReplies(); continue }
@@ -93,9 +96,19 @@ final class EventLoop: @unchecked Sendable {
                 }
                 if event.events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
                     if c.readAvailable(now: now, scratch: scratch) == .closed && !c.wantsWrite { drop(fd); continue }
-                    c.process(now: now, loop: self)
+                    process(c)
                 }
                 service(c)
+            }
+            // Then the next turn of every connection that still had requests buffered.
+            if !ready.isEmpty {
+                let turn = ready
+                ready.removeAll()
+                for fd in turn {
+                    guard let c = connections[fd], c.lingerUntil == nil, !c.isAwaitingReply else { continue }
+                    process(c)
+                    service(c)
+                }
             }
             sweep(now: monotonicMilliseconds())
             if let until = acceptPausedUntil, monotonicMilliseconds() >= until, deadline == nil {
@@ -143,6 +156,12 @@ final class EventLoop: @unchecked Sendable {
         }
     }
 
+    /// Processes buffered requests of `c` (a turn's worth) and schedules the rest.
+    private func process(_ c: Connection) {
+        c.process(now: monotonicMilliseconds(), loop: self)
+        if c.morePending { ready.insert(c.fd) }
+    }
+
     /// Writes what is queued, then waits for the right event or closes.
     private func service(_ c: Connection) {
         switch c.flush(now: monotonicMilliseconds()) {
@@ -157,9 +176,13 @@ final class EventLoop: @unchecked Sendable {
                 return
             }
             if stopping.isSet && c.isIdle { drop(c.fd); return }
-            // Requests held back while the queue was full can go on now, and bytes left in the socket be read.
-            if c.readCutShort && c.readAvailable(now: monotonicMilliseconds(), scratch: scratch) == .closed { drop(c.fd); return }
-            if !c.readBuffer.isEmpty && !c.isAwaitingReply { c.process(now: monotonicMilliseconds(), loop: self); if c.wantsWrite { service(c) } }
+            // Bytes left in the socket can be read now, and requests held back go on at the next turn.
+            if c.readCutShort {
+                if c.readAvailable(now: monotonicMilliseconds(), scratch: scratch) == .closed { drop(c.fd); return }
+                if !c.isAwaitingReply { ready.insert(c.fd) }
+            } else if c.heldBack {
+                ready.insert(c.fd)
+            }
         }
     }
 
@@ -189,6 +212,7 @@ final class EventLoop: @unchecked Sendable {
 
     private func drop(_ fd: Int32) {
         if connections[fd] != nil { counter.add(-1) }
+        ready.remove(fd)
         epoll.remove(fd)
         connections[fd] = nil  // Connection.deinit closes the socket and any open files
     }
