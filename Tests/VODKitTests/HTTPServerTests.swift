@@ -161,6 +161,27 @@ extension HTTPClientConnection {
         }
     }
 
+    /// The client resolves names (every address tried: `localhost` may give ::1 first while the
+    /// server listens on 127.0.0.1 only) and sends the real Host (it once sent "origin").
+    @Test func theClientResolvesNamesAndSendsTheRealHost() throws {
+        let listener = try ListeningSocket(host: "127.0.0.1", port: 0)
+        defer { close(listener.fd) }
+        let client = try HTTPClientConnection(host: "localhost", port: listener.port)
+        client.send("GET", "/x")
+        var request = [UInt8](repeating: 0, count: 4096)
+        var received = 0
+        for _ in 0..<100 where received == 0 {
+            if case .connection(let fd) = listener.accept() {
+                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+                received = recv(fd, &request, request.count, 0)
+                close(fd)
+            } else { usleep(10_000) }
+        }
+        let text = String(decoding: request.prefix(max(0, received)), as: UTF8.self)
+        #expect(text.contains("\r\nHost: localhost:\(listener.port)\r\n"), "\(text)")
+        #expect(throws: HTTPClientConnection.ClientError.self) { try HTTPClientConnection(host: "no-such-host.invalid", port: 80) }
+    }
+
     /// The loops of one server share its port (SO_REUSEPORT); a second server, in this process
     /// or another, gets "address in use" instead of silently taking every other connection.
     @Test func aSecondServerOnTheSamePortIsRefused() throws {

@@ -18,26 +18,42 @@ public final class HTTPClientConnection {
 
     let fd: Int32
     var buffer: [UInt8] = []
+    /// The `Host` header sent with every request (`name:port`, brackets around IPv6).
+    let hostHeader: String
 
-    /// Connects within `connectTimeoutMilliseconds` (an unreachable host must not hang a
-    /// caller for the kernel's minutes); reads and writes then time out after `timeoutSeconds`.
+    /// Resolves `host` (a name, or an IPv4 or IPv6 literal) and connects to the first of its
+    /// addresses that answers, each within `connectTimeoutMilliseconds` (an unreachable host
+    /// must not hang a caller for the kernel's minutes); reads and writes then time out after
+    /// `timeoutSeconds`. Blocking: call it off the event loops (the pool's callers are workers).
     public init(host: String, port: UInt16, timeoutSeconds: Int = 5, connectTimeoutMilliseconds: Int32 = 2000) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        guard fd >= 0 else { throw ClientError.connect(errno) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        guard inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host, &address.sin_addr) == 1 else { close(fd); throw ClientError.connect(EINVAL) }
-        let r = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        if r != 0 {
-            guard errno == EINPROGRESS else { let e = errno; close(fd); throw ClientError.connect(e) }
-            var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-            guard poll(&p, 1, connectTimeoutMilliseconds) == 1 else { close(fd); throw ClientError.connect(ETIMEDOUT) }
-            var error: Int32 = 0
-            var size = socklen_t(MemoryLayout<Int32>.size)
-            getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size)
-            guard error == 0 else { close(fd); throw ClientError.connect(error) }
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        hostHeader = bare.contains(":") ? "[\(bare)]:\(port)" : "\(bare):\(port)"
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(bare, String(port), &hints, &list) == 0, let first = list else { throw ClientError.connect(EHOSTUNREACH) }
+        defer { freeaddrinfo(list) }
+        var lastError = EHOSTUNREACH
+        var connected: Int32?
+        var address: UnsafeMutablePointer<addrinfo>? = first
+        while let a = address, connected == nil {
+            address = a.pointee.ai_next
+            let fd = socket(a.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            guard fd >= 0 else { lastError = errno; continue }
+            if connect(fd, a.pointee.ai_addr, a.pointee.ai_addrlen) != 0 {
+                guard errno == EINPROGRESS else { lastError = errno; close(fd); continue }
+                var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                guard poll(&p, 1, connectTimeoutMilliseconds) == 1 else { lastError = ETIMEDOUT; close(fd); continue }
+                var error: Int32 = 0
+                var size = socklen_t(MemoryLayout<Int32>.size)
+                getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size)
+                guard error == 0 else { lastError = error; close(fd); continue }
+            }
+            connected = fd
         }
+        guard let fd = connected else { throw ClientError.connect(lastError) }
+        self.fd = fd
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -62,14 +78,14 @@ public final class HTTPClientConnection {
 
     /// Sends a request without a body (its response is read by the caller).
     public func send(_ method: String, _ target: String, headers: [(String, String)] = []) {
-        var text = "\(method) \(target) HTTP/1.1\r\nHost: origin\r\n"
+        var text = "\(method) \(target) HTTP/1.1\r\nHost: \(hostHeader)\r\n"
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
         send(Array((text + "\r\n").utf8))
     }
 
     /// Sends a request and reads its response.
     public func request(_ method: String, _ target: String, headers: [(String, String)] = [], body: [UInt8] = []) throws -> Response {
-        var text = "\(method) \(target) HTTP/1.1\r\nHost: origin\r\n"
+        var text = "\(method) \(target) HTTP/1.1\r\nHost: \(hostHeader)\r\n"
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
         if !body.isEmpty || method == "PUT" || method == "POST" { text += "Content-Length: \(body.count)\r\n" }
         send(Array((text + "\r\n").utf8) + body)
@@ -83,7 +99,7 @@ public final class HTTPClientConnection {
         defer { close(source) }
         var st = stat()
         fstat(source, &st)
-        var text = "\(method) \(target) HTTP/1.1\r\nHost: origin\r\nContent-Length: \(st.st_size)\r\n"
+        var text = "\(method) \(target) HTTP/1.1\r\nHost: \(hostHeader)\r\nContent-Length: \(st.st_size)\r\n"
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
         send(Array((text + "\r\n").utf8))
         var offset = off_t(0)
