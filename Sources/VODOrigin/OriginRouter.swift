@@ -217,10 +217,7 @@ public struct OriginRouter: HTTPHandler {
             if let v = t.track.track.sampleEntry?.visual { d["width"] = Int(v.width); d["height"] = Int(v.height) }
             return d
         }
-        var title: Any = NSNull()
-        if let dir = e.files.first.map({ ($0.path as NSString).deletingLastPathComponent }),
-           let data = FileManager.default.contents(atPath: "\(dir)/manifest.json"),
-           let manifest = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any], let t = manifest["title"] as? String { title = t }
+        let title: Any = e.title ?? NSNull()
         let skipped: [[String: Any]] = e.set.skipped.map { ["track": Int($0.id), "type": $0.type, "codec": $0.codec, "reason": $0.reason] }
         return json(["id": e.set.name, "title": title, "tracks": tracks, "skipped": skipped, "files": e.files.map { ["name": $0.name, "bytes": $0.size] },
                      "hls": "/hls/\(e.set.name)/master.m3u8", "dash": "/dash/\(e.set.name)/manifest.mpd",

@@ -36,7 +36,7 @@ final class OriginFixture: @unchecked Sendable {
         try fm.copyItem(atPath: fixture("video_only.mp4"), toPath: media.appendingPathComponent("ladder/video_240.mp4").path)
         try fm.copyItem(atPath: fixture("audio_only.m4a"), toPath: media.appendingPathComponent("ladder/audio.mp4").path)
         try Data("""
-            {"video": "ladder", "renditions": [{"file": "video_320.mp4", "type": "video"}, {"file": "video_240.mp4", "type": "video"},
+            {"video": "ladder", "title": "The ladder", "renditions": [{"file": "video_320.mp4", "type": "video"}, {"file": "video_240.mp4", "type": "video"},
                                                {"file": "audio.mp4", "type": "audio"}]}
             """.utf8).write(to: media.appendingPathComponent("ladder/manifest.json"))
         let whole = try Data(contentsOf: URL(fileURLWithPath: fixture("moov_at_end.mp4")))
@@ -168,6 +168,8 @@ final class LockedArray: @unchecked Sendable {
 
     @Test func aLadderPlaysThroughTheOrigin() throws {
         let o = try OriginFixture()
+        // The manifest's title, read with the video on a worker (not per request on the loop).
+        #expect(String(decoding: try o.get("/api/videos/ladder").body, as: UTF8.self).contains("\"title\":\"The ladder\""))
         let master = String(decoding: try o.get("/hls/ladder/master.m3u8").body, as: UTF8.self)
         #expect(master.contains("video_320/index.m3u8") && master.contains("video_240/index.m3u8") && master.contains("audio/index.m3u8"))
         let process = Process()
