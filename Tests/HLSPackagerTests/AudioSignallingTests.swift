@@ -30,8 +30,7 @@ import Testing
         #expect(HLSPlaylist.multivariant(set).contains("CODECS=\"mp4a.40.5\""))
         // In TS it travels as its AAC-LC core at the core's rate, SBR found by the decoder.
         let r = try #require(try set.tsRenditions().first)
-        var bytes: [UInt8] = []
-        for n in 0..<r.segmentCount { bytes += try r.segment(n).materialize() }
+        let bytes = try allSegments(r)
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("he-\(UUID().uuidString).ts")
         try Data(bytes).write(to: out)
         defer { try? FileManager.default.removeItem(at: out) }

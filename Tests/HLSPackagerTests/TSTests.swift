@@ -3,24 +3,26 @@ import Testing
 @testable import HLSPackager
 @testable import MP4Box
 
+/// Every segment of a TS rendition, one after the other: what a player's demuxer sees.
+func allSegments(_ r: TSRendition) throws -> [UInt8] {
+    var all: [UInt8] = []
+    for n in 0..<r.segmentCount { all += try r.segment(n).materialize() }
+    return all
+}
+
 /// MPEG-TS renditions: decoded by ffmpeg like the source, with timestamps and
 /// continuity counters that run on across segment joins.
 @Suite struct TSTests {
     /// Every packaged file whose codecs TS can carry (Opus, AV1 and VP9 cannot).
     static let files = PackagingTests.files.filter { !["opus.mp4", "exo_sample_opus.mp4", "av1.mp4", "vp9.mp4"].contains(URL(fileURLWithPath: $0).lastPathComponent) }
 
-    func concatenatedSegments(_ r: TSRendition) throws -> [UInt8] {
-        var all: [UInt8] = []
-        for n in 0..<r.segmentCount { all += try r.segment(n).materialize() }
-        return all
-    }
 
     @Test(arguments: files)
     func tsDecodesLikeTheSource(path: String) throws {
         let name = URL(fileURLWithPath: path).lastPathComponent
         let set = try MediaSet.load(path: path, name: "v", targetDuration: 1)
         for rendition in try set.tsRenditions() {
-            let bytes = try concatenatedSegments(rendition)
+            let bytes = try allSegments(rendition)
             #expect(bytes.count % 188 == 0)
             #expect(Int64(bytes.count) == rendition.segmentSizes.reduce(0, +), "\(name): segment sizes announced for bandwidth differ from the real ones")
             let out = FileManager.default.temporaryDirectory.appendingPathComponent("ts-\(name)-\(rendition.name).ts")
@@ -122,8 +124,7 @@ import Testing
         let set = try MediaSet(name: "v", videos: [try track("video_only.mp4", .video)], audio: try track("audio_only.m4a", .audio),
                                targetDuration: 1, file: "test")
         let r = try #require(try set.tsRenditions().first)
-        var bytes: [UInt8] = []
-        for n in 0..<r.segmentCount { bytes += try r.segment(n).materialize() }
+        let bytes = try allSegments(r)
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("ts-two-files.ts")
         try Data(bytes).write(to: out)
         defer { try? FileManager.default.removeItem(at: out) }
@@ -160,8 +161,7 @@ import Testing
         let hevc = name.hasPrefix("hevc")
         let set = try MediaSet.load(path: fixture(name), name: "v", targetDuration: 1)
         let r = try #require(try set.tsRenditions().first)
-        var bytes: [UInt8] = []
-        for n in 0..<r.segmentCount { bytes += try r.segment(n).materialize() }
+        let bytes = try allSegments(r)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aud-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }

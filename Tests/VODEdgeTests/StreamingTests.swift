@@ -18,23 +18,19 @@ final class SlowOrigin: @unchecked Sendable {
         self.body = body
         listener = try ListeningSocket(host: "127.0.0.1", port: 0)
         port = listener.port
-        let (listener, accepted) = (listener, accepted)
-        Thread {
-            while true {
-                guard case .connection(let fd) = listener.accept() else { usleep(5000); continue }
-                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
-                accepted.mutate { $0 += 1 }
-                var request = [UInt8](repeating: 0, count: 4096)
-                _ = recv(fd, &request, request.count, 0)
-                let head = Array("HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\nCache-Control: public, max-age=60\r\nETag: \"slow\"\r\n\r\n".utf8)
-                let half = body.count / 2
-                _ = (head + body[0..<half]).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                Thread.sleep(forTimeInterval: pause)
-                _ = body[half...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                Thread.sleep(forTimeInterval: 0.2)
-                close(fd)
-            }
-        }.start()
+        let (body, accepted) = (body, accepted)
+        acceptForever(listener) { fd in
+            accepted.mutate { $0 += 1 }
+            var request = [UInt8](repeating: 0, count: 4096)
+            _ = recv(fd, &request, request.count, 0)
+            let head = Array("HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\nCache-Control: public, max-age=60\r\nETag: \"slow\"\r\n\r\n".utf8)
+            let half = body.count / 2
+            _ = (head + body[0..<half]).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            Thread.sleep(forTimeInterval: pause)
+            _ = body[half...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            Thread.sleep(forTimeInterval: 0.2)
+            close(fd)
+        }
     }
 }
 
@@ -43,19 +39,8 @@ final class SlowOrigin: @unchecked Sendable {
         var body = [UInt8](repeating: 0, count: 400_000)
         for i in body.indices { body[i] = UInt8(truncatingIfNeeded: i &* 13) }
         let origin = try SlowOrigin(body: body, pause: 1.0)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("edge-stream-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        var config = EdgeConfig()
-        config.origins = ["http://127.0.0.1:\(origin.port)"]
-        let store = CacheStore(dir: dir.path, maxBytes: 64 << 20, maxObjects: 100, log: { _ in })
-        store.rebuildIndex()
-        let router = EdgeRouter(config: config, store: store, origins: OriginSet(try config.upstreams(), pool: HTTPClientPool(), downSeconds: 5),
-                                metrics: Metrics(), log: { _ in })
-        var c = HTTPServer.Config()
-        c.port = 0
-        let edge = try HTTPServer(config: c, handler: router)
-        edge.start()
-        defer { edge.stop() }
+        let front = try EdgeInFront(originPort: origin.port)
+        let edge = front.edge
 
         // Three players ask at once; each must see its first bytes long before the origin's pause ends.
         let firstBytes = Locked<[Double]>([]), bodies = Locked<[[UInt8]]>([])

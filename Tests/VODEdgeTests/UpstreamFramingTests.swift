@@ -17,55 +17,39 @@ final class MisframingOrigin: @unchecked Sendable {
     init() throws {
         listener = try ListeningSocket(host: "127.0.0.1", port: 0)
         port = listener.port
-        let (listener, requests) = (listener, requests)
-        Thread {
-            while true {
-                guard case .connection(let fd) = listener.accept() else { usleep(5000); continue }
-                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
-                Thread {
-                    defer { close(fd) }
-                    var pending: [UInt8] = []
-                    var chunk = [UInt8](repeating: 0, count: 4096)
-                    while true {
-                        let n = recv(fd, &chunk, chunk.count, 0)
-                        guard n > 0 else { return }
-                        pending += chunk[0..<n]
-                        while let end = (0..<max(0, pending.count - 3)).first(where: { pending[$0] == 13 && pending[$0 + 1] == 10 && pending[$0 + 2] == 13 && pending[$0 + 3] == 10 }) {
-                            let line = String(decoding: pending.prefix(while: { $0 != 13 }), as: UTF8.self)
-                            pending.removeFirst(end + 4)
-                            requests.mutate { $0 += 1 }
-                            let body = line.contains("/a/") ? "hello" : "world"
-                            var out = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nCache-Control: public, max-age=60\r\n\r\n\(body)"
-                            if line.contains("/a/") {
-                                out += "HTTP/1.1 200 OK\r\nContent-Length: 6\r\nCache-Control: public, max-age=31536000, immutable\r\n\r\nPOISON"
-                            }
-                            _ = Array(out.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        let requests = requests
+        acceptForever(listener) { fd in
+            Thread {  // one thread a connection: the edge keeps several alive
+                defer { close(fd) }
+                var pending: [UInt8] = []
+                var chunk = [UInt8](repeating: 0, count: 4096)
+                while true {
+                    let n = recv(fd, &chunk, chunk.count, 0)
+                    guard n > 0 else { return }
+                    pending += chunk[0..<n]
+                    while let end = (0..<max(0, pending.count - 3)).first(where: { pending[$0] == 13 && pending[$0 + 1] == 10 && pending[$0 + 2] == 13 && pending[$0 + 3] == 10 }) {
+                        let line = String(decoding: pending.prefix(while: { $0 != 13 }), as: UTF8.self)
+                        pending.removeFirst(end + 4)
+                        requests.mutate { $0 += 1 }
+                        let body = line.contains("/a/") ? "hello" : "world"
+                        var out = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nCache-Control: public, max-age=60\r\n\r\n\(body)"
+                        if line.contains("/a/") {
+                            out += "HTTP/1.1 200 OK\r\nContent-Length: 6\r\nCache-Control: public, max-age=31536000, immutable\r\n\r\nPOISON"
                         }
+                        _ = Array(out.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                     }
-                }.start()
-            }
-        }.start()
+                }
+            }.start()
+        }
     }
 }
 
 @Suite(.serialized) struct UpstreamFramingTests {
     @Test func bytesPastAResponseNeverAnswerTheNextRequest() throws {
         let origin = try MisframingOrigin()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("edge-framing-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        var config = EdgeConfig()
-        config.origins = ["http://127.0.0.1:\(origin.port)"]
-        let store = CacheStore(dir: dir.path, maxBytes: 64 << 20, maxObjects: 100, log: { _ in })
-        store.rebuildIndex()
         let logged = Locked<[String]>([])
-        let pool = HTTPClientPool(log: { line in logged.mutate { $0.append(line) } })
-        let router = EdgeRouter(config: config, store: store, origins: OriginSet(try config.upstreams(), pool: pool, downSeconds: 5),
-                                metrics: Metrics(), log: { _ in })
-        var c = HTTPServer.Config()
-        c.port = 0
-        let edge = try HTTPServer(config: c, handler: router)
-        edge.start()
-        defer { edge.stop() }
+        let front = try EdgeInFront(originPort: origin.port, pool: HTTPClientPool(log: { line in logged.mutate { $0.append(line) } }))
+        let edge = front.edge
 
         func get(_ target: String) throws -> String {
             String(decoding: try HTTPClientConnection(host: "127.0.0.1", port: edge.port).request("GET", target).body, as: UTF8.self)
