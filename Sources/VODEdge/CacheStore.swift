@@ -16,7 +16,12 @@ import VODKit
 /// warm restart serves hits at once. Recency survives restarts as the files' mtimes.
 /// Eviction happens before a new object is written, so the byte and file budgets are
 /// never exceeded; objects used only once go before objects used again (a scan of cold
-/// objects does not push out the hot ones).
+/// objects does not push out the hot ones). Free space on the filesystem is a second
+/// budget: at least `minFreeBytes` stay free, by evicting or else by not caching.
+///
+/// A write that fails (disk full, read-only, I/O error) is the cache's own fault, never the
+/// origin's: the object being written goes on to its players from memory, is not kept,
+/// is counted in `writeErrors`, and the cache takes no new objects for `retrySeconds`.
 public final class CacheStore: @unchecked Sendable {
     public static let headerSize = 4096
     static let magic = "VODEDGE1\n"
@@ -56,6 +61,10 @@ public final class CacheStore: @unchecked Sendable {
     public let maxObjects: Int
     /// Larger bodies are streamed through uncached: one would evict most of the cache.
     public let maxObjectBytes: Int64
+    /// Free bytes the cache leaves on its filesystem.
+    public let minFreeBytes: Int64
+    /// How long the cache takes no new objects after a write failed.
+    public let retrySeconds: Double
     let log: @Sendable (String) -> Void
     private let lock = NSLock()
     private var objects: [String: Object] = [:]
@@ -65,11 +74,17 @@ public final class CacheStore: @unchecked Sendable {
     private var indexing = true
     public private(set) var evictions = 0
     public private(set) var writeErrors = 0
-    /// False after a write failed (disk full, read-only): the edge then proxies without caching.
-    public private(set) var writable = true
+    /// False for `retrySeconds` after a write failed (disk full, read-only): the edge then proxies without caching.
+    public var writable: Bool { lock.withLock { writableAgainAt <= Date().timeIntervalSince1970 } }
+    private var writableAgainAt = 0.0
+    /// Objects not cached because the filesystem had too little free space.
+    public private(set) var skippedForSpace = 0
 
-    public init(dir: String, maxBytes: Int64, maxObjects: Int, maxObjectBytes: Int64? = nil, log: @escaping @Sendable (String) -> Void) {
+    public init(dir: String, maxBytes: Int64, maxObjects: Int, maxObjectBytes: Int64? = nil, minFreeBytes: Int64 = 0, retrySeconds: Double = 30,
+                log: @escaping @Sendable (String) -> Void) {
         self.dir = dir
+        self.minFreeBytes = minFreeBytes
+        self.retrySeconds = retrySeconds
         self.maxBytes = maxBytes
         self.maxObjectBytes = maxObjectBytes ?? max(1, maxBytes / 8)
         self.maxObjects = maxObjects
@@ -79,7 +94,7 @@ public final class CacheStore: @unchecked Sendable {
             try fm.createDirectory(atPath: "\(dir)/tmp", withIntermediateDirectories: true)
             for leftover in try fm.contentsOfDirectory(atPath: "\(dir)/tmp") { try? fm.removeItem(atPath: "\(dir)/tmp/\(leftover)") }
         } catch {
-            writable = false
+            writableAgainAt = Date().timeIntervalSince1970 + retrySeconds
             log("cache dir \(dir) unusable (\(error)): proxying without caching")
         }
     }
@@ -159,11 +174,7 @@ public final class CacheStore: @unchecked Sendable {
     /// Stores a response held in memory; nil (and the edge proxies without caching) when it cannot be written.
     public func store(key: String, status: Int, headers: [[String]], body: [UInt8], freshFor: Double) -> Object? {
         guard let writer = begin(key: key, status: status, headers: headers, length: Int64(body.count), freshFor: freshFor) else { return nil }
-        do { try body.withUnsafeBytes { try writer.write($0) } } catch {
-            writer.abort()
-            writeFailed(key, "\(error)")
-            return nil
-        }
+        body.withUnsafeBytes { writer.write($0) }
         return writer.commit()
     }
 
@@ -177,6 +188,8 @@ public final class CacheStore: @unchecked Sendable {
         var hash: SHA256? = SHA256()
         var received: Int64 = 0
         var done = false
+        /// Why writing to disk stopped (the rest goes to the players from memory; nothing is kept).
+        var localFailure: String?
         /// Streamed to players only: not kept, not counted against the budget.
         let passThrough: Bool
 
@@ -191,15 +204,23 @@ public final class CacheStore: @unchecked Sendable {
 
         deinit { if !done { abort() } }
 
-        public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        /// Appends body bytes: to the file, or (once a write to it failed) to the players from memory.
+        public func write(_ bytes: UnsafeRawBufferPointer) {
+            guard localFailure == nil, let base = bytes.baseAddress else { return file.appendInMemory(bytes) }
             var offset = 0
             while offset < bytes.count {
-                let n = pwrite(writeFD, bytes.baseAddress! + offset, bytes.count - offset, off_t(Int64(CacheStore.headerSize) + received + Int64(offset)))
+                let n = pwrite(writeFD, base + offset, bytes.count - offset, off_t(Int64(CacheStore.headerSize) + received + Int64(offset)))
                 if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw SystemError("write cache object") }
+                guard n > 0 else {
+                    localFailure = n < 0 ? String(cString: strerror(errno)) : "nothing written"
+                    store.writeFailed(header.key, localFailure ?? "")
+                    // What reached the file is read from it; the rest from memory.
+                    file.advance(Int64(offset))
+                    return file.appendInMemory(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+                }
                 offset += n
             }
-            hash!.update(bytes)
+            hash?.update(bytes)
             received += Int64(bytes.count)
             file.advance(Int64(bytes.count))
         }
@@ -208,6 +229,12 @@ public final class CacheStore: @unchecked Sendable {
         public func commit() -> Object? {
             done = true
             if passThrough { close(writeFD); return nil }  // its readers keep the unlinked file open
+            if localFailure != nil {  // its readers keep the file open and have the rest in memory
+                close(writeFD)
+                unlink(temporary)
+                store.release(header.length + Int64(CacheStore.headerSize))
+                return nil
+            }
             var final = header
             final.sha256 = SHA256.hex(hash.take()!.finish())
             defer { close(writeFD) }
@@ -234,11 +261,13 @@ public final class CacheStore: @unchecked Sendable {
 
     /// Starts an object of `length` body bytes that is written as it arrives; nil when the cache cannot take it.
     public func begin(key: String, status: Int, headers: [[String]], length: Int64, freshFor: Double) -> Writer? {
-        guard length <= maxObjectBytes else { return nil }
-        guard writable || lock.withLock({ writeErrors }) % 100 == 0 else { return nil }
+        guard length <= maxObjectBytes, writable else { return nil }
         let header = Header(key: key, status: status, headers: headers, length: length, sha256: "", stored: Date().timeIntervalSince1970, freshFor: freshFor)
         guard Self.headerBlock(header) != nil else { return nil }
-        evictIfNeeded(incoming: length + Int64(Self.headerSize), replacing: key, reserve: true)
+        guard evictIfNeeded(incoming: length + Int64(Self.headerSize), replacing: key, reserve: true) else {
+            lock.withLock { skippedForSpace += 1 }
+            return nil
+        }
         let temporary = "\(dir)/tmp/\(UInt64.random(in: 0...UInt64.max)).tmp"
         try? FileManager.default.createDirectory(atPath: (path(for: key) as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let writeFD = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
@@ -257,6 +286,7 @@ public final class CacheStore: @unchecked Sendable {
     /// A body over `maxObjectBytes`, streamed to its players through a file that is unlinked at
     /// once: never indexed, never counted against the budget, gone when the last reader is done.
     public func beginPassThrough(key: String, status: Int, headers: [[String]], length: Int64) -> Writer? {
+        guard writable, let free = freeBytes(), free - length >= minFreeBytes else { return nil }
         let header = Header(key: key, status: status, headers: headers, length: length, sha256: "", stored: Date().timeIntervalSince1970, freshFor: 0)
         let temporary = "\(dir)/tmp/\(UInt64.random(in: 0...UInt64.max)).pass"
         let writeFD = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
@@ -281,12 +311,22 @@ public final class CacheStore: @unchecked Sendable {
         return block
     }
 
+    /// A local write failure: counted, logged, and no new objects for `retrySeconds`.
     func writeFailed(_ key: String, _ why: String) {
-        lock.withLock {
+        let now = Date().timeIntervalSince1970
+        let first = lock.withLock {
             writeErrors += 1
-            if writable { log("cache: cannot write \(key) (\(why)): proxying without caching") }
-            writable = false
+            defer { writableAgainAt = now + retrySeconds }
+            return writableAgainAt <= now
         }
+        if first { log("cache: cannot write \(key) (\(why)): a local disk error, not the origin's; proxying without caching for \(Int(retrySeconds)) s") }
+    }
+
+    /// Bytes free for unprivileged use on the cache's filesystem (nil if it cannot be told).
+    func freeBytes() -> Int64? {
+        var fs = statvfs()
+        guard statvfs(dir, &fs) == 0 else { return nil }
+        return Int64(clamping: UInt64(fs.f_bavail).multipliedReportingOverflow(by: UInt64(fs.f_frsize)).partialValue)
     }
 
     /// Puts a just-written object into the index.
@@ -301,8 +341,6 @@ public final class CacheStore: @unchecked Sendable {
             if let old = objects[header.key] { bytes -= old.length + Int64(Self.headerSize) }
             objects[header.key] = object
             bytes += object.length + Int64(Self.headerSize)
-            if !writable { log("cache: writing again") }
-            writable = true
         }
         return object
     }
@@ -336,29 +374,40 @@ public final class CacheStore: @unchecked Sendable {
         return keys.count
     }
 
-    /// Makes room for `incoming` bytes and one more file: objects used once go first, oldest first.
-    /// With `reserve`, the room is taken in the same step, so concurrent writers never overbook.
-    private func evictIfNeeded(incoming: Int64, replacing: String? = nil, reserve: Bool = false) {
+    /// Makes room for `incoming` bytes and one more file, under the budgets and with `minFreeBytes`
+    /// left free on the filesystem: objects used once go first, oldest first. With `reserve`, the
+    /// room is taken in the same step, so concurrent writers never overbook. False (nothing
+    /// reserved) when even evicting everything leaves too little free space.
+    @discardableResult
+    private func evictIfNeeded(incoming: Int64, replacing: String? = nil, reserve: Bool = false) -> Bool {
         var victims: [String] = []
-        lock.withLock {
-            defer { if reserve { reserved += incoming } }
+        // Bytes being written are not on the disk yet: they count against its free space too.
+        let free = incoming > 0 ? freeBytes() : nil
+        let fits = lock.withLock { () -> Bool in
             let replaced = replacing.flatMap { objects[$0] }.map { $0.length + Int64(Self.headerSize) } ?? 0
             var projected = bytes + reserved - replaced + incoming
             var count = objects.count + (incoming > 0 && replaced == 0 ? 1 : 0)
-            guard projected > maxBytes || count > maxObjects else { return }
+            var shortfall = free.map { minFreeBytes - ($0 - reserved - incoming) } ?? 0
+            defer { if reserve && shortfall <= 0 { reserved += incoming } }
+            guard projected > maxBytes || count > maxObjects || shortfall > 0 else { return true }
+            // Space that evicting every object would not free is not worth a flushed cache.
+            if shortfall > bytes - replaced { return false }
             let order = objects.values.filter { $0.key != replacing }.sorted { a, b in
                 (a.uses > 1 ? 1 : 0, a.lastUse) < (b.uses > 1 ? 1 : 0, b.lastUse)
             }
-            for object in order where projected > maxBytes || count > maxObjects {
+            for object in order where projected > maxBytes || count > maxObjects || shortfall > 0 {
                 victims.append(object.path)
                 objects[object.key] = nil
                 bytes -= object.length + Int64(Self.headerSize)
                 projected -= object.length + Int64(Self.headerSize)
+                shortfall -= object.length + Int64(Self.headerSize)
                 count -= 1
             }
             evictions += victims.count
+            return shortfall <= 0
         }
         for path in victims { unlink(path) }
+        return fits
     }
 
     /// An object's header from its file, if the file is whole.

@@ -13,11 +13,21 @@ public struct EdgeConfig: Codable, Equatable, Sendable {
     public var maxObjects = 100_000
     /// Bodies larger than this are streamed through uncached, MiB (0: an eighth of maxCacheMB).
     public var maxObjectMB = 0
+    /// Free space the cache leaves on its filesystem, MiB: a second budget beside maxCacheMB
+    /// (objects are evicted, or not cached, rather than filling the disk).
+    public var minFreeMB = 256
+    /// After a write to the cache fails (disk full, read-only), seconds it takes no new objects.
+    public var cacheRetrySeconds = 30.0
     /// Bearer token for PURGE and `DELETE /cache/…` (empty: purging is off).
     public var token = ""
     /// Seconds to wait for an origin's response before trying the next.
     public var originTimeoutSeconds = 5
     public var connectTimeoutMilliseconds = 1000
+    /// The most time one fetch may spend waiting on its origin in all, seconds (an origin that
+    /// trickles bytes just often enough to beat originTimeoutSeconds is cut off here).
+    public var originFetchSeconds = 120.0
+    /// How long an origin's resolved addresses are used before its name is resolved again.
+    public var originResolveSeconds = 60.0
     /// An origin failing 3 times in a row is skipped for this long.
     public var originDownSeconds = 10.0
     /// How long past its freshness an object may still be served when every origin fails.
@@ -42,9 +52,9 @@ public struct EdgeConfig: Codable, Equatable, Sendable {
                         [--max-cache-mb N] [--max-objects N] [--loops N] [--workers N] [--no-access-log]
         Caches what players fetch from the origins on disk (LRU under a byte budget), one origin fetch per object
         however many ask at once, failing over between the origins that hold each video.
-        Config keys (JSON): listen, origins, cacheDir, maxCacheMB, maxObjects, maxObjectMB, token, originTimeoutSeconds,
-        connectTimeoutMilliseconds, originDownSeconds, staleIfErrorSeconds, notFoundSeconds, keyIncludesQuery,
-        loops, workers, accessLog, jobsURL, staticDir. Keys left out keep their defaults; an unknown key is an error.
+        Config keys (JSON): listen, origins, cacheDir, maxCacheMB, maxObjects, maxObjectMB, minFreeMB, cacheRetrySeconds, token,
+        originTimeoutSeconds, connectTimeoutMilliseconds, originFetchSeconds, originResolveSeconds, originDownSeconds,
+        staleIfErrorSeconds, notFoundSeconds, keyIncludesQuery, loops, workers, accessLog, jobsURL, staticDir. Keys left out keep their defaults; an unknown key is an error.
 
         """
 
@@ -66,6 +76,18 @@ public struct EdgeConfig: Codable, Equatable, Sendable {
 
     /// The largest body cached, in bytes.
     public var maxObjectBytes: Int64 { maxObjectMB > 0 ? Int64(maxObjectMB) << 20 : max(1, (Int64(maxCacheMB) << 20) / 8) }
+
+    /// The disk cache these settings describe.
+    public func makeStore(log: @escaping @Sendable (String) -> Void) -> CacheStore {
+        CacheStore(dir: cacheDir, maxBytes: Int64(maxCacheMB) << 20, maxObjects: maxObjects, maxObjectBytes: maxObjectBytes,
+                   minFreeBytes: Int64(max(0, minFreeMB)) << 20, retrySeconds: cacheRetrySeconds, log: log)
+    }
+
+    /// The connections to the origins these settings describe.
+    public func makeOriginPool(log: @escaping @Sendable (String) -> Void) -> HTTPClientPool {
+        HTTPClientPool(timeoutSeconds: originTimeoutSeconds, connectTimeoutMilliseconds: Int32(clamping: connectTimeoutMilliseconds),
+                       resolveTTLSeconds: originResolveSeconds, waitBudgetSeconds: originFetchSeconds, log: log)
+    }
 
     public func upstreams() throws -> [HTTPClientPool.Upstream] {
         guard !origins.isEmpty else { throw CommandLineConfig.UsageError("no origins configured") }

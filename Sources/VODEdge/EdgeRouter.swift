@@ -14,15 +14,28 @@ public final class EdgeRouter: HTTPHandler, @unchecked Sendable {
     let pool: WorkerPool
     let catalog: CatalogAggregator
     private let lock = NSLock()
-    /// Fetches under way: object key → who waits for it, and the streaming response once
-    /// the origin's head is in (later requests for the key get it at once).
-    private var inflight: [String: (waiters: [@Sendable (Fetched) -> Void], streaming: Fetched?)] = [:]
+    /// Fetches under way by object key.
+    private var inflight: [String: Flight] = [:]
+    private var flights: UInt64 = 0
+
+    /// One fetch under way: who waits for it, and the streaming response once the origin's
+    /// head is in (later requests for the key get it at once).
+    private struct Flight {
+        let id: UInt64
+        var waiters: [@Sendable (Fetched) -> Void]
+        var streaming: Fetched?
+    }
 
     /// What a fetch produced, for every request that waited for it.
     enum Fetched: Sendable {
         case object(CacheStore.Object, state: CacheState)
-        /// Not stored (`no-store`, or the cache cannot be written): the body itself.
+        /// Not stored, read whole: a 404 (at most `OriginSet.maxNotFoundBody`) or a response without a body.
         case passed(status: Int, headers: [[String]], body: [UInt8])
+        /// Not stored (`no-store`, not a 200, no length, a head too large to store, a cache that
+        /// cannot take it): streamed from the origin to one request through a fixed buffer.
+        case piped(status: Int, headers: [[String]], pipe: BodyPipe)
+        /// This request joined a fetch whose response went to another request alone (piped): it fetches on its own.
+        case alone
         /// Being written to the cache as it arrives: sent to players as the bytes land.
         /// `collapsed`: this request joined another's fetch (a hit on a busy object, RFC 9211 `collapsed`).
         case streaming(status: Int, headers: [[String]], file: GrowingFile, length: Int64, collapsed: Bool)
@@ -128,16 +141,19 @@ public final class EdgeRouter: HTTPHandler, @unchecked Sendable {
     /// Joins the fetch of `key` under way (getting its bytes as they arrive, if they
     /// are already flowing), or starts one on the pool.
     func fetch(_ key: String, _ head: HTTPRequestHead, stale: CacheStore.Object?, then done: @escaping @Sendable (Fetched) -> Void) {
-        let (leader, streaming) = lock.withLock { () -> (Bool, Fetched?) in
+        let (flight, streaming) = lock.withLock { () -> (UInt64?, Fetched?) in
             guard let running = inflight[key] else {
-                inflight[key] = ([done], nil)
-                return (true, nil)
+                flights += 1
+                inflight[key] = Flight(id: flights, waiters: [done], streaming: nil)
+                return (flights, nil)
             }
-            if let streaming = running.streaming { return (false, streaming) }
-            inflight[key]!.waiters.append(done)
-            return (false, nil)
+            if let streaming = running.streaming { return (nil, streaming) }
+            inflight[key]?.waiters.append { [self] fetched in
+                if case .alone = fetched { fetchAlone(key, stale: stale, then: done) } else { done(fetched) }
+            }
+            return (nil, nil)
         }
-        guard leader else {
+        guard let flight else {
             metrics.add("vod_edge_coalesced_total")
             if case .streaming(let status, let headers, let file, let length, _)? = streaming {
                 done(.streaming(status: status, headers: headers, file: file, length: length, collapsed: true))
@@ -146,25 +162,55 @@ public final class EdgeRouter: HTTPHandler, @unchecked Sendable {
         }
         pool.submit { [self] in
             // The key is what is asked of the origins: the path, with the query when it is part of the key.
-            let result = fetchFromOrigins(key, target: key, stale: stale)
-            let waiters = lock.withLock { inflight.removeValue(forKey: key)?.waiters ?? [] }
+            let result = fetchFromOrigins(key, target: key, stale: stale) { publish(key, flight: flight, $0) }
+            let waiters = lock.withLock { () -> [@Sendable (Fetched) -> Void] in
+                guard inflight[key]?.id == flight else { return [] }  // handed off (piped): a later fetch may hold the key
+                return inflight.removeValue(forKey: key)?.waiters ?? []
+            }
             waiters.forEach { $0(result) }
         }
     }
 
-    /// Answers everyone waiting for `key` with the streaming response; later joiners get it too.
-    private func publish(_ key: String, _ streaming: Fetched) {
-        let waiters = lock.withLock { () -> [@Sendable (Fetched) -> Void] in
-            let waiting = inflight[key]?.waiters ?? []
-            inflight[key] = ([], streaming)
-            return waiting
+    /// A fetch not shared with other requests (its response is piped to this one only).
+    func fetchAlone(_ key: String, stale: CacheStore.Object?, then done: @escaping @Sendable (Fetched) -> Void) {
+        pool.submit { [self] in
+            var answered = false
+            let result = fetchFromOrigins(key, target: key, stale: stale) { early in
+                if !answered { answered = true; done(early) }
+            }
+            if !answered { done(result) }
         }
-        guard case .streaming(let status, let headers, let file, let length, _) = streaming else { return }
-        // The first waiter is the request that started the fetch; the others joined it.
-        for (i, waiter) in waiters.enumerated() { waiter(.streaming(status: status, headers: headers, file: file, length: length, collapsed: i > 0)) }
     }
 
-    func fetchFromOrigins(_ key: String, target: String, stale: CacheStore.Object?) -> Fetched {
+    /// Answers everyone waiting for `key` as soon as the origin's head is in. A streaming
+    /// response goes to them all and to later joiners; a piped one to the request that
+    /// started the fetch, and the others fetch on their own.
+    private func publish(_ key: String, flight: UInt64, _ early: Fetched) {
+        let waiters = lock.withLock { () -> [@Sendable (Fetched) -> Void] in
+            guard let running = inflight[key], running.id == flight else { return [] }
+            if case .piped = early {
+                inflight[key] = nil
+            } else {
+                inflight[key]?.waiters = []
+                inflight[key]?.streaming = early
+            }
+            return running.waiters
+        }
+        switch early {
+        case .streaming(let status, let headers, let file, let length, _):
+            // The first waiter is the request that started the fetch; the others joined it.
+            for (i, waiter) in waiters.enumerated() { waiter(.streaming(status: status, headers: headers, file: file, length: length, collapsed: i > 0)) }
+        case .piped:
+            waiters.first?(early)
+            waiters.dropFirst().forEach { $0(.alone) }
+        default: break
+        }
+    }
+
+    /// Asks the origins for `target`; `early` gets the response as soon as its head is in
+    /// when the body is streamed (to the cache and its players, or through a pipe); the
+    /// result is the final outcome (for requests still waiting, if any).
+    func fetchFromOrigins(_ key: String, target: String, stale: CacheStore.Object?, early: (Fetched) -> Void) -> Fetched {
         let video = HTTPPath.video(Substring(target).prefix { $0 != "?" }).map(String.init) ?? target
         var headers: [(String, String)] = []
         if let stale, let etag = stale.headers.first(where: { $0.first?.lowercased() == "etag" })?.last { headers.append(("If-None-Match", etag)) }
@@ -172,28 +218,32 @@ public final class EdgeRouter: HTTPHandler, @unchecked Sendable {
             if head.status == 304, let stale { return .object(store.refresh(stale), state: .revalidated) }
             let kept = head.headers.fields.filter { !Self.hopHeaders.contains($0.name.lowercased()) }.map { [$0.name, $0.value] }
             let policy = CachePolicy(cacheControl: head.headers["Cache-Control"], status: head.status, notFoundSeconds: config.notFoundSeconds)
-            if notFoundBody == nil, head.status == 200, policy.storable, let length = head.contentLength,
+            if let notFoundBody {
+                metrics.add("vod_edge_bytes_total", [("source", "origin")], Double(notFoundBody.count))
+                if policy.storable, let object = store.store(key: key, status: head.status, headers: kept, body: notFoundBody, freshFor: policy.freshFor) {
+                    return .object(object, state: .miss)
+                }
+                return .passed(status: head.status, headers: kept, body: notFoundBody)
+            }
+            guard HTTPClientConnection.hasBody(head) else { return .passed(status: head.status, headers: kept, body: []) }
+            if head.status == 200, policy.storable, !head.chunked, let length = head.contentLength,
                let writer = length > store.maxObjectBytes ? store.beginPassThrough(key: key, status: 200, headers: kept, length: length)
                                                            : store.begin(key: key, status: 200, headers: kept, length: length, freshFor: policy.freshFor) {
                 // Players get the bytes as they land; the object is indexed once whole and checked.
-                publish(key, .streaming(status: 200, headers: kept, file: writer.file, length: length, collapsed: false))
-                do { try connection.readBody(length: length) { try writer.write($0) } } catch {
+                early(.streaming(status: 200, headers: kept, file: writer.file, length: length, collapsed: false))
+                do { try connection.readBody(length: length) { writer.write($0) } } catch {
                     writer.abort()
-                    throw error
+                    throw OriginSet.Stop("the origin broke off: \(error)", originsFault: true)
                 }
                 metrics.add("vod_edge_bytes_total", [("source", "origin")], Double(length))
                 guard let object = writer.commit() else { return .streaming(status: 200, headers: kept, file: writer.file, length: length, collapsed: true) }
                 return .object(object, state: .miss)
             }
-            let body = try notFoundBody ?? connection.readWholeBody(head)
-            metrics.add("vod_edge_bytes_total", [("source", "origin")], Double(body.count))
-            if policy.storable, let object = store.store(key: key, status: head.status, headers: kept, body: body, freshFor: policy.freshFor) {
-                return .object(object, state: .miss)
-            }
-            return .passed(status: head.status, headers: kept, body: body)
+            return try pipe(connection, head, headers: kept, early: early)
         }
         switch outcome {
         case .success(let fetched): return fetched
+        case .failure(.stopped(let reason)): return .failed(status: 502, reason: reason)
         case .failure(.allFailed(let reasons, let timedOut)):
             let now = Date().timeIntervalSince1970
             if let stale, stale.age(now: now) < stale.freshFor + config.staleIfErrorSeconds, stale.verified || store.verify(stale) {
@@ -203,6 +253,30 @@ public final class EdgeRouter: HTTPHandler, @unchecked Sendable {
             log("every origin failed for \(target): \(reasons.joined(separator: "; "))")
             return .failed(status: timedOut ? 504 : 502, reason: reasons.joined(separator: "; "))
         }
+    }
+
+    /// Streams a body that is not cached through a fixed buffer to the request that asked.
+    private func pipe(_ connection: HTTPClientConnection, _ head: HTTPClientConnection.Head, headers: [[String]], early: (Fetched) -> Void) throws -> Fetched {
+        let pipe = BodyPipe(length: head.chunked ? nil : head.contentLength)
+        let piped = Fetched.piped(status: head.status, headers: headers, pipe: pipe)
+        early(piped)
+        var sent: Int64 = 0
+        do {
+            try connection.readBody(head) { bytes in
+                try pipe.write(bytes)
+                sent += Int64(bytes.count)
+            }
+            pipe.finish()
+        } catch let error as BodyPipe.PipeError {
+            connection.abandon()
+            pipe.fail()
+            throw OriginSet.Stop("the player stopped reading (\(error))", originsFault: false)
+        } catch {
+            pipe.fail()
+            throw OriginSet.Stop("the origin broke off: \(error)", originsFault: true)
+        }
+        metrics.add("vod_edge_bytes_total", [("source", "origin")], Double(sent))
+        return piped
     }
 
     /// The player's response, with `Age`, `Via`, `X-Cache` and `Cache-Status`.
@@ -219,6 +293,9 @@ public final class EdgeRouter: HTTPHandler, @unchecked Sendable {
         case .passed(let status, let headers, let body):
             response = HTTPResponse(status: status, headers: HTTPHeaders(headers.map { ($0[0], $0[1]) }), body: [.bytes(body)])
             state = "MISS"
+        case .piped(let status, let headers, let pipe):
+            response = HTTPResponse(status: status, headers: HTTPHeaders(headers.map { ($0[0], $0[1]) }), body: [.pipe(pipe)])
+            state = "MISS"
         case .streaming(let status, let headers, let file, let length, let collapsed):
             response = HTTPResponse(status: status, headers: HTTPHeaders(headers.map { ($0[0], $0[1]) }),
                                     body: [.growing(file, offset: Int64(CacheStore.headerSize), length: length)])
@@ -226,6 +303,9 @@ public final class EdgeRouter: HTTPHandler, @unchecked Sendable {
             state = collapsed ? "HIT" : "MISS"
         case .failed(let status, let reason):
             response = .text(status, "no origin could serve this: \(reason)")
+            state = "ERROR"
+        case .alone:  // answered by `fetch`, never served
+            response = .text(502, "no response")
             state = "ERROR"
         }
         response.headers.append("Via", "1.1 vod-edge")

@@ -32,7 +32,21 @@ public final class OriginSet: @unchecked Sendable {
     public enum Failure: Error, Sendable {
         /// Every origin failed; `timedOut` when the last failure was a timeout (→ 504, else 502).
         case allFailed(reasons: [String], timedOut: Bool)
+        /// `receive` stopped the fetch (see `Stop`).
+        case stopped(reason: String)
     }
+
+    /// Thrown by `receive` once its answer has begun to reach players: no other origin is
+    /// asked (the players already have a response head). `originsFault`: the origin broke
+    /// off (counted against its health); else the edge or the player stopped it.
+    public struct Stop: Error, Sendable {
+        public let reason: String
+        public let originsFault: Bool
+        public init(_ reason: String, originsFault: Bool) { self.reason = reason; self.originsFault = originsFault }
+    }
+
+    /// The largest 404 body read (404s are read whole, to be cached).
+    static let maxNotFoundBody = 1 << 20
 
     /// Asks the origins in rank order until one answers with something other than a
     /// connection error, a timeout, a 5xx or a 404, and lets `receive` read that answer
@@ -49,7 +63,7 @@ public final class OriginSet: @unchecked Sendable {
                 let (value, why): (T?, String?) = try pool.stream(upstream, target, headers: headers) { connection, head in
                     if head.status >= 500 { return ((nil, "\(head.status)"), false) }
                     if head.status == 404 {
-                        notFound = (connection, head, try connection.readWholeBody(head))
+                        notFound = (connection, head, try connection.readWholeBody(head, limit: Self.maxNotFoundBody))
                         return ((nil, "404"), true)
                     }
                     return ((try receive(connection, head, nil), nil), true)
@@ -60,6 +74,10 @@ public final class OriginSet: @unchecked Sendable {
                 }
                 if why == "404" { succeeded(upstream) } else { failed(upstream, why ?? "") }
                 reasons.append("\(upstream): \(why ?? "")")
+            } catch let stop as Stop {
+                if stop.originsFault { failed(upstream, stop.reason) }
+                log("fetch of \(target) from \(upstream) stopped: \(stop.reason)")
+                return .failure(.stopped(reason: stop.reason))
             } catch {
                 timedOut = (error as? HTTPClientConnection.ClientError) == .timeoutOrClosed
                 failed(upstream, "\(error)")

@@ -11,11 +11,9 @@ raiseDescriptorLimit()
 
 do {
     let (host, port) = try CommandLineConfig.hostAndPort(config.listen)
-    let store = CacheStore(dir: config.cacheDir, maxBytes: Int64(config.maxCacheMB) << 20, maxObjects: config.maxObjects,
-                           maxObjectBytes: config.maxObjectBytes, log: { log($0) })
+    let store = config.makeStore { log($0) }
     Thread { store.rebuildIndex() }.start()  // serves meanwhile: unindexed keys are looked up on disk
-    let pool = HTTPClientPool(timeoutSeconds: config.originTimeoutSeconds, connectTimeoutMilliseconds: Int32(config.connectTimeoutMilliseconds),
-                              log: { log("error: \($0)") })
+    let pool = config.makeOriginPool { log("error: \($0)") }
     let origins = OriginSet(try config.upstreams(), pool: pool, downSeconds: config.originDownSeconds)
     var server = HTTPServer.Config()
     server.host = host

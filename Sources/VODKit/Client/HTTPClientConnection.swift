@@ -14,7 +14,7 @@ public final class HTTPClientConnection {
         public var keepAlive: Bool
     }
 
-    public enum ClientError: Error, Equatable { case connect(Int32), timeoutOrClosed, malformed(String), file(String, Int32) }
+    public enum ClientError: Error, Equatable { case connect(Int32), resolve(String, String), timeoutOrClosed, malformed(String), file(String, Int32) }
 
     let fd: Int32
     var buffer: [UInt8] = []
@@ -25,23 +25,28 @@ public final class HTTPClientConnection {
     /// addresses that answers, each within `connectTimeoutMilliseconds` (an unreachable host
     /// must not hang a caller for the kernel's minutes); reads and writes then time out after
     /// `timeoutSeconds`. Blocking: call it off the event loops (the pool's callers are workers).
-    public init(host: String, port: UInt16, timeoutSeconds: Int = 5, connectTimeoutMilliseconds: Int32 = 2000) throws {
-        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+    public convenience init(host: String, port: UInt16, timeoutSeconds: Int = 5, connectTimeoutMilliseconds: Int32 = 2000) throws {
+        let bare = Self.bare(host)
+        try self.init(addresses: try SocketAddress.resolve(bare, port: port), host: bare, port: port, timeoutSeconds: timeoutSeconds,
+                      connectTimeoutMilliseconds: connectTimeoutMilliseconds)
+    }
+
+    /// `host` without the brackets of an IPv6 literal in a URL.
+    static func bare(_ host: String) -> String { host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host }
+
+    /// Connects to the first of `addresses` (of `host`, named in the `Host` header) that answers.
+    public init(addresses: [SocketAddress], host: String, port: UInt16, timeoutSeconds: Int = 5, connectTimeoutMilliseconds: Int32 = 2000) throws {
+        let bare = Self.bare(host)
         hostHeader = bare.contains(":") ? "[\(bare)]:\(port)" : "\(bare):\(port)"
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var list: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(bare, String(port), &hints, &list) == 0, let first = list else { throw ClientError.connect(EHOSTUNREACH) }
-        defer { freeaddrinfo(list) }
         var lastError = EHOSTUNREACH
         var connected: Int32?
-        var address: UnsafeMutablePointer<addrinfo>? = first
-        while let a = address, connected == nil {
-            address = a.pointee.ai_next
-            let fd = socket(a.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        for address in addresses where connected == nil {
+            let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
             guard fd >= 0 else { lastError = errno; continue }
-            if connect(fd, a.pointee.ai_addr, a.pointee.ai_addrlen) != 0 {
+            let started = address.bytes.withUnsafeBytes { raw in
+                connect(fd, raw.baseAddress?.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
+            }
+            if started != 0 {
                 guard errno == EINPROGRESS else { lastError = errno; close(fd); continue }
                 var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
                 guard poll(&p, 1, connectTimeoutMilliseconds) == 1 else { lastError = ETIMEDOUT; close(fd); continue }
@@ -63,6 +68,21 @@ public final class HTTPClientConnection {
     }
 
     deinit { close(fd) }
+
+    /// Seconds this connection may spend waiting for the server in all, over every `recv`
+    /// (nil: no limit). The socket's timeout bounds one wait; this bounds a server that
+    /// trickles a byte just often enough to never trip it.
+    public var waitBudget: Double?
+    private var waitBudgetSpent: Bool { (waitBudget ?? 1) <= 0 }
+
+    /// One `recv`, its waiting charged to `waitBudget`; 0 (as if closed) once that is spent.
+    private func timedRecv(_ base: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+        guard !waitBudgetSpent else { return 0 }
+        let started = monotonicNanoseconds()
+        let n = recv(fd, base, count, 0)
+        if let budget = waitBudget { waitBudget = budget - Double(monotonicNanoseconds() - started) / 1e9 }
+        return n
+    }
 
     /// Sends raw bytes (tests use this to speak broken HTTP on purpose).
     public func send(_ bytes: [UInt8]) {
@@ -120,29 +140,48 @@ public final class HTTPClientConnection {
         return Response(status: h.status, headers: h.headers, body: try readWholeBody(h, head: head), keepAlive: h.keepAlive)
     }
 
-    /// The body that follows `h`, whole in memory (`head`: the request was a HEAD, so there is none).
-    public func readWholeBody(_ h: Head, head: Bool = false) throws -> [UInt8] {
+    /// The body that follows `h`, whole in memory (`head`: the request was a HEAD, so there is none);
+    /// one longer than `limit` is refused.
+    public func readWholeBody(_ h: Head, head: Bool = false, limit: Int = Int.max) throws -> [UInt8] {
         var body: [UInt8] = []
-        if (100..<200).contains(h.status) {
-            // An interim response (100 Continue): no body; the caller reads again for the final one.
-        } else if head || h.status == 204 || h.status == 304 {
-        } else if h.chunked {
-            var decoder = ChunkedDecoder(maxBody: 1 << 34)
+        if let length = h.contentLength, !h.chunked, length > 0, length < 1 << 30 { body.reserveCapacity(Int(min(length, Int64(limit)))) }
+        try readBody(h, head: head) {
+            guard $0.count <= limit - body.count else { throw ClientError.malformed("body over \(limit) bytes") }
+            body.append(contentsOf: $0)
+        }
+        return body
+    }
+
+    /// Whether a body follows `h` (`head`: the request was a HEAD).
+    public static func hasBody(_ h: Head, head: Bool = false) -> Bool {
+        // An interim response (100 Continue) has none: the caller reads again for the final one.
+        !(100..<200).contains(h.status) && !head && h.status != 204 && h.status != 304
+    }
+
+    /// Reads the body that follows `h` in any framing (length, chunked, until the connection
+    /// closes), handing it to `sink` in pieces of at most 256 KiB as it arrives.
+    public func readBody(_ h: Head, head: Bool = false, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard Self.hasBody(h, head: head) else { return }
+        if h.chunked {
+            var decoder = ChunkedDecoder(maxBody: 1 << 40)
+            var piece: [UInt8] = []
             while true {
-                let used = try decoder.decode(buffer[...], into: &body)
+                let used = try decoder.decode(buffer[...], into: &piece)
                 buffer.removeFirst(used)
+                if !piece.isEmpty { try piece.withUnsafeBytes(sink); piece.removeAll(keepingCapacity: true) }
                 if decoder.isDone { break }
                 guard fill() else { throw ClientError.timeoutOrClosed }
             }
         } else if let length = h.contentLength {
-            body.reserveCapacity(Int(length))
-            try readBody(length: length) { body.append(contentsOf: $0) }
+            try readBody(length: length, into: sink)
         } else {
-            while fill() {}
-            body = buffer
-            buffer = []
+            if !buffer.isEmpty { try buffer.withUnsafeBytes(sink); buffer = [] }
+            while fill() {
+                try buffer.withUnsafeBytes(sink)
+                buffer = []
+            }
+            if waitBudgetSpent { throw ClientError.timeoutOrClosed }
         }
-        return body
     }
 
     /// Reads a status line and headers (at most `HTTPResponseHead.maxBytes`).
@@ -172,7 +211,7 @@ public final class HTTPClientConnection {
         }
         var chunk = [UInt8](repeating: 0, count: 256 * 1024)
         while left > 0 {
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, min($0.count, Int(left)), 0) }
+            let n = chunk.withUnsafeMutableBytes { timedRecv($0.baseAddress, min($0.count, Int(left))) }
             guard n > 0 else { throw ClientError.timeoutOrClosed }
             try chunk[0..<n].withUnsafeBytes(sink)
             left -= Int64(n)
@@ -181,10 +220,20 @@ public final class HTTPClientConnection {
 
     public enum IdleState { case betweenResponses, closed, extraBytes }
 
+    private var abandoned = false
+
+    /// The rest of the response will not be read (its reader went away): the connection
+    /// cannot carry another exchange and is closed, not reused.
+    public func abandon() {
+        abandoned = true
+        shutdown(fd, Int32(SHUT_RDWR))
+    }
+
     /// Where a connection stands once a response is read: exactly between responses (nothing
     /// buffered or waiting), closed by the server, or holding bytes past the response's
     /// framing, which the next request would take for its response (cache poisoning).
     public var idleState: IdleState {
+        if abandoned { return .closed }
         guard buffer.isEmpty else { return .extraBytes }
         var byte: UInt8 = 0
         let n = recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
@@ -210,9 +259,21 @@ public final class HTTPClientConnection {
 
     private func fill() -> Bool {
         var chunk = [UInt8](repeating: 0, count: 65536)
-        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        let n = chunk.withUnsafeMutableBytes { timedRecv($0.baseAddress, $0.count) }
         guard n > 0 else { return false }
         buffer += chunk[0..<n]
         return true
+    }
+}
+
+extension HTTPClientConnection.ClientError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .connect(let code): return "cannot connect: \(String(cString: strerror(code)))"
+        case .resolve(let host, let why): return "cannot resolve \(host): \(why)"
+        case .timeoutOrClosed: return "timed out or closed"
+        case .malformed(let why): return "malformed response: \(why)"
+        case .file(let path, let code): return "cannot read \(path): \(String(cString: strerror(code)))"
+        }
     }
 }

@@ -27,13 +27,19 @@ public final class HTTPClientPool: @unchecked Sendable {
     public let timeoutSeconds: Int
     public let connectTimeoutMilliseconds: Int32
     public let maxIdlePerUpstream: Int
+    /// Upstream host names, resolved on the caller's (worker) thread and kept for a while.
+    public let addresses: AddressCache
+    /// Seconds one `stream` exchange may spend waiting for its upstream in all (nil: no limit).
+    public let waitBudgetSeconds: Double?
 
     /// Told when a connection is dropped for bytes past a response's framing.
     let log: @Sendable (String) -> Void
 
     public init(timeoutSeconds: Int = 5, connectTimeoutMilliseconds: Int32 = 1000, maxIdlePerUpstream: Int = 32,
-                log: @escaping @Sendable (String) -> Void = { _ in }) {
+                resolveTTLSeconds: Double = 60, waitBudgetSeconds: Double? = nil, log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.log = log
+        addresses = AddressCache(ttlSeconds: resolveTTLSeconds)
+        self.waitBudgetSeconds = waitBudgetSeconds
         self.timeoutSeconds = timeoutSeconds
         self.connectTimeoutMilliseconds = connectTimeoutMilliseconds
         self.maxIdlePerUpstream = maxIdlePerUpstream
@@ -47,8 +53,7 @@ public final class HTTPClientPool: @unchecked Sendable {
             }
             guard method == "GET" || method == "HEAD" || method == "DELETE" else { throw HTTPClientConnection.ClientError.timeoutOrClosed }
         }
-        let fresh = try HTTPClientConnection(host: upstream.host, port: upstream.port, timeoutSeconds: timeoutSeconds,
-                                             connectTimeoutMilliseconds: connectTimeoutMilliseconds)
+        let fresh = try connect(upstream)
         let response = try fresh.request(method, target, headers: headers)
         keep(fresh, response, upstream)
         return response
@@ -62,12 +67,14 @@ public final class HTTPClientPool: @unchecked Sendable {
         var connection = takeIdle(upstream)
         var head: HTTPClientConnection.Head?
         if let reused = connection {
+            reused.waitBudget = waitBudgetSeconds
             reused.send("GET", target, headers: headers)
             head = try? reused.readHead()
             if head == nil { connection = nil }
         }
         if connection == nil {
             let fresh = try connect(upstream)
+            fresh.waitBudget = waitBudgetSeconds
             fresh.send("GET", target, headers: headers)
             head = try fresh.readHead()
             connection = fresh
@@ -77,9 +84,17 @@ public final class HTTPClientPool: @unchecked Sendable {
         return result
     }
 
-    /// Opens a connection for a one-off exchange the pool cannot frame (uploads).
+    /// Opens a connection to `upstream` (also for one-off exchanges the pool cannot frame: uploads), its name resolved through `addresses`; when none of
+    /// its addresses answers they are forgotten, so the next attempt asks the resolver again.
     public func connect(_ upstream: Upstream) throws -> HTTPClientConnection {
-        try HTTPClientConnection(host: upstream.host, port: upstream.port, timeoutSeconds: timeoutSeconds, connectTimeoutMilliseconds: connectTimeoutMilliseconds)
+        let host = HTTPClientConnection.bare(upstream.host)
+        do {
+            return try HTTPClientConnection(addresses: try addresses.addresses(host, port: upstream.port), host: host, port: upstream.port,
+                                            timeoutSeconds: timeoutSeconds, connectTimeoutMilliseconds: connectTimeoutMilliseconds)
+        } catch {
+            addresses.forget(host, port: upstream.port)
+            throw error
+        }
     }
 
     private func keep(_ connection: HTTPClientConnection, _ response: HTTPClientConnection.Response, _ upstream: Upstream) {

@@ -12,6 +12,8 @@ final class Connection {
         case bytes([UInt8], sent: Int)
         case file(OpenFile, offset: Int64, remaining: Int64)
         case growing(GrowingFile, offset: Int64, remaining: Int64)
+        /// Bytes taken from the pipe as the worker produces them; `chunked`: framed as chunks.
+        case pipe(BodyPipe, chunked: Bool)
     }
 
     /// A file descriptor shared by the parts of a response that read the same file;
@@ -89,6 +91,7 @@ final class Connection {
 
     deinit {
         sink?.cancel()
+        for case .pipe(let pipe, _) in output { pipe.cancel() }
         close(fd)
     }
 
@@ -259,6 +262,8 @@ final class Connection {
 
     private func finishExchange(_ response: HTTPResponse, head: HTTPRequestHead) {
         var response = response
+        // HTTP/1.0 has no chunked coding: a body of unknown length ends with the connection.
+        if response.lengthUnknown && head.minorVersion == 0 && head.method != "HEAD" { closeAfterWrite = true }
         if let access = config.accessLog {
             let ms = Double(monotonicNanoseconds() - exchangeStarted) / 1e6
             let bytes = head.method == "HEAD" ? 0 : response.contentLength
@@ -309,7 +314,10 @@ final class Connection {
         for (name, value) in response.headers where !name.caseInsensitiveEquals("Content-Length") && !name.caseInsensitiveEquals("Connection") {
             line(name, ": ", value)
         }
-        if response.status != 304 && response.status != 204 { line("Content-Length: ", String(response.contentLength)) }
+        let chunked = response.lengthUnknown && minorVersion > 0
+        if response.lengthUnknown {
+            if chunked { line("Transfer-Encoding: chunked") }
+        } else if response.status != 304 && response.status != 204 { line("Content-Length: ", String(response.contentLength)) }
         if !keepAlive { line("Connection: close") } else if minorVersion == 0 { line("Connection: keep-alive") }
         text.append(13); text.append(10)
         // Header and body bytes go out as separate iovecs of one writev: bodies are not copied.
@@ -324,8 +332,11 @@ final class Connection {
                     fileIndex += 1
                 case let .growing(file, offset, length):
                     if length > 0 { push(.growing(file, offset: offset, remaining: length)) }
+                case .pipe(let pipe): push(.pipe(pipe, chunked: chunked))
                 }
             }
+        } else {
+            for case .pipe(let pipe) in response.body { pipe.cancel() }
         }
     }
 
@@ -333,6 +344,7 @@ final class Connection {
         switch item {
         case .bytes(let b, let sent): queuedBytes += Int64(b.count - sent)
         case .file(_, _, let remaining), .growing(_, _, let remaining): queuedBytes += remaining
+        case .pipe: break  // counted as its bytes are taken
         }
         output.append(item)
     }
@@ -361,6 +373,7 @@ final class Connection {
                 var more = false
                 if runs.count < output.count, case .file = output[runs.count] { more = true }
                 if runs.count < output.count, case .growing = output[runs.count] { more = true }
+                if runs.count < output.count, case .pipe = output[runs.count] { more = true }
                 let written = withPinnedIOVecs(runs[...], []) { iov in
                     iov.withUnsafeBufferPointer { buffer in
                         var message = msghdr()
@@ -390,10 +403,33 @@ final class Connection {
                     g.notify(after: offset, wake)
                     return .blocked
                 }
+                if let held = g.memoryBytes(from: offset, count: min(available, 256 << 10)) {  // the disk was full: from memory
+                    let n = Int64(held.count)
+                    output[0] = .growing(g, offset: offset + n, remaining: remaining - n)
+                    if n == remaining { output.removeFirst() }
+                    output.insert(.bytes(held, sent: 0), at: 0)
+                    continue
+                }
                 guard let n = sendChunk(from: g.fd, offset: offset, count: available, now: now) else { continue }
                 if n < 0 { return n == -1 ? .blocked : .failed }
                 output[0] = .growing(g, offset: offset + n, remaining: remaining - n)
                 if n == remaining { output.removeFirst() }
+            case .pipe(let pipe, let chunked):
+                switch pipe.take() {
+                case .failed: return .failed  // the body cannot be completed: close
+                case .nothingYet:
+                    lastActivity = now  // waiting on the worker, not on the client
+                    pipe.notify(wake)
+                    return .blocked
+                case .finished:
+                    output.removeFirst()
+                    if chunked { output.insert(.bytes(Array("0\r\n\r\n".utf8), sent: 0), at: 0); queuedBytes += 5 }
+                case .bytes(let b):
+                    // Sent before the pipe's next bytes; the pipe stays behind them.
+                    let framed = chunked ? Array((String(b.count, radix: 16) + "\r\n").utf8) + b + [13, 10] : b
+                    output.insert(.bytes(framed, sent: 0), at: 0)
+                    queuedBytes += Int64(framed.count)
+                }
             }
         }
         return .done

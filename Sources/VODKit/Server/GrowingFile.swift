@@ -6,6 +6,10 @@ import Glibc
 /// and `finish` or `fail` at the end; connections send what is there with `sendfile`
 /// and ask to be woken for more. The descriptor stays open (and valid after the file
 /// is renamed) until the last user lets go.
+///
+/// When writing to the file fails (a full disk), the writer goes on with `appendInMemory`:
+/// bytes from `memoryStart` on are then sent from memory, so the players still get the
+/// whole body.
 public final class GrowingFile: @unchecked Sendable, Equatable {
     public static func == (a: GrowingFile, b: GrowingFile) -> Bool { a === b }
 
@@ -16,6 +20,9 @@ public final class GrowingFile: @unchecked Sendable, Equatable {
     private var written: Int64 = 0
     private var failed = false
     private var wakers: [@Sendable () -> Void] = []
+    /// Where the bytes held in memory begin (nil while everything is in the file).
+    private var memoryStart: Int64?
+    private var memory: [UInt8] = []
 
     /// Takes ownership of `fd` (opened for reading; the writer may use its own descriptor or this one).
     public init(fd: Int32, total: Int64, alreadyWritten: Int64 = 0) {
@@ -34,6 +41,23 @@ public final class GrowingFile: @unchecked Sendable, Equatable {
 
     /// `count` more bytes are in the file.
     public func advance(_ count: Int64) { update { $0.written += count } }
+
+    /// More bytes, kept in memory: the file could not take them (nor any after them).
+    public func appendInMemory(_ bytes: UnsafeRawBufferPointer) {
+        update {
+            if $0.memoryStart == nil { $0.memoryStart = $0.written }
+            $0.memory.append(contentsOf: bytes)
+            $0.written += Int64(bytes.count)
+        }
+    }
+
+    /// Up to `count` bytes from `offset` when they are held in memory; nil when they are in the file.
+    func memoryBytes(from offset: Int64, count: Int64) -> [UInt8]? {
+        pthread_mutex_lock(&mutex); defer { pthread_mutex_unlock(&mutex) }
+        guard let start = memoryStart, offset >= start else { return nil }
+        let from = Int(clamping: offset - start), to = Int(clamping: min(Int64(memory.count), offset - start + count))
+        return from < to ? Array(memory[from..<to]) : []
+    }
 
     /// The writer gave up: readers stop (their connections close, the length cannot be kept).
     public func fail() { update { $0.failed = true } }

@@ -10,7 +10,8 @@ public enum HTTPConditional {
         if response.headers["Access-Control-Expose-Headers"] == nil {
             response.headers.append("Access-Control-Expose-Headers", "Content-Length, Content-Range, ETag, Age, X-Cache, Cache-Status")
         }
-        guard response.status == 200 else { return response }
+        // A piped body is sent whole (RFC 9110 14.2 lets a server ignore Range).
+        guard response.status == 200, !response.isPiped else { return response }
         response.headers.append("Accept-Ranges", "bytes")
         let etag = response.headers["ETag"]
         if let match = request.headers["If-None-Match"], let etag, matches(match, etag) {
@@ -94,6 +95,7 @@ public enum HTTPConditional {
                 let take = min(length - skip, left)
                 result.append(.growing(file, offset: offset + skip, length: take))
                 skip = 0; left -= take
+            case .pipe: continue  // never sliced: `apply` sends piped bodies whole
             }
         }
         return result

@@ -15,6 +15,18 @@ public struct HTTPResponse: Sendable {
         case file(path: String, offset: Int64, length: Int64)
         /// Bytes `offset..<offset+length` of a file still being written, sent as they land.
         case growing(GrowingFile, offset: Int64, length: Int64)
+        /// Bytes a worker produces while they are sent (`BodyPipe.length` nil: sent chunked).
+        case pipe(BodyPipe)
+
+        public static func == (a: Part, b: Part) -> Bool {
+            switch (a, b) {
+            case let (.bytes(x), .bytes(y)): return x == y
+            case let (.file(p, o, l), .file(q, r, m)): return p == q && o == r && l == m
+            case let (.growing(f, o, l), .growing(g, r, m)): return f == g && o == r && l == m
+            case let (.pipe(x), .pipe(y)): return x === y
+            default: return false
+            }
+        }
     }
 
     public var status: Int
@@ -37,9 +49,16 @@ public struct HTTPResponse: Sendable {
             switch part {
             case .bytes(let b): return total + Int64(b.count)
             case .file(_, _, let length), .growing(_, _, let length): return total + length
+            case .pipe(let pipe): return total + (pipe.length ?? 0)
             }
         }
     }
+
+    /// A part's length is known only as it ends: no `Content-Length`, no ranges.
+    public var lengthUnknown: Bool { body.contains { if case .pipe(let p) = $0 { return p.length == nil } else { return false } } }
+
+    /// Produced while sent: a range of it cannot be cut out in advance.
+    public var isPiped: Bool { body.contains { if case .pipe = $0 { return true } else { return false } } }
 
     public static func reason(_ status: Int) -> String {
         switch status {

@@ -52,6 +52,8 @@ public final class HTTPServer: @unchecked Sendable {
 
     public init(config: Config, handler: HTTPHandler) throws {
         signal(SIGPIPE, SIG_IGN)
+        // A file-size limit (ulimit -f) must fail a write with EFBIG, never kill every stream.
+        signal(SIGXFSZ, SIG_IGN)
         let first = try ListeningSocket(host: config.host, port: config.port)
         var sockets = [first]
         do {
