@@ -63,3 +63,46 @@ final class MisframingOrigin: @unchecked Sendable {
         #expect(logged.value.contains { $0.contains("sent more data than specified") || $0.contains("between responses") }, "\(logged.value)")
     }
 }
+
+/// Origin names are resolved once per `ttlSeconds`, not per fetch, and again at once when
+/// none of their addresses answered; a fetch has a total time limit however its origin trickles.
+@Suite struct UpstreamNamesAndDeadlineTests {
+    @Test func namesAreResolvedOncePerTTLAndAgainAfterFailure() throws {
+        let calls = Locked(0)
+        let cache = AddressCache(ttlSeconds: 0.3) { host, port throws(HTTPClientConnection.ClientError) in
+            calls.mutate { $0 += 1 }
+            return try SocketAddress.resolve(host, port: port)
+        }
+        for _ in 0..<5 { _ = try cache.addresses("localhost", port: 80) }
+        #expect(calls.value == 1)
+        usleep(400_000)
+        _ = try cache.addresses("localhost", port: 80)
+        #expect(calls.value == 2)
+        cache.forget("localhost", port: 80)
+        _ = try cache.addresses("localhost", port: 80)
+        #expect(calls.value == 3)
+    }
+
+    /// An origin that trickles its head a byte every 0.3 s never trips the 2 s socket timeout;
+    /// the total limit (1.5 s here) ends the fetch: 504, and the worker is free again.
+    @Test func aTricklingOriginIsCutOffByTheFetchDeadline() throws {
+        let listener = try ListeningSocket(host: "127.0.0.1", port: 0)
+        acceptForever(listener) { fd in
+            Thread {
+                defer { close(fd) }
+                var request = [UInt8](repeating: 0, count: 4096)
+                _ = recv(fd, &request, request.count, 0)
+                for byte in Array("HTTP/1.1 200 OK\r\nX-Slow: ".utf8) + [UInt8](repeating: 0x61, count: 100) {
+                    var b = byte
+                    guard send(fd, &b, 1, Int32(MSG_NOSIGNAL)) == 1 else { return }
+                    usleep(300_000)
+                }
+            }.start()
+        }
+        let front = try EdgeInFront(originPort: listener.port, pool: HTTPClientPool(timeoutSeconds: 2, waitBudgetSeconds: 1.5))
+        let started = Date()
+        let response = try HTTPClientConnection(host: "127.0.0.1", port: front.port, timeoutSeconds: 10).request("GET", "/cmaf/v/video/1.m4s")
+        let took = Date().timeIntervalSince(started)
+        #expect(response.status == 504 && took < 3, "\(response.status) after \(took) s")
+    }
+}

@@ -38,13 +38,18 @@ public struct SocketAddress: Sendable, Equatable {
 public final class AddressCache: Sendable {
     public let ttlSeconds: Double
     private let entries = Mutex<[String: (addresses: [SocketAddress], expires: Double)]>([:])
+    let resolve: @Sendable (String, UInt16) throws(HTTPClientConnection.ClientError) -> [SocketAddress]
 
-    public init(ttlSeconds: Double) { self.ttlSeconds = ttlSeconds }
+    public init(ttlSeconds: Double,
+                resolve: @escaping @Sendable (String, UInt16) throws(HTTPClientConnection.ClientError) -> [SocketAddress] = { try SocketAddress.resolve($0, port: $1) }) {
+        self.ttlSeconds = ttlSeconds
+        self.resolve = resolve
+    }
 
     public func addresses(_ host: String, port: UInt16) throws(HTTPClientConnection.ClientError) -> [SocketAddress] {
         let key = "\(host):\(port)", now = monotonicSeconds()
         if let cached = entries.withLock({ $0[key] }), cached.expires > now { return cached.addresses }
-        let fresh = try SocketAddress.resolve(host, port: port)
+        let fresh = try resolve(host, port)
         entries.withLock { $0[key] = (fresh, now + ttlSeconds) }
         return fresh
     }
