@@ -1,4 +1,5 @@
 import MP4Box
+import Synchronization
 
 /// A packaged track cut by a segment plan: which output samples each segment
 /// holds, and the bytes of its init segment and media segments.
@@ -8,6 +9,13 @@ public struct SegmentedTrack: Sendable {
     public let plan: SegmentPlan
     /// First output sample of each segment, then `track.count`.
     public let firstSamples: [Int]
+    /// `segmentSizes`, worked out once (the multivariant playlist, every media playlist's
+    /// bandwidth and the MPD all ask for them).
+    private let sizes = Memo()
+
+    private final class Memo: Sendable {
+        let value = Mutex<[Int64]?>(nil)
+    }
 
     public init(track: PackagedTrack, plan: SegmentPlan) {
         self.track = track
@@ -80,9 +88,12 @@ public struct SegmentedTrack: Sendable {
 
     /// Size of every media segment in bytes (for bandwidth figures).
     public var segmentSizes: [Int64] {
-        (0..<segmentCount).map { n in
+        if let known = sizes.value.withLock({ $0 }) { return known }
+        let computed = (0..<segmentCount).map { n in
             let (runs, sidx) = fragmentInput(n)
             return Int64(FragmentWriter.headerSize(runs: runs, sidx: sidx)) + runs.reduce(0) { $0 + $1.samples.reduce(0) { $0 + Int64($1.size) } }
         }
+        sizes.value.withLock { $0 = computed }
+        return computed
     }
 }

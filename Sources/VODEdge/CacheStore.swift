@@ -12,11 +12,13 @@ import VODKit
 /// its header (a torn write, a damaged disk) is dropped, never served.
 ///
 /// The index lives in memory and is rebuilt from the files at start-up on a background
-/// thread; until it is done, a key not yet indexed is looked up on disk directly, so a
-/// warm restart serves hits at once. Recency survives restarts as the files' mtimes.
-/// Eviction happens before a new object is written, so the byte and file budgets are
-/// never exceeded; objects used only once go before objects used again (a scan of cold
-/// objects does not push out the hot ones). Free space on the filesystem is a second
+/// thread; until it is done, a key not yet indexed is looked up on disk directly (on a
+/// worker), so a warm restart serves hits at once. A hit is a dictionary lookup under the
+/// lock, with no I/O: recency moves at most once per `recencyInterval` per object (as
+/// Varnish's `lru_interval`), in O(1) (`RecencyQueues`), and reaches the files' mtimes (so
+/// it survives restarts) from a timer, off the event loops. Eviction happens before a new
+/// object is written, so the byte and file budgets are never exceeded; objects used only
+/// once go before objects used again (a scan of cold objects does not push out the hot ones). Free space on the filesystem is a second
 /// budget: at least `minFreeBytes` stay free, by evicting or else by not caching.
 ///
 /// A write that fails (disk full, read-only, I/O error) is the cache's own fault, never the
@@ -40,7 +42,6 @@ public final class CacheStore: @unchecked Sendable {
         /// The body was checked against its checksum since this process started (or written by it).
         var verified = false
         var lastUse: Double = 0
-        var uses = 1
 
         public func age(now: Double) -> Double { max(0, now - stored) }
         public func isFresh(now: Double) -> Bool { age(now: now) < freshFor }
@@ -68,6 +69,12 @@ public final class CacheStore: @unchecked Sendable {
     let log: @Sendable (String) -> Void
     private let lock = NSLock()
     private var objects: [String: Object] = [:]
+    private var queues = RecencyQueues()
+    /// Objects used since their file's mtime was last set (written out by `flushRecency`).
+    private var recencyChanged: Set<String> = []
+    /// A hit moves an object in the eviction order at most this often (seconds).
+    static let recencyInterval = 2.0
+    private var recencyTimer: DispatchSourceTimer?
     private var bytes: Int64 = 0
     /// Bytes of objects being written (not indexed yet), counted against the budget too.
     private var reserved: Int64 = 0
@@ -103,6 +110,7 @@ public final class CacheStore: @unchecked Sendable {
     public func rebuildIndex() {
         let fm = FileManager.default
         var found: [Object] = []
+        defer { startRecencyTimer() }
         for sub in (try? fm.contentsOfDirectory(atPath: dir)) ?? [] where sub.count == 2 {
             for name in (try? fm.contentsOfDirectory(atPath: "\(dir)/\(sub)")) ?? [] {
                 let path = "\(dir)/\(sub)/\(name)"
@@ -113,10 +121,8 @@ public final class CacheStore: @unchecked Sendable {
             }
         }
         lock.withLock {
-            for object in found where objects[object.key] == nil {
-                objects[object.key] = object
-                bytes += object.length + Int64(Self.headerSize)
-            }
+            // Oldest use first, so the queue's order is the files' mtimes.
+            for object in found.sorted(by: { $0.lastUse < $1.lastUse }) where objects[object.key] == nil { add(object) }
             indexing = false
         }
         log("cache: index rebuilt, \(found.count) objects, \(bytes) bytes")
@@ -130,33 +136,62 @@ public final class CacheStore: @unchecked Sendable {
         return "\(dir)/\(hex.prefix(2))/\(hex)"
     }
 
-    /// The object for `key`, if stored and its file is still whole (length).
+    /// The indexed object for `key`: memory only, no I/O (the event loops call it on every
+    /// hit). A use makes it the newest of the used-again queue, at most once per `recencyInterval`.
     public func lookup(_ key: String) -> Object? {
-        let (known, stillIndexing) = lock.withLock { (objects[key], indexing) }
-        var object = known
-        if object == nil && stillIndexing, let found = Self.readObject(path(for: key)), found.key == key {
-            lock.withLock {
-                if objects[key] == nil { objects[key] = found; bytes += found.length + Int64(Self.headerSize) }
-            }
-            object = found
-        }
-        guard var hit = object else { return nil }
-        var st = stat()
-        guard stat(hit.path, &st) == 0, Int64(st.st_size) == hit.length + Int64(Self.headerSize) else {
-            log("cache: \(key) is truncated on disk: dropped")
-            remove(key)
-            return nil
-        }
         let now = Date().timeIntervalSince1970
-        lock.withLock {
-            objects[key]?.uses += 1
-            // Recency survives restarts as the file's mtime, written at most once a minute per object.
-            if now - (objects[key]?.lastUse ?? 0) > 60 { var times = [timespec(tv_sec: Int(now), tv_nsec: 0), timespec(tv_sec: Int(now), tv_nsec: 0)]; utimensat(AT_FDCWD, hit.path, &times, 0) }
-            objects[key]?.lastUse = now
-            hit = objects[key] ?? hit
+        return lock.withLock {
+            guard var object = objects[key] else { return nil }
+            if !queues.isReused(key) || now - object.lastUse >= Self.recencyInterval {
+                queues.touch(key)
+                object.lastUse = now
+                objects[key] = object
+                recencyChanged.insert(key)
+            }
+            return object
         }
-        return hit
     }
+
+    /// While the index is being rebuilt: the object for `key` read from its file (I/O: call
+    /// on a worker). Nil once the index is complete (`lookup` knows everything then).
+    public func lookupOnDisk(_ key: String) -> Object? {
+        guard lock.withLock({ indexing }), let found = Self.readObject(path(for: key)), found.key == key else { return lookup(key) }
+        lock.withLock { if objects[key] == nil { add(found) } }
+        return lookup(key)
+    }
+
+    public var isIndexing: Bool { lock.withLock { indexing } }
+
+    /// Indexes `object` (the lock is held).
+    private func add(_ object: Object) {
+        if let old = objects[object.key] { bytes -= old.length + Int64(Self.headerSize) }
+        objects[object.key] = object
+        queues.insert(object.key)
+        bytes += object.length + Int64(Self.headerSize)
+    }
+
+    /// Sets the mtime of every object used since the last call to its last use (a restart
+    /// rebuilds the eviction order from them). Runs on a timer, never on an event loop.
+    func flushRecency() {
+        let changed = lock.withLock { () -> [(String, Double)] in
+            defer { recencyChanged = [] }
+            return recencyChanged.compactMap { key in objects[key].map { ($0.path, $0.lastUse) } }
+        }
+        for (path, used) in changed {
+            var times = [timespec(tv_sec: Int(used), tv_nsec: 0), timespec(tv_sec: Int(used), tv_nsec: 0)]
+            utimensat(AT_FDCWD, path, &times, 0)
+        }
+    }
+
+    private func startRecencyTimer() {
+        let timer = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
+        timer.schedule(deadline: .now() + 30, repeating: 30)
+        timer.setEventHandler { [weak self] in self?.flushRecency() }
+        timer.resume()
+        lock.withLock { recencyTimer = timer }
+    }
+
+    deinit { recencyTimer?.cancel() }
 
     /// Checks the body against its SHA-256 (the first time an object written by an earlier
     /// process is served); a damaged object is removed.
@@ -338,9 +373,7 @@ public final class CacheStore: @unchecked Sendable {
         lock.withLock {
             // Its reservation becomes indexed bytes in one step, so the budget never sees it twice or not at all.
             reserved -= object.length + Int64(Self.headerSize)
-            if let old = objects[header.key] { bytes -= old.length + Int64(Self.headerSize) }
-            objects[header.key] = object
-            bytes += object.length + Int64(Self.headerSize)
+            add(object)
         }
         return object
     }
@@ -363,6 +396,8 @@ public final class CacheStore: @unchecked Sendable {
         let path = path(for: key)
         lock.withLock {
             if let old = objects.removeValue(forKey: key) { bytes -= old.length + Int64(Self.headerSize) }
+            queues.remove(key)
+            recencyChanged.remove(key)
         }
         unlink(path)
     }
@@ -392,12 +427,11 @@ public final class CacheStore: @unchecked Sendable {
             guard projected > maxBytes || count > maxObjects || shortfall > 0 else { return true }
             // Space that evicting every object would not free is not worth a flushed cache.
             if shortfall > bytes - replaced { return false }
-            let order = objects.values.filter { $0.key != replacing }.sorted { a, b in
-                (a.uses > 1 ? 1 : 0, a.lastUse) < (b.uses > 1 ? 1 : 0, b.lastUse)
-            }
-            for object in order where projected > maxBytes || count > maxObjects || shortfall > 0 {
+            while projected > maxBytes || count > maxObjects || shortfall > 0, let key = queues.victim(except: replacing), let object = objects[key] {
                 victims.append(object.path)
-                objects[object.key] = nil
+                objects[key] = nil
+                queues.remove(key)
+                recencyChanged.remove(key)
                 bytes -= object.length + Int64(Self.headerSize)
                 projected -= object.length + Int64(Self.headerSize)
                 shortfall -= object.length + Int64(Self.headerSize)

@@ -76,8 +76,8 @@ public final class EdgeRouter: HTTPHandler, @unchecked Sendable {
         let path = head.path
         switch (head.method, path) {
         case ("OPTIONS", _): return .response(HTTPConditional.options())
-        case ("PURGE", _): return .response(purge(head, key: key(head)))
-        case ("DELETE", _) where path.hasPrefix("/cache/"): return .response(purge(head, key: String(path.dropFirst(6))))
+        case ("PURGE", _): return .deferred { [self] in purge(head, key: self.key(head)) }  // unlinks files: on a worker
+        case ("DELETE", _) where path.hasPrefix("/cache/"): return .deferred { [self] in purge(head, key: String(path.dropFirst(6))) }
         case (_, "/healthz"): return .response(.text(200, "ok"))
         case (_, "/metrics"):
             var r = HTTPResponse(status: 200, body: [.bytes(Array(metrics.render().utf8))])
@@ -96,7 +96,7 @@ public final class EdgeRouter: HTTPHandler, @unchecked Sendable {
                 return HTTPConditional.apply(r, to: head)
             }
         case ("GET", _) where path.hasPrefix("/static/"), ("HEAD", _) where path.hasPrefix("/static/"):
-            return .response(HTTPConditional.apply(staticFile(String(path.dropFirst(8))), to: head))
+            return .deferred { [self] in HTTPConditional.apply(staticFile(String(path.dropFirst(8))), to: head) }  // resolves paths: on a worker
         case ("GET", _), ("HEAD", _): break
         default:
             var r = HTTPResponse.text(405, "method not allowed")
@@ -106,17 +106,18 @@ public final class EdgeRouter: HTTPHandler, @unchecked Sendable {
         guard HTTPPath.isPlain(path) else { return .response(.text(400, "malformed path")) }
         let key = key(head)
         let now = Date().timeIntervalSince1970
-        if let object = store.lookup(key) {
-            if object.isFresh(now: now) && object.verified { return .response(serve(.object(object, state: .hit), head)) }
-            return .later { [self] respond in
-                pool.submit { [self] in
-                    // Written by an earlier run: check it once; expired: ask the origin whether it changed.
-                    if object.isFresh(now: now), store.verify(object) { return respond(serve(.object(object, state: .hit), head)) }
-                    fetch(key, head, stale: store.lookup(key)) { respond(self.serve($0, head)) }
-                }
+        // The hit path: an index lookup and the send, nothing else on the event loop.
+        let indexed = store.lookup(key)
+        if let object = indexed, object.isFresh(now: now) && object.verified { return .response(serve(.object(object, state: .hit), head)) }
+        if indexed == nil && !store.isIndexing { return .later { [self] respond in fetch(key, head, stale: nil) { respond(self.serve($0, head)) } } }
+        return .later { [self] respond in
+            pool.submit { [self] in
+                guard let object = indexed ?? store.lookupOnDisk(key) else { return fetch(key, head, stale: nil) { respond(self.serve($0, head)) } }
+                // Written by an earlier run: check it once; expired: ask the origin whether it changed.
+                if object.isFresh(now: now), object.verified || store.verify(object) { return respond(serve(.object(object, state: .hit), head)) }
+                fetch(key, head, stale: store.lookup(key)) { respond(self.serve($0, head)) }
             }
         }
-        return .later { [self] respond in fetch(key, head, stale: nil) { respond(self.serve($0, head)) } }
     }
 
     /// A file of the static directory (the player library); nothing outside it.

@@ -16,27 +16,37 @@ public struct VideoFiles: Sendable {
 /// Remembers `MediaCatalog.files(of:)` for a short time, so a hot video costs
 /// no manifest read, JSON parse, `realpath` or `stat` per request. A replaced
 /// or removed file is noticed within `ttl` seconds; its new size or mtime then
-/// makes a new media-set key.
+/// makes a new media-set key. Failures (an unknown id) are remembered as long, so
+/// a storm of requests for a missing video costs one failed lookup a second.
 public final class CatalogCache: @unchecked Sendable {
     public let catalog: MediaCatalog
     private let ttl: Double
     private let lock = NSLock()
-    private var entries: [Substring: (video: VideoFiles, expires: Double)] = [:]
+    private var entries: [Substring: (answer: Result<VideoFiles, MediaCatalog.LookupError>, expires: Double)] = [:]
 
     public init(catalog: MediaCatalog, ttl: Double = 1) {
         self.catalog = catalog
         self.ttl = ttl
     }
 
-    public func files(of id: Substring) throws(MediaCatalog.LookupError) -> VideoFiles {
+    /// The remembered answer for `id`, if still fresh: memory only (for the event loops).
+    public func remembered(_ id: Substring) -> Result<VideoFiles, MediaCatalog.LookupError>? {
         let now = Self.now()
-        if let hit = lock.withLock({ entries[id] }), hit.expires > now { return hit.video }
-        let video = VideoFiles(files: try catalog.files(of: id))
+        guard let hit = lock.withLock({ entries[id] }), hit.expires > now else { return nil }
+        return hit.answer
+    }
+
+    /// The files of `id`, looked up on disk when not remembered (I/O: call on a worker).
+    public func files(of id: Substring) throws(MediaCatalog.LookupError) -> VideoFiles {
+        if let known = remembered(id) { return try known.get() }
+        let answer: Result<VideoFiles, MediaCatalog.LookupError>
+        do { answer = .success(VideoFiles(files: try catalog.files(of: id))) } catch { answer = .failure(error) }
+        let expires = Self.now() + ttl
         lock.withLock {
             if entries.count > 10_000 { entries.removeAll() }  // bounded: ids come from requests
-            entries[id] = (video, now + ttl)
+            entries[id] = (answer, expires)
         }
-        return video
+        return try answer.get()
     }
 
     /// Drops what is remembered of `id` (after an ingest or delete on this origin).

@@ -72,13 +72,24 @@ public struct OriginRouter: HTTPHandler {
             return .response(finish(r))
         }
         let target = OriginTarget(path: head.path)
+        // The list reads the media directory: on a worker.
+        if case .videoList = target { return .deferred { [self] in finish(general(target)) } }
         guard let id = target.video else { return .response(finish(general(target))) }
-        let video: VideoFiles
-        do { video = try files.files(of: id) } catch { return .response(finish(lookupFailure(error))) }
-        if case .mp4(_, let name) = target { return .response(finish(mp4(video, name))) }
-        if let entry = cache.cached(video), let response = answer(target, entry, mayBlock: false) { return .response(finish(response)) }
+        // A video whose files are remembered and whose layout is cached is answered here;
+        // anything that reads the disk (catalog lookup, first load, a segment to build) on a worker.
+        if let known = files.remembered(id) {
+            switch known {
+            case .failure(let error): return .response(finish(lookupFailure(error)))
+            case .success(let video):
+                if case .mp4(_, let name) = target { return .response(finish(mp4(video, name))) }
+                if let entry = cache.cached(video), let response = answer(target, entry, mayBlock: false) { return .response(finish(response)) }
+            }
+        }
         return .deferred { [self] in
-            do throws(PackagerError) { return finish(answer(target, try cache.mediaSet(id: String(id), video: video), mayBlock: true)!) } catch {
+            let video: VideoFiles
+            do throws(MediaCatalog.LookupError) { video = try files.files(of: id) } catch { return finish(lookupFailure(error)) }
+            if case .mp4(_, let name) = target { return finish(mp4(video, name)) }
+            do throws(PackagerError) { return finish(answer(target, try cache.mediaSet(id: String(id), video: video), mayBlock: true) ?? .text(500, "no answer")) } catch {
                 return finish(failure(error, video: id))
             }
         }
@@ -112,6 +123,8 @@ public struct OriginRouter: HTTPHandler {
             case .cmafSegment(_, let name, let n):
                 guard let track = e.set.track(named: String(name)) else { return .text(404, "no track \(name)") }
                 let etag = "\(e.key)|\(name)|\(n)"
+                // Gathered before: sent from memory without describing the segment again.
+                if let kept = segments.get(etag) { return body(ResponseBody(kept), "video/iso.segment", etag: etag) }
                 let segment = try track.mediaSegment(n - 1)
                 let ranges = segment.parts.count { if case .file = $0 { true } else { false } }
                 if ranges <= Self.maxFileRanges { return body(segment, "video/iso.segment", etag: etag) }

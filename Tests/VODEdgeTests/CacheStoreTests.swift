@@ -47,4 +47,44 @@ import Glibc
         let found = try #require(second.lookup("/kept"))
         #expect(found.path == kept.path && found.headers == [["ETag", "\"1\""]] && second.verify(found))
     }
+
+    /// The eviction order: used-once objects oldest first, then used-again ones oldest first;
+    /// every step O(1) (no sort of the whole index under the lock).
+    @Test func twoQueueOrder() {
+        var q = RecencyQueues()
+        for key in ["a", "b", "c", "d"] { q.insert(key) }
+        #expect(q.victim() == "a")
+        q.touch("a")             // used again: now behind every used-once object
+        #expect(q.victim() == "b")
+        q.touch("c")
+        q.remove("b")
+        #expect(q.victim() == "d" && q.victim(except: "d") == "a")
+        q.remove("d")
+        #expect(q.victim() == "a")  // only used-again objects left: the least recent first
+        q.touch("a")
+        #expect(q.victim() == "c" && q.count == 2)
+        q.insert("e")
+        #expect(q.victim() == "e" && q.isReused("a") && !q.isReused("e"))
+        q.remove("a"); q.remove("c"); q.remove("e")
+        #expect(q.victim() == nil && q.count == 0)
+    }
+
+    /// A scan of objects used once does not push out objects used twice, and a hit moves an
+    /// object at most once per interval; recency reaches the files' mtimes from the timer.
+    @Test func hitsMoveObjectsAndReachTheMtimes() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = makeStore(dir, objects: 4)
+        for key in ["/hot", "/warm"] { _ = store.store(key: key, status: 200, headers: [], body: [1], freshFor: 60) }
+        let hot = try #require(store.lookup("/hot"))
+        for n in 0..<10 { _ = store.store(key: "/scan\(n)", status: 200, headers: [], body: [2], freshFor: 60) }
+        #expect(store.lookup("/hot") != nil && store.lookup("/warm") == nil && store.usage.objects == 4)
+        // The file's mtime follows the last use once the recency is flushed.
+        var old = [timespec(tv_sec: 1_000_000, tv_nsec: 0), timespec(tv_sec: 1_000_000, tv_nsec: 0)]
+        utimensat(AT_FDCWD, hot.path, &old, 0)
+        store.flushRecency()
+        var st = stat()
+        stat(hot.path, &st)
+        #expect(Double(st.st_mtim.tv_sec) > Date().timeIntervalSince1970 - 60)
+    }
 }

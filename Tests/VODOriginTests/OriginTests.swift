@@ -383,3 +383,24 @@ final class LockedArray: @unchecked Sendable {
         #expect(text.contains("not accepting for 500 ms"), "\(text.suffix(500))")
     }
 }
+
+/// The event loops answer only from memory: a catalog lookup that must read the disk goes
+/// to a worker, and its answer, found or not, is remembered for the TTL, so a storm of
+/// requests for an unknown video costs one failed lookup per TTL, not one per request.
+@Suite struct CatalogCacheTests {
+    @Test func answersFoundOrNotAreRememberedForTheTTL() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cache = CatalogCache(catalog: try MediaCatalog(root: dir.path), ttl: 0.5)
+        #expect(cache.remembered("late") == nil)
+        #expect(throws: MediaCatalog.LookupError.notFound) { try cache.files(of: "late") }
+        #expect(cache.remembered("late").map { if case .failure(.notFound) = $0 { true } else { false } } == true)
+        try FileManager.default.copyItem(atPath: fixture("video_only.mp4"), toPath: dir.appendingPathComponent("late.mp4").path)
+        #expect(throws: MediaCatalog.LookupError.notFound) { try cache.files(of: "late") }  // remembered
+        usleep(600_000)
+        #expect(cache.remembered("late") == nil)
+        #expect(try cache.files(of: "late").files.count == 1)
+        #expect(cache.remembered("late").map { if case .success = $0 { true } else { false } } == true)
+    }
+}
