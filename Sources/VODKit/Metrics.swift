@@ -1,13 +1,22 @@
 import Foundation
+import Synchronization
 
 /// Counters, gauges and histograms in the Prometheus text format (version 0.0.4).
-/// Thread-safe; label values are escaped.
-public final class Metrics: @unchecked Sendable {
-    private let lock = NSLock()
-    private var counters: [String: [String: Double]] = [:]          // name → labels → value
-    private var help: [String: (String, String)] = [:]             // name → (type, help)
-    private var histograms: [String: [String: Histogram]] = [:]
-    private var gauges: [String: @Sendable () -> Double] = [:]
+/// Thread-safe; label values are escaped. Counters and histograms are kept in shards
+/// picked by the calling thread, so the event loops (which count every request) do not
+/// contend on one lock; a scrape sums the shards.
+public final class Metrics: Sendable {
+    private struct Values {
+        var counters: [String: [String: Double]] = [:]          // name → labels → value
+        var histograms: [String: [String: Histogram]] = [:]
+    }
+
+    private final class Shard: Sendable {
+        let values = Mutex(Values())
+    }
+
+    private let shards: [Shard] = (0..<32).map { _ in Shard() }
+    private let descriptions = Mutex<(help: [String: (String, String)], gauges: [String: @Sendable () -> Double])>(([:], [:]))
 
     struct Histogram {
         let bounds: [Double]
@@ -20,33 +29,63 @@ public final class Metrics: @unchecked Sendable {
             sum += value
             total += 1
         }
+
+        mutating func merge(_ other: Histogram) {
+            for i in counts.indices where i < other.counts.count { counts[i] += other.counts[i] }
+            sum += other.sum
+            total += other.total
+        }
     }
 
     public init() {}
 
-    public func describe(_ name: String, type: String, _ text: String) { lock.withLock { help[name] = (type, text) } }
+    /// This thread's shard (threads spread by a hash of their id; two may share one).
+    private var shard: Shard {
+        let id = UInt64(UInt(pthread_self()))
+        return shards[Int((id &* 0x9E37_79B9_7F4A_7C15) >> 59)]
+    }
+
+    public func describe(_ name: String, type: String, _ text: String) { descriptions.withLock { $0.help[name] = (type, text) } }
 
     public func add(_ name: String, _ labels: [(String, String)] = [], _ value: Double = 1) {
         let key = Self.labels(labels)
-        lock.withLock { counters[name, default: [:]][key, default: 0] += value }
+        shard.values.withLock { $0.counters[name, default: [:]][key, default: 0] += value }
     }
 
     public func observe(_ name: String, _ labels: [(String, String)] = [], _ value: Double,
                         bounds: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]) {
         let key = Self.labels(labels)
-        lock.withLock {
+        shard.values.withLock {
             // Mutated in place (no copy of the bucket array per observation).
-            histograms[name, default: [:]][key, default: Histogram(bounds: bounds, counts: Array(repeating: 0, count: bounds.count))].record(value)
+            $0.histograms[name, default: [:]][key, default: Histogram(bounds: bounds, counts: Array(repeating: 0, count: bounds.count))].record(value)
         }
     }
 
     /// A gauge read when the metrics are rendered.
     public func gauge(_ name: String, _ text: String, _ read: @escaping @Sendable () -> Double) {
-        lock.withLock { gauges[name] = read; help[name] = ("gauge", text) }
+        descriptions.withLock { $0.gauges[name] = read; $0.help[name] = ("gauge", text) }
+    }
+
+    /// Every shard's counters and histograms added up.
+    private func totals() -> Values {
+        var all = Values()
+        for shard in shards {
+            let values = shard.values.withLock { $0 }
+            for (name, byLabels) in values.counters {
+                for (labels, value) in byLabels { all.counters[name, default: [:]][labels, default: 0] += value }
+            }
+            for (name, byLabels) in values.histograms {
+                for (labels, h) in byLabels {
+                    if all.histograms[name]?[labels] == nil { all.histograms[name, default: [:]][labels] = h } else { all.histograms[name]?[labels]?.merge(h) }
+                }
+            }
+        }
+        return all
     }
 
     public func render() -> String {
-        let (counters, histograms, gauges, help) = lock.withLock { (self.counters, self.histograms, self.gauges, self.help) }
+        let (counters, histograms) = { let t = totals(); return (t.counters, t.histograms) }()
+        let (help, gauges) = descriptions.withLock { ($0.help, $0.gauges) }
         var out = ""
         func header(_ name: String, _ fallback: String) {
             let (type, text) = help[name] ?? (fallback, name)
