@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -7,18 +8,20 @@ import VODKit
 /// One transcoder: watches the spool, claims ready files, runs each job (probe, plan,
 /// transcode, verify, replicate) one at a time, keeps its leases alive, takes over jobs
 /// whose worker died, and retries under-replicated jobs until M origins hold them.
-public final class TranscodeWorker: @unchecked Sendable {
+public final class TranscodeWorker: Sendable {
     public let config: TranscoderConfig
     public let spool: Spool
     let replicator: Replicator
     let log: @Sendable (String) -> Void
     let name: String
-    private let lock = NSLock()
-    /// Leases this worker holds, as it last wrote them; the heartbeat rewrites them.
-    private var held: [String: Spool.Lease] = [:]
-    private var nextReplication: [String: Double] = [:]
-    private var heartbeat: Thread?
-    private var stopped = false
+    private struct Jobs {
+        /// Leases this worker holds, as it last wrote them; the heartbeat rewrites them.
+        var held: [String: Spool.Lease] = [:]
+        var nextReplication: [String: Double] = [:]
+        var heartbeatStarted = false
+        var stopped = false
+    }
+    private let jobs = Mutex(Jobs())
 
     public init(config: TranscoderConfig, log: @escaping @Sendable (String) -> Void) throws {
         self.config = config
@@ -41,19 +44,19 @@ public final class TranscodeWorker: @unchecked Sendable {
         }
     }
 
-    public func stop() { lock.withLock { stopped = true } }
-    var isStopped: Bool { lock.withLock { stopped } }
+    public func stop() { jobs.withLock { $0.stopped = true } }
+    var isStopped: Bool { jobs.withLock { $0.stopped } }
 
     /// One pass: old records, abandoned jobs, under-replicated jobs, then ready files.
     public func runOnce(renamedIn: Set<String> = []) {
         startHeartbeat()
         spool.removeOldRecords(olderThan: config.recordRetentionHours)
         for job in spool.abandonedJobs(timeout: config.leaseTimeoutSeconds) where !isStopped {
-            if lock.withLock({ held[job] != nil }) { continue }
+            if jobs.withLock({ $0.held[job] != nil }) { continue }
             if spool.takeOver(job) { process(job) }
         }
-        for job in lock.withLock({ Array(held.keys) }).sorted() where !isStopped {
-            if lock.withLock({ nextReplication[job] ?? 0 }) <= Date().timeIntervalSince1970 { replicateAndFinish(job) }
+        for job in jobs.withLock({ Array($0.held.keys) }).sorted() where !isStopped {
+            if jobs.withLock({ $0.nextReplication[job] ?? 0 }) <= Date().timeIntervalSince1970 { replicateAndFinish(job) }
         }
         for file in spool.readyFiles(settle: config.settleSeconds, renamedIn: renamedIn) where !isStopped {
             if case .claimed(let job) = spool.claim(file) { process(job) }
@@ -62,38 +65,38 @@ public final class TranscodeWorker: @unchecked Sendable {
 
     /// Every job this worker holds gets a fresh heartbeat every `heartbeatSeconds`.
     private func startHeartbeat() {
-        let start = lock.withLock { () -> Bool in
-            guard heartbeat == nil else { return false }
-            heartbeat = Thread { [self] in
-                while !isStopped {
-                    Thread.sleep(forTimeInterval: config.heartbeatSeconds)
-                    for job in lock.withLock({ Array(held.keys) }) {
-                        guard spool.holds(job) else {
-                            log("job \(job): lease lost to \(spool.lease(job)?.worker ?? "nobody"); letting it go")
-                            lock.withLock { held[job] = nil }
-                            continue
-                        }
-                        // Under the lock: `update` writes the same lease file from the job's thread.
-                        lock.withLock {
-                            guard var fresh = held[job] else { return }
-                            fresh.heartbeat = Date().timeIntervalSince1970
-                            spool.writeLease(job, fresh)
-                        }
+        let start = jobs.withLock { j -> Bool in
+            defer { j.heartbeatStarted = true }
+            return !j.heartbeatStarted
+        }
+        guard start else { return }
+        Thread { [self] in
+            while !isStopped {
+                Thread.sleep(forTimeInterval: config.heartbeatSeconds)
+                for job in jobs.withLock({ Array($0.held.keys) }) {
+                    guard spool.holds(job) else {
+                        log("job \(job): lease lost to \(spool.lease(job)?.worker ?? "nobody"); letting it go")
+                        jobs.withLock { $0.held[job] = nil }
+                        continue
+                    }
+                    // Under the lock: `update` writes the same lease file from the job's thread.
+                    jobs.withLock { j in
+                        guard var fresh = j.held[job] else { return }
+                        fresh.heartbeat = Date().timeIntervalSince1970
+                        spool.writeLease(job, fresh)
                     }
                 }
             }
-            return true
-        }
-        if start { heartbeat?.start() }
+        }.start()
     }
 
     private func update(_ job: String, _ change: (inout Spool.Lease) -> Void) {
-        lock.withLock {
-            var lease = held[job] ?? spool.lease(job) ?? Spool.Lease(worker: name, heartbeat: 0, state: "claimed", original: "source")
+        jobs.withLock { j in
+            var lease = j.held[job] ?? spool.lease(job) ?? Spool.Lease(worker: name, heartbeat: 0, state: "claimed", original: "source")
             change(&lease)
             lease.worker = name
             lease.heartbeat = Date().timeIntervalSince1970
-            held[job] = lease
+            j.held[job] = lease
             spool.writeLease(job, lease)
         }
     }
@@ -150,9 +153,9 @@ public final class TranscodeWorker: @unchecked Sendable {
             replicateAndFinish(job)
         } catch where error.isCancellation {
             // Handed back: a lease that has already expired lets the next worker take the job at once.
-            lock.withLock { held[job] = nil }
+            jobs.withLock { $0.held[job] = nil }
             update(job) { $0.state = "claimed"; $0.message = "handed back by \(name) when it stopped" }
-            lock.withLock { held[job] = nil }
+            jobs.withLock { $0.held[job] = nil }
             var lease = spool.lease(job)
             lease?.heartbeat = 0
             if let lease { spool.writeLease(job, lease) }
@@ -173,7 +176,7 @@ public final class TranscodeWorker: @unchecked Sendable {
 
     private func finishFailed(_ job: String, _ error: TranscodeError) {
         let original = spool.lease(job)?.original ?? ""
-        lock.withLock { held[job] = nil }
+        jobs.withLock { $0.held[job] = nil }
         spool.fail(job, error)
         notify(["event": "failed", "job": job, "source": original, "stage": error.stage.rawValue, "reason": error.reason, "libav": error.libav ?? ""])
     }
@@ -181,7 +184,7 @@ public final class TranscodeWorker: @unchecked Sendable {
     /// Replicates the job's verified outputs; done when M origins hold them, else under-replicated and retried later.
     func replicateAndFinish(_ job: String) {
         let out = "\(spool.claimed)/\(job)/out"
-        guard spool.holds(job) || lock.withLock({ held[job] != nil }) else { return }
+        guard spool.holds(job) || jobs.withLock({ $0.held[job] != nil }) else { return }
         guard let manifestData = FileManager.default.contents(atPath: "\(out)/manifest.json"),
               let manifest = try? JSONSerialization.jsonObject(with: manifestData) as? [String: Any],
               let renditions = manifest["renditions"] as? [[String: Any]] else {
@@ -202,7 +205,8 @@ public final class TranscodeWorker: @unchecked Sendable {
         let needed = min(config.replicas, config.origins.count)
         guard holders.count >= needed else {
             update(job) { $0.state = "under-replicated"; $0.replicas = holders; $0.message = "on \(holders.count) of \(needed) origins; retrying" }
-            lock.withLock { nextReplication[job] = Date().timeIntervalSince1970 + config.replicationRetrySeconds }
+            let next = Date().timeIntervalSince1970 + config.replicationRetrySeconds
+            jobs.withLock { $0.nextReplication[job] = next }
             log("job \(job): under-replicated, on \(holders.count) of \(needed) origins (\(holders.joined(separator: ", "))); retrying in \(Int(config.replicationRetrySeconds)) s")
             return
         }
@@ -213,7 +217,7 @@ public final class TranscodeWorker: @unchecked Sendable {
             "manifest": manifest, "doneAt": Daemon.timestamp(),
         ]
         let data = (try? JSONSerialization.data(withJSONObject: record, options: [.prettyPrinted, .sortedKeys])) ?? Data()
-        lock.withLock { held[job] = nil; nextReplication[job] = nil }
+        jobs.withLock { $0.held[job] = nil; $0.nextReplication[job] = nil }
         spool.finish(job, record: data, retention: config.sourceRetention, moveTo: config.moveSourceTo)
         log("job \(job) done: \(lease?.original ?? "") on \(holders.joined(separator: ", "))")
         notify(["event": "done", "job": job, "video": job, "source": lease?.original ?? "", "replicas": holders])

@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -24,7 +25,7 @@ import VODKit
 /// A write that fails (disk full, read-only, I/O error) is the cache's own fault, never the
 /// origin's: the object being written goes on to its players from memory, is not kept,
 /// is counted in `writeErrors`, and the cache takes no new objects for `retrySeconds`.
-public final class CacheStore: @unchecked Sendable {
+public final class CacheStore: Sendable {
     public static let headerSize = 4096
     static let magic = "VODEDGE1\n"
 
@@ -67,25 +68,49 @@ public final class CacheStore: @unchecked Sendable {
     /// How long the cache takes no new objects after a write failed.
     public let retrySeconds: Double
     let log: @Sendable (String) -> Void
-    private let lock = NSLock()
-    private var objects: [String: Object] = [:]
-    private var queues = RecencyQueues()
-    /// Objects used since their file's mtime was last set (written out by `flushRecency`).
-    private var recencyChanged: Set<String> = []
     /// A hit moves an object in the eviction order at most this often (seconds).
     static let recencyInterval = 2.0
-    private var recencyTimer: DispatchSourceTimer?
-    private var bytes: Int64 = 0
-    /// Bytes of objects being written (not indexed yet), counted against the budget too.
-    private var reserved: Int64 = 0
-    private var indexing = true
-    public private(set) var evictions = 0
-    public private(set) var writeErrors = 0
+
+    /// Everything that changes, behind one lock.
+    private struct Index {
+        var objects: [String: Object] = [:]
+        var queues = RecencyQueues()
+        /// Objects used since their file's mtime was last set (written out by `flushRecency`).
+        var recencyChanged: Set<String> = []
+        var bytes: Int64 = 0
+        /// Bytes of objects being written (not indexed yet), counted against the budget too.
+        var reserved: Int64 = 0
+        var indexing = true
+        var evictions = 0
+        var writeErrors = 0
+        var writableAgainAt = 0.0
+        var skippedForSpace = 0
+        /// The recency flush is scheduled.
+        var flushing = false
+
+        mutating func add(_ object: Object) {
+            if let old = objects[object.key] { bytes -= old.length + Int64(CacheStore.headerSize) }
+            objects[object.key] = object
+            queues.insert(object.key)
+            bytes += object.length + Int64(CacheStore.headerSize)
+        }
+
+        mutating func remove(_ key: String) -> Object? {
+            queues.remove(key)
+            recencyChanged.remove(key)
+            guard let old = objects.removeValue(forKey: key) else { return nil }
+            bytes -= old.length + Int64(CacheStore.headerSize)
+            return old
+        }
+    }
+    private let index = Mutex(Index())
+
+    public var evictions: Int { index.withLock { $0.evictions } }
+    public var writeErrors: Int { index.withLock { $0.writeErrors } }
     /// False for `retrySeconds` after a write failed (disk full, read-only): the edge then proxies without caching.
-    public var writable: Bool { lock.withLock { writableAgainAt <= Date().timeIntervalSince1970 } }
-    private var writableAgainAt = 0.0
+    public var writable: Bool { index.withLock { $0.writableAgainAt <= Date().timeIntervalSince1970 } }
     /// Objects not cached because the filesystem had too little free space.
-    public private(set) var skippedForSpace = 0
+    public var skippedForSpace: Int { index.withLock { $0.skippedForSpace } }
 
     public init(dir: String, maxBytes: Int64, maxObjects: Int, maxObjectBytes: Int64? = nil, minFreeBytes: Int64 = 0, retrySeconds: Double = 30,
                 log: @escaping @Sendable (String) -> Void) {
@@ -101,7 +126,8 @@ public final class CacheStore: @unchecked Sendable {
             try fm.createDirectory(atPath: "\(dir)/tmp", withIntermediateDirectories: true)
             for leftover in try fm.contentsOfDirectory(atPath: "\(dir)/tmp") { try? fm.removeItem(atPath: "\(dir)/tmp/\(leftover)") }
         } catch {
-            writableAgainAt = Date().timeIntervalSince1970 + retrySeconds
+            let until = Date().timeIntervalSince1970 + retrySeconds
+            index.withLock { $0.writableAgainAt = until }
             log("cache dir \(dir) unusable (\(error)): proxying without caching")
         }
     }
@@ -120,16 +146,17 @@ public final class CacheStore: @unchecked Sendable {
                 }
             }
         }
-        lock.withLock {
+        let bytes = index.withLock { index in
             // Oldest use first, so the queue's order is the files' mtimes.
-            for object in found.sorted(by: { $0.lastUse < $1.lastUse }) where objects[object.key] == nil { add(object) }
-            indexing = false
+            for object in found.sorted(by: { $0.lastUse < $1.lastUse }) where index.objects[object.key] == nil { index.add(object) }
+            index.indexing = false
+            return index.bytes
         }
         log("cache: index rebuilt, \(found.count) objects, \(bytes) bytes")
         evictIfNeeded(incoming: 0)
     }
 
-    public var usage: (objects: Int, bytes: Int64, indexing: Bool) { lock.withLock { (objects.count, bytes, indexing) } }
+    public var usage: (objects: Int, bytes: Int64, indexing: Bool) { index.withLock { ($0.objects.count, $0.bytes, $0.indexing) } }
 
     func path(for key: String) -> String {
         let hex = SHA256.hex(SHA256.hash(Array(key.utf8)))
@@ -140,13 +167,13 @@ public final class CacheStore: @unchecked Sendable {
     /// hit). A use makes it the newest of the used-again queue, at most once per `recencyInterval`.
     public func lookup(_ key: String) -> Object? {
         let now = Date().timeIntervalSince1970
-        return lock.withLock {
-            guard var object = objects[key] else { return nil }
-            if !queues.isReused(key) || now - object.lastUse >= Self.recencyInterval {
-                queues.touch(key)
+        return index.withLock { index in
+            guard var object = index.objects[key] else { return nil }
+            if !index.queues.isReused(key) || now - object.lastUse >= Self.recencyInterval {
+                index.queues.touch(key)
                 object.lastUse = now
-                objects[key] = object
-                recencyChanged.insert(key)
+                index.objects[key] = object
+                index.recencyChanged.insert(key)
             }
             return object
         }
@@ -155,27 +182,19 @@ public final class CacheStore: @unchecked Sendable {
     /// While the index is being rebuilt: the object for `key` read from its file (I/O: call
     /// on a worker). Nil once the index is complete (`lookup` knows everything then).
     public func lookupOnDisk(_ key: String) -> Object? {
-        guard lock.withLock({ indexing }), let found = Self.readObject(path(for: key)), found.key == key else { return lookup(key) }
-        lock.withLock { if objects[key] == nil { add(found) } }
+        guard isIndexing, let found = Self.readObject(path(for: key)), found.key == key else { return lookup(key) }
+        index.withLock { if $0.objects[key] == nil { $0.add(found) } }
         return lookup(key)
     }
 
-    public var isIndexing: Bool { lock.withLock { indexing } }
-
-    /// Indexes `object` (the lock is held).
-    private func add(_ object: Object) {
-        if let old = objects[object.key] { bytes -= old.length + Int64(Self.headerSize) }
-        objects[object.key] = object
-        queues.insert(object.key)
-        bytes += object.length + Int64(Self.headerSize)
-    }
+    public var isIndexing: Bool { index.withLock { $0.indexing } }
 
     /// Sets the mtime of every object used since the last call to its last use (a restart
     /// rebuilds the eviction order from them). Runs on a timer, never on an event loop.
     func flushRecency() {
-        let changed = lock.withLock { () -> [(String, Double)] in
-            defer { recencyChanged = [] }
-            return recencyChanged.compactMap { key in objects[key].map { ($0.path, $0.lastUse) } }
+        let changed = index.withLock { index -> [(String, Double)] in
+            defer { index.recencyChanged = [] }
+            return index.recencyChanged.compactMap { key in index.objects[key].map { ($0.path, $0.lastUse) } }
         }
         for (path, used) in changed {
             var times = [timespec(tv_sec: Int(used), tv_nsec: 0), timespec(tv_sec: Int(used), tv_nsec: 0)]
@@ -183,15 +202,18 @@ public final class CacheStore: @unchecked Sendable {
         }
     }
 
+    /// Flushes recency every 30 s from a utility queue for as long as the store exists.
     private func startRecencyTimer() {
-        let timer = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
-        timer.schedule(deadline: .now() + 30, repeating: 30)
-        timer.setEventHandler { [weak self] in self?.flushRecency() }
-        timer.resume()
-        lock.withLock { recencyTimer = timer }
+        guard index.withLock({ i in defer { i.flushing = true }; return !i.flushing }) else { return }
+        scheduleRecencyFlush()
     }
 
-    deinit { recencyTimer?.cancel() }
+    private func scheduleRecencyFlush() {
+        DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + 30) { [weak self] in
+            self?.flushRecency()
+            self?.scheduleRecencyFlush()
+        }
+    }
 
     /// Checks the body against its SHA-256 (the first time an object written by an earlier
     /// process is served); a damaged object is removed.
@@ -202,7 +224,7 @@ public final class CacheStore: @unchecked Sendable {
             remove(object.key)
             return false
         }
-        lock.withLock { objects[object.key]?.verified = true }
+        index.withLock { $0.objects[object.key]?.verified = true }
         return true
     }
 
@@ -214,6 +236,8 @@ public final class CacheStore: @unchecked Sendable {
     }
 
     /// An object being written as it arrives from an origin; readers follow it through `file`.
+    /// `@unchecked Sendable`: it wraps a file descriptor and is used by the one worker that
+    /// fetches the object (players read through `file`, which is thread-safe).
     public final class Writer: @unchecked Sendable {
         let store: CacheStore
         let header: Header
@@ -300,7 +324,7 @@ public final class CacheStore: @unchecked Sendable {
         let header = Header(key: key, status: status, headers: headers, length: length, sha256: "", stored: Date().timeIntervalSince1970, freshFor: freshFor)
         guard Self.headerBlock(header) != nil else { return nil }
         guard evictIfNeeded(incoming: length + Int64(Self.headerSize), replacing: key, reserve: true) else {
-            lock.withLock { skippedForSpace += 1 }
+            index.withLock { $0.skippedForSpace += 1 }
             return nil
         }
         let temporary = "\(dir)/tmp/\(UInt64.random(in: 0...UInt64.max)).tmp"
@@ -337,7 +361,7 @@ public final class CacheStore: @unchecked Sendable {
                       file: GrowingFile(fd: readFD, total: Int64(Self.headerSize) + length, alreadyWritten: Int64(Self.headerSize)), passThrough: true)
     }
 
-    func release(_ count: Int64) { lock.withLock { reserved -= count } }
+    func release(_ count: Int64) { index.withLock { $0.reserved -= count } }
 
     static func headerBlock(_ header: Header) -> Data? {
         guard let json = try? JSONEncoder().encode(header), json.count + magic.utf8.count + 1 < headerSize else { return nil }
@@ -349,10 +373,10 @@ public final class CacheStore: @unchecked Sendable {
     /// A local write failure: counted, logged, and no new objects for `retrySeconds`.
     func writeFailed(_ key: String, _ why: String) {
         let now = Date().timeIntervalSince1970
-        let first = lock.withLock {
-            writeErrors += 1
-            defer { writableAgainAt = now + retrySeconds }
-            return writableAgainAt <= now
+        let first = index.withLock { index in
+            index.writeErrors += 1
+            defer { index.writableAgainAt = now + retrySeconds }
+            return index.writableAgainAt <= now
         }
         if first { log("cache: cannot write \(key) (\(why)): a local disk error, not the origin's; proxying without caching for \(Int(retrySeconds)) s") }
     }
@@ -370,10 +394,10 @@ public final class CacheStore: @unchecked Sendable {
                             stored: header.stored, freshFor: header.freshFor)
         object.verified = true
         object.lastUse = header.stored
-        lock.withLock {
+        index.withLock { index in
             // Its reservation becomes indexed bytes in one step, so the budget never sees it twice or not at all.
-            reserved -= object.length + Int64(Self.headerSize)
-            add(object)
+            index.reserved -= object.length + Int64(Self.headerSize)
+            index.add(object)
         }
         return object
     }
@@ -388,23 +412,19 @@ public final class CacheStore: @unchecked Sendable {
         } else { header.stored = object.stored }
         var updated = object
         updated.stored = header.stored
-        lock.withLock { objects[object.key]?.stored = header.stored }
+        index.withLock { $0.objects[object.key]?.stored = header.stored }
         return updated
     }
 
     public func remove(_ key: String) {
         let path = path(for: key)
-        lock.withLock {
-            if let old = objects.removeValue(forKey: key) { bytes -= old.length + Int64(Self.headerSize) }
-            queues.remove(key)
-            recencyChanged.remove(key)
-        }
+        _ = index.withLock { $0.remove(key) }
         unlink(path)
     }
 
     /// Removes every object whose key satisfies `matches`; returns how many.
     public func removeAll(where matches: (String) -> Bool) -> Int {
-        let keys = lock.withLock { objects.keys.filter(matches) }
+        let keys = index.withLock { $0.objects.keys.filter(matches) }
         keys.forEach(remove)
         return keys.count
     }
@@ -418,26 +438,23 @@ public final class CacheStore: @unchecked Sendable {
         var victims: [String] = []
         // Bytes being written are not on the disk yet: they count against its free space too.
         let free = incoming > 0 ? freeBytes() : nil
-        let fits = lock.withLock { () -> Bool in
-            let replaced = replacing.flatMap { objects[$0] }.map { $0.length + Int64(Self.headerSize) } ?? 0
-            var projected = bytes + reserved - replaced + incoming
-            var count = objects.count + (incoming > 0 && replaced == 0 ? 1 : 0)
-            var shortfall = free.map { minFreeBytes - ($0 - reserved - incoming) } ?? 0
-            defer { if reserve && shortfall <= 0 { reserved += incoming } }
+        let fits = index.withLock { index -> Bool in
+            let replaced = replacing.flatMap { index.objects[$0] }.map { $0.length + Int64(Self.headerSize) } ?? 0
+            var projected = index.bytes + index.reserved - replaced + incoming
+            var count = index.objects.count + (incoming > 0 && replaced == 0 ? 1 : 0)
+            var shortfall = free.map { minFreeBytes - ($0 - index.reserved - incoming) } ?? 0
+            defer { if reserve && shortfall <= 0 { index.reserved += incoming } }
             guard projected > maxBytes || count > maxObjects || shortfall > 0 else { return true }
             // Space that evicting every object would not free is not worth a flushed cache.
-            if shortfall > bytes - replaced { return false }
-            while projected > maxBytes || count > maxObjects || shortfall > 0, let key = queues.victim(except: replacing), let object = objects[key] {
+            if shortfall > index.bytes - replaced { return false }
+            while projected > maxBytes || count > maxObjects || shortfall > 0, let key = index.queues.victim(except: replacing),
+                  let object = index.remove(key) {
                 victims.append(object.path)
-                objects[key] = nil
-                queues.remove(key)
-                recencyChanged.remove(key)
-                bytes -= object.length + Int64(Self.headerSize)
                 projected -= object.length + Int64(Self.headerSize)
                 shortfall -= object.length + Int64(Self.headerSize)
                 count -= 1
             }
-            evictions += victims.count
+            index.evictions += victims.count
             return shortfall <= 0
         }
         for path in victims { unlink(path) }

@@ -1,20 +1,20 @@
+import Synchronization
 import Foundation
 import VODKit
 
 /// `/api/catalog` on the edge: every video on any origin, with its renditions, duration
 /// and the origins that hold it (each origin lists only its own share). Asked of the
 /// origins at most every two seconds.
-final class CatalogAggregator: @unchecked Sendable {
+final class CatalogAggregator: Sendable {
     let origins: OriginSet
-    private let lock = NSLock()
-    private var cached: (body: [UInt8], at: Double)?
+    private let cached = Mutex<(body: [UInt8], at: Double)?>(nil)
 
     init(origins: OriginSet) { self.origins = origins }
 
     /// The catalog as JSON (blocking: call it on a worker).
     func json() -> [UInt8] {
         let now = Date().timeIntervalSince1970
-        if let c = lock.withLock({ cached }), now - c.at < 2 { return c.body }
+        if let c = cached.withLock({ $0 }), now - c.at < 2 { return c.body }
         var holders: [String: [HTTPClientPool.Upstream]] = [:]
         for upstream in origins.upstreams {
             guard let r = try? origins.pool.request(upstream, "GET", "/api/videos"), r.status == 200,
@@ -37,7 +37,7 @@ final class CatalogAggregator: @unchecked Sendable {
             videos.append(entry)
         }
         let body = [UInt8]((try? JSONSerialization.data(withJSONObject: videos, options: [.sortedKeys])) ?? Data("[]".utf8))
-        lock.withLock { cached = (body, now) }
+        cached.withLock { $0 = (body, now) }
         return body
     }
 }

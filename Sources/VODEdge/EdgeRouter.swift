@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 import VODKit
 
@@ -5,7 +6,7 @@ import VODKit
 /// fetches from the origins (one fetch per object however many ask at once) on a
 /// worker pool, stores what may be stored, and serves stale copies when every
 /// origin fails.
-public final class EdgeRouter: HTTPHandler, @unchecked Sendable {
+public final class EdgeRouter: HTTPHandler, Sendable {
     public let store: CacheStore
     public let origins: OriginSet
     let config: EdgeConfig
@@ -13,10 +14,8 @@ public final class EdgeRouter: HTTPHandler, @unchecked Sendable {
     let log: @Sendable (String) -> Void
     let pool: WorkerPool
     let catalog: CatalogAggregator
-    private let lock = NSLock()
-    /// Fetches under way by object key.
-    private var inflight: [String: Flight] = [:]
-    private var flights: UInt64 = 0
+    /// Fetches under way by object key, and how many were started (each one's id).
+    private let inflight = Mutex<(byKey: [String: Flight], started: UInt64)>(([:], 0))
 
     /// One fetch under way: who waits for it, and the streaming response once the origin's
     /// head is in (later requests for the key get it at once).
@@ -142,14 +141,14 @@ public final class EdgeRouter: HTTPHandler, @unchecked Sendable {
     /// Joins the fetch of `key` under way (getting its bytes as they arrive, if they
     /// are already flowing), or starts one on the pool.
     func fetch(_ key: String, _ head: HTTPRequestHead, stale: CacheStore.Object?, then done: @escaping @Sendable (Fetched) -> Void) {
-        let (flight, streaming) = lock.withLock { () -> (UInt64?, Fetched?) in
-            guard let running = inflight[key] else {
-                flights += 1
-                inflight[key] = Flight(id: flights, waiters: [done], streaming: nil)
-                return (flights, nil)
+        let (flight, streaming) = inflight.withLock { inflight -> (UInt64?, Fetched?) in
+            guard let running = inflight.byKey[key] else {
+                inflight.started += 1
+                inflight.byKey[key] = Flight(id: inflight.started, waiters: [done], streaming: nil)
+                return (inflight.started, nil)
             }
             if let streaming = running.streaming { return (nil, streaming) }
-            inflight[key]?.waiters.append { [self] fetched in
+            inflight.byKey[key]?.waiters.append { [self] fetched in
                 if case .alone = fetched { fetchAlone(key, stale: stale, then: done) } else { done(fetched) }
             }
             return (nil, nil)
@@ -164,9 +163,9 @@ public final class EdgeRouter: HTTPHandler, @unchecked Sendable {
         pool.submit { [self] in
             // The key is what is asked of the origins: the path, with the query when it is part of the key.
             let result = fetchFromOrigins(key, target: key, stale: stale) { publish(key, flight: flight, $0) }
-            let waiters = lock.withLock { () -> [@Sendable (Fetched) -> Void] in
-                guard inflight[key]?.id == flight else { return [] }  // handed off (piped): a later fetch may hold the key
-                return inflight.removeValue(forKey: key)?.waiters ?? []
+            let waiters = inflight.withLock { inflight -> [@Sendable (Fetched) -> Void] in
+                guard inflight.byKey[key]?.id == flight else { return [] }  // handed off (piped): a later fetch may hold the key
+                return inflight.byKey.removeValue(forKey: key)?.waiters ?? []
             }
             waiters.forEach { $0(result) }
         }
@@ -187,13 +186,13 @@ public final class EdgeRouter: HTTPHandler, @unchecked Sendable {
     /// response goes to them all and to later joiners; a piped one to the request that
     /// started the fetch, and the others fetch on their own.
     private func publish(_ key: String, flight: UInt64, _ early: Fetched) {
-        let waiters = lock.withLock { () -> [@Sendable (Fetched) -> Void] in
-            guard let running = inflight[key], running.id == flight else { return [] }
+        let waiters = inflight.withLock { inflight -> [@Sendable (Fetched) -> Void] in
+            guard let running = inflight.byKey[key], running.id == flight else { return [] }
             if case .piped = early {
-                inflight[key] = nil
+                inflight.byKey[key] = nil
             } else {
-                inflight[key]?.waiters = []
-                inflight[key]?.streaming = early
+                inflight.byKey[key]?.waiters = []
+                inflight.byKey[key]?.streaming = early
             }
             return running.waiters
         }

@@ -1,18 +1,21 @@
+import Synchronization
 import Foundation
 import VODKit
 
 /// The configured origins, ranked per video by `Placement`, with passive health:
 /// an origin that fails `failuresToMarkDown` times in a row is skipped for
 /// `downSeconds` (unless every origin is down, when all are tried anyway).
-public final class OriginSet: @unchecked Sendable {
+public final class OriginSet: Sendable {
     public let upstreams: [HTTPClientPool.Upstream]
     let pool: HTTPClientPool
     let downSeconds: Double
     let failuresToMarkDown = 3
-    private let lock = NSLock()
-    private var failures: [HTTPClientPool.Upstream: Int] = [:]
-    private var downUntil: [HTTPClientPool.Upstream: Double] = [:]
-    private var errors: [HTTPClientPool.Upstream: Int] = [:]
+    private struct Health {
+        var failures: [HTTPClientPool.Upstream: Int] = [:]
+        var downUntil: [HTTPClientPool.Upstream: Double] = [:]
+        var errors: [HTTPClientPool.Upstream: Int] = [:]
+    }
+    private let state = Mutex(Health())
 
     public init(_ upstreams: [HTTPClientPool.Upstream], pool: HTTPClientPool, downSeconds: Double) {
         self.upstreams = upstreams
@@ -25,7 +28,7 @@ public final class OriginSet: @unchecked Sendable {
         let byID = Dictionary(uniqueKeysWithValues: upstreams.map { ($0.description, $0) })
         let order = Placement.rank(Array(byID.keys), for: video).compactMap { byID[$0] }
         let now = Date().timeIntervalSince1970
-        let down = lock.withLock { Set(downUntil.filter { $0.value > now }.keys) }
+        let down = state.withLock { Set($0.downUntil.filter { $0.value > now }.keys) }
         return order.filter { !down.contains($0) } + order.filter { down.contains($0) }
     }
 
@@ -90,20 +93,21 @@ public final class OriginSet: @unchecked Sendable {
     }
 
     private func failed(_ upstream: HTTPClientPool.Upstream, _ why: String) {
-        lock.withLock {
-            errors[upstream, default: 0] += 1
-            failures[upstream, default: 0] += 1
-            if failures[upstream]! >= failuresToMarkDown { downUntil[upstream] = Date().timeIntervalSince1970 + downSeconds }
+        let until = Date().timeIntervalSince1970 + downSeconds
+        state.withLock { h in
+            h.errors[upstream, default: 0] += 1
+            h.failures[upstream, default: 0] += 1
+            if h.failures[upstream, default: 0] >= failuresToMarkDown { h.downUntil[upstream] = until }
         }
     }
 
     private func succeeded(_ upstream: HTTPClientPool.Upstream) {
-        lock.withLock { failures[upstream] = 0; downUntil[upstream] = nil }
+        state.withLock { $0.failures[upstream] = 0; $0.downUntil[upstream] = nil }
     }
 
     /// Per origin: errors so far and whether it is up now (for metrics).
     public var health: [(upstream: HTTPClientPool.Upstream, errors: Int, up: Bool)] {
         let now = Date().timeIntervalSince1970
-        return lock.withLock { upstreams.map { ($0, errors[$0] ?? 0, (downUntil[$0] ?? 0) <= now) } }
+        return state.withLock { h in upstreams.map { ($0, h.errors[$0] ?? 0, (h.downUntil[$0] ?? 0) <= now) } }
     }
 }

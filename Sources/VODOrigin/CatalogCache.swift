@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -18,11 +19,10 @@ public struct VideoFiles: Sendable {
 /// or removed file is noticed within `ttl` seconds; its new size or mtime then
 /// makes a new media-set key. Failures (an unknown id) are remembered as long, so
 /// a storm of requests for a missing video costs one failed lookup a second.
-public final class CatalogCache: @unchecked Sendable {
+public final class CatalogCache: Sendable {
     public let catalog: MediaCatalog
     private let ttl: Double
-    private let lock = NSLock()
-    private var entries: [Substring: (answer: Result<VideoFiles, MediaCatalog.LookupError>, expires: Double)] = [:]
+    private let entries = Mutex<[Substring: (answer: Result<VideoFiles, MediaCatalog.LookupError>, expires: Double)]>([:])
 
     public init(catalog: MediaCatalog, ttl: Double = 1) {
         self.catalog = catalog
@@ -32,7 +32,7 @@ public final class CatalogCache: @unchecked Sendable {
     /// The remembered answer for `id`, if still fresh: memory only (for the event loops).
     public func remembered(_ id: Substring) -> Result<VideoFiles, MediaCatalog.LookupError>? {
         let now = Self.now()
-        guard let hit = lock.withLock({ entries[id] }), hit.expires > now else { return nil }
+        guard let hit = entries.withLock({ $0[id] }), hit.expires > now else { return nil }
         return hit.answer
     }
 
@@ -42,7 +42,7 @@ public final class CatalogCache: @unchecked Sendable {
         let answer: Result<VideoFiles, MediaCatalog.LookupError>
         do { answer = .success(VideoFiles(files: try catalog.files(of: id))) } catch { answer = .failure(error) }
         let expires = Self.now() + ttl
-        lock.withLock {
+        entries.withLock { entries in
             if entries.count > 10_000 { entries.removeAll() }  // bounded: ids come from requests
             entries[id] = (answer, expires)
         }
@@ -50,7 +50,7 @@ public final class CatalogCache: @unchecked Sendable {
     }
 
     /// Drops what is remembered of `id` (after an ingest or delete on this origin).
-    public func forget(_ id: Substring) { lock.withLock { entries[id] = nil } }
+    public func forget(_ id: Substring) { entries.withLock { $0[id] = nil } }
 
     static func now() -> Double {
         var ts = timespec()

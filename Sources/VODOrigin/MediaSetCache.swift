@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 import HLSPackager
 import MP4Box
@@ -8,16 +9,15 @@ import VODKit
 /// estimate from sample counts), least recently used dropped first, so
 /// repeated requests never parse a moov again. Concurrent first requests for
 /// one video wait for a single load.
-public final class MediaSetCache: @unchecked Sendable {
+public final class MediaSetCache: Sendable {
     /// One laid-out video. Its playlists and TS renditions are made on first use
     /// and kept, so the first request pays only for what it asks.
-    public final class Entry: @unchecked Sendable {
+    public final class Entry: Sendable {
         public let set: MediaSet
         public let key: String
         public let files: [SourceFile]
-        private let lock = NSLock()
-        private var made: [String: Playlist] = [:]
-        private var tsState: Result<[TSRendition], PackagerError>?
+        private let made = Mutex<[String: Playlist]>([:])
+        private let tsState = Mutex<Result<[TSRendition], PackagerError>?>(nil)
 
         public struct Playlist: Sendable {
             public let bytes: [UInt8]
@@ -49,28 +49,28 @@ public final class MediaSetCache: @unchecked Sendable {
 
         /// The TS renditions (video with audio muxed in), built once.
         public func ts() throws(PackagerError) -> [TSRendition] {
-            if let state = lock.withLock({ tsState }) { return try state.get() }
+            if let state = tsState.withLock({ $0 }) { return try state.get() }
             let state = Result { () throws(PackagerError) in try set.tsRenditions() }
-            lock.withLock { tsState = state }
+            tsState.withLock { $0 = state }
             return try state.get()
         }
 
         /// Whether `ts()` answers without building.
-        var hasTS: Bool { lock.withLock { tsState != nil } }
+        var hasTS: Bool { tsState.withLock { $0 != nil } }
 
         /// A playlist by its path under the video, made once: `hls/master.m3u8`,
         /// `hls/<track>/index.m3u8`, `hls/<track>/iframes.m3u8`, `dash/manifest.mpd`,
         /// `hls-ts/master.m3u8`, `hls-ts/<rendition>/index.m3u8`; nil if there is no such playlist.
         public func playlist(_ path: String) -> Playlist? {
-            if let hit = lock.withLock({ made[path] }) { return hit }
+            if let hit = made.withLock({ $0[path] }) { return hit }
             guard let text = render(path) else { return nil }
             let playlist = Playlist(bytes: Array(text.utf8), etag: "\"" + SHA256.hex(Array(SHA256.hash(Array((key + path + text).utf8)).prefix(12))) + "\"")
-            lock.withLock { made[path] = playlist }
+            made.withLock { $0[path] = playlist }
             return playlist
         }
 
         /// Whether `playlist(path)` answers without rendering.
-        func hasPlaylist(_ path: String) -> Bool { lock.withLock { made[path] != nil } }
+        func hasPlaylist(_ path: String) -> Bool { made.withLock { $0[path] != nil } }
 
         private func render(_ path: String) -> String? {
             let p = path.split(separator: "/")
@@ -91,21 +91,24 @@ public final class MediaSetCache: @unchecked Sendable {
     }
 
     /// A load in progress that later requests for the same video wait for.
-    private final class Load: @unchecked Sendable {
+    private final class Load: Sendable {
         let done = DispatchSemaphore(value: 0)
-        var result: Result<Entry, PackagerError>?
+        /// Set before `done` is signalled.
+        let result = Mutex<Result<Entry, PackagerError>?>(nil)
     }
 
-    private let lock = NSLock()
-    private var entries: [String: (entry: Entry, lastUse: UInt64)] = [:]
-    private var loading: [String: Load] = [:]
-    private var clock: UInt64 = 0
+    private struct Contents {
+        var entries: [String: (entry: Entry, lastUse: UInt64)] = [:]
+        var loading: [String: Load] = [:]
+        var clock: UInt64 = 0
+        var bytes = 0
+        var hits = 0
+        var misses = 0
+    }
+    private let contents = Mutex(Contents())
     public let capacity: Int
     public let maxBytes: Int
-    private var bytes = 0
     private let targetDuration: Double
-    private var hits = 0
-    private var misses = 0
 
     /// Told what a loaded video's source lacks although it plays (`MediaSet.warnings`).
     let log: @Sendable (String) -> Void
@@ -117,18 +120,18 @@ public final class MediaSetCache: @unchecked Sendable {
         self.targetDuration = targetDuration
     }
 
-    public var stats: (hits: Int, misses: Int, entries: Int, bytes: Int) { lock.withLock { (hits, misses, entries.count, bytes) } }
+    public var stats: (hits: Int, misses: Int, entries: Int, bytes: Int) { contents.withLock { ($0.hits, $0.misses, $0.entries.count, $0.bytes) } }
 
     /// The laid-out video if it is in memory (counts as a hit), without loading.
     public func cached(_ video: VideoFiles) -> Entry? { lookup(video, countHit: true) }
 
     private func lookup(_ video: VideoFiles, countHit: Bool) -> Entry? {
-        lock.withLock {
-            guard var e = entries[video.key] else { return nil }
-            if countHit { hits += 1 }
-            clock += 1
-            e.lastUse = clock
-            entries[video.key] = e
+        contents.withLock { c in
+            guard var e = c.entries[video.key] else { return nil }
+            if countHit { c.hits += 1 }
+            c.clock += 1
+            e.lastUse = c.clock
+            c.entries[video.key] = e
             return e.entry
         }
     }
@@ -137,32 +140,33 @@ public final class MediaSetCache: @unchecked Sendable {
     /// that finds it here was counted by `cached` already.
     public func mediaSet(id: String, video: VideoFiles) throws(PackagerError) -> Entry {
         if let hit = lookup(video, countHit: false) { return hit }
-        let (pending, leader) = lock.withLock { () -> (Load, Bool) in
-            if let running = loading[video.key] { return (running, false) }
+        let (pending, leader) = contents.withLock { c -> (Load, Bool) in
+            if let running = c.loading[video.key] { return (running, false) }
             let load = Load()
-            loading[video.key] = load
-            misses += 1
+            c.loading[video.key] = load
+            c.misses += 1
             return (load, true)
         }
         guard leader else {
             pending.done.wait()
             pending.done.signal()  // let the next waiter through
-            return try pending.result!.get()
+            guard let result = pending.result.withLock({ $0 }) else { throw .brokenTrack(file: id, reason: "its load ended without a result") }
+            return try result.get()
         }
         let result = Result { () throws(PackagerError) in Entry(set: try load(id: id, files: video.files), video: video) }
         if case .success(let entry) = result { for warning in entry.set.warnings { log("video \(id): \(warning)") } }
-        lock.withLock {
-            pending.result = result
-            loading[video.key] = nil
+        pending.result.withLock { $0 = result }
+        contents.withLock { c in
+            c.loading[video.key] = nil
             if case .success(let entry) = result {
-                clock += 1
-                entries[video.key] = (entry, clock)
-                bytes += entry.estimatedBytes
+                c.clock += 1
+                c.entries[video.key] = (entry, c.clock)
+                c.bytes += entry.estimatedBytes
                 // The newest entry stays even alone over the byte bound: it is being used.
-                while entries.count > capacity || (bytes > maxBytes && entries.count > 1),
-                      let oldest = entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
-                    bytes -= oldest.value.entry.estimatedBytes
-                    entries[oldest.key] = nil
+                while c.entries.count > capacity || (c.bytes > maxBytes && c.entries.count > 1),
+                      let oldest = c.entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
+                    c.bytes -= oldest.value.entry.estimatedBytes
+                    c.entries[oldest.key] = nil
                 }
             }
         }

@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -15,7 +16,7 @@ import VODKit
 /// is done once. Claiming is `mkdir claimed/<job>` (exactly one worker succeeds) and then a
 /// rename of the file into it; a lease not rewritten within its timeout may be taken over
 /// by renaming it away, which also only one worker can do.
-public final class Spool: @unchecked Sendable {
+public final class Spool: Sendable {
     public let root: String
     public var incoming: String { "\(root)/incoming" }
     public var claimed: String { "\(root)/claimed" }
@@ -24,7 +25,7 @@ public final class Spool: @unchecked Sendable {
     let worker: String
     let log: @Sendable (String) -> Void
     /// Size and mtime of each incoming file when first seen so, for the settle time.
-    private var still: [String: (size: Int64, mtime: Int, since: Double)] = [:]
+    private let still = Mutex<[String: (size: Int64, mtime: Int, since: Double)]>([:])
 
     public init(root: String, worker: String, log: @escaping @Sendable (String) -> Void) throws {
         self.root = root
@@ -46,6 +47,7 @@ public final class Spool: @unchecked Sendable {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: incoming)) ?? []).filter(Self.isCandidate).sorted()
         var ready: [String] = []
         var seen: [String: (size: Int64, mtime: Int, since: Double)] = [:]
+        let still = still.withLock { $0 }
         for name in names {
             var st = stat()
             guard stat("\(incoming)/\(name)", &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
@@ -62,7 +64,7 @@ public final class Spool: @unchecked Sendable {
                 if now - Double(mtime) >= settle { ready.append(name) }
             }
         }
-        still = seen
+        self.still.withLock { $0 = seen }
         return ready
     }
 

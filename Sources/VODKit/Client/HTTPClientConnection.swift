@@ -6,7 +6,10 @@ import Glibc
 /// One blocking HTTP/1.1 client connection with send and receive timeouts,
 /// reusable for several requests (keep-alive). Responses framed by
 /// Content-Length, chunked coding or the end of the connection.
-public final class HTTPClientConnection {
+///
+/// `@unchecked Sendable`: it wraps a socket and is used by one thread at a time; the pool
+/// hands it to one fetch and takes it back, never sharing it.
+public final class HTTPClientConnection: @unchecked Sendable {
     public struct Response: Sendable {
         public var status: Int
         public var headers: HTTPHeaders

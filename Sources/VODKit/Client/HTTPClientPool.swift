@@ -1,9 +1,10 @@
+import Synchronization
 import Foundation
 
 /// Keep-alive connections to upstream servers, reused across requests and threads.
 /// A request on a reused connection that the server had closed meanwhile is retried
 /// once on a fresh one (only for idempotent methods).
-public final class HTTPClientPool: @unchecked Sendable {
+public final class HTTPClientPool: Sendable {
     public struct Upstream: Hashable, Sendable, CustomStringConvertible {
         public let host: String
         public let port: UInt16
@@ -22,8 +23,9 @@ public final class HTTPClientPool: @unchecked Sendable {
         public var description: String { "http://\(host):\(port)" }
     }
 
-    private let lock = NSLock()
-    private var idle: [Upstream: [HTTPClientConnection]] = [:]
+    /// Connections between exchanges. A connection is used by one thread at a time: taken
+    /// out of here, used, put back.
+    private let idle = Mutex<[Upstream: [HTTPClientConnection]]>([:])
     public let timeoutSeconds: Int
     public let connectTimeoutMilliseconds: Int32
     public let maxIdlePerUpstream: Int
@@ -109,14 +111,14 @@ public final class HTTPClientPool: @unchecked Sendable {
         case .closed: return
         case .extraBytes: log("upstream \(upstream) sent more data than specified: connection closed, not reused"); return
         }
-        lock.withLock {
+        idle.withLock { idle in
             if idle[upstream, default: []].count < maxIdlePerUpstream { idle[upstream, default: []].append(connection) }
         }
     }
 
     /// An idle connection, checked again: bytes may have arrived since it was put back.
     private func takeIdle(_ upstream: Upstream) -> HTTPClientConnection? {
-        while let connection = lock.withLock({ idle[upstream]?.popLast() }) {
+        while let connection = idle.withLock({ $0[upstream]?.popLast() }) {
             switch connection.idleState {
             case .betweenResponses: return connection
             case .closed: continue

@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -5,7 +6,8 @@ import CLinux
 
 /// One thread's loop: its own listening socket (SO_REUSEPORT), an epoll set,
 /// and the connections it accepted. Nothing here is shared between threads,
-/// so nothing is locked.
+/// so nothing is locked: `@unchecked Sendable` because other threads reach it only
+/// through `mailbox` and `stop()` (both thread-safe), never its connections.
 final class EventLoop: @unchecked Sendable {
     private let epoll: Epoll
     private let listener: ListeningSocket
@@ -220,23 +222,19 @@ final class EventLoop: @unchecked Sendable {
 
 /// Where worker threads leave replies for a loop, with the eventfd that wakes it.
 /// Owned by the jobs too, so a late reply never writes to a closed descriptor.
-final class Mailbox: @unchecked Sendable {
-    struct Reply { let fd: Int32; let id: UInt64; let response: HTTPResponse? }
+final class Mailbox: Sendable {
+    struct Reply: Sendable { let fd: Int32; let id: UInt64; let response: HTTPResponse? }
     let fd: Int32
-    private var lock = pthread_mutex_t()
-    private var replies: [Reply] = []
+    private let replies = Mutex<[Reply]>([])
 
     init() throws {
         fd = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
         guard fd >= 0 else { throw SystemError("eventfd") }
-        pthread_mutex_init(&lock, nil)
     }
     deinit { close(fd) }
 
     func post(fd target: Int32, id: UInt64, _ response: HTTPResponse?) {
-        pthread_mutex_lock(&lock)
-        replies.append(Reply(fd: target, id: id, response: response))
-        pthread_mutex_unlock(&lock)
+        replies.withLock { $0.append(Reply(fd: target, id: id, response: response)) }
         ring()
     }
 
@@ -248,30 +246,27 @@ final class Mailbox: @unchecked Sendable {
     func take() -> [Reply] {
         var count: UInt64 = 0
         _ = read(fd, &count, 8)
-        pthread_mutex_lock(&lock)
-        defer { replies = []; pthread_mutex_unlock(&lock) }
-        return replies
+        return replies.withLock { taken in
+            defer { taken = [] }
+            return taken
+        }
     }
 }
 
 /// Open connections across loops, for metrics.
-final class ConnectionCounter: @unchecked Sendable {
-    private var lock = pthread_mutex_t()
-    private var count = 0
-    private var pauses = 0
-    init() { pthread_mutex_init(&lock, nil) }
-    func add(_ n: Int) { pthread_mutex_lock(&lock); count += n; pthread_mutex_unlock(&lock) }
-    var value: Int { pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }; return count }
+final class ConnectionCounter: Sendable {
+    private let count = Atomic<Int>(0)
+    private let pauses = Atomic<Int>(0)
+    func add(_ n: Int) { count.add(n, ordering: .relaxed) }
+    var value: Int { count.load(ordering: .relaxed) }
     /// Times a loop stopped accepting for want of descriptors.
-    func pausedAccepting() { pthread_mutex_lock(&lock); pauses += 1; pthread_mutex_unlock(&lock) }
-    var acceptPauses: Int { pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }; return pauses }
+    func pausedAccepting() { pauses.add(1, ordering: .relaxed) }
+    var acceptPauses: Int { pauses.load(ordering: .relaxed) }
 }
 
 /// A flag set once from any thread.
-final class AtomicFlag: @unchecked Sendable {
-    private var value: Int32 = 0
-    private var lock = pthread_mutex_t()
-    init() { pthread_mutex_init(&lock, nil) }
-    func set() { pthread_mutex_lock(&lock); value = 1; pthread_mutex_unlock(&lock) }
-    var isSet: Bool { pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }; return value == 1 }
+final class AtomicFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .releasing) }
+    var isSet: Bool { value.load(ordering: .acquiring) }
 }

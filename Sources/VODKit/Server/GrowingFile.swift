@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,34 +11,33 @@ import Glibc
 /// When writing to the file fails (a full disk), the writer goes on with `appendInMemory`:
 /// bytes from `memoryStart` on are then sent from memory, so the players still get the
 /// whole body.
-public final class GrowingFile: @unchecked Sendable, Equatable {
+public final class GrowingFile: Sendable, Equatable {
     public static func == (a: GrowingFile, b: GrowingFile) -> Bool { a === b }
 
     public let fd: Int32
     /// Bytes the file will hold when complete.
     public let total: Int64
-    private var mutex = pthread_mutex_t()
-    private var written: Int64 = 0
-    private var failed = false
-    private var wakers: [@Sendable () -> Void] = []
-    /// Where the bytes held in memory begin (nil while everything is in the file).
-    private var memoryStart: Int64?
-    private var memory: [UInt8] = []
+
+    private struct Progress {
+        var written: Int64
+        var failed = false
+        var wakers: [@Sendable () -> Void] = []
+        /// Where the bytes held in memory begin (nil while everything is in the file).
+        var memoryStart: Int64?
+        var memory: [UInt8] = []
+    }
+    private let progress: Mutex<Progress>
 
     /// Takes ownership of `fd` (opened for reading; the writer may use its own descriptor or this one).
     public init(fd: Int32, total: Int64, alreadyWritten: Int64 = 0) {
         self.fd = fd
         self.total = total
-        written = alreadyWritten
-        pthread_mutex_init(&mutex, nil)
+        progress = Mutex(Progress(written: alreadyWritten))
     }
 
     deinit { close(fd) }
 
-    public var state: (written: Int64, failed: Bool) {
-        pthread_mutex_lock(&mutex); defer { pthread_mutex_unlock(&mutex) }
-        return (written, failed)
-    }
+    public var state: (written: Int64, failed: Bool) { progress.withLock { ($0.written, $0.failed) } }
 
     /// `count` more bytes are in the file.
     public func advance(_ count: Int64) { update { $0.written += count } }
@@ -53,10 +53,11 @@ public final class GrowingFile: @unchecked Sendable, Equatable {
 
     /// Up to `count` bytes from `offset` when they are held in memory; nil when they are in the file.
     func memoryBytes(from offset: Int64, count: Int64) -> [UInt8]? {
-        pthread_mutex_lock(&mutex); defer { pthread_mutex_unlock(&mutex) }
-        guard let start = memoryStart, offset >= start else { return nil }
-        let from = Int(clamping: offset - start), to = Int(clamping: min(Int64(memory.count), offset - start + count))
-        return from < to ? Array(memory[from..<to]) : []
+        progress.withLock { p in
+            guard let start = p.memoryStart, offset >= start else { return nil }
+            let from = Int(clamping: offset - start), to = Int(clamping: min(Int64(p.memory.count), offset - start + count))
+            return from < to ? Array(p.memory[from..<to]) : []
+        }
     }
 
     /// The writer gave up: readers stop (their connections close, the length cannot be kept).
@@ -65,22 +66,20 @@ public final class GrowingFile: @unchecked Sendable, Equatable {
     /// Calls `wake` (once, from any thread) when more bytes than `seen` are there or the file failed;
     /// at once if that is already so.
     func notify(after seen: Int64, _ wake: @escaping @Sendable () -> Void) {
-        pthread_mutex_lock(&mutex)
-        if written > seen || failed || written >= total {
-            pthread_mutex_unlock(&mutex)
-            wake()
-            return
+        let now = progress.withLock { p -> Bool in
+            if p.written > seen || p.failed || p.written >= total { return true }
+            p.wakers.append(wake)
+            return false
         }
-        wakers.append(wake)
-        pthread_mutex_unlock(&mutex)
+        if now { wake() }
     }
 
-    private func update(_ change: (GrowingFile) -> Void) {
-        pthread_mutex_lock(&mutex)
-        change(self)
-        let woken = wakers
-        wakers = []
-        pthread_mutex_unlock(&mutex)
+    private func update(_ change: (inout Progress) -> Void) {
+        let woken = progress.withLock { p in
+            change(&p)
+            defer { p.wakers = [] }
+            return p.wakers
+        }
         woken.forEach { $0() }
     }
 }

@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,17 +25,14 @@ public enum HTTPDate {
     /// `now()`, formatted at most once a second.
     public static func cachedNow() -> String { cache.current() }
 
-    final class DateCache: @unchecked Sendable {
-        private var lock = pthread_mutex_t()
-        private var second = 0
-        private var text = ""
-        init() { pthread_mutex_init(&lock, nil) }
+    final class DateCache: Sendable {
+        private let formatted = Mutex<(second: Int, text: String)>((0, ""))
         func current() -> String {
             let t = time(nil)
-            pthread_mutex_lock(&lock)
-            defer { pthread_mutex_unlock(&lock) }
-            if t != second { second = t; text = HTTPDate.format(t) }
-            return text
+            return formatted.withLock { f in
+                if t != f.second { f = (t, HTTPDate.format(t)) }
+                return f.text
+            }
         }
     }
 }

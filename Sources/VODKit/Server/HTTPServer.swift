@@ -6,7 +6,7 @@ import CLinux
 
 /// An HTTP/1.1 server: one event loop per core on non-blocking sockets and epoll,
 /// keep-alive and pipelining, `writev` + `sendfile` responses, limits and timeouts.
-public final class HTTPServer: @unchecked Sendable {
+public final class HTTPServer: Sendable {
     public struct Config: Sendable {
         public var host = "127.0.0.1"
         public var port: UInt16 = 8080
@@ -47,7 +47,6 @@ public final class HTTPServer: @unchecked Sendable {
     public let port: UInt16
     private let loops: [EventLoop]
     private let pool: WorkerPool
-    private var threads: [Thread] = []
     private let finished = DispatchGroup()
 
     public init(config: Config, handler: HTTPHandler) throws {
@@ -85,7 +84,6 @@ public final class HTTPServer: @unchecked Sendable {
             let thread = Thread { loop.run(); group.leave() }
             thread.name = "vod-http-loop"
             thread.start()
-            threads.append(thread)
         }
     }
 

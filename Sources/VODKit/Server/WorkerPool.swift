@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -5,18 +6,21 @@ import Foundation
 
 /// A fixed set of threads running blocking work (cold file reads, big segments,
 /// fsync) handed over by the event loops, first in first out.
-public final class WorkerPool: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    private var ready = pthread_cond_t()
-    private var jobs: [@Sendable () -> Void] = []
-    private var head = 0
-    private var stopping = false
+public final class WorkerPool: Sendable {
+    private struct Queue {
+        var jobs: [@Sendable () -> Void] = []
+        var head = 0
+        var stopping = false
+    }
+    private let queue = Mutex(Queue())
+    /// One signal per job queued (and one per thread at stop): a thread waits here for work.
+    private let ready = DispatchSemaphore(value: 0)
+    private let threads: Int
     private let finished = DispatchGroup()
 
     public init(threads: Int) {
-        pthread_mutex_init(&mutex, nil)
-        pthread_cond_init(&ready, nil)
-        for _ in 0..<max(1, threads) {
+        self.threads = max(1, threads)
+        for _ in 0..<self.threads {
             finished.enter()
             let thread = Thread { [self] in work(); finished.leave() }
             thread.name = "vod-http-worker"
@@ -25,30 +29,31 @@ public final class WorkerPool: @unchecked Sendable {
     }
 
     public func submit(_ job: @escaping @Sendable () -> Void) {
-        pthread_mutex_lock(&mutex)
-        jobs.append(job)
-        pthread_cond_signal(&ready)
-        pthread_mutex_unlock(&mutex)
+        queue.withLock { $0.jobs.append(job) }
+        ready.signal()
     }
 
     /// Runs what is queued, then ends the threads and waits for them.
     public func stop() {
-        pthread_mutex_lock(&mutex)
-        stopping = true
-        pthread_cond_broadcast(&ready)
-        pthread_mutex_unlock(&mutex)
+        queue.withLock { $0.stopping = true }
+        for _ in 0..<threads { ready.signal() }
         finished.wait()
     }
 
     private func work() {
         while true {
-            pthread_mutex_lock(&mutex)
-            while head == jobs.count && !stopping { pthread_cond_wait(&ready, &mutex) }
-            if head == jobs.count { pthread_mutex_unlock(&mutex); return }
-            let job = jobs[head]
-            head += 1
-            if head > 64 && head * 2 > jobs.count { jobs.removeFirst(head); head = 0 }
-            pthread_mutex_unlock(&mutex)
+            ready.wait()
+            let (next, stopping) = queue.withLock { q -> ((@Sendable () -> Void)?, Bool) in
+                guard q.head < q.jobs.count else { return (nil, q.stopping) }
+                let job = q.jobs[q.head]
+                q.head += 1
+                if q.head > 64 && q.head * 2 > q.jobs.count { q.jobs.removeFirst(q.head); q.head = 0 }
+                return (job, q.stopping)
+            }
+            guard let job = next else {
+                if stopping { return }  // a stop signal, nothing left to run
+                continue
+            }
             job()
         }
     }
