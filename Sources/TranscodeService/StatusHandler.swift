@@ -30,24 +30,18 @@ public struct StatusHandler: HTTPHandler {
     static func jobs(_ spool: Spool) -> Data {
         let fm = FileManager.default
         func list(_ dir: String) -> [String] { ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).filter { !$0.hasPrefix(".") }.sorted() }
-        func json(_ path: String) -> Any? { fm.contents(atPath: path).flatMap { try? JSONSerialization.jsonObject(with: $0) } }
-        let incoming: [[String: Any]] = list(spool.incoming).filter(Spool.isCandidate).map { name in
-            ["name": name, "bytes": ((try? fm.attributesOfItem(atPath: "\(spool.incoming)/\(name)"))?[.size] as? Int) ?? 0]
+        let incoming = list(spool.incoming).filter(Spool.isCandidate).map { name in
+            JobsDocument.Incoming(name: name, bytes: ((try? fm.attributesOfItem(atPath: "\(spool.incoming)/\(name)"))?[.size] as? Int64) ?? 0)
         }
-        let claimed: [[String: Any]] = list(spool.claimed).map { job in
-            var entry: [String: Any] = ["job": job]
-            if let lease = json("\(spool.claimed)/\(job)/lease.json") { entry["lease"] = lease }
-            return entry
+        let claimed = list(spool.claimed).map { job in
+            JobsDocument.Claimed(job: job, lease: JSONDecoder.read(Spool.Lease.self, at: "\(spool.claimed)/\(job)/lease.json"))
         }
-        let done: [Any] = list(spool.done).filter { $0.hasSuffix(".json") }.suffix(100).compactMap { name in
-            guard let record = json("\(spool.done)/\(name)") as? [String: Any] else { return nil }
-            var summary: [String: Any] = [:]
-            for key in ["job", "video", "source", "replicas", "doneAt"] { summary[key] = record[key] }
-            if let manifest = record["manifest"] as? [String: Any] { summary["duration"] = manifest["duration"]; summary["renditions"] = manifest["renditions"] }
-            return summary
+        let done = list(spool.done).filter { $0.hasSuffix(".json") }.suffix(100).compactMap { name -> JobsDocument.Done? in
+            guard let r = JSONDecoder.read(JobRecord.self, at: "\(spool.done)/\(name)") else { return nil }
+            return .init(job: r.job, video: r.video, source: r.source, replicas: r.replicas, doneAt: r.doneAt, duration: r.manifest.duration,
+                         renditions: r.manifest.renditions)
         }
-        let failed: [Any] = list(spool.failed).compactMap { json("\(spool.failed)/\($0)/error.json") }
-        let all: [String: Any] = ["incoming": incoming, "claimed": claimed, "done": done, "failed": failed]
-        return (try? JSONSerialization.data(withJSONObject: all, options: [.sortedKeys])) ?? Data("{}".utf8)
+        let failed = list(spool.failed).compactMap { JSONDecoder.read(FailureRecord.self, at: "\(spool.failed)/\($0)/error.json") }
+        return Data(APIJSON.encode(JobsDocument(incoming: incoming, claimed: claimed, done: done, failed: failed)))
     }
 }

@@ -133,18 +133,15 @@ public final class TranscodeWorker: Sendable {
             update(job) { $0.state = "verifying"; $0.percent = 100 }
             let renditions = try Verifier.check(outputs, in: work, source: info)
             let lease = spool.lease(job)
-            let manifest: [String: Any] = [
-                "video": job, "title": lease?.original ?? "", "duration": info.duration, "sourceSha256": lease?.sourceSha256 ?? "",
-                "renditions": renditions.map { r -> [String: Any] in
-                    var d: [String: Any] = ["file": r.file, "type": r.type, "codecs": r.codecs, "bandwidth": r.bandwidth, "duration": r.duration]
-                    if let w = r.width, let h = r.height { d["width"] = w; d["height"] = h }
-                    if let f = r.frameRate { d["frameRate"] = (f * 1000).rounded() / 1000 }
-                    return d
+            let manifest = VideoManifest(
+                video: job,
+                renditions: renditions.map { r in
+                    VideoManifest.Rendition(file: r.file, type: r.type == "audio" ? .audio : .video, codecs: r.codecs, bandwidth: r.bandwidth,
+                                            duration: r.duration, width: r.width, height: r.height, frameRate: r.frameRate.map { ($0 * 1000).rounded() / 1000 })
                 },
-                "createdAt": Daemon.timestamp(),
-                "timings": ["transcodeSeconds": (transcodeSeconds * 100).rounded() / 100, "speed": info.duration / max(transcodeSeconds, 0.001)],
-            ]
-            let data = (try? JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+                title: lease?.original ?? "", duration: info.duration, sourceSha256: lease?.sourceSha256 ?? "", createdAt: Daemon.timestamp(),
+                timings: .init(transcodeSeconds: (transcodeSeconds * 100).rounded() / 100, speed: info.duration / max(transcodeSeconds, 0.001)))
+            let data = manifest.encoded()
             guard !data.isEmpty, FileManager.default.createFile(atPath: "\(work)/manifest.json", contents: data), rename(work, "\(dir)/out") == 0 else {
                 throw TranscodeError(stage: .verify, reason: "cannot write the outputs in \(dir)", libav: nil)
             }
@@ -178,23 +175,21 @@ public final class TranscodeWorker: Sendable {
         let original = spool.lease(job)?.original ?? ""
         jobs.withLock { $0.held[job] = nil }
         spool.fail(job, error)
-        notify(["event": "failed", "job": job, "source": original, "stage": error.stage.rawValue, "reason": error.reason, "libav": error.libav ?? ""])
+        notify(JobEvent(event: .failed, job: job, source: original, stage: error.stage, reason: error.reason, libav: error.libav))
     }
 
     /// Replicates the job's verified outputs; done when M origins hold them, else under-replicated and retried later.
     func replicateAndFinish(_ job: String) {
         let out = "\(spool.claimed)/\(job)/out"
         guard spool.holds(job) || jobs.withLock({ $0.held[job] != nil }) else { return }
-        guard let manifestData = FileManager.default.contents(atPath: "\(out)/manifest.json"),
-              let manifest = try? JSONSerialization.jsonObject(with: manifestData) as? [String: Any],
-              let renditions = manifest["renditions"] as? [[String: Any]] else {
+        guard let manifest = JSONDecoder.read(VideoManifest.self, at: "\(out)/manifest.json") else {
             finishFailed(job, TranscodeError(stage: .replicate, reason: "the outputs' manifest is unreadable", libav: nil))
             return
         }
         let files: [Replicator.File]
         let manifestFile: Replicator.File
         do {
-            files = try renditions.compactMap { $0["file"] as? String }.map { try Replicator.describe("\(out)/\($0)", name: $0) }
+            files = try manifest.renditions.map { try Replicator.describe("\(out)/\($0.file)", name: $0.file) }
             manifestFile = try Replicator.describe("\(out)/manifest.json", name: "manifest.json")
         } catch {
             finishFailed(job, error as? TranscodeError ?? TranscodeError(stage: .replicate, reason: "\(error)", libav: nil))
@@ -211,20 +206,17 @@ public final class TranscodeWorker: Sendable {
             return
         }
         let lease = spool.lease(job)
-        let record: [String: Any] = [
-            "job": job, "video": job, "source": lease?.original ?? "", "sourceSha256": lease?.sourceSha256 ?? "", "worker": name,
-            "replicas": holders, "files": (files + [manifestFile]).map { ["name": $0.name, "bytes": $0.bytes, "sha256": $0.sha256] },
-            "manifest": manifest, "doneAt": Daemon.timestamp(),
-        ]
-        let data = (try? JSONSerialization.data(withJSONObject: record, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+        let record = JobRecord(job: job, video: job, source: lease?.original ?? "", sourceSha256: lease?.sourceSha256 ?? "", worker: name,
+                               replicas: holders, files: (files + [manifestFile]).map { .init(name: $0.name, bytes: $0.bytes, sha256: $0.sha256) },
+                               manifest: manifest, doneAt: Daemon.timestamp())
         jobs.withLock { $0.held[job] = nil; $0.nextReplication[job] = nil }
-        spool.finish(job, record: data, retention: config.sourceRetention, moveTo: config.moveSourceTo)
+        spool.finish(job, record: record, retention: config.sourceRetention, moveTo: config.moveSourceTo)
         log("job \(job) done: \(lease?.original ?? "") on \(holders.joined(separator: ", "))")
-        notify(["event": "done", "job": job, "video": job, "source": lease?.original ?? "", "replicas": holders])
+        notify(JobEvent(event: .done, job: job, source: lease?.original ?? "", video: job, replicas: holders))
     }
 
     /// POSTs a JSON event to the configured webhook (best effort, logged on failure).
-    func notify(_ event: [String: Any]) {
+    func notify(_ event: JobEvent) {
         guard !config.webhook.isEmpty else { return }
         var rest = Substring(config.webhook)
         guard rest.hasPrefix("http://") else { log("webhook \(config.webhook): only http:// URLs are supported"); return }
@@ -233,9 +225,9 @@ public final class TranscodeWorker: Sendable {
         guard let upstream = HTTPClientPool.Upstream(url: String(rest[..<slash])) else { log("webhook \(config.webhook): no HOST:PORT"); return }
         let path = slash == rest.endIndex ? "/" : String(rest[slash...])
         do {
-            let body = try JSONSerialization.data(withJSONObject: event, options: [.sortedKeys])
+            let body = APIJSON.encode(event)
             let r = try HTTPClientConnection(host: upstream.host, port: upstream.port, timeoutSeconds: 5, connectTimeoutMilliseconds: 2000)
-                .request("POST", path, headers: [("Content-Type", "application/json")], body: [UInt8](body))
+                .request("POST", path, headers: [("Content-Type", "application/json")], body: body)
             if r.status >= 300 { log("webhook answered \(r.status)") }
         } catch { log("webhook \(config.webhook) failed: \(error)") }
     }

@@ -11,6 +11,16 @@ final class CatalogAggregator: Sendable {
 
     init(origins: OriginSet) { self.origins = origins }
 
+    /// One video of `/api/catalog`.
+    struct Entry: Codable, Equatable, Sendable {
+        var id: String
+        var replicas: [String]
+        var title: String?
+        var duration: Double?
+        /// `W×H` of each video track, the name of others.
+        var renditions: [String]?
+    }
+
     /// The catalog as JSON (blocking: call it on a worker).
     func json() -> [UInt8] {
         let now = Date().timeIntervalSince1970
@@ -18,25 +28,20 @@ final class CatalogAggregator: Sendable {
         var holders: [String: [HTTPClientPool.Upstream]] = [:]
         for upstream in origins.upstreams {
             guard let r = try? origins.pool.request(upstream, "GET", "/api/videos"), r.status == 200,
-                  let list = (try? JSONSerialization.jsonObject(with: Data(r.body))) as? [[String: Any]] else { continue }
-            for id in list.compactMap({ $0["id"] as? String }) { holders[id, default: []].append(upstream) }
+                  let list = APIJSON.decode([VideoListEntry].self, r.body) else { continue }
+            for entry in list { holders[entry.id, default: []].append(upstream) }
         }
-        var videos: [[String: Any]] = []
-        for (id, have) in holders.sorted(by: { $0.key < $1.key }) {
-            var entry: [String: Any] = ["id": id, "replicas": have.map(\.description)]
+        let videos = holders.sorted(by: { $0.key < $1.key }).map { id, have in
+            var entry = Entry(id: id, replicas: have.map(\.description))
             if let r = try? origins.pool.request(have[0], "GET", "/api/videos/\(id)"), r.status == 200,
-               let info = (try? JSONSerialization.jsonObject(with: Data(r.body))) as? [String: Any] {
-                let tracks = info["tracks"] as? [[String: Any]] ?? []
-                entry["duration"] = tracks.compactMap { $0["duration"] as? Double }.max() ?? 0
-                entry["renditions"] = tracks.map { t -> String in
-                    if let w = t["width"] as? Int, let h = t["height"] as? Int { return "\(w)×\(h)" }
-                    return t["name"] as? String ?? "?"
-                }
-                if let title = info["title"] as? String { entry["title"] = title }
+               let info = APIJSON.decode(VideoDescription.self, r.body) {
+                entry.duration = info.tracks.map(\.duration).max() ?? 0
+                entry.renditions = info.tracks.map { t in t.width.flatMap { w in t.height.map { "\(w)×\($0)" } } ?? t.name }
+                entry.title = info.title
             }
-            videos.append(entry)
+            return entry
         }
-        let body = [UInt8]((try? JSONSerialization.data(withJSONObject: videos, options: [.sortedKeys])) ?? Data("[]".utf8))
+        let body = APIJSON.encode(videos)
         cached.withLock { $0 = (body, now) }
         return body
     }

@@ -1,4 +1,5 @@
 import Foundation
+import VODKit
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -77,19 +78,15 @@ public struct MediaCatalog: Sendable {
         throw .notFound
     }
 
-    /// The renditions a `manifest.json` lists: `{"renditions": [{"file": …, "type": "video"|"audio"}, …]}`.
+    /// The renditions a `manifest.json` (`VideoManifest`) lists, each a valid file name.
     public static func renditions(inManifest data: Data) throws(LookupError) -> [(file: String, role: SourceFile.Role)] {
-        guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let renditions = json["renditions"] as? [[String: Any]], !renditions.isEmpty else { throw .badManifest("no renditions") }
-        var result: [(file: String, role: SourceFile.Role)] = []
-        for r in renditions {
-            guard let name = r["file"] as? String, isValidName(Substring(name)), name != "manifest.json",
-                  let role = (r["type"] as? String).flatMap(SourceFile.Role.init(rawValue:)) else {
-                throw .badManifest("a rendition without a valid file and type")
-            }
-            result.append((name, role))
+        let manifest: VideoManifest
+        do { manifest = try VideoManifest.decode(data) } catch { throw .badManifest("not a manifest: \(error)") }
+        guard !manifest.renditions.isEmpty else { throw .badManifest("no renditions") }
+        return try manifest.renditions.map { r throws(LookupError) in
+            guard isValidName(Substring(r.file)), r.file != "manifest.json" else { throw .badManifest("a rendition without a valid file name") }
+            return (r.file, r.type == .video ? .video : .audio)
         }
-        return result
     }
 
     private func filesFromManifest(_ data: Data, dir: String) throws(LookupError) -> [SourceFile] {

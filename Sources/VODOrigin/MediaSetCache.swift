@@ -28,23 +28,23 @@ public final class MediaSetCache: Sendable {
         /// order and segment tables (8 bytes a sample) and room for playlists.
         public let estimatedBytes: Int
 
-        /// The title the transcoder's `manifest.json` gives, read once with the video (on a
-        /// worker), not for every `/api/videos/<id>` on the event loop.
-        public let title: String?
+        /// The transcoder's `manifest.json` beside the files (nil for a bare file), read once
+        /// with the video (on a worker), not for every `/api/videos/<id>` on the event loop.
+        public let manifest: VideoManifest?
+        /// That manifest's bytes as stored (sent as they are, so a copy keeps every field).
+        public let manifestBytes: [UInt8]?
+
+        public var title: String? { manifest?.title }
 
         init(set: MediaSet, video: VideoFiles) {
             self.set = set
             key = video.key
             files = video.files
-            title = Self.manifestTitle(beside: video.files.first?.path)
+            let path = video.files.first.map { ($0.path as NSString).deletingLastPathComponent + "/manifest.json" }
+            let data = path.flatMap { FileManager.default.contents(atPath: $0) }
+            manifest = data.flatMap { try? VideoManifest.decode($0) }
+            manifestBytes = manifest == nil ? nil : data.map { [UInt8]($0) }
             estimatedBytes = set.tracks.reduce(64 << 10) { $0 + $1.track.count * 32 + $1.segmentCount * 256 }
-        }
-
-        static func manifestTitle(beside file: String?) -> String? {
-            guard let dir = file.map({ ($0 as NSString).deletingLastPathComponent }),
-                  let data = FileManager.default.contents(atPath: "\(dir)/manifest.json"),
-                  let manifest = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return nil }
-            return manifest["title"] as? String
         }
 
         /// The TS renditions (video with audio muxed in), built once.

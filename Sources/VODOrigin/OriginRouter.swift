@@ -103,7 +103,7 @@ public struct OriginRouter: HTTPHandler {
             r.headers.append("Content-Type", "text/plain; version=0.0.4")
             r.headers.append("Cache-Control", "no-cache")
             return r
-        case .videoList: return json(catalog.videoIDs().map { ["id": $0] })
+        case .videoList: return json(catalog.videoIDs().map(VideoListEntry.init))
         case .malformed: return .text(400, "malformed path")
         default: return .text(404, "not found")
         }
@@ -114,6 +114,12 @@ public struct OriginRouter: HTTPHandler {
         do throws(PackagerError) {
             switch target {
             case .videoInfo: return describe(e)
+            case .videoManifest:
+                guard let bytes = e.manifestBytes else { return .text(404, "video \(e.set.name) has no manifest") }
+                var r = HTTPResponse(status: 200, body: [.bytes(bytes)])
+                r.headers.append("Content-Type", "application/json")
+                r.headers.append("Cache-Control", "no-cache")
+                return r
             case .playlist(_, let path):
                 guard mayBlock || e.hasPlaylist(path) else { return nil }
                 return playlist(e, path)
@@ -215,25 +221,22 @@ public struct OriginRouter: HTTPHandler {
     /// A strong validator: SHA-256 of what identifies the bytes (source versions and URL).
     func etag(_ key: String) -> String { "\"" + SHA256.hex(Array(SHA256.hash(Array(key.utf8)).prefix(12))) + "\"" }
 
-    func json(_ value: Any) -> HTTPResponse {
-        let data = (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])) ?? Data("{}".utf8)
-        var r = HTTPResponse(status: 200, body: [.bytes([UInt8](data))])
+    func json<T: Encodable>(_ value: T) -> HTTPResponse {
+        var r = HTTPResponse(status: 200, body: [.bytes(APIJSON.encode(value))])
         r.headers.append("Content-Type", "application/json")
         r.headers.append("Cache-Control", "no-cache")
         return r
     }
 
     func describe(_ e: MediaSetCache.Entry) -> HTTPResponse {
-        let tracks: [[String: Any]] = e.set.tracks.map { t in
-            var d: [String: Any] = ["name": t.track.name, "type": t.track.kind.rawValue, "codec": t.track.codec, "segments": t.segmentCount,
-                                    "duration": Double(t.plan.end - t.plan.start(0)) / Double(t.plan.timescale)]
-            if let v = t.track.track.sampleEntry?.visual { d["width"] = Int(v.width); d["height"] = Int(v.height) }
-            return d
+        let tracks = e.set.tracks.map { t in
+            let visual = t.track.track.sampleEntry?.visual
+            return VideoDescription.Track(name: t.track.name, type: t.track.kind.rawValue, codec: t.track.codec, segments: t.segmentCount,
+                                          duration: Double(t.plan.end - t.plan.start(0)) / Double(t.plan.timescale),
+                                          width: visual.map { Int($0.width) }, height: visual.map { Int($0.height) })
         }
-        let title: Any = e.title ?? NSNull()
-        let skipped: [[String: Any]] = e.set.skipped.map { ["track": Int($0.id), "type": $0.type, "codec": $0.codec, "reason": $0.reason] }
-        return json(["id": e.set.name, "title": title, "tracks": tracks, "skipped": skipped, "files": e.files.map { ["name": $0.name, "bytes": $0.size] },
-                     "hls": "/hls/\(e.set.name)/master.m3u8", "dash": "/dash/\(e.set.name)/manifest.mpd",
-                     "hlsTS": "/hls-ts/\(e.set.name)/master.m3u8"])
+        let skipped = e.set.skipped.map { VideoDescription.Skipped(track: Int($0.id), type: $0.type, codec: $0.codec, reason: $0.reason) }
+        return json(VideoDescription(id: e.set.name, title: e.title, tracks: tracks, skipped: skipped,
+                                     files: e.files.map { .init(name: $0.name, bytes: $0.size) }, hasManifest: e.manifestBytes != nil))
     }
 }

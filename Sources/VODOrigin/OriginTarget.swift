@@ -6,6 +6,8 @@ enum OriginTarget: Equatable {
     case metrics
     case videoList
     case videoInfo(video: Substring)
+    /// `/api/videos/<id>/manifest.json`: the transcoder's manifest as stored (for `repair`).
+    case videoManifest(video: Substring)
     /// `path` names the playlist under the video (`MediaSetCache.Entry.playlist`).
     case playlist(video: Substring, path: String)
     case cmafInit(video: Substring, track: Substring)
@@ -24,6 +26,7 @@ enum OriginTarget: Equatable {
         case ("metrics", 1): self = .metrics
         case ("api", 2) where p[1] == "videos": self = .videoList
         case ("api", 3) where p[1] == "videos": self = .videoInfo(video: p[2])
+        case ("api", 4) where p[1] == "videos" && p[3] == "manifest.json": self = .videoManifest(video: p[2])
         case ("hls", 3), ("dash", 3), ("hls-ts", 3), ("hls", 4):
             self = .playlist(video: p[1], path: ([p[0]] + p.dropFirst(2)).joined(separator: "/"))
         case ("cmaf", 4):
@@ -42,7 +45,7 @@ enum OriginTarget: Equatable {
     /// The video the target belongs to, if any.
     var video: Substring? {
         switch self {
-        case .videoInfo(let v), .playlist(let v, _), .cmafInit(let v, _), .cmafSegment(let v, _, _), .tsSegment(let v, _, _), .mp4(let v, _): return v
+        case .videoInfo(let v), .videoManifest(let v), .playlist(let v, _), .cmafInit(let v, _), .cmafSegment(let v, _, _), .tsSegment(let v, _, _), .mp4(let v, _): return v
         case .health, .metrics, .videoList, .malformed, .notFound: return nil
         }
     }

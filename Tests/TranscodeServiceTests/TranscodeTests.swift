@@ -261,6 +261,11 @@ import VODKit
         #expect(Set(s.holders(job)) == Set(ranked.prefix(2)))
         let copy = "\(s.origins[ranked[1]].media)/\(job)"
         #expect(FileManager.default.contents(atPath: "\(copy)/video_144.mp4") == FileManager.default.contents(atPath: "\(s.origins[ranked[0]].media)/\(job)/video_144.mp4"))
+        // The manifest is copied as stored: title, duration, codecs and the source's hash kept (a rebuilt one once lost them).
+        let original = try #require(FileManager.default.contents(atPath: "\(s.origins[ranked[0]].media)/\(job)/manifest.json"))
+        #expect(FileManager.default.contents(atPath: "\(copy)/manifest.json") == original)
+        let manifest = try VideoManifest.decode(original)
+        #expect(manifest.title == "clip.mp4" && manifest.duration ?? 0 > 1.9 && manifest.sourceSha256?.count == 64 && manifest.renditions.allSatisfy { $0.codecs != nil })
         #expect(run(["ffmpeg", "-v", "error", "-xerror", "-i", "http://127.0.0.1:\(s.origins[ranked[1]].port)/hls/\(job)/master.m3u8", "-map", "0", "-f", "null", "-"]) != nil)
         // Run again: nothing left to do.
         #expect(Repair(replicator: replicator, scratch: s.dir.appendingPathComponent("repair").path, log: { _ in }).run().copies == 0)

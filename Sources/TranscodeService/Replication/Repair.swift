@@ -19,11 +19,11 @@ public struct Repair: Sendable {
     public func run() -> (videos: Int, copies: Int, short: Int) {
         var holders: [String: [HTTPClientPool.Upstream]] = [:]
         for origin in replicator.origins {
-            guard let list = try? get(origin, "/api/videos"), let ids = (try? JSONSerialization.jsonObject(with: Data(list))) as? [[String: Any]] else {
+            guard let list = try? get(origin, "/api/videos"), let entries = APIJSON.decode([VideoListEntry].self, list) else {
                 log("repair: \(origin) unreachable, skipped")
                 continue
             }
-            for id in ids.compactMap({ $0["id"] as? String }) { holders[id, default: []].append(origin) }
+            for entry in entries { holders[entry.id, default: []].append(origin) }
         }
         var copies = 0, short = 0
         for (video, have) in holders.sorted(by: { $0.key < $1.key }) {
@@ -41,31 +41,61 @@ public struct Repair: Sendable {
         return (holders.count, copies, short)
     }
 
-    /// The video's files from `origin` into the scratch directory, and a manifest rebuilt from its track list.
+    /// The video's files from `origin` into the scratch directory, streamed to disk, and its
+    /// manifest as the origin stores it (every field kept); a bare file gets a manifest
+    /// listing its one rendition.
     func download(_ video: String, from origin: HTTPClientPool.Upstream) -> (media: [Replicator.File], manifest: Replicator.File)? {
-        guard let body = try? get(origin, "/api/videos/\(video)"),
-              let info = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any],
-              let files = info["files"] as? [[String: Any]], let tracks = info["tracks"] as? [[String: Any]] else { return nil }
+        guard let body = try? get(origin, "/api/videos/\(video)"), let info = APIJSON.decode(VideoDescription.self, body) else { return nil }
         let dir = "\(scratch)/\(video)"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         var media: [Replicator.File] = []
-        var renditions: [[String: String]] = []
-        for name in files.compactMap({ $0["name"] as? String }) {
-            let stem = name.hasSuffix(".mp4") ? String(name.dropLast(4)) : name
-            let type = tracks.first { ($0["name"] as? String) == stem }?["type"] as? String ?? (stem == "audio" ? "audio" : "video")
-            guard let bytes = try? get(origin, "/mp4/\(video)/\(name)"),
-                  FileManager.default.createFile(atPath: "\(dir)/\(name)", contents: Data(bytes)),
-                  let file = try? Replicator.describe("\(dir)/\(name)", name: name) else {
-                log("repair: cannot fetch \(video)/\(name) from \(origin)")
+        for file in info.files {
+            do {
+                try fetch(origin, "/mp4/\(video)/\(file.name)", to: "\(dir)/\(file.name)")
+                media.append(try Replicator.describe("\(dir)/\(file.name)", name: file.name))
+            } catch {
+                log("repair: cannot fetch \(video)/\(file.name) from \(origin): \(error)")
                 return nil
             }
-            media.append(file)
-            renditions.append(["file": name, "type": type])
         }
-        guard let manifest = try? JSONSerialization.data(withJSONObject: ["video": video, "renditions": renditions], options: [.sortedKeys]),
-              FileManager.default.createFile(atPath: "\(dir)/manifest.json", contents: manifest),
+        let manifest: Data
+        if info.hasManifest == true {
+            guard let stored = try? get(origin, "/api/videos/\(video)/manifest.json"), (try? VideoManifest.decode(Data(stored))) != nil else {
+                log("repair: cannot fetch the manifest of \(video) from \(origin)")
+                return nil
+            }
+            manifest = Data(stored)
+        } else {
+            manifest = VideoManifest(video: video, renditions: info.files.map { file in
+                let stem = file.name.hasSuffix(".mp4") ? String(file.name.dropLast(4)) : file.name
+                let type = info.tracks.first { $0.name == stem }?.type ?? (stem == "audio" ? "audio" : "video")
+                return .init(file: file.name, type: type == "audio" ? .audio : .video)
+            }, title: info.title).encoded()
+        }
+        guard FileManager.default.createFile(atPath: "\(dir)/manifest.json", contents: manifest),
               let manifestFile = try? Replicator.describe("\(dir)/manifest.json", name: "manifest.json") else { return nil }
         return (media, manifestFile)
+    }
+
+    /// GETs `target` into the file at `path` as it arrives (a rendition may be larger than memory).
+    func fetch(_ origin: HTTPClientPool.Upstream, _ target: String, to path: String) throws {
+        let connection = try HTTPClientConnection(host: origin.host, port: origin.port, timeoutSeconds: 30)
+        connection.send("GET", target)
+        let head = try connection.readHead()
+        guard head.status == 200 else { throw TranscodeError(stage: .replicate, reason: "\(origin)\(target): \(head.status)", libav: nil) }
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw TranscodeError(stage: .replicate, reason: "cannot create \(path)", libav: nil) }
+        defer { close(fd) }
+        try connection.readBody(head) { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                guard let base = bytes.baseAddress else { return }
+                let n = write(fd, base + offset, bytes.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { throw TranscodeError(stage: .replicate, reason: "cannot write \(path)", libav: nil) }
+                offset += n
+            }
+        }
     }
 
     func get(_ origin: HTTPClientPool.Upstream, _ target: String) throws -> [UInt8] {

@@ -190,21 +190,19 @@ public final class Spool: Sendable {
         let dir = "\(claimed)/\(job)"
         try? FileManager.default.removeItem(atPath: "\(dir)/out")
         try? FileManager.default.removeItem(atPath: "\(dir)/out.tmp")
-        let record: [String: Any] = ["job": job, "stage": error.stage.rawValue, "reason": error.reason, "libav": error.libav ?? NSNull(),
-                                     "source": lease(job)?.original ?? "", "worker": worker, "failedAt": Daemon.timestamp()]
-        if let data = try? JSONSerialization.data(withJSONObject: record, options: [.prettyPrinted, .sortedKeys]) {
-            _ = FileManager.default.createFile(atPath: "\(dir)/error.json", contents: data)
-        }
+        let record = FailureRecord(job: job, stage: error.stage, reason: error.reason, libav: error.libav, source: lease(job)?.original ?? "",
+                                   worker: worker, failedAt: Daemon.timestamp())
+        _ = FileManager.default.createFile(atPath: "\(dir)/error.json", contents: JSONEncoder.spoolDocument(record))
         unlink("\(dir)/lease.json")
         if rename(dir, "\(failed)/\(job)") != 0 { log("job \(job): cannot move to failed/: \(String(cString: strerror(errno)))") }
         log("job \(job) FAILED at \(error.stage.rawValue): \(error.reason)\(error.libav.map { " (libav: \($0))" } ?? ""); source kept in failed/\(job)/")
     }
 
     /// Records the job as done and lets its claim go (the source by `retention`).
-    public func finish(_ job: String, record: Data, retention: String, moveTo: String) {
+    public func finish(_ job: String, record: JobRecord, retention: String, moveTo: String) {
         let dir = "\(claimed)/\(job)"
         let temporary = "\(done)/.\(job).json.tmp"
-        _ = FileManager.default.createFile(atPath: temporary, contents: record)
+        _ = FileManager.default.createFile(atPath: temporary, contents: JSONEncoder.spoolDocument(record))
         rename(temporary, "\(done)/\(job).json")
         if let source = source(of: job) {
             let ext = (source as NSString).pathExtension

@@ -1,0 +1,67 @@
+import Foundation
+
+/// `manifest.json` of a transcoded video: written by the transcoder, sent to origins last
+/// (an origin refuses it until every file it lists is there), read by the origin for the
+/// files and title, and copied as it is by `repair`. Fields past `renditions` are optional,
+/// so a reduced or older manifest still reads; unknown fields are ignored.
+public struct VideoManifest: Codable, Equatable, Sendable {
+    public struct Rendition: Codable, Equatable, Sendable {
+        public enum Kind: String, Codable, Sendable { case video, audio }
+        public var file: String
+        public var type: Kind
+        public var codecs: String?
+        public var bandwidth: Int?
+        public var duration: Double?
+        public var width: Int?
+        public var height: Int?
+        public var frameRate: Double?
+
+        public init(file: String, type: Kind, codecs: String? = nil, bandwidth: Int? = nil, duration: Double? = nil,
+                    width: Int? = nil, height: Int? = nil, frameRate: Double? = nil) {
+            self.file = file
+            self.type = type
+            self.codecs = codecs
+            self.bandwidth = bandwidth
+            self.duration = duration
+            self.width = width
+            self.height = height
+            self.frameRate = frameRate
+        }
+    }
+
+    public struct Timings: Codable, Equatable, Sendable {
+        public var transcodeSeconds: Double
+        public var speed: Double
+        public init(transcodeSeconds: Double, speed: Double) { self.transcodeSeconds = transcodeSeconds; self.speed = speed }
+    }
+
+    /// The video id (the directory it is stored in says the same; older manifests lack it).
+    public var video: String?
+    public var renditions: [Rendition]
+    /// The name the source was dropped or uploaded under.
+    public var title: String?
+    public var duration: Double?
+    public var sourceSha256: String?
+    public var createdAt: String?
+    public var timings: Timings?
+
+    public init(video: String?, renditions: [Rendition], title: String? = nil, duration: Double? = nil, sourceSha256: String? = nil,
+                createdAt: String? = nil, timings: Timings? = nil) {
+        self.video = video
+        self.renditions = renditions
+        self.title = title
+        self.duration = duration
+        self.sourceSha256 = sourceSha256
+        self.createdAt = createdAt
+        self.timings = timings
+    }
+
+    public static func decode(_ data: Data) throws -> VideoManifest { try JSONDecoder().decode(VideoManifest.self, from: data) }
+
+    /// Pretty, keys sorted: the same manifest is always the same bytes (and checksum).
+    public func encoded() -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return (try? encoder.encode(self)) ?? Data()
+    }
+}
