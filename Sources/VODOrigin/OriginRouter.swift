@@ -79,7 +79,7 @@ public struct OriginRouter: HTTPHandler {
         // anything that reads the disk (catalog lookup, first load, a segment to build) on a worker.
         if let known = files.remembered(id) {
             switch known {
-            case .failure(let error): return .response(finish(lookupFailure(error)))
+            case .failure(let error): return .response(finish(failure(error, video: id)))
             case .success(let video):
                 if case .mp4(_, let name) = target { return .response(finish(mp4(video, name))) }
                 if let entry = cache.cached(video), let response = answer(target, entry, mayBlock: false) { return .response(finish(response)) }
@@ -87,7 +87,7 @@ public struct OriginRouter: HTTPHandler {
         }
         return .deferred { [self] in
             let video: VideoFiles
-            do throws(MediaCatalog.LookupError) { video = try files.files(of: id) } catch { return finish(lookupFailure(error)) }
+            do throws(MediaCatalog.LookupError) { video = try files.files(of: id) } catch { return finish(failure(error, video: id)) }
             if case .mp4(_, let name) = target { return finish(mp4(video, name)) }
             do throws(PackagerError) { return finish(answer(target, try cache.mediaSet(id: String(id), video: video), mayBlock: true) ?? .text(500, "no answer")) } catch {
                 return finish(failure(error, video: id))
@@ -188,21 +188,11 @@ public struct OriginRouter: HTTPHandler {
         return r
     }
 
-    func lookupFailure(_ error: MediaCatalog.LookupError) -> HTTPResponse {
-        switch error {
-        case .invalidID: return .text(400, "invalid video id")
-        case .notFound, .outsideRoot: return .text(404, "no such video")
-        case .badManifest(let why): log("bad manifest: \(why)"); return .text(500, "the video's manifest is broken")
-        }
-    }
-
-    func failure(_ error: PackagerError, video: Substring) -> HTTPResponse {
-        switch error {
-        case .noSuchSegment: return .text(404, "no such segment")
-        case .noPlayableTrack: log("video \(video): \(error)"); return .text(415, "video \(video) has no track that can be packaged")
-        case .unsupportedCodec(_, let codec): log("video \(video): \(error)"); return .text(415, "video \(video): codec \(codec) cannot be packaged")
-        case .unreadable, .brokenTrack: log("video \(video): \(error)"); return .text(500, "video \(video) cannot be read")
-        }
+    /// The answer for any error met while serving `video` (each error type says its status);
+    /// server faults (a broken manifest, an unreadable file) are logged, client mistakes not.
+    func failure(_ error: some HTTPResponseError, video: Substring) -> HTTPResponse {
+        if error.isServerFault || error.status == 415 { log("video \(video): \(error)") }
+        return HTTPResponse(error: error)
     }
 
     func body(_ b: ResponseBody, _ type: String, etag key: String) -> HTTPResponse {

@@ -15,14 +15,7 @@ if arguments.first == "transcode" {
     guard arguments.count >= 3 else { print("usage: vod-transcoder transcode SOURCE OUTDIR [--config FILE]"); exit(2) }
     do {
         let config = try TranscoderConfig.from(arguments: Array(arguments.dropFirst(3)))
-        let info = try SourceInfo.probe(arguments[1])
-        let rungs = info.video.map { Ladder.plan(config.ladder, width: $0.uprightSize.width, height: $0.uprightSize.height) } ?? []
-        try FileManager.default.createDirectory(atPath: arguments[2], withIntermediateDirectories: true)
-        let start = Date()
-        let outputs = try Pipeline(source: arguments[1], info: info, rungs: rungs, settings: config.encode, directory: arguments[2]).run()
-        let renditions = try Verifier.check(outputs, in: arguments[2], source: info)
-        log(String(format: "transcoded %@ in %.2f s: %@", arguments[1], Date().timeIntervalSince(start),
-                   renditions.map { String(format: "%@ (%.3f s, %d kb/s)", $0.file, $0.duration, $0.bandwidth / 1000) }.joined(separator: ", ")))
+        try OneOffTranscode.run(source: arguments[1], into: arguments[2], config: config) { log($0) }
         exit(0)
     } catch {
         log("\(error)")
@@ -45,18 +38,8 @@ do {
         worker.runOnce()
         exit(0)
     }
-    var status: HTTPServer?
-    if !config.listen.isEmpty {
-        let (host, port) = try CommandLineConfig.hostAndPort(config.listen)
-        var c = HTTPServer.Config()
-        c.host = host
-        c.port = port
-        c.loops = 1
-        c.workers = 1
-        status = try HTTPServer(config: c, handler: StatusHandler(spool: worker.spool))
-        status?.start()
-        log("status on http://\(host):\(status!.port)/api/jobs")
-    }
+    let status = try StatusHandler.serve(config, spool: worker.spool)
+    if let status { log("status on \(config.listen) (port \(status.port)): /api/jobs") }
     log("watching \(worker.spool.incoming) (rescan every \(Int(config.rescanSeconds)) s); \(config.replicas) of \(config.origins.joined(separator: ", "))")
     Thread { waitForStopSignal(log: { log($0) }, grace: 0); log("stopping after the current step"); worker.stop() }.start()
     worker.run()
