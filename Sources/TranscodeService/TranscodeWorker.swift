@@ -51,6 +51,7 @@ public final class TranscodeWorker: Sendable {
     public func runOnce(renamedIn: Set<String> = []) {
         startHeartbeat()
         spool.removeOldRecords(olderThan: config.recordRetentionHours)
+        spool.returnAbandonedTakes(timeout: config.leaseTimeoutSeconds)
         for job in spool.abandonedJobs(timeout: config.leaseTimeoutSeconds) where !isStopped {
             if jobs.withLock({ $0.held[job] != nil }) { continue }
             if spool.takeOver(job) { process(job) }

@@ -6,7 +6,8 @@ import Glibc
 /// daemon checks what it stores or sends (spool jobs, replicated files, cached objects).
 public enum FileDigest {
     /// SHA-256 (hex) and length of the bytes from `offset` to the end of the file; nil if unreadable.
-    public static func sha256(path: String, from offset: Int64 = 0) -> (hex: String, bytes: Int64)? {
+    /// `progress` is told the bytes hashed so far after every MiB (a long hash keeps a lease alive).
+    public static func sha256(path: String, from offset: Int64 = 0, progress: ((Int64) -> Void)? = nil) -> (hex: String, bytes: Int64)? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -21,6 +22,7 @@ public enum FileDigest {
             buffer.withUnsafeBytes { hash.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
             position += Int64(n)
             total += Int64(n)
+            progress?(total)
         }
         return (SHA256.hex(hash.finish()), total)
     }

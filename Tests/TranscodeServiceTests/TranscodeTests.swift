@@ -331,3 +331,52 @@ import VODKit
         #expect(throws: TranscodeError.self) { try Verifier.check([output], in: Self.fixtures, source: source(videoSeconds: 3.5)) }
     }
 }
+
+/// Claiming takes the file first and hashes it after: of many workers that see one drop,
+/// exactly one reads it; a worker that dies while hashing gives the file back.
+@Suite struct SpoolClaimTests {
+    func spoolDir() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test func oneOfManyWorkersTakesAndHashesADrop() throws {
+        let root = try spoolDir()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let spools = try (0..<6).map { try Spool(root: root, worker: "w\($0)", log: { _ in }) }
+        let bytes = Data((0..<(8 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+        try bytes.write(to: URL(fileURLWithPath: "\(root)/incoming/drop.mp4"))
+        let results = Locked<[Spool.ClaimResult]>([])
+        DispatchQueue.concurrentPerform(iterations: spools.count) { i in
+            let r = spools[i].claim("drop.mp4")
+            results.mutate { $0.append(r) }
+        }
+        let claimed = results.value.compactMap { if case .claimed(let job) = $0 { job } else { nil } }
+        #expect(claimed.count == 1 && results.value.filter { $0 == .lost }.count == spools.count - 1, "\(results.value)")
+        let job = try #require(claimed.first)
+        #expect(job == String(try Spool.sha256(of: "\(root)/claimed/\(job)/source.mp4").prefix(20)))
+        #expect(spools[0].lease(job)?.sourceSha256?.hasPrefix(job) == true)
+        // Nothing is left in the middle: no take directories, nothing in incoming.
+        let left = try FileManager.default.contentsOfDirectory(atPath: "\(root)/claimed").filter { $0.hasPrefix(".") }
+        let incoming = try FileManager.default.contentsOfDirectory(atPath: "\(root)/incoming")
+        #expect(left.isEmpty && incoming.isEmpty)
+    }
+
+    @Test func aTakerThatDiedGivesTheFileBack() throws {
+        let root = try spoolDir()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let spool = try Spool(root: root, worker: "alive", log: { _ in })
+        // A worker took movie.mp4 and died while hashing it 100 s ago; another is still within its time.
+        for (dir, age) in [(".taking-1", 100.0), (".taking-2", 1.0)] {
+            try FileManager.default.createDirectory(atPath: "\(root)/claimed/\(dir)", withIntermediateDirectories: true)
+            try Data(#"{"worker":"dead","heartbeat":\#(Date().timeIntervalSince1970 - age),"original":"movie\#(dir.suffix(1)).mp4"}"#.utf8)
+                .write(to: URL(fileURLWithPath: "\(root)/claimed/\(dir)/taker.json"))
+            try Data("x".utf8).write(to: URL(fileURLWithPath: "\(root)/claimed/\(dir)/movie\(dir.suffix(1)).mp4"))
+        }
+        spool.returnAbandonedTakes(timeout: 30)
+        #expect(FileManager.default.fileExists(atPath: "\(root)/incoming/movie1.mp4"))
+        #expect(!FileManager.default.fileExists(atPath: "\(root)/claimed/.taking-1"))
+        #expect(FileManager.default.fileExists(atPath: "\(root)/claimed/.taking-2/movie2.mp4"))
+    }
+}

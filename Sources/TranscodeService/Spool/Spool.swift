@@ -13,9 +13,10 @@ import VODKit
 ///     failed/<job>/        the source and error.json
 ///
 /// The job id is the SHA-256 of the source (first 20 hex digits), so a file dropped twice
-/// is done once. Claiming is `mkdir claimed/<job>` (exactly one worker succeeds) and then a
-/// rename of the file into it; a lease not rewritten within its timeout may be taken over
-/// by renaming it away, which also only one worker can do.
+/// is done once. Claiming is a rename of the file into `claimed/.taking-<random>/` (exactly
+/// one worker succeeds, and only it hashes the file), then `mkdir claimed/<job>` and a rename
+/// of the file into it; a lease not rewritten within its timeout may be taken over by
+/// renaming it away, which also only one worker can do.
 public final class Spool: Sendable {
     public let root: String
     public var incoming: String { "\(root)/incoming" }
@@ -76,35 +77,77 @@ public final class Spool: Sendable {
         case lost
     }
 
-    /// Hashes `incoming/<name>` and claims it as its job.
+    /// Who is taking a file (`claimed/.taking-<id>/taker.json`): rewritten while it is hashed.
+    struct Taker: Codable {
+        var worker: String
+        var heartbeat: Double
+        var original: String
+    }
+
+    /// Takes `incoming/<name>` first (one rename: exactly one worker gets it, and only that
+    /// one reads it), then hashes it and claims it as its job. A file dropped on a spool that
+    /// many transcoders watch is hashed once, not by each of them in a race to claim it.
     public func claim(_ name: String) -> ClaimResult {
-        let path = "\(incoming)/\(name)"
-        guard let digest = try? Self.sha256(of: path) else { return .lost }  // gone meanwhile: another worker has it
-        let job = String(digest.prefix(20))
+        let taking = "\(claimed)/.taking-\(UInt64.random(in: 0...UInt64.max))"
+        guard mkdir(taking, 0o755) == 0 else { return .lost }
+        var taker = Taker(worker: worker, heartbeat: Date().timeIntervalSince1970, original: name)
+        _ = FileManager.default.createFile(atPath: "\(taking)/taker.json", contents: JSONEncoder.spoolDocument(taker))
+        let held = "\(taking)/\(name)"
+        guard rename("\(incoming)/\(name)", held) == 0 else {  // someone else took it first
+            try? FileManager.default.removeItem(atPath: taking)
+            return .lost
+        }
+        defer { try? FileManager.default.removeItem(atPath: taking) }
+        var beat = Date()
+        let digest = FileDigest.sha256(path: held) { _ in
+            guard Date().timeIntervalSince(beat) >= 1 else { return }
+            beat = Date()
+            taker.heartbeat = beat.timeIntervalSince1970
+            _ = FileManager.default.createFile(atPath: "\(taking)/taker.json", contents: JSONEncoder.spoolDocument(taker))
+        }
+        guard let digest else {
+            rename(held, "\(incoming)/\(name)")  // unreadable now: back where it was, for the next pass
+            return .lost
+        }
+        let job = String(digest.hex.prefix(20))
         if FileManager.default.fileExists(atPath: "\(done)/\(job).json") || FileManager.default.fileExists(atPath: "\(failed)/\(job)") {
-            unlink(path)
+            unlink(held)
             log("\(name): same content as job \(job), which already ran: dropped copy removed")
             return .duplicate(job: job)
         }
         guard mkdir("\(claimed)/\(job)", 0o755) == 0 else {
-            // Another worker claims this job. Only once its source is in place is a file still
-            // here a second copy; before that it may be the very file being claimed.
-            if errno == EEXIST, source(of: job) != nil, FileManager.default.fileExists(atPath: path) {
-                unlink(path)
-                log("\(name): same content as job \(job), in progress: dropped copy removed")
-                return .duplicate(job: job)
-            }
-            return .lost
+            // The same content under another name, claimed by someone (this file is ours alone).
+            unlink(held)
+            log("\(name): same content as job \(job), in progress: dropped copy removed")
+            return .duplicate(job: job)
         }
         let ext = (name as NSString).pathExtension
         let source = "\(claimed)/\(job)/source" + (ext.isEmpty ? "" : ".\(ext)")
-        guard rename(path, source) == 0 else {
+        guard rename(held, source) == 0 else {
             rmdir("\(claimed)/\(job)")
+            rename(held, "\(incoming)/\(name)")
             return .lost
         }
-        writeLease(job, Lease(worker: worker, heartbeat: Date().timeIntervalSince1970, state: "claimed", original: name, sourceSha256: digest))
+        writeLease(job, Lease(worker: worker, heartbeat: Date().timeIntervalSince1970, state: "claimed", original: name, sourceSha256: digest.hex))
         log("claimed \(name) as job \(job)")
         return .claimed(job: job)
+    }
+
+    /// Files whose taker stopped (crashed while hashing): their `taker.json` was not rewritten
+    /// for `timeout` seconds. They go back to `incoming/` for any worker to take again.
+    public func returnAbandonedTakes(timeout: Double, now: Double = Date().timeIntervalSince1970) {
+        for dir in ((try? FileManager.default.contentsOfDirectory(atPath: claimed)) ?? []) where dir.hasPrefix(".taking-") {
+            let taking = "\(claimed)/\(dir)"
+            var st = stat()
+            let since = JSONDecoder.read(Taker.self, at: "\(taking)/taker.json")?.heartbeat
+                ?? (stat(taking, &st) == 0 ? Double(st.st_mtim.tv_sec) : now)
+            guard now - since > timeout else { continue }
+            for name in ((try? FileManager.default.contentsOfDirectory(atPath: taking)) ?? []) where name != "taker.json" {
+                let back = FileManager.default.fileExists(atPath: "\(incoming)/\(name)") ? "returned-\(UInt32.random(in: 0...UInt32.max))-\(name)" : name
+                if rename("\(taking)/\(name)", "\(incoming)/\(back)") == 0 { log("\(name): its taker stopped while hashing it; back in incoming/ as \(back)") }
+            }
+            try? FileManager.default.removeItem(atPath: taking)
+        }
     }
 
     /// The job's source file inside its claim directory.
