@@ -70,6 +70,9 @@ public final class CacheStore: Sendable {
     let log: @Sendable (String) -> Void
     /// A hit moves an object in the eviction order at most this often (seconds).
     static let recencyInterval = 2.0
+    /// Objects whose file is kept open for every response that sends it (the most recently
+    /// used): a hit costs no `open`, and many clients of one object hold one descriptor.
+    static let maxOpenFiles = 1024
 
     /// Everything that changes, behind one lock.
     private struct Index {
@@ -87,15 +90,24 @@ public final class CacheStore: Sendable {
         var skippedForSpace = 0
         /// The recency flush is scheduled.
         var flushing = false
+        var openFiles: [String: OpenFile] = [:]
+        var openOrder = RecencyQueues()
 
         mutating func add(_ object: Object) {
+            dropOpenFile(object.key)
             if let old = objects[object.key] { bytes -= old.length + Int64(CacheStore.headerSize) }
             objects[object.key] = object
             queues.insert(object.key)
             bytes += object.length + Int64(CacheStore.headerSize)
         }
 
+        mutating func dropOpenFile(_ key: String) {
+            openFiles[key] = nil
+            openOrder.remove(key)
+        }
+
         mutating func remove(_ key: String) -> Object? {
+            dropOpenFile(key)
             queues.remove(key)
             recencyChanged.remove(key)
             guard let old = objects.removeValue(forKey: key) else { return nil }
@@ -177,6 +189,28 @@ public final class CacheStore: Sendable {
             }
             return object
         }
+    }
+
+    /// The object's file, open and shared by every response that sends it while the object is
+    /// among the `maxOpenFiles` most recently sent; nil if it cannot be opened (or was replaced
+    /// meanwhile: the caller then names the file by its path).
+    public func openFile(for object: Object) -> OpenFile? {
+        let known = index.withLock { i -> OpenFile? in
+            guard let file = i.openFiles[object.key], i.objects[object.key]?.sha256 == object.sha256 else { return nil }
+            i.openOrder.touch(object.key)
+            return file
+        }
+        if let known { return known }
+        guard let file = OpenFile(path: object.path) else { return nil }
+        var st = stat()
+        guard fstat(file.fd, &st) == 0, Int64(st.st_size) == object.length + Int64(Self.headerSize) else { return nil }
+        index.withLock { i in
+            guard i.objects[object.key]?.sha256 == object.sha256, i.openFiles[object.key] == nil else { return }
+            i.openFiles[object.key] = file
+            i.openOrder.insert(object.key)
+            while i.openFiles.count > Self.maxOpenFiles, let victim = i.openOrder.victim() { i.dropOpenFile(victim) }
+        }
+        return file
     }
 
     /// While the index is being rebuilt: the object for `key` read from its file (I/O: call

@@ -285,8 +285,9 @@ public final class EdgeRouter: HTTPHandler, Sendable {
         let state: String
         switch fetched {
         case .object(let object, let s):
-            response = HTTPResponse(status: object.status, headers: HTTPHeaders(object.headers.map { ($0[0], $0[1]) }),
-                                    body: [.file(path: object.path, offset: Int64(CacheStore.headerSize), length: object.length)])
+            let body: HTTPResponse.Part = store.openFile(for: object).map { .openFile($0, offset: Int64(CacheStore.headerSize), length: object.length) }
+                ?? .file(path: object.path, offset: Int64(CacheStore.headerSize), length: object.length)
+            response = HTTPResponse(status: object.status, headers: HTTPHeaders(object.headers.map { ($0[0], $0[1]) }), body: [body])
             response.headers.append("Age", String(Int(object.age(now: Date().timeIntervalSince1970))))
             state = s.rawValue
             metrics.add("vod_edge_bytes_total", [("source", "cache")], s == .miss ? 0 : Double(object.length))

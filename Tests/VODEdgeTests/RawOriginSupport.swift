@@ -23,11 +23,11 @@ final class EdgeInFront {
     let edge: HTTPServer
     let dir: URL
 
-    init(originPort: UInt16, pool: HTTPClientPool = HTTPClientPool()) throws {
+    init(originPort: UInt16, pool: HTTPClientPool = HTTPClientPool(), maxBytes: Int64 = 64 << 20) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("edge-raw-\(UUID().uuidString)")
         var config = EdgeConfig()
         config.origins = ["http://127.0.0.1:\(originPort)"]
-        let store = CacheStore(dir: dir.path, maxBytes: 64 << 20, maxObjects: 100, log: { _ in })
+        let store = CacheStore(dir: dir.path, maxBytes: maxBytes, maxObjects: 100, log: { _ in })
         store.rebuildIndex()
         let router = EdgeRouter(config: config, store: store, origins: OriginSet(try config.upstreams(), pool: pool, downSeconds: 5),
                                 metrics: Metrics(), log: { _ in })

@@ -91,3 +91,32 @@ import Testing
         #expect(body == Self.payload && Date().timeIntervalSince(started) < 5)
     }
 }
+
+/// Many clients of one cached object share one descriptor for it: 10,000 slow clients once
+/// held 10,000 more (an `open` per response) and ran the edge out of descriptors.
+@Suite(.serialized) struct SharedDescriptorTests {
+    func openDescriptors() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0 }
+
+    @Test func slowClientsOfOneObjectShareItsDescriptor() throws {
+        // Larger than what the kernel buffers for a client that does not read (about 10 MB on loopback).
+        let body = patternBytes(24 << 20, seed: 3)
+        let origin = try PacedOrigin { _ in .init(head: "HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\nCache-Control: max-age=600\r\n\r\n", wire: body) }
+        let front = try EdgeInFront(originPort: origin.port, maxBytes: 512 << 20)
+        #expect(try HTTPClientConnection(host: "127.0.0.1", port: front.port).request("GET", "/big/a.m4s").body == body)
+        #expect(try HTTPClientConnection(host: "127.0.0.1", port: front.port).request("GET", "/big/a.m4s").headers["X-Cache"] == "HIT")
+        let before = openDescriptors()
+        var clients: [HTTPClientConnection] = []
+        for _ in 0..<80 {
+            let c = try HTTPClientConnection(host: "127.0.0.1", port: front.port)
+            c.send("GET", "/big/a.m4s")  // and never read: each response stays in flight
+            clients.append(c)
+        }
+        usleep(300_000)
+        let added = openDescriptors() - before
+        // Two sockets per client (both ends are in this process) and one file for all of them,
+        // not one each (3 per client); other tests running meanwhile may hold a few more.
+        #expect(added < 2 * clients.count + clients.count / 2, "\(added) descriptors for \(clients.count) clients")
+        let last = clients[0]
+        _ = try last.readHead()
+    }
+}

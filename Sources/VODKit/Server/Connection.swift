@@ -16,14 +16,6 @@ final class Connection {
         case pipe(BodyPipe, chunked: Bool)
     }
 
-    /// A file descriptor shared by the parts of a response that read the same file;
-    /// closed when the last of them is written or dropped.
-    final class OpenFile {
-        let fd: Int32
-        init(fd: Int32) { self.fd = fd }
-        deinit { close(fd) }
-    }
-
     let fd: Int32
     /// Tells this connection from a later one that reuses its descriptor (deferred replies look it up).
     let id: UInt64
@@ -294,13 +286,11 @@ final class Connection {
             var opened: [String: OpenFile] = [:]
             for case let .file(path, _, _) in response.body {
                 if let f = opened[path] { files.append(f); continue }
-                let fd = open(path, O_RDONLY | O_CLOEXEC)
-                guard fd >= 0 else {
+                guard let f = OpenFile(path: path) else {
                     files = []
                     response = .text(500, "cannot read \(path)")
                     break
                 }
-                let f = OpenFile(fd: fd)
                 opened[path] = f
                 files.append(f)
             }
@@ -330,6 +320,8 @@ final class Connection {
                 case let .file(_, offset, length):
                     push(.file(files[fileIndex], offset: offset, remaining: length))
                     fileIndex += 1
+                case let .openFile(file, offset, length):
+                    if length > 0 { push(.file(file, offset: offset, remaining: length)) }
                 case let .growing(file, offset, length):
                     if length > 0 { push(.growing(file, offset: offset, remaining: length)) }
                 case .pipe(let pipe): push(.pipe(pipe, chunked: chunked))

@@ -95,6 +95,11 @@ public enum HTTPConditional {
                 let take = min(length - skip, left)
                 result.append(.growing(file, offset: offset + skip, length: take))
                 skip = 0; left -= take
+            case let .openFile(file, offset, length):
+                if skip >= length { skip -= length; continue }
+                let take = min(length - skip, left)
+                result.append(.openFile(file, offset: offset + skip, length: take))
+                skip = 0; left -= take
             case .pipe: continue  // never sliced: `apply` sends piped bodies whole
             }
         }

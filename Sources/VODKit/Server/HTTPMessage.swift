@@ -17,6 +17,8 @@ public struct HTTPResponse: Sendable {
         case growing(GrowingFile, offset: Int64, length: Int64)
         /// Bytes a worker produces while they are sent (`BodyPipe.length` nil: sent chunked).
         case pipe(BodyPipe)
+        /// A range of a file already open (shared by many responses: no `open` per response).
+        case openFile(OpenFile, offset: Int64, length: Int64)
 
         public static func == (a: Part, b: Part) -> Bool {
             switch (a, b) {
@@ -24,6 +26,7 @@ public struct HTTPResponse: Sendable {
             case let (.file(p, o, l), .file(q, r, m)): return p == q && o == r && l == m
             case let (.growing(f, o, l), .growing(g, r, m)): return f == g && o == r && l == m
             case let (.pipe(x), .pipe(y)): return x === y
+            case let (.openFile(f, o, l), .openFile(g, r, m)): return f === g && o == r && l == m
             default: return false
             }
         }
@@ -48,7 +51,7 @@ public struct HTTPResponse: Sendable {
         body.reduce(0) { total, part in
             switch part {
             case .bytes(let b): return total + Int64(b.count)
-            case .file(_, _, let length), .growing(_, _, let length): return total + length
+            case .file(_, _, let length), .growing(_, _, let length), .openFile(_, _, let length): return total + length
             case .pipe(let pipe): return total + (pipe.length ?? 0)
             }
         }
