@@ -10,6 +10,9 @@
    720p video three times: complete bytes, origin health, the edge's write-error metrics.
 4. poisoning: an origin that sends a second, unasked response after every `/a/` answer:
    what the next requests get, and whether the extra bytes were ever cached.
+5. uncached bodies: 10 players at once fetch 15.6 MB bodies the edge does not cache (chunked,
+   no length, a 6 KB head, an unwritable cache): the edge's peak RSS and the time to the
+   first body byte.
 
    bench/hardening-probe.py            (after `swift build -c release`; needs bench/out/720p-1min.mp4)
 """
@@ -193,6 +196,50 @@ def probe_poisoning():
     print(f"  answers: {[a.decode() for a in answers]}; POISON served or cached: {b'POISON' in b''.join(answers)}; "
           f"logged 'sent more data than specified': {'sent more data than specified' in log or 'between responses' in log}")
 
+def probe_uncached():
+    body = os.urandom(15_600_000)
+    listener = socket.socket(); listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", RAW + 1)); listener.listen(64)
+    def serve(c):
+        c.recv(65536)
+        kind = "chunked"
+        c.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nCache-Control: max-age=60\r\nX-Pad: " + b"p" * 6000 + b"\r\n\r\n")
+        for i in range(0, len(body), 65536):
+            piece = body[i:i + 65536]
+            c.sendall(b"%x\r\n" % len(piece) + piece + b"\r\n")
+        c.sendall(b"0\r\n\r\n"); c.close()
+    def accept():
+        while True:
+            c, _ = listener.accept()
+            threading.Thread(target=serve, args=(c,), daemon=True).start()
+    threading.Thread(target=accept, daemon=True).start()
+    global ORIGIN
+    saved, ORIGIN = ORIGIN, RAW + 1
+    edge, _ = start_edge({"maxCacheMB": 64})
+    ORIGIN = saved
+    base = rss_mb(edge.pid); peak = [base]; done = []
+    def sample():
+        while not done:
+            peak[0] = max(peak[0], rss_mb(edge.pid)); time.sleep(0.01)
+    sampler = threading.Thread(target=sample); sampler.start()
+    firsts, ok = [], []
+    def player(n):
+        s = socket.create_connection(("127.0.0.1", EDGE)); t = time.time()
+        s.sendall(f"GET /big/{n}.mp4 HTTP/1.1\r\nHost: p\r\nConnection: close\r\n\r\n".encode())
+        data = b""; first = None
+        while True:
+            chunk = s.recv(1 << 20)
+            if not chunk: break
+            if first is None and b"\r\n\r\n" in data + chunk: first = time.time() - t
+            data += chunk
+        firsts.append(first or 0); ok.append(len(data) > len(body))
+    players = [threading.Thread(target=player, args=(n,)) for n in range(10)]
+    [t.start() for t in players]; [t.join() for t in players]
+    done.append(1); sampler.join()
+    print(f"  10 players, 15.6 MB chunked bodies with a 6 KB head: {sum(ok)} complete; first bytes after {statistics.median(firsts) * 1000:.0f} ms (median); "
+          f"edge RSS {base:.0f} -> peak {peak[0]:.0f} MB (+{peak[0] - base:.0f})")
+    stop(edge)
+
 def main():
     shutil.rmtree(OUT, ignore_errors=True); os.makedirs(f"{OUT}/media")
     os.link(VIDEO, f"{OUT}/media/clip.mp4") if os.stat(VIDEO).st_dev == os.stat(OUT).st_dev else shutil.copy(VIDEO, f"{OUT}/media/clip.mp4")
@@ -213,6 +260,8 @@ def main():
         probe_full_disk(f"{OUT}/media", "clip")
         print("4. a mis-framing origin")
         probe_poisoning()
+        print("5. bodies the edge does not cache")
+        probe_uncached()
     finally:
         stop(origin)
 
