@@ -121,11 +121,3 @@ final class StackFixture: @unchecked Sendable {
         try? FileManager.default.removeItem(at: dir)
     }
 }
-
-final class Locked<T>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var item: T
-    init(_ item: T) { self.item = item }
-    func mutate(_ f: (inout T) -> Void) { lock.withLock { f(&item) } }
-    var value: T { lock.withLock { item } }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import VODEdge
 @testable import VODKit
@@ -333,12 +334,4 @@ final class EdgeFixture: @unchecked Sendable {
             #expect(after == before || after == "http://d:1")
         }
     }
-}
-
-final class Locked<T>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var item: T
-    init(_ item: T) { self.item = item }
-    func mutate(_ f: (inout T) -> Void) { lock.withLock { f(&item) } }
-    var value: T { lock.withLock { item } }
 }
