@@ -16,6 +16,11 @@ if ! command -v swift >/dev/null 2>&1; then
   echo "install-deps: swift is not on PATH (expected the Swift 6.3 toolchain, e.g. /opt/swift/usr/bin)" >&2
   exit 1
 fi
+# tuspy (PyPI), a third-party tus 1.0 client the upload tests drive, into the build directory.
+if [ ! -d .build/pydeps/tusclient ]; then
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --target .build/pydeps "tuspy==1.1.0" >/dev/null 2>&1 \
+    || echo "install-deps: could not install tuspy from PyPI (the tus client tests will fail)" >&2
+fi
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 echo "install-deps: installing ${need[*]}" >&2
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -6,11 +6,21 @@ import VODKit
 /// jobs with their records), `/healthz` answers ok. The edge's page shows it.
 public struct StatusHandler: HTTPHandler {
     let spool: Spool
+    let uploads: TusHandler?
 
-    public init(spool: Spool) { self.spool = spool }
+    public init(spool: Spool, uploads: TusHandler? = nil) {
+        self.spool = spool
+        self.uploads = uploads
+    }
+
+    public func bodyHandling(for head: HTTPRequestHead) -> HTTPBodyHandling {
+        if let uploads, TusHandler.handles(head.path) { return uploads.bodyHandling(for: head) }
+        return .buffer
+    }
 
     public func reply(to request: HTTPRequest) -> HTTPReply {
         let head = request.head
+        if let uploads, TusHandler.handles(head.path) { return uploads.reply(to: request) }
         if head.method == "OPTIONS" { return .response(HTTPConditional.options()) }
         guard head.method == "GET" || head.method == "HEAD" else { return .response(.text(405, "method not allowed")) }
         switch head.path {

@@ -11,6 +11,8 @@ import VODKit
 public final class TranscodeWorker: Sendable {
     public let config: TranscoderConfig
     public let spool: Spool
+    /// Uploads into this spool (`/api/uploads/` on the status listener).
+    public let uploads: UploadStore
     let replicator: Replicator
     let log: @Sendable (String) -> Void
     let name: String
@@ -30,6 +32,7 @@ public final class TranscodeWorker: Sendable {
         gethostname(&host, host.count)
         name = config.workerName.isEmpty ? "\(String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)):\(getpid())" : config.workerName
         spool = try Spool(root: config.spool, worker: name, log: log)
+        uploads = try UploadStore(spool: spool, limits: config.uploadLimits, log: log)
         replicator = Replicator(origins: try config.upstreams(), replicas: config.replicas, token: config.token, log: log)
     }
 
@@ -52,6 +55,7 @@ public final class TranscodeWorker: Sendable {
         startHeartbeat()
         spool.removeOldRecords(olderThan: config.recordRetentionHours)
         spool.returnAbandonedTakes(timeout: config.leaseTimeoutSeconds)
+        uploads.sweep()
         for job in spool.abandonedJobs(timeout: config.leaseTimeoutSeconds) where !isStopped {
             if jobs.withLock({ $0.held[job] != nil }) { continue }
             if spool.takeOver(job) { process(job) }
@@ -115,6 +119,9 @@ public final class TranscodeWorker: Sendable {
         do throws(TranscodeError) {
             update(job) { $0.state = "probing" }
             let info = try SourceInfo.probe(source)
+            guard info.duration <= config.maxDurationSeconds else {
+                throw TranscodeError(stage: .probe, reason: String(format: "%.0f s long, over the limit of %.0f s (maxDurationSeconds)", info.duration, config.maxDurationSeconds), libav: nil)
+            }
             var rungs: [Rung] = []
             if let video = info.video { rungs = Ladder.plan(config.ladder, width: video.uprightSize.width, height: video.uprightSize.height) }
             log("job \(job): \(Self.describe(info)); ladder \(rungs.map { "\($0.width)x\($0.height)@\($0.videoKbps)k" }.joined(separator: " "))")

@@ -30,8 +30,19 @@ public struct TranscoderConfig: Codable, Equatable, Sendable {
     public var webhook = ""
     /// A name for this worker in leases and logs (default: host and pid).
     public var workerName = ""
-    /// `HOST:PORT` for the status endpoint (`/api/jobs`, `/healthz`); empty: none.
+    /// `HOST:PORT` for the status endpoint (`/api/jobs`, `/healthz`) and uploads (`/api/uploads/`); empty: none.
     public var listen = ""
+    /// Bearer tokens that may upload (tus, `/api/uploads/`); empty: uploads are off.
+    public var uploadTokens: [String] = []
+    /// The largest upload accepted (`Upload-Length`), bytes.
+    public var maxUploadBytes: Int64 = 50 << 30
+    /// A source longer than this fails at probe (the uploader is told why).
+    public var maxDurationSeconds = 14_400.0
+    /// Unfinished uploads at once, in all and per token.
+    public var maxActiveUploads = 100
+    public var maxUploadsPerToken = 20
+    /// An unfinished upload not written to for this long is removed.
+    public var uploadExpiryHours = 24.0
 
     public init() {}
 
@@ -46,7 +57,8 @@ public struct TranscoderConfig: Codable, Equatable, Sendable {
         Config keys (JSON): spool, origins, replicas, token, ladder [{height, videoKbps}], encode {gopSeconds,
         preset, audioKbps, threads}, settleSeconds, rescanSeconds, heartbeatSeconds, leaseTimeoutSeconds,
         replicationRetrySeconds, sourceRetention (delete|keep|move), moveSourceTo, recordRetentionHours,
-        webhook, workerName, listen. Keys left out keep their defaults; an unknown key is an error.
+        webhook, workerName, listen, uploadTokens, maxUploadBytes, maxDurationSeconds, maxActiveUploads,
+        maxUploadsPerToken, uploadExpiryHours. Keys left out keep their defaults; an unknown key is an error.
 
         """
 
@@ -65,6 +77,10 @@ public struct TranscoderConfig: Codable, Equatable, Sendable {
         }
         guard config.encode.gopSeconds > 0 else { throw CommandLineConfig.UsageError("encode.gopSeconds must be above 0") }
         return config
+    }
+
+    public var uploadLimits: UploadLimits {
+        UploadLimits(maxBytes: maxUploadBytes, expirySeconds: uploadExpiryHours * 3600, maxActive: maxActiveUploads, maxPerToken: maxUploadsPerToken)
     }
 
     public func upstreams() throws -> [HTTPClientPool.Upstream] {

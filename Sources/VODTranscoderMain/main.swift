@@ -38,7 +38,7 @@ do {
         worker.runOnce()
         exit(0)
     }
-    let status = try StatusHandler.serve(config, spool: worker.spool)
+    let status = try StatusHandler.serve(config, worker: worker)
     if let status { log("status on \(config.listen) (port \(status.port)): /api/jobs") }
     log("watching \(worker.spool.incoming) (rescan every \(Int(config.rescanSeconds)) s); \(config.replicas) of \(config.origins.joined(separator: ", "))")
     Thread { waitForStopSignal(log: { log($0) }, grace: 0); log("stopping after the current step"); worker.stop() }.start()

@@ -65,7 +65,9 @@ public struct HTTPResponse: Sendable {
 
     public static func reason(_ status: Int) -> String {
         switch status {
+        case 100: return "Continue"
         case 200: return "OK"
+        case 201: return "Created"
         case 204: return "No Content"
         case 206: return "Partial Content"
         case 304: return "Not Modified"
@@ -75,17 +77,26 @@ public struct HTTPResponse: Sendable {
         case 404: return "Not Found"
         case 405: return "Method Not Allowed"
         case 408: return "Request Timeout"
+        case 409: return "Conflict"
+        case 410: return "Gone"
+        case 411: return "Length Required"
+        case 412: return "Precondition Failed"
         case 413: return "Content Too Large"
         case 414: return "URI Too Long"
+        case 415: return "Unsupported Media Type"
         case 416: return "Range Not Satisfiable"
         case 422: return "Unprocessable Content"
+        case 423: return "Locked"
+        case 429: return "Too Many Requests"
         case 431: return "Request Header Fields Too Large"
+        case 460: return "Checksum Mismatch"
         case 500: return "Internal Server Error"
         case 501: return "Not Implemented"
         case 502: return "Bad Gateway"
         case 503: return "Service Unavailable"
         case 504: return "Gateway Timeout"
         case 505: return "HTTP Version Not Supported"
+        case 507: return "Insufficient Storage"
         default: return "Status \(status)"
         }
     }
