@@ -1,13 +1,14 @@
 #!/usr/bin/python3
 """Uploads with a real third-party tus client (tuspy 1.1.0 from PyPI, installed into
-.build/pydeps by scripts/install-deps.sh) into a transcoder in front of one origin:
+.build/pydeps by scripts/install-deps.sh) through an edge into a transcoder in front of
+one origin:
 
   a generated video goes up in 256 KiB chunks with sha256 checksums; a proxy cuts the
   connection once in the middle of a chunk, then the transcoder is killed with SIGKILL in
   the middle of another and started again; each time the same client resumes from the
   offset the server reports. The job must complete: its id is the SHA-256 of the original
   file (so the spool got it byte for byte), `GET /api/uploads/<id>` reaches "done", and the
-  video decodes from the origin.
+  video decodes through the edge.
 
   scripts/upload-test.py [BIN_DIR]      (default .build/debug; run by scripts/test-all.sh)
 Prints one line per check and "upload: N passed, 0 failed"; exits 1 on the first failure.
@@ -98,7 +99,7 @@ def resume(endpoint, path, url):
     return uploader
 
 def main():
-    ports = {n: free_port() for n in ["origin", "transcoder"]}
+    ports = {n: free_port() for n in ["origin", "transcoder", "edge"]}
     os.makedirs(f"{WORK}/media")
     start("origin", [f"{BIN}/vod-origin", "--listen", f"127.0.0.1:{ports['origin']}", "--media", f"{WORK}/media", "--token", TOKEN])
     config = {"spool": f"{WORK}/spool", "origins": [f"http://127.0.0.1:{ports['origin']}"], "replicas": 1, "token": TOKEN,
@@ -106,8 +107,12 @@ def main():
               "heartbeatSeconds": 0.5, "encode": {"gopSeconds": 2, "preset": "ultrafast"}, "ladder": [{"height": 240, "videoKbps": 300}]}
     json.dump(config, open(f"{WORK}/transcoder.json", "w"))
     start("transcoder", [f"{BIN}/vod-transcoder", "--config", f"{WORK}/transcoder.json"])
+    edge = {"listen": f"127.0.0.1:{ports['edge']}", "origins": [f"http://127.0.0.1:{ports['origin']}"], "cacheDir": f"{WORK}/edge-cache",
+            "transcoders": [f"http://127.0.0.1:{ports['transcoder']}"], "loops": 1}
+    json.dump(edge, open(f"{WORK}/edge.json", "w"))
+    start("edge", [f"{BIN}/vod-edge", "--config", f"{WORK}/edge.json"])
     for p in ports.values(): wait_healthy(p)
-    proxy = CuttingProxy(ports["transcoder"])
+    proxy = CuttingProxy(ports["edge"])
     endpoint = f"http://127.0.0.1:{proxy.port}/api/uploads"
 
     source = f"{WORK}/holiday clip.mp4"
@@ -152,16 +157,16 @@ def main():
 
     status = {}
     for _ in range(600):
-        status = json.loads(get(f"http://127.0.0.1:{ports['transcoder']}{urllib.parse.urlparse(url).path}",
+        status = json.loads(get(f"http://127.0.0.1:{ports['edge']}{urllib.parse.urlparse(url).path}",
                                 {"Authorization": f"Bearer {UPLOAD_TOKEN}"})[1])
         if status.get("state") in ("done", "failed"): break
         time.sleep(0.2)
     check(status.get("job") == digest[:20], f"the job id is the SHA-256 of the original: the spool got it byte for byte ({digest[:20]})")
     check(status.get("state") == "done", f"GET /api/uploads/<id> reached done: {status.get('state')} {status.get('reason', '')}")
     video = status.get("video")
-    r = subprocess.run(["ffmpeg", "-v", "error", "-xerror", "-i", f"http://127.0.0.1:{ports['origin']}/hls/{video}/master.m3u8", "-map", "0",
+    r = subprocess.run(["ffmpeg", "-v", "error", "-xerror", "-i", f"http://127.0.0.1:{ports['edge']}/hls/{video}/master.m3u8", "-map", "0",
                         "-f", "null", "-"], capture_output=True, text=True)
-    check(r.returncode == 0 and not r.stderr.strip(), f"the uploaded video decodes from the origin ({status.get('hls')})")
+    check(r.returncode == 0 and not r.stderr.strip(), f"the uploaded video decodes through the edge ({status.get('hls')})")
     manifest = json.loads(get(f"http://127.0.0.1:{ports['origin']}/api/videos/{video}/manifest.json")[1])
     check(manifest.get("title") == "holiday clip.mp4", f"its title is the uploaded file's name: {manifest.get('title')}")
 

@@ -40,8 +40,11 @@ public struct EdgeConfig: Codable, Equatable, Sendable {
     /// Threads that fetch from origins and check cached files.
     public var workers = 16
     public var accessLog = true
-    /// The transcoder's `/api/jobs`, shown on the page at `/` (fetched by the browser).
-    public var jobsURL = "http://127.0.0.1:8090/api/jobs"
+    /// Transcoders (`http://HOST:PORT`, sharing one spool) that `/api/uploads…` and `/api/jobs…`
+    /// are passed to, the first that answers taking each request.
+    public var transcoders = ["http://127.0.0.1:8090"]
+    /// The transcoder's `/api/jobs` as the page at `/` fetches it (default: through this edge).
+    public var jobsURL = "/api/jobs"
     /// Files served under `/static/` (the page's player library, installed by the setup).
     public var staticDir = "var/static"
 
@@ -54,7 +57,7 @@ public struct EdgeConfig: Codable, Equatable, Sendable {
         however many ask at once, failing over between the origins that hold each video.
         Config keys (JSON): listen, origins, cacheDir, maxCacheMB, maxObjects, maxObjectMB, minFreeMB, cacheRetrySeconds, token,
         originTimeoutSeconds, connectTimeoutMilliseconds, originFetchSeconds, originResolveSeconds, originDownSeconds,
-        staleIfErrorSeconds, notFoundSeconds, keyIncludesQuery, loops, workers, accessLog, jobsURL, staticDir. Keys left out keep their defaults; an unknown key is an error.
+        staleIfErrorSeconds, notFoundSeconds, keyIncludesQuery, transcoders, loops, workers, accessLog, jobsURL, staticDir. Keys left out keep their defaults; an unknown key is an error.
 
         """
 
@@ -71,6 +74,7 @@ public struct EdgeConfig: Codable, Equatable, Sendable {
         ], switches: ["--no-access-log": { $0.accessLog = false }])
         _ = try CommandLineConfig.hostAndPort(config.listen)
         _ = try config.upstreams()
+        _ = try config.transcoderUpstreams()
         return config
     }
 
@@ -87,6 +91,13 @@ public struct EdgeConfig: Codable, Equatable, Sendable {
     public func makeOriginPool(log: @escaping @Sendable (String) -> Void) -> HTTPClientPool {
         HTTPClientPool(timeoutSeconds: originTimeoutSeconds, connectTimeoutMilliseconds: Int32(clamping: connectTimeoutMilliseconds),
                        resolveTTLSeconds: originResolveSeconds, waitBudgetSeconds: originFetchSeconds, log: log)
+    }
+
+    public func transcoderUpstreams() throws -> [HTTPClientPool.Upstream] {
+        try transcoders.map { url in
+            guard let u = HTTPClientPool.Upstream(url: url) else { throw CommandLineConfig.UsageError("transcoder \(url) is not http://HOST:PORT") }
+            return u
+        }
     }
 
     public func upstreams() throws -> [HTTPClientPool.Upstream] {

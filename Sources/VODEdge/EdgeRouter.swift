@@ -14,6 +14,7 @@ public final class EdgeRouter: HTTPHandler, Sendable {
     let log: @Sendable (String) -> Void
     let pool: WorkerPool
     let catalog: CatalogAggregator
+    let transcoders: TranscoderProxy
     /// Fetches under way by object key, and how many were started (each one's id).
     private let inflight = Mutex<(byKey: [String: Flight], started: UInt64)>(([:], 0))
 
@@ -56,6 +57,7 @@ public final class EdgeRouter: HTTPHandler, Sendable {
         self.log = log
         pool = WorkerPool(threads: config.workers)
         catalog = CatalogAggregator(origins: origins)
+        transcoders = TranscoderProxy(transcoders: (try? config.transcoderUpstreams()) ?? [], addresses: origins.pool.addresses, log: log)
         metrics.describe("vod_edge_requests_total", type: "counter", "Requests by cache result (hit, miss, stale, revalidated, passed, error).")
         metrics.describe("vod_edge_bytes_total", type: "counter", "Body bytes by source (cache, origin).")
         metrics.describe("vod_edge_coalesced_total", type: "counter", "Requests that waited for another request's origin fetch.")
@@ -70,9 +72,14 @@ public final class EdgeRouter: HTTPHandler, Sendable {
         }
     }
 
+    public func bodyHandling(for head: HTTPRequestHead) -> HTTPBodyHandling {
+        TranscoderProxy.handles(head.path) ? transcoders.bodyHandling(for: head) : .buffer
+    }
+
     public func reply(to request: HTTPRequest) -> HTTPReply {
         let head = request.head
         let path = head.path
+        if TranscoderProxy.handles(path) { return transcoders.reply(to: request) }
         switch (head.method, path) {
         case ("OPTIONS", _): return .response(HTTPConditional.options())
         case ("PURGE", _): return .deferred { [self] in purge(head, key: self.key(head)) }  // unlinks files: on a worker

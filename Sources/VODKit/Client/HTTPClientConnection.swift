@@ -22,7 +22,7 @@ public final class HTTPClientConnection: @unchecked Sendable {
     let fd: Int32
     var buffer: [UInt8] = []
     /// The `Host` header sent with every request (`name:port`, brackets around IPv6).
-    let hostHeader: String
+    public let hostHeader: String
 
     /// Resolves `host` (a name, or an IPv4 or IPv6 literal) and connects to the first of its
     /// addresses that answers, each within `connectTimeoutMilliseconds` (an unreachable host

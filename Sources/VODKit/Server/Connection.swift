@@ -105,7 +105,7 @@ final class Connection {
             }
         }
         while true {
-            let stalled = outputBlocked || awaiting != nil || morePending
+            let stalled = outputBlocked || awaiting != nil || morePending || waitingForSink
             readCutShort = unread >= Self.maxUnread || (stalled && unread >= Self.stalledUnread)
             if readCutShort { return .open }  // unprocessed backlog: read again after writing
             let n = recv(fd, scratch.baseAddress, min(scratch.count, Self.maxUnread - unread), 0)
@@ -193,8 +193,18 @@ final class Connection {
         }
     }
 
+    /// The sink had no room: nothing is delivered or read until it calls back.
+    private(set) var waitingForSink = false
+
     /// Moves body bytes from the read buffer to the body or the sink; true when the body is complete.
     private func receiveBody() throws(HTTPParseError) -> Bool {
+        if let s = sink, !s.hasRoom {
+            waitingForSink = true
+            lastActivity = monotonicMilliseconds()  // waiting on the sink, not on the client
+            s.notifyRoom(wake)
+            return false
+        }
+        waitingForSink = false
         if var decoder = chunked {
             var decoded: [UInt8] = []
             let used = try decoder.decode(readBuffer[readStart...], into: &decoded)

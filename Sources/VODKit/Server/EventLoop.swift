@@ -68,7 +68,8 @@ final class EventLoop: @unchecked Sendable {
                 c.completeDeferred(response)
                 process(c)
             }
-            service(c)  // a reply without a response: more bytes of a growing file
+            if c.waitingForSink { process(c) }  // the body's sink has room again
+            service(c)  // a reply without a response: more bytes of a growing file (or room in a sink)
         }
     }
 

@@ -133,6 +133,15 @@ public protocol HTTPBodySink: AnyObject {
     func finish() -> HTTPReply
     /// The body will not complete (client gone, framing error, timeout): undo what was kept.
     func cancel()
+    /// False while the sink cannot take more yet (what it has is still being passed on): the
+    /// connection then stops reading until `notifyRoom` calls back.
+    var hasRoom: Bool { get }
+    func notifyRoom(_ wake: @escaping @Sendable () -> Void)
+}
+
+extension HTTPBodySink {
+    public var hasRoom: Bool { true }
+    public func notifyRoom(_ wake: @escaping @Sendable () -> Void) { wake() }
 }
 
 /// What the server calls for each request, on the event loop's thread. It must not

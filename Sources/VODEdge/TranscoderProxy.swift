@@ -1,0 +1,153 @@
+import Foundation
+import Synchronization
+import VODKit
+
+/// `/api/uploads…` and `/api/jobs…` on the edge, passed to the transcoders (`transcoders`)
+/// so the page, the API and the videos share one origin. Bodies stream both ways through
+/// fixed buffers (an upload never sits whole in the edge's memory or on its disk; a
+/// server-sent event stream flows as it comes). The transcoders share one spool, so any of
+/// them can go on with any upload: each request goes to the first that takes the connection.
+/// Each exchange has its own thread: an upload or an event stream may last for hours and
+/// must not hold the workers that fetch from origins.
+public final class TranscoderProxy: Sendable {
+    let transcoders: [HTTPClientPool.Upstream]
+    let addresses: AddressCache
+    let log: @Sendable (String) -> Void
+    /// How long an exchange may wait for the next byte either way.
+    static let idleSeconds = 60
+
+    /// Headers that describe one connection, not the message.
+    static let hopHeaders: Set<String> = ["connection", "keep-alive", "transfer-encoding", "content-length", "host", "te", "trailer", "upgrade",
+                                          "proxy-connection", "expect"]
+
+    public init(transcoders: [HTTPClientPool.Upstream], addresses: AddressCache, log: @escaping @Sendable (String) -> Void) {
+        self.transcoders = transcoders
+        self.addresses = addresses
+        self.log = log
+    }
+
+    public static func handles(_ path: Substring) -> Bool {
+        path == "/api/uploads" || path.hasPrefix("/api/uploads/") || path == "/api/jobs" || path.hasPrefix("/api/jobs/")
+    }
+
+    /// A request with a body: streamed to the transcoder as it arrives.
+    public func bodyHandling(for head: HTTPRequestHead) -> HTTPBodyHandling { .stream(ForwardedBody(proxy: self, head: head)) }
+
+    /// A request without a body.
+    public func reply(to request: HTTPRequest) -> HTTPReply {
+        .later { [self] respond in Thread { self.exchange(request.head, body: nil, respond: respond) }.start() }
+    }
+
+    /// Sends the request (and its body from `body`) to the first transcoder that takes it,
+    /// answers with its response head at once and then pumps its body to the player.
+    func exchange(_ head: HTTPRequestHead, body: StreamQueue?, respond: @Sendable (HTTPResponse) -> Void) {
+        var tried: [String] = []
+        for upstream in transcoders {
+            let connection: HTTPClientConnection
+            do {
+                let host = upstream.host.hasPrefix("[") ? String(upstream.host.dropFirst().dropLast()) : upstream.host
+                connection = try HTTPClientConnection(addresses: try addresses.addresses(host, port: upstream.port), host: host, port: upstream.port,
+                                                      timeoutSeconds: Self.idleSeconds)
+            } catch {
+                tried.append("\(upstream): \(error)")
+                continue
+            }
+            return relay(head, body: body, over: connection, upstream: upstream, respond: respond)
+        }
+        body?.fail()
+        log("no transcoder takes \(head.method) \(head.path): \(tried.joined(separator: "; "))")
+        respond(.text(502, "no transcoder answers"))
+    }
+
+    private func relay(_ head: HTTPRequestHead, body: StreamQueue?, over connection: HTTPClientConnection, upstream: HTTPClientPool.Upstream,
+                       respond: @Sendable (HTTPResponse) -> Void) {
+        var text = "\(head.method) \(head.target) HTTP/1.1\r\nHost: \(connection.hostHeader)\r\nConnection: close\r\n"
+        for (name, value) in head.headers where !Self.hopHeaders.contains(name.lowercased()) { text += "\(name): \(value)\r\n" }
+        var chunked = false
+        if body != nil {
+            if case .contentLength(let n) = head.framing { text += "Content-Length: \(n)\r\n" } else { chunked = true; text += "Transfer-Encoding: chunked\r\n" }
+        }
+        connection.send(text + "\r\n")
+        if let body {
+            sending: while true {
+                switch body.next(timeout: Double(Self.idleSeconds)) {
+                case .bytes(let bytes): connection.send(chunked ? Array("\(String(bytes.count, radix: 16))\r\n".utf8) + bytes + [13, 10] : bytes)
+                case .finished:
+                    if chunked { connection.send("0\r\n\r\n") }
+                    break sending
+                case .failed, .timedOut:
+                    connection.abandon()
+                    return respond(.text(502, "the upload stopped"))
+                }
+            }
+        }
+        let answer: HTTPClientConnection.Head
+        do { answer = try connection.readHead() } catch {
+            log("transcoder \(upstream) failed \(head.method) \(head.path): \(error)")
+            return respond(.text(502, "the transcoder did not answer: \(error)"))
+        }
+        let headers = HTTPHeaders(answer.headers.fields.filter { !Self.hopHeaders.contains($0.name.lowercased()) })
+        guard HTTPClientConnection.hasBody(answer, head: head.method == "HEAD") else {
+            return respond(HTTPResponse(status: answer.status, headers: headers))
+        }
+        let pipe = BodyPipe(length: answer.chunked ? nil : answer.contentLength, stallSeconds: Double(Self.idleSeconds))
+        respond(HTTPResponse(status: answer.status, headers: headers, body: [.pipe(pipe)]))
+        do {
+            try connection.readBody(answer) { try pipe.write($0) }
+            pipe.finish()
+        } catch {
+            connection.abandon()
+            pipe.fail()
+        }
+    }
+}
+
+/// An upload passing through the edge: queued as it arrives (the connection stops reading
+/// while the queue is full), sent on by the exchange's thread.
+final class ForwardedBody: HTTPBodySink {
+    let queue = StreamQueue()
+    let answer = Answer()
+
+    /// The response, which may come before the body is complete (a refusal), and the
+    /// connection's callback, which comes when it is: whichever is second sends it.
+    final class Answer: Sendable {
+        private let slot = Mutex<(respond: (@Sendable (HTTPResponse) -> Void)?, response: HTTPResponse?)>((nil, nil))
+
+        func deliver(_ response: HTTPResponse) {
+            let respond = slot.withLock { a -> (@Sendable (HTTPResponse) -> Void)? in
+                if a.respond == nil { a.response = response }
+                return a.respond
+            }
+            respond?(response)
+        }
+
+        func await(_ respond: @escaping @Sendable (HTTPResponse) -> Void) {
+            let early = slot.withLock { a -> HTTPResponse? in
+                a.respond = respond
+                return a.response
+            }
+            if let early { respond(early) }
+        }
+    }
+
+    init(proxy: TranscoderProxy, head: HTTPRequestHead) {
+        let (queue, answer) = (queue, answer)
+        Thread { proxy.exchange(head, body: queue) { answer.deliver($0) } }.start()
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) -> HTTPResponse? {
+        queue.offer(bytes)
+        return nil
+    }
+
+    var hasRoom: Bool { queue.hasRoom }
+    func notifyRoom(_ wake: @escaping @Sendable () -> Void) { queue.notifyRoom(wake) }
+
+    func finish() -> HTTPReply {
+        queue.finish()
+        let answer = answer
+        return .later { answer.await($0) }
+    }
+
+    func cancel() { queue.fail() }
+}

@@ -1,0 +1,85 @@
+import Dispatch
+import Synchronization
+
+/// A request body on its way from a connection (the producer, on its event loop: never
+/// blocks) to a worker that sends it on (the consumer: blocks until bytes come). The
+/// producer asks `hasRoom` before giving more; when it has no room the connection stops
+/// reading and is woken by `notifyRoom` once the worker has taken what was queued, so an
+/// upload passes through a fixed amount of memory however fast it arrives.
+public final class StreamQueue: Sendable {
+    let capacity: Int
+
+    private struct State {
+        var chunks: [[UInt8]] = []
+        var buffered = 0
+        var finished = false
+        var failed = false
+        var roomWaker: (@Sendable () -> Void)?
+    }
+
+    private let state = Mutex(State())
+    private let ready = DispatchSemaphore(value: 0)
+
+    public enum Next: Equatable { case bytes([UInt8]), finished, failed, timedOut }
+
+    public init(capacity: Int = 256 << 10) { self.capacity = capacity }
+
+    // MARK: producer
+
+    public var hasRoom: Bool { state.withLock { $0.buffered < capacity && !$0.failed } }
+
+    /// Queues `bytes` (always taken: the producer checks `hasRoom` first).
+    public func offer(_ bytes: UnsafeRawBufferPointer) {
+        guard !bytes.isEmpty else { return }
+        state.withLock {
+            $0.chunks.append(Array(bytes))
+            $0.buffered += bytes.count
+        }
+        ready.signal()
+    }
+
+    public func finish() { end { $0.finished = true } }
+    public func fail() { end { $0.failed = true } }
+
+    private func end(_ change: (inout State) -> Void) {
+        let waker = state.withLock { s in
+            change(&s)
+            defer { s.roomWaker = nil }
+            return s.roomWaker
+        }
+        ready.signal()
+        waker?()
+    }
+
+    /// Calls `wake` once there is room again (at once if there is).
+    public func notifyRoom(_ wake: @escaping @Sendable () -> Void) {
+        let now = state.withLock { s -> Bool in
+            if s.buffered < capacity || s.failed { return true }
+            s.roomWaker = wake
+            return false
+        }
+        if now { wake() }
+    }
+
+    // MARK: consumer
+
+    /// The next bytes, or how the body ended; waits up to `timeout` seconds.
+    public func next(timeout: Double) -> Next {
+        while true {
+            let (taken, waker) = state.withLock { s -> (Next?, (@Sendable () -> Void)?) in
+                if s.failed { return (.failed, nil) }
+                if !s.chunks.isEmpty {
+                    let bytes = s.chunks.count == 1 ? s.chunks[0] : Array(s.chunks.joined())
+                    s.chunks = []
+                    s.buffered = 0
+                    defer { s.roomWaker = nil }
+                    return (.bytes(bytes), s.roomWaker)
+                }
+                return (s.finished ? .finished : nil, nil)
+            }
+            waker?()
+            if let taken { return taken }
+            if ready.wait(timeout: .now() + timeout) == .timedOut { return .timedOut }
+        }
+    }
+}
