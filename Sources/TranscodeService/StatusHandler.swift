@@ -7,10 +7,13 @@ import VODKit
 public struct StatusHandler: HTTPHandler {
     let spool: Spool
     let uploads: TusHandler?
+    let events: JobEvents
 
     public init(spool: Spool, uploads: TusHandler? = nil) {
         self.spool = spool
         self.uploads = uploads
+        events = JobEvents(spool: spool, uploads: uploads?.store)
+        events.start()
     }
 
     public func bodyHandling(for head: HTTPRequestHead) -> HTTPBodyHandling {
@@ -33,11 +36,22 @@ public struct StatusHandler: HTTPHandler {
                 r.headers.append("Cache-Control", "no-cache")
                 return HTTPConditional.apply(r, to: head)
             }
+        case "/api/jobs/events":
+            return .deferred { [events] in
+                let last = head.headers["Last-Event-ID"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+                var r = HTTPResponse(status: 200, body: [.pipe(events.subscribe(lastEventID: last))])
+                r.headers.append("Content-Type", "text/event-stream")
+                r.headers.append("Cache-Control", "no-cache")
+                r.headers.append("Access-Control-Allow-Origin", "*")
+                return r
+            }
         default: return .response(.text(404, "not found"))
         }
     }
 
-    static func jobs(_ spool: Spool) -> Data {
+    static func jobs(_ spool: Spool) -> Data { Data(APIJSON.encode(document(spool))) }
+
+    static func document(_ spool: Spool) -> JobsDocument {
         let fm = FileManager.default
         func list(_ dir: String) -> [String] { ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).filter { !$0.hasPrefix(".") }.sorted() }
         let incoming = list(spool.incoming).filter(Spool.isCandidate).map { name in
@@ -52,6 +66,6 @@ public struct StatusHandler: HTTPHandler {
                          renditions: r.manifest.renditions)
         }
         let failed = list(spool.failed).compactMap { JSONDecoder.read(FailureRecord.self, at: "\(spool.failed)/\($0)/error.json") }
-        return Data(APIJSON.encode(JobsDocument(incoming: incoming, claimed: claimed, done: done, failed: failed)))
+        return JobsDocument(incoming: incoming, claimed: claimed, done: done, failed: failed)
     }
 }

@@ -22,6 +22,7 @@ final class UploadFixture: @unchecked Sendable {
         var c = HTTPServer.Config()
         c.port = 0
         c.loops = 1
+        c.shutdownGraceSeconds = 0.5  // event streams never end by themselves
         server = try HTTPServer(config: c, handler: StatusHandler(spool: spool, uploads: TusHandler(store: store, tokens: tokens)))
         server.start()
     }
@@ -176,5 +177,43 @@ final class UploadFixture: @unchecked Sendable {
         #expect(kept == 30_000)
         #expect(try f.patch(location, offset: 30_000, Array(repeating: 6, count: 70_000)).status == 204)
         _ = try #require(f.queued(location))
+    }
+}
+
+/// `/api/jobs/events`: Server-Sent Events for every change in the spool, resumable with Last-Event-ID.
+@Suite struct JobEventsTests {
+    struct Enough: Error {}
+
+    /// Reads the event stream until `done` says so (or 10 s pass); returns the text read.
+    func read(_ f: UploadFixture, lastEventID: Int? = nil, until done: @escaping (String) -> Bool) throws -> (head: HTTPClientConnection.Head, text: String) {
+        let c = try HTTPClientConnection(host: "127.0.0.1", port: f.server.port, timeoutSeconds: 10)
+        c.send("GET", "/api/jobs/events", headers: lastEventID.map { [("Last-Event-ID", String($0))] } ?? [])
+        let head = try c.readHead()
+        var text = ""
+        do {
+            try c.readBody(head) { bytes in
+                text += String(decoding: bytes, as: UTF8.self)
+                if done(text) { throw Enough() }
+            }
+        } catch is Enough {}
+        return (head, text)
+    }
+
+    @Test func changesArriveAsEventsAndReconnectsResume() throws {
+        let f = try UploadFixture()
+        let first = try f.create(length: 10)
+        let id = String(first.split(separator: "/").last ?? "")
+        // A new subscriber gets the state now: the upload, receiving.
+        let (head, snapshot) = try read(f) { $0.contains("\"key\":\"upload:\(id)\"") }
+        #expect(head.headers["Content-Type"] == "text/event-stream" && head.chunked)
+        #expect(snapshot.hasPrefix("retry: 2000\n\n") && snapshot.contains("\"state\":\"receiving\""))
+        let lastID = Int(snapshot.components(separatedBy: "id: ").last?.prefix { $0.isNumber } ?? "") ?? 0
+        // Bytes arrive and the upload completes: events say so, in order, to a subscriber that resumes.
+        #expect(try f.patch(first, offset: 0, Array(repeating: 1, count: 10)).status == 204)
+        let (_, later) = try read(f, lastEventID: lastID) { $0.contains("\"state\":\"queued\"") && $0.contains("\"job\":") }
+        #expect(!later.contains("\"state\":\"receiving\",") || later.contains("\"offset\":10"), "\(later)")
+        #expect(later.contains("\"key\":\"incoming:movie.mp4\""), "\(later)")
+        let ids = later.components(separatedBy: "\n").compactMap { $0.hasPrefix("id: ") ? Int($0.dropFirst(4)) : nil }
+        #expect(!ids.isEmpty && ids.allSatisfy { $0 > lastID } && ids == ids.sorted(), "\(ids) after \(lastID): \(later)")
     }
 }

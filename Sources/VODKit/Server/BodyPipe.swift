@@ -76,6 +76,22 @@ public final class BodyPipe: Sendable {
         }
     }
 
+    /// Queues `bytes` if they fit now; false (nothing queued) when the connection is gone or
+    /// has not taken what is queued (a subscriber too slow for a stream of events).
+    public func offer(_ bytes: [UInt8]) -> Bool {
+        let wake = state.withLock { s -> (@Sendable () -> Void)?? in
+            guard !s.cancelled, !s.failed, s.buffered + bytes.count <= capacity else { return .none }
+            s.chunks.append(bytes)
+            s.buffered += bytes.count
+            s.written += Int64(bytes.count)
+            defer { s.waker = nil }
+            return .some(s.waker)
+        }
+        guard let wake else { return false }
+        wake?()
+        return true
+    }
+
     /// The body is complete (for a known length, every byte must have been written).
     public func finish() { end { $0.finished = true } }
 
