@@ -16,6 +16,7 @@ BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "
 WORK = tempfile.mkdtemp(prefix="vod-e2e-")
 OUT = os.path.join(ROOT, ".build/e2e")
 TOKEN = "e2e-token"
+UPLOAD_TOKEN = "e2e-upload-token"
 procs = {}
 passed = 0
 
@@ -101,7 +102,7 @@ def fetch_dash(url):
 def main():
     global EDGE
     os.makedirs(OUT, exist_ok=True)
-    ports = {n: free_port() for n in ["o1", "o2", "o3", "edge", "edge2", "transcoder"]}
+    ports = {n: free_port() for n in ["o1", "o2", "o3", "edge", "edge2", "transcoder", "transcoder2"]}
     origins = [f"http://127.0.0.1:{ports[n]}" for n in ["o1", "o2", "o3"]]
     for n in ["o1", "o2", "o3"]:
         os.makedirs(f"{WORK}/{n}", exist_ok=True)
@@ -109,13 +110,14 @@ def main():
                   "--listen", f"127.0.0.1:{ports[n]}", "--media", f"{WORK}/{n}", "--token", TOKEN, "--segment-duration", "4"])
     static = f"{WORK}/static/videojs"
     subprocess.run([os.path.join(ROOT, "scripts/install-player.sh"), static], check=True)
+    # The page reaches the transcoders through the edge (the second one takes over after a kill below).
     edge_config = {"listen": f"127.0.0.1:{ports['edge']}", "origins": origins, "cacheDir": f"{WORK}/edge-cache", "token": TOKEN,
-                   "jobsURL": f"http://127.0.0.1:{ports['transcoder']}/api/jobs", "staticDir": f"{WORK}/static", "loops": 2}
+                   "transcoders": [f"http://127.0.0.1:{ports[n]}" for n in ["transcoder", "transcoder2"]], "staticDir": f"{WORK}/static", "loops": 2}
     json.dump(edge_config, open(f"{WORK}/edge.json", "w"))
     start("edge", [f"{BIN}/vod-edge", "--config", f"{WORK}/edge.json"])
     transcoder_config = {"spool": f"{WORK}/spool", "origins": origins, "replicas": 2, "token": TOKEN, "settleSeconds": 1, "rescanSeconds": 1,
                          "leaseTimeoutSeconds": 4, "heartbeatSeconds": 0.5,
-                         "listen": f"127.0.0.1:{ports['transcoder']}", "encode": {"gopSeconds": 2, "preset": "veryfast"},
+                         "listen": f"127.0.0.1:{ports['transcoder']}", "encode": {"gopSeconds": 2, "preset": "veryfast"}, "uploadTokens": [UPLOAD_TOKEN],
                          "ladder": [{"height": 360, "videoKbps": 800}, {"height": 240, "videoKbps": 400}]}
     json.dump(transcoder_config, open(f"{WORK}/transcoder.json", "w"))
     start("transcoder", [f"{BIN}/vod-transcoder", "--config", f"{WORK}/transcoder.json"])
@@ -212,7 +214,7 @@ def killed_transcoder(origins, ports):
     published = [o for o in ["o1", "o2", "o3"] if os.path.exists(f"{WORK}/{o}/{job}")]
     check(not published, "killed mid-job: nothing of the job on any origin")
     start("transcoder2", [f"{BIN}/vod-transcoder", "--config", f"{WORK}/transcoder.json", "--worker", "second",
-                          "--listen", f"127.0.0.1:{free_port()}"])
+                          "--listen", f"127.0.0.1:{ports['transcoder2']}"])
     deadline = time.time() + 180
     while time.time() < deadline and not os.path.exists(f"{WORK}/spool/done/{job}.json"): time.sleep(0.3)
     log = open(f"{WORK}/transcoder2.log").read()
@@ -273,8 +275,32 @@ def browser(video):
             for kind in kinds:
                 t, state = play(driver, name, kind, past=3)
                 check(t > 3 and not state.get("error"), f"Chromium plays fixture {name} as {kind.upper()} past 3 s: currentTime {t:.1f} s, error {state.get('error')}")
+        upload_from_page(driver)
     finally:
         driver.quit()
+
+def upload_from_page(driver):
+    """A 20 MB file uploaded through the page (our tus client, via the edge) is followed live to playable."""
+    from selenium.webdriver.common.by import By
+    path = f"{WORK}/beach walk.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=12,noise=alls=30:allf=t", "-f", "lavfi",
+                    "-i", "sine=frequency=550:duration=12", "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "13M", "-maxrate", "13M", "-bufsize", "4M",
+                    "-c:a", "aac", path], check=True)
+    size = os.path.getsize(path)
+    driver.execute_script("const t = document.getElementById('token'); t.value = arguments[0]; t.onchange();", UPLOAD_TOKEN)
+    driver.find_element(By.ID, "file").send_keys(path)
+    seen, state = set(), {}
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        state = driver.execute_script("return window.uploadState('beach walk.mp4')") or {}
+        seen.add(state.get("state"))
+        if state.get("state") in ("done", "failed") or (state.get("error") and state.get("state") == "failed"): break
+        time.sleep(0.2)
+    check(state.get("state") == "done" and state.get("video"),
+          f"the page uploaded {size / 1e6:.1f} MB and followed it live to done (states seen: {', '.join(sorted(s for s in seen if s))}) {state.get('error') or ''}")
+    driver.save_screenshot(f"{OUT}/page-upload.png")
+    t, playing = play(driver, state["video"], "hls", past=3)
+    check(t > 3 and not playing.get("error"), f"the uploaded video plays from the page: currentTime {t:.1f} s, error {playing.get('error')}")
 
 if __name__ == "__main__":
     try:

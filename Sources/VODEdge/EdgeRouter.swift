@@ -44,10 +44,11 @@ public final class EdgeRouter: HTTPHandler, Sendable {
 
     enum CacheState: String, Sendable { case hit = "HIT", miss = "MISS", stale = "STALE", revalidated = "REVALIDATED" }
 
-    /// Origin headers that the edge sets itself (or that describe one connection), never stored.
+    /// Origin headers that the edge sets itself (or that describe one connection, or one
+    /// request, as `Content-Disposition` for `?download=1`), never stored.
     static let hopHeaders: Set<String> = ["date", "server", "content-length", "connection", "keep-alive", "transfer-encoding", "accept-ranges",
                                           "content-range", "access-control-allow-origin", "access-control-expose-headers", "age", "via",
-                                          "x-cache", "cache-status"]
+                                          "x-cache", "cache-status", "content-disposition"]
 
     public init(config: EdgeConfig, store: CacheStore, origins: OriginSet, metrics: Metrics, log: @escaping @Sendable (String) -> Void) {
         self.config = config
@@ -320,6 +321,10 @@ public final class EdgeRouter: HTTPHandler, Sendable {
         response.headers.append("X-Cache", state == "REVALIDATED" ? "HIT" : state)
         response.headers.append("Cache-Status", Self.cacheStatus(state, fetched))
         metrics.add("vod_edge_requests_total", [("cache", state.lowercased())])
+        // Per request, not stored: the cached object is the same with or without it.
+        if response.status < 300, let disposition = HTTPPath.downloadDisposition(target: head.target, path: head.path) {
+            response.headers.append("Content-Disposition", disposition)
+        }
         return HTTPConditional.apply(response, to: head)
     }
 

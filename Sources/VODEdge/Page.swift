@@ -1,7 +1,9 @@
 /// The page the edge serves at `/`: the catalog with renditions, duration and replicas,
 /// a player for each video (native HLS where the browser has it; video.js, installed by
-/// the setup into the static directory, for DASH and elsewhere), and the transcoder's
-/// jobs with their state and progress. Plain HTML, CSS and a little JavaScript.
+/// the setup into the static directory, for DASH and elsewhere), uploads (drag and drop or
+/// a file picker, through our own small tus 1.0 client: progress, pause and resume, resumed
+/// after a reload), and the transcoder's jobs followed live through Server-Sent Events.
+/// Plain HTML, CSS and JavaScript; no third-party code but the player.
 enum Page {
     static func html(jobsURL: String) -> String {
         template.replacingOccurrences(of: "__JOBS_URL__", with: jobsURL.replacingOccurrences(of: "\"", with: ""))
@@ -43,11 +45,17 @@ enum Page {
       .bar { height: 6px; background: var(--line); border-radius: 3px; margin-top: 5px; overflow: hidden; }
       .bar > div { height: 100%; background: var(--accent); }
       .muted { color: var(--muted); font-size: 13px; }
+      #drop { border: 2px dashed var(--line); border-radius: 8px; padding: 18px; text-align: center; color: var(--muted); margin: 8px 0; }
+      #drop.over { border-color: var(--accent); color: var(--accent); }
+      input[type=password], input[type=text] { width: 100%; padding: 5px 7px; border: 1px solid var(--line); border-radius: 5px; font-size: 13px; }
+      .upload { border-bottom: 1px solid var(--line); padding: 8px 0; font-size: 14px; }
+      .upload a { font-size: 12px; margin-right: 8px; }
+      .state.receiving, .state.queued, .state.publishing { color: var(--accent); } .state.duplicate { color: var(--ok); }
       @media (max-width: 900px) { main { grid-template-columns: 1fr; } }
     </style>
     </head>
     <body>
-    <header><h1>VOD</h1><span>edge page · drop files into the transcoder's spool <code>incoming/</code></span></header>
+    <header><h1>VOD</h1><span>edge page · upload below, or drop files into the transcoder's spool <code>incoming/</code></span></header>
     <main>
       <div>
         <section id="player-box">
@@ -61,10 +69,18 @@ enum Page {
             <tbody id="videos"><tr><td colspan="5" class="muted">Loading…</td></tr></tbody></table>
         </section>
       </div>
-      <section>
-        <h2>Transcoder jobs</h2>
-        <div id="jobs" class="muted">Loading…</div>
-      </section>
+      <div>
+        <section style="margin-bottom: 24px">
+          <h2>Upload</h2>
+          <input id="token" type="password" placeholder="upload token" autocomplete="off">
+          <div id="drop">Drop video files here, or <input id="file" type="file" multiple accept="video/*,audio/*,.mp4,.mov,.mkv,.webm,.m4v"></div>
+          <div id="uploads"></div>
+        </section>
+        <section>
+          <h2>Transcoder jobs</h2>
+          <div id="jobs" class="muted">Loading…</div>
+        </section>
+      </div>
     </main>
     <script src="/static/videojs/video.min.js"></script>
     <script>
@@ -121,25 +137,134 @@ enum Page {
       } catch (e) { document.getElementById("videos").innerHTML = `<tr><td colspan="5" class="muted">Catalog unavailable: ${esc(e)}</td></tr>`; }
     }
 
-    async function refreshJobs() {
-      if (!JOBS_URL) { document.getElementById("jobs").textContent = "No transcoder status URL configured."; return; }
-      try {
-        const j = await (await fetch(JOBS_URL)).json();
-        const rows = [];
-        for (const f of j.incoming) rows.push(`<div class="job"><span class="state incoming">incoming</span> <b>${esc(f.name)}</b> <span class="muted">${(f.bytes / 1e6).toFixed(1)} MB</span></div>`);
-        for (const c of j.claimed) {
-          const l = c.lease || {}; const pct = l.percent || 0;
-          rows.push(`<div class="job"><span class="state ${esc(l.state || "claimed")}">${esc(l.state || "claimed")}</span> <b>${esc(l.original || c.job)}</b>
-            <span class="muted">${pct.toFixed(1)}% · ${l.fps || 0} fps · ${(l.speed || 0).toFixed(2)}× · ETA ${duration(l.etaSeconds)}</span>
-            <div class="bar"><div style="width:${pct}%"></div></div>${l.message ? `<div class="muted">${esc(l.message)}</div>` : ""}</div>`);
-        }
-        for (const f of j.failed) rows.push(`<div class="job"><span class="state failed">failed</span> <b>${esc(f.source || f.job)}</b><div class="muted">${esc(f.stage)}: ${esc(f.reason)}${f.libav ? " (" + esc(f.libav) + ")" : ""}</div></div>`);
-        for (const d of j.done.slice().reverse()) rows.push(`<div class="job"><span class="state done">done</span> <b>${esc(d.source || d.job)}</b> <span class="muted">${duration(d.duration)} · on ${(d.replicas || []).length} origins</span></div>`);
-        document.getElementById("jobs").innerHTML = rows.join("") || `<span class="muted">No jobs.</span>`;
-      } catch (e) { document.getElementById("jobs").innerHTML = `<span class="muted">Transcoder unavailable (${esc(JOBS_URL)}).</span>`; }
+    // Live jobs: every change in the spool arrives as an event; the list is drawn from them.
+    const EVENTS_URL = JOBS_URL.replace(/\/?$/, "/events");
+    const entries = new Map();
+    function renderJobs() {
+      const of = kind => [...entries.values()].filter(e => e.kind === kind);
+      const rows = [];
+      for (const e of of("incoming")) rows.push(`<div class="job"><span class="state incoming">incoming</span> <b>${esc(e.incoming.name)}</b> <span class="muted">${(e.incoming.bytes / 1e6).toFixed(1)} MB</span></div>`);
+      for (const e of of("claimed")) {
+        const l = e.claimed.lease || {}; const pct = l.percent || 0;
+        rows.push(`<div class="job"><span class="state ${esc(l.state || "claimed")}">${esc(l.state || "claimed")}</span> <b>${esc(l.original || e.claimed.job)}</b>
+          <span class="muted">${pct.toFixed(1)}% · ${l.fps || 0} fps · ${(l.speed || 0).toFixed(2)}× · ETA ${duration(l.etaSeconds)}</span>
+          <div class="bar"><div style="width:${pct}%"></div></div>${l.message ? `<div class="muted">${esc(l.message)}</div>` : ""}</div>`);
+      }
+      for (const e of of("failed")) { const f = e.failed; rows.push(`<div class="job"><span class="state failed">failed</span> <b>${esc(f.source || f.job)}</b><div class="muted">${esc(f.stage)}: ${esc(f.reason)}${f.libav ? " (" + esc(f.libav) + ")" : ""}</div></div>`); }
+      for (const e of of("done").reverse()) { const d = e.done; rows.push(`<div class="job"><span class="state done">done</span> <b>${esc(d.source || d.job)}</b> <span class="muted">${duration(d.duration)} · on ${(d.replicas || []).length} origins</span></div>`); }
+      document.getElementById("jobs").innerHTML = rows.join("") || `<span class="muted">No jobs.</span>`;
     }
-    refreshVideos(); refreshJobs();
-    setInterval(refreshVideos, 3000); setInterval(refreshJobs, 1500);
+    function listen() {
+      const source = new EventSource(EVENTS_URL);
+      source.addEventListener("spool", e => {
+        const d = JSON.parse(e.data);
+        if (d.removed) entries.delete(d.key); else entries.set(d.key, d);
+        if (d.kind === "upload" && d.upload) uploadChanged(d.upload);
+        renderJobs();
+        if (d.kind === "done") refreshVideos();
+      });
+      source.onerror = () => { if (!entries.size) document.getElementById("jobs").innerHTML = `<span class="muted">Transcoder unavailable (${esc(EVENTS_URL)}); retrying…</span>`; };
+    }
+
+    // Uploads: tus 1.0 (tus.io) in 8 MiB PATCHes; the upload's URL is kept by file name,
+    // size and mtime, so a reload or a dropped network resumes from the server's offset.
+    const UPLOADS_URL = "/api/uploads", CHUNK = 8 << 20;
+    const tokenBox = document.getElementById("token");
+    tokenBox.value = localStorage.getItem("vodUploadToken") || "";
+    tokenBox.onchange = () => localStorage.setItem("vodUploadToken", tokenBox.value);
+    const uploads = new Map();  // upload id → Upload
+    window.vodUploads = [];
+    function b64(text) { return btoa(unescape(encodeURIComponent(text))); }
+    function size(n) { return n >= 1e9 ? (n / 1e9).toFixed(2) + " GB" : (n / 1e6).toFixed(1) + " MB"; }
+    class Upload {
+      constructor(file) {
+        this.file = file; this.key = `vodUpload:${file.name}:${file.size}:${file.lastModified}`;
+        this.url = localStorage.getItem(this.key); this.offset = 0; this.state = "starting"; this.status = null; this.error = "";
+        this.el = document.createElement("div"); this.el.className = "upload";
+        document.getElementById("uploads").prepend(this.el);
+        window.vodUploads.push(this);
+        this.render();
+      }
+      headers(extra) { return Object.assign({ "Tus-Resumable": "1.0.0", "Authorization": "Bearer " + tokenBox.value }, extra || {}); }
+      async run() {
+        for (let attempt = 0; attempt < 30 && !this.paused; attempt++) {
+          try { await this.send(); return; } catch (e) {
+            this.error = String(e.message || e);
+            if (e.fatal) { this.state = "failed"; this.render(); return; }
+            this.state = "retrying"; this.render();
+            await new Promise(r => setTimeout(r, Math.min(10, 1 + attempt) * 1000));
+          }
+        }
+      }
+      async send() {
+        this.paused = false; this.error = "";
+        if (this.url) {
+          const r = await fetch(this.url, { method: "HEAD", headers: this.headers() });
+          if (r.ok) this.offset = Number(r.headers.get("Upload-Offset")); else { this.url = null; localStorage.removeItem(this.key); }
+        }
+        if (!this.url) {
+          const r = await fetch(UPLOADS_URL, { method: "POST", headers: this.headers({ "Upload-Length": String(this.file.size), "Upload-Metadata": "filename " + b64(this.file.name) }) });
+          if (r.status !== 201) { const e = new Error(`${r.status} ${(await r.text()).trim()}`); e.fatal = r.status < 500; throw e; }
+          this.url = new URL(r.headers.get("Location"), location.href).pathname;
+          localStorage.setItem(this.key, this.url); this.offset = 0;
+        }
+        this.id = this.url.split("/").pop(); uploads.set(this.id, this);
+        this.startedAt = Date.now(); this.startOffset = this.offset; this.state = "uploading"; this.render();
+        while (this.offset < this.file.size && !this.paused) await this.patch();
+        if (this.offset >= this.file.size) { localStorage.removeItem(this.key); this.state = "uploaded"; this.render(); }
+      }
+      patch() {
+        return new Promise((resolve, reject) => {
+          const xhr = new XMLHttpRequest(); this.xhr = xhr;
+          xhr.open("PATCH", this.url);
+          const h = this.headers({ "Content-Type": "application/offset+octet-stream", "Upload-Offset": String(this.offset) });
+          for (const k in h) xhr.setRequestHeader(k, h[k]);
+          xhr.upload.onprogress = e => { this.sending = this.offset + e.loaded; this.render(); };
+          xhr.onload = () => {
+            if (xhr.status === 204) { this.offset = Number(xhr.getResponseHeader("Upload-Offset")); resolve(); }
+            else { const e = new Error(`${xhr.status} ${xhr.responseText.trim()}`); e.fatal = xhr.status >= 400 && xhr.status < 500 && xhr.status !== 409 && xhr.status !== 423; reject(e); }
+          };
+          xhr.onerror = () => reject(new Error("network error"));
+          xhr.onabort = () => resolve();
+          xhr.send(this.file.slice(this.offset, this.offset + CHUNK));
+        });
+      }
+      pause() { this.paused = true; this.state = "paused"; if (this.xhr) this.xhr.abort(); this.render(); }
+      resume() { this.paused = false; this.run(); }
+      render() {
+        const s = this.status, sent = Math.max(this.offset, this.sending || 0), pct = this.file.size ? 100 * sent / this.file.size : 100;
+        const seconds = (Date.now() - (this.startedAt || Date.now())) / 1000, speed = seconds > 0.5 ? (sent - this.startOffset) / seconds : 0;
+        const left = speed > 0 ? (this.file.size - sent) / speed : 0;
+        let state = s && this.state === "uploaded" ? s.state : this.state;
+        let line = state === "uploading" || state === "paused" || state === "retrying"
+          ? `${size(sent)} of ${size(this.file.size)} · ${size(speed)}/s · ${duration(left)} left
+             <button onclick="vodUploads[${window.vodUploads.indexOf(this)}].${state === "uploading" ? "pause" : "resume"}()">${state === "uploading" ? "Pause" : "Resume"}</button>` : "";
+        if (s && s.state === "transcoding") line = `${(s.percent || 0).toFixed(1)}% transcoded · ETA ${duration(s.etaSeconds)}`;
+        if (s && (s.state === "done" || s.state === "duplicate") && s.video) {
+          line = `<button onclick="play('${esc(s.video)}','hls')">Play</button>` + (s.downloads || []).map(d => `<a href="${esc(d)}">${esc(d.split("/").pop().split("?")[0])}</a>`).join("");
+        }
+        if (s && s.state === "failed") line = `${esc(s.stage || "")}: ${esc(s.reason || "")}`;
+        this.el.dataset.state = state;
+        this.el.innerHTML = `<span class="state ${esc(state)}">${esc(state)}</span> <b>${esc(this.file.name)}</b> <div class="muted">${line}${this.error ? " " + esc(this.error) : ""}</div>
+          <div class="bar"><div style="width:${s && s.state === "transcoding" ? s.percent || 0 : pct}%"></div></div>`;
+      }
+    }
+    function uploadChanged(status) {
+      const u = uploads.get(status.id);
+      if (!u) return;
+      u.status = status; if (u.state !== "uploaded" && status.offset === status.length) u.state = "uploaded";
+      u.render();
+    }
+    window.uploadState = name => { const u = window.vodUploads.find(u => u.file.name === name); return u ? { state: u.status && u.state === "uploaded" ? u.status.state : u.state, video: u.status && u.status.video, offset: u.offset, error: u.error } : null; };
+    function add(files) { for (const f of files) new Upload(f).run(); }
+    const drop = document.getElementById("drop");
+    drop.ondragover = e => { e.preventDefault(); drop.classList.add("over"); };
+    drop.ondragleave = () => drop.classList.remove("over");
+    drop.ondrop = e => { e.preventDefault(); drop.classList.remove("over"); add(e.dataTransfer.files); };
+    document.getElementById("file").onchange = e => { add(e.target.files); e.target.value = ""; };
+
+    refreshVideos(); listen();
+    setInterval(refreshVideos, 5000);
     </script>
     </body>
     </html>

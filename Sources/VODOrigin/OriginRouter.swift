@@ -59,7 +59,10 @@ public struct OriginRouter: HTTPHandler {
         let started = DispatchTime.now().uptimeNanoseconds
         let finish: @Sendable (HTTPResponse) -> HTTPResponse = { [self] response in
             let route = OriginTarget.route(head.path)
-            let result = HTTPConditional.apply(response, to: head)
+            var result = HTTPConditional.apply(response, to: head)
+            if result.status < 300, let disposition = HTTPPath.downloadDisposition(target: head.target, path: head.path) {
+                result.headers.append("Content-Disposition", disposition)
+            }
             metrics.add("vod_http_requests_total", [("route", route), ("status", String(result.status))])
             metrics.add("vod_http_response_bytes_total", [("route", route)], Double(result.contentLength))
             metrics.observe("vod_http_request_duration_seconds", [("route", route)], Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)

@@ -14,6 +14,14 @@ public enum HTTPPath {
         return !path.utf8.split(separator: 0x2F).contains { $0.elementsEqual(".".utf8) || $0.elementsEqual("..".utf8) }
     }
 
+    /// `Content-Disposition: attachment` for a request whose query has `download=1` (the page's
+    /// download links): the file keeps its name. Nil otherwise. The path is plain (checked).
+    public static func downloadDisposition(target: String, path: Substring) -> String? {
+        guard let query = target.split(separator: "?", maxSplits: 1).dropFirst().first,
+              query.split(separator: "&").contains("download=1"), let name = path.split(separator: "/").last else { return nil }
+        return "attachment; filename=\"\(name)\""
+    }
+
     /// The video a path of the URL space belongs to: the second segment of
     /// `/hls|cmaf|dash|hls-ts|mp4/<video>/…` and `/api/videos/<video>`; nil otherwise.
     public static func video(_ path: Substring) -> Substring? {
