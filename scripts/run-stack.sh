@@ -50,8 +50,9 @@ cat <<INFO
   VOD is running on loopback:
     page (edge):   http://127.0.0.1:8080/
     origins:       http://127.0.0.1:8081  :8082  :8083   (each video on 2 of them)
-    transcoder:    http://127.0.0.1:8090/api/jobs
-  Drop video files into $var/spool/incoming/ (write elsewhere, then mv them in).
+    transcoder:    http://127.0.0.1:8090/api/jobs   (uploads: /api/uploads, token in config/transcoder.json)
+  Upload from the page (token: change-me), with any tus client at http://127.0.0.1:8080/api/uploads,
+  or drop video files into $var/spool/incoming/ (write elsewhere, then mv them in).
   Logs: $var/log/ (shown below). Ctrl-C stops everything.
 
 INFO

@@ -280,6 +280,19 @@ final class EdgeFixture: @unchecked Sendable {
         #expect(!e.router.store.writable)
     }
 
+    /// `?download=1` (the page's download links) answers with `Content-Disposition: attachment`,
+    /// from the origin and from the edge, and the cached object never keeps it.
+    @Test func downloadLinksAreAttachments() throws {
+        let e = try EdgeFixture(maxBytes: 64 << 20)
+        let direct = try HTTPClientConnection(host: "127.0.0.1", port: e.origins[0].server!.port).request("GET", "/mp4/demo/demo.mp4?download=1")
+        #expect(direct.headers["Content-Disposition"] == "attachment; filename=\"demo.mp4\"")
+        let first = try e.get("/mp4/demo/demo.mp4?download=1")
+        #expect(first.status == 200 && first.headers["Content-Disposition"] == "attachment; filename=\"demo.mp4\"")
+        let plain = try e.get("/mp4/demo/demo.mp4")
+        #expect(plain.status == 200 && plain.headers["Content-Disposition"] == nil && plain.body == first.body)
+        #expect(try e.get("/mp4/demo/demo.mp4?download=1").headers["Content-Disposition"] == "attachment; filename=\"demo.mp4\"")
+    }
+
     @Test func purgeNeedsTheToken() throws {
         let e = try EdgeFixture()
         _ = try e.get("/cmaf/demo/video/1.m4s")
