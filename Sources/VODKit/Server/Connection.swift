@@ -34,6 +34,9 @@ final class Connection {
     /// reply) is not read further, so a client that pipelines and never reads costs little.
     static let maxUnread = 64 << 10
     static let stalledUnread = 16 << 10
+    /// A body streamed to a sink (an upload) is read in larger pieces: fewer turns of the loop per byte.
+    static let maxUnreadStreaming = 1 << 20
+    private var readLimit: Int { sink != nil && !waitingForSink ? Self.maxUnreadStreaming : Self.maxUnread }
     /// `process` stopped at `requestsPerTurn` with more requests buffered: the loop calls again.
     private(set) var morePending = false
     /// The last write did not take everything: nothing more is processed until it drains.
@@ -106,9 +109,9 @@ final class Connection {
         }
         while true {
             let stalled = outputBlocked || awaiting != nil || morePending || waitingForSink
-            readCutShort = unread >= Self.maxUnread || (stalled && unread >= Self.stalledUnread)
+            readCutShort = unread >= readLimit || (stalled && unread >= Self.stalledUnread)
             if readCutShort { return .open }  // unprocessed backlog: read again after writing
-            let n = recv(fd, scratch.baseAddress, min(scratch.count, Self.maxUnread - unread), 0)
+            let n = recv(fd, scratch.baseAddress, min(scratch.count, readLimit - unread), 0)
             if n > 0 {
                 if unread == 0 && pendingHead == nil && requestStarted == nil { requestStarted = now }
                 readBuffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<n]))

@@ -22,7 +22,7 @@ public final class StreamQueue: Sendable {
 
     public enum Next: Equatable { case bytes([UInt8]), finished, failed, timedOut }
 
-    public init(capacity: Int = 256 << 10) { self.capacity = capacity }
+    public init(capacity: Int = 1 << 20) { self.capacity = capacity }
 
     // MARK: producer
 
