@@ -21,6 +21,11 @@ def rss_mb(pid):
     for line in open(f"/proc/{pid}/status"):
         if line.startswith("VmRSS:"): return int(line.split()[1]) / 1024
 
+def cpu_seconds(pid):
+    """User and system CPU seconds of a process and all its threads."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 def wait(port):
     for _ in range(200):
         try:
@@ -74,7 +79,7 @@ def main():
     json.dump({"listen": f"127.0.0.1:{EDGE}", "origins": [f"http://127.0.0.1:{ORIGIN}"], "cacheDir": f"{OUT}/edge-cache", "loops": 1,
                "transcoders": [f"http://127.0.0.1:{TRANSCODER}"], "accessLog": False}, open(f"{OUT}/edge.json", "w"))
     with open(f"{OUT}/nginx.conf", "w") as f:
-        f.write(f"""{"user root; " if os.getuid() == 0 else ""}worker_processes 1; pid {OUT}/nginx.pid; error_log {OUT}/nginx-error.log; daemon off;
+        f.write(f"""{"user root; " if os.getuid() == 0 else ""}master_process off; worker_processes 1; pid {OUT}/nginx.pid; error_log {OUT}/nginx-error.log; daemon off;
 events {{ worker_connections 1024; }}
 http {{ access_log off; client_max_body_size 0; client_body_temp_path {OUT}/nginx-temp;
   server {{ listen 127.0.0.1:{NGINX}; root {OUT}/nginx-root;
@@ -93,11 +98,16 @@ http {{ access_log off; client_max_body_size 0; client_body_temp_path {OUT}/ngin
         ours, theirs = [], []
         for r in range(ROUNDS):
             settle(spool)
+            before = {k: cpu_seconds(p.pid) for k, p in procs.items()}
             s = tus_upload(path, SIZE); ours.append(SIZE / s / 1e6)
+            middle = {k: cpu_seconds(p.pid) for k, p in procs.items()}
             settle(spool)
             n = nginx_put(path, r); theirs.append(SIZE / n / 1e6)
+            after = cpu_seconds(procs["nginx"].pid)
             os.unlink(f"{OUT}/nginx-root/put/file-{r}")
-            print(f"round {r + 1}: tus through vod-edge {ours[-1]:.0f} MB/s, nginx PUT {theirs[-1]:.0f} MB/s", flush=True)
+            print(f"round {r + 1}: tus through vod-edge {ours[-1]:.0f} MB/s (CPU s: edge {middle['edge'] - before['edge']:.2f}, "
+                  f"transcoder {middle['transcoder'] - before['transcoder']:.2f}), nginx PUT {theirs[-1]:.0f} MB/s "
+                  f"(CPU s: {after - middle['nginx']:.2f})", flush=True)
         o, t = statistics.median(ours), statistics.median(theirs)
         print(f"{SIZE >> 20} MiB, median of {ROUNDS}: vod-edge → vod-transcoder {o:.0f} MB/s, nginx {t:.0f} MB/s, ratio {o / t:.2f}")
         os.unlink(path)

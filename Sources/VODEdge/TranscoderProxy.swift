@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import VODKit
 
 /// `/api/uploads…` and `/api/jobs…` on the edge, passed to the transcoders (`transcoders`)
@@ -106,29 +105,8 @@ public final class TranscoderProxy: Sendable {
 /// while the queue is full), sent on by the exchange's thread.
 final class ForwardedBody: HTTPBodySink {
     let queue = StreamQueue()
-    let answer = Answer()
-
-    /// The response, which may come before the body is complete (a refusal), and the
-    /// connection's callback, which comes when it is: whichever is second sends it.
-    final class Answer: Sendable {
-        private let slot = Mutex<(respond: (@Sendable (HTTPResponse) -> Void)?, response: HTTPResponse?)>((nil, nil))
-
-        func deliver(_ response: HTTPResponse) {
-            let respond = slot.withLock { a -> (@Sendable (HTTPResponse) -> Void)? in
-                if a.respond == nil { a.response = response }
-                return a.respond
-            }
-            respond?(response)
-        }
-
-        func await(_ respond: @escaping @Sendable (HTTPResponse) -> Void) {
-            let early = slot.withLock { a -> HTTPResponse? in
-                a.respond = respond
-                return a.response
-            }
-            if let early { respond(early) }
-        }
-    }
+    /// The response, which may come before the body is complete (a refusal).
+    let answer = ResponseSlot()
 
     init(proxy: TranscoderProxy, head: HTTPRequestHead) {
         let (queue, answer) = (queue, answer)
@@ -136,6 +114,8 @@ final class ForwardedBody: HTTPBodySink {
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) -> HTTPResponse? {
+        // The exchange gave up (the transcoder went away): stop the client now, not after the rest of its upload.
+        if queue.hasFailed { return .text(502, "the transcoder stopped taking the upload") }
         queue.offer(bytes)
         return nil
     }
@@ -145,8 +125,7 @@ final class ForwardedBody: HTTPBodySink {
 
     func finish() -> HTTPReply {
         queue.finish()
-        let answer = answer
-        return .later { answer.await($0) }
+        return answer.reply
     }
 
     func cancel() { queue.fail() }

@@ -1,102 +1,146 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 import VODKit
 
-/// The body of one PATCH (or of a POST with `creation-with-upload`), written at the
-/// upload's offset as it arrives (with the checksum it names, if any). At the end, the
-/// data is fsynced and the offset recorded before the answer; a body cut off midway is
-/// kept up to where it stopped (tus lets the client resume from there), unless it carried
-/// a checksum, which can no longer be checked: then it is discarded.
+/// The body of one PATCH (or of a POST with `creation-with-upload`). The event loop only
+/// queues what arrives (the connection stops reading while the queue is full); a thread of
+/// the upload's own writes it at the upload's offset, checks the checksum it names, and
+/// at the end makes it durable before the answer. A body cut off midway is kept up to
+/// where it stopped (tus lets the client resume from there), unless it carried a
+/// checksum, which can no longer be checked: then it is discarded.
 final class UploadSink: HTTPBodySink {
+    private let queue = StreamQueue(capacity: 4 << 20)
+    private let answer = ResponseSlot()
+    private let writer: UploadWriter
+    /// Bytes queued so far, checked against Upload-Length on the loop.
+    private var received: Int64 = 0
+    private let room: Int64
+
+    init(store: UploadStore, tus: TusHandler, record: UploadRecord, fd: Int32, checksum: (MessageDigest.Algorithm, [UInt8])?, status: Int) {
+        room = record.length - record.offset
+        writer = UploadWriter(store: store, tus: tus, record: record, fd: fd, checksum: checksum, status: status)
+        let (writer, queue, answer) = (writer, queue, answer)
+        Thread { writer.run(queue, answer: answer) }.start()
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) -> HTTPResponse? {
+        if let refusal = writer.failure { return refusal }
+        guard Int64(bytes.count) <= room - received else {
+            writer.refuse(.badRequest("the body goes past Upload-Length (\(room + writer.record.offset))"))
+            return writer.failure
+        }
+        received += Int64(bytes.count)
+        queue.offer(bytes)
+        return nil
+    }
+
+    var hasRoom: Bool { queue.hasRoom }
+    func notifyRoom(_ wake: @escaping @Sendable () -> Void) { queue.notifyRoom(wake) }
+
+    func finish() -> HTTPReply {
+        queue.finish()
+        return answer.reply
+    }
+
+    func cancel() { queue.fail() }
+}
+
+/// The writing side of an `UploadSink`, on its own thread: an upload may last for hours and
+/// must not hold the workers, and its disk writes must not hold the event loop.
+final class UploadWriter: Sendable {
     let store: UploadStore
     let tus: TusHandler
-    var record: UploadRecord
-    private var fd: Int32
-    private var offset: Int64
-    private var digest: MessageDigest?
-    let expected: [UInt8]?
-    /// The answer's status: 201 for a creation with upload, 204 for a PATCH.
-    let status: Int
+    let record: UploadRecord
+    private let fd: Int32
+    private let checksum: (MessageDigest.Algorithm, [UInt8])?
+    private let status: Int
+    private let refusal = Mutex<HTTPResponse?>(nil)
+    /// Written data is handed to the disk every `writebackBytes`, so the fsync before the
+    /// answer has little left to do and dirty pages do not pile up behind a fast client.
+    static let writebackBytes: Int64 = 8 << 20
 
     init(store: UploadStore, tus: TusHandler, record: UploadRecord, fd: Int32, checksum: (MessageDigest.Algorithm, [UInt8])?, status: Int) {
         self.store = store
         self.tus = tus
         self.record = record
         self.fd = fd
-        offset = record.offset
-        digest = checksum.map { MessageDigest($0.0) }
-        expected = checksum?.1
+        self.checksum = checksum
         self.status = status
     }
 
-    deinit { if fd >= 0 { close(fd) } }
+    /// Set once the body is refused (a write failed, or it goes past the length): the
+    /// connection sends it and stops reading.
+    var failure: HTTPResponse? { refusal.withLock { $0 } }
 
-    func write(_ bytes: UnsafeRawBufferPointer) -> HTTPResponse? {
-        guard Int64(bytes.count) <= record.length - offset, let base = bytes.baseAddress else {
-            if bytes.isEmpty { return nil }
-            discard()
-            return tus.response(error: .badRequest("the body goes past Upload-Length (\(record.length))"))
+    func refuse(_ error: UploadError) { refusal.withLock { if $0 == nil { $0 = tus.response(error: error) } } }
+
+    func run(_ queue: StreamQueue, answer: ResponseSlot) {
+        defer { close(fd) }
+        var digest = checksum.map { MessageDigest($0.0) }
+        var offset = record.offset
+        var handedToDisk = record.offset
+        while true {
+            switch queue.next(timeout: 60) {
+            case .timedOut: continue  // the connection watches the client for stalls
+            case .bytes(let bytes):
+                guard failure == nil else { continue }
+                if let why = bytes.withUnsafeBytes({ Self.write($0, to: fd, at: offset) }) {
+                    store.log("upload \(record.id): write failed: \(why)")
+                    refuse(.storage(why))
+                    continue
+                }
+                bytes.withUnsafeBytes { digest?.update($0) }
+                offset += Int64(bytes.count)
+                if offset - handedToDisk >= Self.writebackBytes {
+                    Writeback.start(fd, from: handedToDisk, count: offset - handedToDisk)
+                    handedToDisk = offset
+                }
+            case .finished:
+                if let failure {
+                    _ = ftruncate(fd, off_t(record.offset))
+                    return answer.deliver(failure)
+                }
+                if let expected = checksum?.1, let got = digest.take()?.finish(), !BearerToken.constantTimeEquals(got, expected) {
+                    _ = ftruncate(fd, off_t(record.offset))
+                    return answer.deliver(tus.response(error: .checksumMismatch))
+                }
+                return answer.deliver(acknowledged(offset))
+            case .failed:
+                // The client went away: keep what arrived, unless a checksum was promised for the whole body.
+                if checksum != nil || failure != nil { _ = ftruncate(fd, off_t(record.offset)); return }
+                _ = try? store.acknowledge(record, offset: offset, fd: fd)
+                return
+            }
         }
+    }
+
+    private func acknowledged(_ offset: Int64) -> HTTPResponse {
+        do throws(UploadError) {
+            let saved = try store.acknowledge(record, offset: offset, fd: fd)
+            if saved.isComplete { DispatchQueue.global().async { [store] in store.finish(saved.id) } }
+            var r = tus.response(status)
+            r.headers.append("Upload-Offset", String(saved.offset))
+            r.headers.append("Upload-Expires", HTTPDate.format(Int(saved.expires)))
+            if status == 201 { r.headers.append("Location", "\(TusHandler.prefix)/\(saved.id)") }
+            return r
+        } catch {
+            return tus.response(error: error)
+        }
+    }
+
+    /// Writes all of `bytes` at `offset`; the reason if it could not.
+    private static func write(_ bytes: UnsafeRawBufferPointer, to fd: Int32, at offset: Int64) -> String? {
+        guard let base = bytes.baseAddress else { return nil }
         var done = 0
         while done < bytes.count {
             let n = pwrite(fd, base + done, bytes.count - done, off_t(offset + Int64(done)))
             if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                let why = String(cString: strerror(errno))
-                discard()
-                store.log("upload \(record.id): write failed: \(why)")
-                return tus.response(error: .storage(why))
-            }
+            guard n > 0 else { return n == 0 ? "no space written" : String(cString: strerror(errno)) }
             done += n
         }
-        digest?.update(bytes)
-        offset += Int64(bytes.count)
         return nil
-    }
-
-    func finish() -> HTTPReply {
-        if let expected, let got = digest.take()?.finish(), !BearerToken.constantTimeEquals(got, expected) {
-            discard()
-            return .response(tus.response(error: .checksumMismatch))
-        }
-        let (store, tus, record, fd, offset, status) = (store, tus, record, fd, offset, status)
-        self.fd = -1  // the deferred work owns it now
-        return .deferred {
-            defer { close(fd) }
-            do throws(UploadError) {
-                let saved = try store.acknowledge(record, offset: offset, fd: fd)
-                if saved.isComplete { DispatchQueue.global().async { store.finish(saved.id) } }
-                var r = tus.response(status)
-                r.headers.append("Upload-Offset", String(saved.offset))
-                r.headers.append("Upload-Expires", HTTPDate.format(Int(saved.expires)))
-                if status == 201 { r.headers.append("Location", "\(TusHandler.prefix)/\(saved.id)") }
-                return r
-            } catch {
-                return tus.response(error: error)
-            }
-        }
-    }
-
-    /// The client went away midway: keep what arrived (made durable off the loop), unless a
-    /// checksum was promised for the whole body.
-    func cancel() {
-        guard fd >= 0 else { return }
-        if expected != nil { return discard() }
-        let (store, record, fd, offset) = (store, record, fd, offset)
-        self.fd = -1
-        DispatchQueue.global().async {
-            defer { close(fd) }
-            _ = try? store.acknowledge(record, offset: offset, fd: fd)
-        }
-    }
-
-    /// Drops this body's bytes: the file goes back to the acknowledged offset.
-    private func discard() {
-        guard fd >= 0 else { return }
-        _ = ftruncate(fd, off_t(record.offset))
-        close(fd)
-        fd = -1
     }
 }

@@ -182,7 +182,8 @@ final class EventLoop: @unchecked Sendable {
             // Bytes left in the socket can be read now, and requests held back go on at the next turn.
             if c.readCutShort {
                 if c.readAvailable(now: monotonicMilliseconds(), scratch: scratch) == .closed { drop(c.fd); return }
-                if !c.isAwaitingReply { ready.insert(c.fd) }
+                // A connection waiting for room in its body's sink is woken by the sink, not by turns of the loop.
+                if !c.isAwaitingReply && !c.waitingForSink { ready.insert(c.fd) }
             } else if c.heldBack {
                 ready.insert(c.fd)
             }

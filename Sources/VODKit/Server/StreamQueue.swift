@@ -26,17 +26,24 @@ public final class StreamQueue: Sendable {
 
     // MARK: producer
 
-    public var hasRoom: Bool { state.withLock { $0.buffered < capacity && !$0.failed } }
+    /// True when more may be offered; a failed queue always has room (what it is given is
+    /// dropped), so a producer never waits on a consumer that has gone.
+    public var hasRoom: Bool { state.withLock { $0.buffered < capacity || $0.failed } }
 
     /// Queues `bytes` (always taken: the producer checks `hasRoom` first).
     public func offer(_ bytes: UnsafeRawBufferPointer) {
         guard !bytes.isEmpty else { return }
-        state.withLock {
-            $0.chunks.append(Array(bytes))
-            $0.buffered += bytes.count
+        let taken = state.withLock { s -> Bool in
+            guard !s.failed else { return false }
+            s.chunks.append(Array(bytes))
+            s.buffered += bytes.count
+            return true
         }
-        ready.signal()
+        if taken { ready.signal() }
     }
+
+    /// True once `fail` was called (by either side).
+    public var hasFailed: Bool { state.withLock { $0.failed } }
 
     public func finish() { end { $0.finished = true } }
     public func fail() { end { $0.failed = true } }
@@ -68,14 +75,13 @@ public final class StreamQueue: Sendable {
         while true {
             let (taken, waker) = state.withLock { s -> (Next?, (@Sendable () -> Void)?) in
                 if s.failed { return (.failed, nil) }
-                if !s.chunks.isEmpty {
-                    let bytes = s.chunks.count == 1 ? s.chunks[0] : Array(s.chunks.joined())
-                    s.chunks = []
-                    s.buffered = 0
-                    defer { s.roomWaker = nil }
-                    return (.bytes(bytes), s.roomWaker)
-                }
-                return (s.finished ? .finished : nil, nil)
+                guard !s.chunks.isEmpty else { return (s.finished ? .finished : nil, nil) }
+                // One chunk at a time, as it was offered: never copied again on the way out.
+                let bytes = s.chunks.removeFirst()
+                s.buffered -= bytes.count
+                guard s.buffered <= capacity / 2, let waker = s.roomWaker else { return (.bytes(bytes), nil) }
+                s.roomWaker = nil
+                return (.bytes(bytes), waker)
             }
             waker?()
             if let taken { return taken }
