@@ -21,6 +21,7 @@ struct TestHandler: HTTPHandler {
         switch head.path {
         case "/upload": return .stream(CountingSink(limit: .max))
         case "/upload-small": return .stream(CountingSink(limit: 1000))
+        case "/gated": return .stream(GatedSink())
         case "/denied": return .reject(.text(401, "no"))
         default: return .buffer
         }
@@ -57,6 +58,28 @@ final class CountingSink: HTTPBodySink {
         return .deferred { .text(200, "\(count) \(SHA256.hex(digest))") }
     }
     func cancel() { Self.cancelled += 1 }
+}
+
+/// A sink that passes its body through a small `StreamQueue` to a thread that takes
+/// nothing until `gate` opens: the connection must wait for room without busy turns.
+final class GatedSink: HTTPBodySink {
+    static let gate = DispatchSemaphore(value: 0)
+    let queue = StreamQueue(capacity: 64 << 10)
+    let answer = ResponseSlot()
+    init() {
+        let (queue, answer) = (queue, answer)
+        Thread {
+            Self.gate.wait()
+            var count = 0
+            while case .bytes(let bytes) = queue.next(timeout: 5) { count += bytes.count }
+            answer.deliver(.text(200, "\(count)"))
+        }.start()
+    }
+    func write(_ bytes: UnsafeRawBufferPointer) -> HTTPResponse? { queue.offer(bytes); return nil }
+    var hasRoom: Bool { queue.hasRoom }
+    func notifyRoom(_ wake: @escaping @Sendable () -> Void) { queue.notifyRoom(wake) }
+    func finish() -> HTTPReply { queue.finish(); return answer.reply }
+    func cancel() { queue.fail() }
 }
 
 /// The tests speak through the product's client; `response()` maps its errors to nil.
@@ -334,6 +357,21 @@ extension HTTPClientConnection {
             // A buffered body over the limit is still refused.
             c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2000\r\n\r\n")
             #expect(c.response()?.status == 413)
+        }
+    }
+
+    @Test func aConnectionWaitingForItsSinkDoesNotSpin() throws {
+        try withServer({ $0.loops = 1 }) { server in
+            let body = [UInt8](repeating: 7, count: 4 << 20)
+            let c = try TestClient(port: server.port)
+            Thread { c.send(Array("PUT /gated HTTP/1.1\r\nHost: t\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body) }.start()
+            Thread.sleep(forTimeInterval: 0.3)  // the sink is full, the socket buffers too
+            let before = server.loopTurns
+            Thread.sleep(forTimeInterval: 1)
+            // Idle, a loop polls about 4 times a second; it spun tens of thousands of times here.
+            #expect(server.loopTurns - before < 40)
+            GatedSink.gate.signal()
+            #expect(c.response().map { String(decoding: $0.body, as: UTF8.self) } == "\(body.count)\n")
         }
     }
 

@@ -22,6 +22,8 @@ final class EventLoop: @unchecked Sendable {
     /// processed again after the next poll, which then does not wait.
     private var ready = Set<Int32>()
     private let stopping = AtomicFlag()
+    /// Polls done so far: a loop that turns without waiting when nothing happens shows here.
+    let turns = Atomic<Int>(0)
     private var lastSweep: Int64 = 0
     /// Receive buffer shared by this loop's connections (one read at a time on this thread).
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
@@ -77,6 +79,7 @@ final class EventLoop: @unchecked Sendable {
         var events = [epoll_event](repeating: epoll_event(), count: 256)
         var deadline: Int64?
         while true {
+            turns.add(1, ordering: .relaxed)
             let now = monotonicMilliseconds()
             if stopping.isSet {
                 if deadline == nil {

@@ -43,6 +43,8 @@ public final class HTTPServer: Sendable {
     /// Times a loop paused accepting because the process ran out of descriptors.
     public var acceptPauses: Int { counter.acceptPauses }
     private let counter = ConnectionCounter()
+    /// Polls done by all loops (for tests: an idle or waiting server turns a few times a second).
+    var loopTurns: Int { loops.reduce(0) { $0 + $1.turns.load(ordering: .relaxed) } }
     /// The bound port (useful with port 0).
     public let port: UInt16
     private let loops: [EventLoop]
