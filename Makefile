@@ -53,6 +53,7 @@ bench: release
 	bench/edge-bench.sh
 	bench/transcode-bench.sh
 	bench/pipeline-bench.sh
+	bench/upload-bench.sh
 
 clean:
 	rm -rf .build bench/out fuzz/out

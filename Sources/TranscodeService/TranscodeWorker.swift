@@ -14,6 +14,8 @@ public final class TranscodeWorker: Sendable {
     /// Uploads into this spool (`/api/uploads/` on the status listener).
     public let uploads: UploadStore
     let replicator: Replicator
+    /// Deletes old published videos (`videoRetentionHours`); nil when off.
+    let retention: VideoRetention?
     let log: @Sendable (String) -> Void
     let name: String
     private struct Jobs {
@@ -34,6 +36,8 @@ public final class TranscodeWorker: Sendable {
         spool = try Spool(root: config.spool, worker: name, log: log)
         uploads = try UploadStore(spool: spool, limits: config.uploadLimits, log: log)
         replicator = Replicator(origins: try config.upstreams(), replicas: config.replicas, token: config.token, log: log)
+        retention = config.videoRetentionHours > 0
+            ? VideoRetention(hours: config.videoRetentionHours, origins: try config.upstreams(), token: config.token, log: log) : nil
     }
 
     /// Runs until `stop()`: a pass over the spool whenever inotify wakes it, at least every `rescanSeconds`.
@@ -56,6 +60,7 @@ public final class TranscodeWorker: Sendable {
         spool.removeOldRecords(olderThan: config.recordRetentionHours)
         spool.returnAbandonedTakes(timeout: config.leaseTimeoutSeconds)
         uploads.sweep()
+        retention?.sweepIfDue()
         for job in spool.abandonedJobs(timeout: config.leaseTimeoutSeconds) where !isStopped {
             if jobs.withLock({ $0.held[job] != nil }) { continue }
             if spool.takeOver(job) { process(job) }

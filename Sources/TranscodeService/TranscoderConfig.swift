@@ -26,6 +26,8 @@ public struct TranscoderConfig: Codable, Equatable, Sendable {
     public var moveSourceTo = ""
     /// Job records in `done/` and `failed/` older than this are removed.
     public var recordRetentionHours = 48.0
+    /// Published videos older than this are deleted from every origin holding them; 0: kept for ever.
+    public var videoRetentionHours = 0.0
     /// Optional `http://…` URL that gets a JSON POST when a job is done or failed.
     public var webhook = ""
     /// A name for this worker in leases and logs (default: host and pid).
@@ -57,7 +59,7 @@ public struct TranscoderConfig: Codable, Equatable, Sendable {
         Config keys (JSON): spool, origins, replicas, token, ladder [{height, videoKbps}], encode {gopSeconds,
         preset, audioKbps, threads}, settleSeconds, rescanSeconds, heartbeatSeconds, leaseTimeoutSeconds,
         replicationRetrySeconds, sourceRetention (delete|keep|move), moveSourceTo, recordRetentionHours,
-        webhook, workerName, listen, uploadTokens, maxUploadBytes, maxDurationSeconds, maxActiveUploads,
+        videoRetentionHours, webhook, workerName, listen, uploadTokens, maxUploadBytes, maxDurationSeconds, maxActiveUploads,
         maxUploadsPerToken, uploadExpiryHours. Keys left out keep their defaults; an unknown key is an error.
 
         """
@@ -75,6 +77,7 @@ public struct TranscoderConfig: Codable, Equatable, Sendable {
         guard ["delete", "keep", "move"].contains(config.sourceRetention) else {
             throw CommandLineConfig.UsageError("sourceRetention must be delete, keep or move")
         }
+        guard config.videoRetentionHours >= 0 else { throw CommandLineConfig.UsageError("videoRetentionHours must be 0 (off) or more") }
         guard config.encode.gopSeconds > 0 else { throw CommandLineConfig.UsageError("encode.gopSeconds must be above 0") }
         return config
     }

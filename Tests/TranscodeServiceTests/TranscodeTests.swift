@@ -245,6 +245,35 @@ import VODKit
         #expect(Set(s2.holders(job2)) == [0, 1])
     }
 
+    @Test func retentionDeletesOldPublishedVideosFromEveryOriginAndNothingElse() throws {
+        let s = try StackFixture(origins: 2)
+        let path = s.dir.appendingPathComponent("clip.mp4").path
+        makeSource(path, size: "320x180", seconds: 2)
+        try s.drop(path, as: "clip.mp4")
+        try s.worker(replicas: 2).runOnce()
+        let job = try #require(s.doneJobs().first)
+        #expect(Set(s.holders(job)) == [0, 1])
+        // A video put on an origin by other means (no transcoder's createdAt) is never touched.
+        let bare = "\(s.origins[0].media)/bare.mp4"
+        try FileManager.default.copyItem(atPath: path, toPath: bare)
+        let log = LogLines()
+        let origins = try s.config().upstreams()
+        let retention = VideoRetention(hours: 1, origins: origins, token: StackFixture.token, log: { log.add($0) })
+        let now = Date().timeIntervalSince1970
+        #expect(retention.sweep(now: now).isEmpty)  // younger than an hour
+        // A refused DELETE (wrong token) deletes nothing and is said in the log.
+        let refused = VideoRetention(hours: 1, origins: origins, token: "wrong", log: { log.add($0) })
+        #expect(refused.sweep(now: now + 7200).isEmpty)
+        #expect(Set(s.holders(job)) == [0, 1] && log.all.contains { $0.contains("did not delete \(job) (answered 401)") }, "\(log.all)")
+        // Two hours on: gone from both origins, the bare file kept.
+        #expect(retention.sweep(now: now + 7200) == [job], "\(log.all)")
+        #expect(s.holders(job).isEmpty)
+        #expect(FileManager.default.fileExists(atPath: bare))
+        let gone = try HTTPClientConnection(host: "127.0.0.1", port: s.origins[1].port).request("GET", "/hls/\(job)/master.m3u8")
+        #expect(gone.status == 404)
+        #expect(retention.sweep(now: now + 7200).isEmpty)
+    }
+
     @Test func repairCopiesVideosToTheirCurrentTopM() throws {
         let s = try StackFixture(origins: 3)
         let path = s.dir.appendingPathComponent("clip.mp4").path
