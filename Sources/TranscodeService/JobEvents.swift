@@ -27,6 +27,8 @@ public final class JobEvents: Sendable {
         var recent: [(id: Int, text: [UInt8])] = []
         var nextID = 1
         var subscribers: [BodyPipe] = []
+        /// The listener is stopping: streams end (and new ones end at once).
+        var closed = false
     }
 
     let spool: Spool
@@ -70,7 +72,19 @@ public final class JobEvents: Sendable {
             return text
         }
         _ = pipe.offer(first)
+        if state.withLock({ $0.closed }) { pipe.finish() }
         return pipe
+    }
+
+    /// Ends every stream cleanly (a client reconnects with `Last-Event-ID` to whichever
+    /// transcoder is up), so stopping the listener does not wait for them.
+    public func close() {
+        let streams = state.withLock { s -> [BodyPipe] in
+            s.closed = true
+            defer { s.subscribers = [] }
+            return s.subscribers
+        }
+        streams.forEach { $0.finish() }
     }
 
     static func event(id: Int, data: [UInt8]) -> [UInt8] { Array("id: \(id)\nevent: spool\ndata: ".utf8) + data + Array("\n\n".utf8) }

@@ -15,20 +15,3 @@ public enum OneOffTranscode {
                    renditions.map { String(format: "%@ (%.3f s, %d kb/s)", $0.file, $0.duration, $0.bandwidth / 1000) }.joined(separator: ", ")))
     }
 }
-
-extension StatusHandler {
-    /// The status and upload listener of `config.listen` (nil when it is empty), started: one
-    /// loop, four workers (they fsync uploads).
-    public static func serve(_ config: TranscoderConfig, worker: TranscodeWorker) throws -> HTTPServer? {
-        guard !config.listen.isEmpty else { return nil }
-        let (host, port) = try CommandLineConfig.hostAndPort(config.listen)
-        var c = HTTPServer.Config()
-        c.host = host
-        c.port = port
-        c.loops = 1
-        c.workers = 4
-        let server = try HTTPServer(config: c, handler: StatusHandler(spool: worker.spool, uploads: TusHandler(store: worker.uploads, tokens: config.uploadTokens)))
-        server.start()
-        return server
-    }
-}

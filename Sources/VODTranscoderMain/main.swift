@@ -38,8 +38,8 @@ do {
         worker.runOnce()
         exit(0)
     }
-    let status = try StatusHandler.serve(config, worker: worker)
-    if let status { log("status on \(config.listen) (port \(status.port)): /api/jobs") }
+    let status = try StatusListener.serve(config, worker: worker)
+    if let status { log("status on \(config.listen) (port \(status.server.port)): /api/jobs, /api/jobs/events, /api/uploads/") }
     log("watching \(worker.spool.incoming) (rescan every \(Int(config.rescanSeconds)) s); \(config.replicas) of \(config.origins.joined(separator: ", "))")
     Thread { waitForStopSignal(log: { log($0) }, grace: 0); log("stopping after the current step"); worker.stop() }.start()
     worker.run()

@@ -217,3 +217,28 @@ final class UploadFixture: @unchecked Sendable {
         #expect(!ids.isEmpty && ids.allSatisfy { $0 > lastID } && ids == ids.sorted(), "\(ids) after \(lastID): \(later)")
     }
 }
+
+@Suite struct StatusListenerTests {
+    @Test func stoppingEndsEventStreamsAtOnce() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("listener-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var config = TranscoderConfig()
+        config.spool = dir
+        config.listen = "127.0.0.1:0"
+        let listener = try #require(try StatusListener.serve(config, worker: try TranscodeWorker(config: config, log: { _ in })))
+        let c = try HTTPClientConnection(host: "127.0.0.1", port: listener.server.port, timeoutSeconds: 10)
+        c.send("GET", "/api/jobs/events")
+        let head = try c.readHead()
+        #expect(head.status == 200)
+        let reader = Thread {
+            // The stream ends properly (its last chunk), not by a reset.
+            #expect((try? c.readBody(head) { _ in }) != nil)
+        }
+        reader.start()
+        Thread.sleep(forTimeInterval: 0.2)
+        let start = Date()
+        listener.stop()
+        // It once waited out the whole shutdown grace (10 s) for every open stream.
+        #expect(Date().timeIntervalSince(start) < 2)
+    }
+}
