@@ -1,11 +1,15 @@
 import Foundation
+import Synchronization
 import VODKit
 
 /// `/api/uploads…` and `/api/jobs…` on the edge, passed to the transcoders (`transcoders`)
 /// so the page, the API and the videos share one origin. Bodies stream both ways through
 /// fixed buffers (an upload never sits whole in the edge's memory or on its disk; a
-/// server-sent event stream flows as it comes). The transcoders share one spool, so any of
-/// them can go on with any upload: each request goes to the first that takes the connection.
+/// server-sent event stream flows as it comes). A new upload goes to the first transcoder
+/// that takes the connection; a request for an existing one goes first to the transcoder
+/// that created it (remembered from the `Location` it answered, or found by asking each
+/// with `HEAD` after an edge restart), then to the others: transcoders that share a spool
+/// can each go on with any upload, and ones that do not still get their own uploads' bytes.
 /// Each exchange has its own thread: an upload or an event stream may last for hours and
 /// must not hold the workers that fetch from origins.
 public final class TranscoderProxy: Sendable {
@@ -14,6 +18,9 @@ public final class TranscoderProxy: Sendable {
     let log: @Sendable (String) -> Void
     /// How long an exchange may wait for the next byte either way.
     static let idleSeconds = 60
+    /// Which transcoder (index in `transcoders`) holds each upload seen, by upload id.
+    private let holders = Mutex<[String: Int]>([:])
+    static let maxRemembered = 100_000
 
     /// Headers that describe one connection, not the message.
     static let hopHeaders: Set<String> = ["connection", "keep-alive", "transfer-encoding", "content-length", "host", "te", "trailer", "upgrade",
@@ -41,22 +48,75 @@ public final class TranscoderProxy: Sendable {
     /// answers with its response head at once and then pumps its body to the player.
     func exchange(_ head: HTTPRequestHead, body: StreamQueue?, respond: @Sendable (HTTPResponse) -> Void) {
         var tried: [String] = []
-        for upstream in transcoders {
+        for index in order(for: head) {
+            let upstream = transcoders[index]
             let connection: HTTPClientConnection
             do {
-                let host = upstream.host.hasPrefix("[") ? String(upstream.host.dropFirst().dropLast()) : upstream.host
+                let host = Self.bare(upstream.host)
                 connection = try HTTPClientConnection(addresses: try addresses.addresses(host, port: upstream.port), host: host, port: upstream.port,
                                                       timeoutSeconds: Self.idleSeconds)
             } catch {
                 tried.append("\(upstream): \(error)")
                 continue
             }
-            return relay(head, body: body, over: connection, upstream: upstream, respond: respond)
+            return relay(head, body: body, over: connection, upstream: upstream) { response in
+                if let id = Self.createdUpload(head, response) { remember(id, at: index) }
+                respond(response)
+            }
         }
         body?.fail()
         log("no transcoder takes \(head.method) \(head.path): \(tried.joined(separator: "; "))")
         respond(.text(502, "no transcoder answers"))
     }
+
+    /// The transcoders to try for `head`, in order: the holder of the upload it names first.
+    func order(for head: HTTPRequestHead) -> [Int] {
+        let all = Array(transcoders.indices)
+        guard transcoders.count > 1, let id = Self.uploadID(head.path) else { return all }
+        let holder = holders.withLock { $0[id] } ?? find(id, asked: head)
+        guard let holder else { return all }
+        return [holder] + all.filter { $0 != holder }
+    }
+
+    /// Asks each transcoder with `HEAD` (the client's own credentials) whether it has upload `id`.
+    private func find(_ id: String, asked head: HTTPRequestHead) -> Int? {
+        let headers = ["Authorization", "Tus-Resumable"].compactMap { name in head.headers[name].map { (name, $0) } }
+        for (index, upstream) in transcoders.enumerated() {
+            guard let connection = try? HTTPClientConnection(addresses: try addresses.addresses(Self.bare(upstream.host), port: upstream.port),
+                                                             host: Self.bare(upstream.host), port: upstream.port, timeoutSeconds: 5),
+                  let answer = try? connection.request("HEAD", "\(Self.uploadsPrefix)/\(id)", headers: headers) else { continue }
+            if answer.status == 200 {
+                remember(id, at: index)
+                return index
+            }
+        }
+        return nil
+    }
+
+    private func remember(_ id: String, at index: Int) {
+        holders.withLock { known in
+            if known.count >= Self.maxRemembered { known.removeAll() }  // forgotten ones are found again with HEAD
+            known[id] = index
+        }
+    }
+
+    static let uploadsPrefix = "/api/uploads"
+
+    /// `<id>` of `/api/uploads/<id>`.
+    static func uploadID(_ path: Substring) -> String? {
+        guard path.hasPrefix(uploadsPrefix + "/") else { return nil }
+        let id = path.dropFirst(uploadsPrefix.count + 1)
+        return id.isEmpty || id.contains("/") ? nil : String(id)
+    }
+
+    /// The id of an upload a transcoder just created (`201` with its `Location`).
+    static func createdUpload(_ head: HTTPRequestHead, _ response: HTTPResponse) -> String? {
+        guard head.method == "POST", response.status == 201, let location = response.headers["Location"] else { return nil }
+        let path = location.firstRange(of: uploadsPrefix + "/").map { location[$0.lowerBound...] } ?? ""
+        return uploadID(Substring(path))
+    }
+
+    static func bare(_ host: String) -> String { host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host }
 
     private func relay(_ head: HTTPRequestHead, body: StreamQueue?, over connection: HTTPClientConnection, upstream: HTTPClientPool.Upstream,
                        respond: @Sendable (HTTPResponse) -> Void) {
