@@ -10,6 +10,8 @@ Chromium playing HLS and DASH from the page past 5 seconds, with a screenshot.
 Prints one line per check and "e2e: N passed, 0 failed"; exits 1 on the first failure.
 """
 import hashlib, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.parse, urllib.request
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import Checks, free_port  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build/debug"))
@@ -17,23 +19,8 @@ WORK = tempfile.mkdtemp(prefix="vod-e2e-")
 OUT = os.path.join(ROOT, ".build/e2e")
 TOKEN = "e2e-token"
 UPLOAD_TOKEN = "e2e-upload-token"
-procs = {}
-passed = 0
-
-def check(ok, what):
-    global passed
-    if not ok:
-        print(f"e2e: FAILED: {what}", flush=True)
-        for name in procs: print(f"--- {name} log tail ---\n" + "".join(open(f"{WORK}/{name}.log").readlines()[-80:]), file=sys.stderr)
-        raise SystemExit(1)
-    passed += 1
-    print(f"e2e: ok: {what}", flush=True)
-
-def free_port():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close(); return port
-
-def start(name, args):
-    procs[name] = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=open(f"{WORK}/{name}.log", "a"))
+CHECKS = Checks("e2e", WORK, tail=80)
+check, start, procs, wait_healthy = CHECKS.check, CHECKS.start, CHECKS.procs, CHECKS.wait_healthy
 
 def stop(name):
     p = procs.pop(name)
@@ -45,13 +32,6 @@ def get(url, headers={}):
     with urllib.request.urlopen(req, timeout=30) as r:
         return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
 
-def wait_healthy(port):
-    for _ in range(200):
-        try:
-            if get(f"http://127.0.0.1:{port}/healthz")[0] == 200: return
-        except OSError: pass
-        time.sleep(0.05)
-    check(False, f"port {port} healthy")
 
 def rank(origins, video):
     """Placement.rank: SHA-256(origin NUL video), first 8 bytes big-endian, highest first."""
@@ -193,7 +173,7 @@ def main():
         for name in BROWSER_FIXTURES:
             shutil.copy(os.path.join(ROOT, "Tests/Fixtures", f"{name}.mp4"), f"{WORK}/{n}/{name}.mp4")
     browser(video)
-    print(f"e2e: {passed} passed, 0 failed")
+    print(f"e2e: {CHECKS.passed} passed, 0 failed")
 
 def killed_transcoder(origins, ports):
     """kill -9 the transcoder mid-job: nothing partial is published; a new one takes the job over."""

@@ -14,6 +14,8 @@ one origin:
 Prints one line per check and "upload: N passed, 0 failed"; exits 1 on the first failure.
 """
 import hashlib, json, os, signal, socket, subprocess, sys, tempfile, threading, time, urllib.request
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import Checks, free_port  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, ".build/pydeps"))
@@ -23,35 +25,13 @@ BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "
 WORK = tempfile.mkdtemp(prefix="vod-upload-")
 TOKEN, UPLOAD_TOKEN = "ingest-token", "upload-token"
 CHUNK = 256 << 10
-procs = {}
-passed = 0
-
-def check(ok, what):
-    global passed
-    if not ok:
-        print(f"upload: FAILED: {what}", flush=True)
-        for name in procs: print(f"--- {name} log tail ---\n" + "".join(open(f"{WORK}/{name}.log").readlines()[-60:]), file=sys.stderr)
-        raise SystemExit(1)
-    passed += 1
-    print(f"upload: ok: {what}", flush=True)
-
-def free_port():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close(); return port
-
-def start(name, args):
-    procs[name] = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=open(f"{WORK}/{name}.log", "a"))
+CHECKS = Checks("upload", WORK, tail=60)
+check, start, procs, wait_healthy = CHECKS.check, CHECKS.start, CHECKS.procs, CHECKS.wait_healthy
 
 def get(url, headers={}):
     with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as r:
         return r.status, r.read()
 
-def wait_healthy(port):
-    for _ in range(200):
-        try:
-            if get(f"http://127.0.0.1:{port}/healthz")[0] == 200: return
-        except OSError: pass
-        time.sleep(0.05)
-    check(False, f"port {port} healthy")
 
 class CuttingProxy:
     """Forwards 127.0.0.1:port to the transcoder; `arm(n, action)` runs `action` once when n
@@ -174,7 +154,7 @@ if __name__ == "__main__":
     import urllib.parse
     try:
         main()
-        print(f"upload: {passed} passed, 0 failed")
+        print(f"upload: {CHECKS.passed} passed, 0 failed")
     finally:
         for p in procs.values():
             p.send_signal(signal.SIGTERM)

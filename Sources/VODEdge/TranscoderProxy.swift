@@ -36,8 +36,13 @@ public final class TranscoderProxy: Sendable {
         path == "/api/uploads" || path.hasPrefix("/api/uploads/") || path == "/api/jobs" || path.hasPrefix("/api/jobs/")
     }
 
-    /// A request with a body: streamed to the transcoder as it arrives.
-    public func bodyHandling(for head: HTTPRequestHead) -> HTTPBodyHandling { .stream(ForwardedBody(proxy: self, head: head)) }
+    /// A request with a body: streamed to the transcoder as it arrives (the connection stops
+    /// reading while 1 MiB waits to be sent).
+    public func bodyHandling(for head: HTTPRequestHead) -> HTTPBodyHandling {
+        .stream(QueuedBodySink(capacity: 1 << 20, abandoned: .text(502, "the transcoder stopped taking the upload")) { [self] queue, answer in
+            exchange(head, body: queue) { answer.deliver($0) }
+        })
+    }
 
     /// A request without a body.
     public func reply(to request: HTTPRequest) -> HTTPReply {
@@ -159,34 +164,4 @@ public final class TranscoderProxy: Sendable {
             pipe.fail()
         }
     }
-}
-
-/// An upload passing through the edge: queued as it arrives (the connection stops reading
-/// while the queue is full), sent on by the exchange's thread.
-final class ForwardedBody: HTTPBodySink {
-    let queue = StreamQueue()
-    /// The response, which may come before the body is complete (a refusal).
-    let answer = ResponseSlot()
-
-    init(proxy: TranscoderProxy, head: HTTPRequestHead) {
-        let (queue, answer) = (queue, answer)
-        Thread { proxy.exchange(head, body: queue) { answer.deliver($0) } }.start()
-    }
-
-    func write(_ bytes: UnsafeRawBufferPointer) -> HTTPResponse? {
-        // The exchange gave up (the transcoder went away): stop the client now, not after the rest of its upload.
-        if queue.hasFailed { return .text(502, "the transcoder stopped taking the upload") }
-        queue.offer(bytes)
-        return nil
-    }
-
-    var hasRoom: Bool { queue.hasRoom }
-    func notifyRoom(_ wake: @escaping @Sendable () -> Void) { queue.notifyRoom(wake) }
-
-    func finish() -> HTTPReply {
-        queue.finish()
-        return answer.reply
-    }
-
-    func cancel() { queue.fail() }
 }

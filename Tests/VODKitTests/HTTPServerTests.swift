@@ -21,7 +21,7 @@ struct TestHandler: HTTPHandler {
         switch head.path {
         case "/upload": return .stream(CountingSink(limit: .max))
         case "/upload-small": return .stream(CountingSink(limit: 1000))
-        case "/gated": return .stream(GatedSink())
+        case "/gated": return .stream(GatedSink.make())
         case "/denied": return .reject(.text(401, "no"))
         default: return .buffer
         }
@@ -60,26 +60,18 @@ final class CountingSink: HTTPBodySink {
     func cancel() { Self.cancelled += 1 }
 }
 
-/// A sink that passes its body through a small `StreamQueue` to a thread that takes
-/// nothing until `gate` opens: the connection must wait for room without busy turns.
-final class GatedSink: HTTPBodySink {
+/// A body passed through a small queue to a thread that takes nothing until `gate` opens:
+/// the connection must wait for room without busy turns.
+enum GatedSink {
     static let gate = DispatchSemaphore(value: 0)
-    let queue = StreamQueue(capacity: 64 << 10)
-    let answer = ResponseSlot()
-    init() {
-        let (queue, answer) = (queue, answer)
-        Thread {
-            Self.gate.wait()
+    static func make() -> QueuedBodySink {
+        QueuedBodySink(capacity: 64 << 10, abandoned: .text(502, "gone")) { queue, answer in
+            gate.wait()
             var count = 0
             while case .bytes(let bytes) = queue.next(timeout: 5) { count += bytes.count }
             answer.deliver(.text(200, "\(count)"))
-        }.start()
+        }
     }
-    func write(_ bytes: UnsafeRawBufferPointer) -> HTTPResponse? { queue.offer(bytes); return nil }
-    var hasRoom: Bool { queue.hasRoom }
-    func notifyRoom(_ wake: @escaping @Sendable () -> Void) { queue.notifyRoom(wake) }
-    func finish() -> HTTPReply { queue.finish(); return answer.reply }
-    func cancel() { queue.fail() }
 }
 
 /// The tests speak through the product's client; `response()` maps its errors to nil.

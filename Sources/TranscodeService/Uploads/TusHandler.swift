@@ -95,7 +95,7 @@ public struct TusHandler: Sendable {
         }
     }
 
-    func sink(_ head: HTTPRequestHead, record: UploadRecord, status: Int) throws(UploadError) -> UploadSink {
+    func sink(_ head: HTTPRequestHead, record: UploadRecord, status: Int) throws(UploadError) -> QueuedBodySink {
         guard head.headers["Content-Type"] == Self.contentType else { throw .wrongContentType }
         if status == 204 {
             guard let offset = Self.integer(head.headers["Upload-Offset"]) else { throw .badRequest("Upload-Offset is required") }
@@ -106,7 +106,7 @@ public struct TusHandler: Sendable {
         }
         let checksum = try Self.checksum(head)
         let fd = try store.openForAppend(record)
-        return UploadSink(store: store, tus: self, record: record, fd: fd, checksum: checksum, status: status)
+        return UploadSink.make(store: store, tus: self, record: record, fd: fd, checksum: checksum, status: status)
     }
 
     func create(_ head: HTTPRequestHead, tag: String) throws(UploadError) -> UploadRecord {

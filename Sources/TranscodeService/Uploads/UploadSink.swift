@@ -6,49 +6,30 @@ import Glibc
 import VODKit
 
 /// The body of one PATCH (or of a POST with `creation-with-upload`). The event loop only
-/// queues what arrives (the connection stops reading while the queue is full); a thread of
-/// the upload's own writes it at the upload's offset, checks the checksum it names, and
-/// at the end makes it durable before the answer. A body cut off midway is kept up to
-/// where it stopped (tus lets the client resume from there), unless it carried a
+/// queues what arrives (the connection stops reading while 4 MiB wait); a thread of the
+/// upload's own (`UploadWriter`) writes it at the upload's offset, checks the checksum it
+/// names, and at the end makes it durable before the answer. A body cut off midway is kept
+/// up to where it stopped (tus lets the client resume from there), unless it carried a
 /// checksum, which can no longer be checked: then it is discarded.
-final class UploadSink: HTTPBodySink {
-    private let queue = StreamQueue(capacity: 4 << 20)
-    private let answer = ResponseSlot()
-    private let writer: UploadWriter
-    /// Bytes queued so far, checked against Upload-Length on the loop.
-    private var received: Int64 = 0
-    private let room: Int64
-
-    init(store: UploadStore, tus: TusHandler, record: UploadRecord, fd: Int32, checksum: (MessageDigest.Algorithm, [UInt8])?, status: Int) {
-        room = record.length - record.offset
-        writer = UploadWriter(store: store, tus: tus, record: record, fd: fd, checksum: checksum, status: status)
-        let (writer, queue, answer) = (writer, queue, answer)
-        Thread { writer.run(queue, answer: answer) }.start()
+enum UploadSink {
+    static func make(store: UploadStore, tus: TusHandler, record: UploadRecord, fd: Int32, checksum: (MessageDigest.Algorithm, [UInt8])?,
+                     status: Int) -> QueuedBodySink {
+        let writer = UploadWriter(store: store, tus: tus, record: record, fd: fd, checksum: checksum, status: status)
+        let room = record.length - record.offset
+        var received: Int64 = 0  // queued so far, checked against Upload-Length on the loop
+        return QueuedBodySink(capacity: 4 << 20, abandoned: tus.response(error: .storage("the upload stopped")), check: { count in
+            if let refusal = writer.failure { return refusal }
+            guard Int64(count) <= room - received else {
+                writer.refuse(.badRequest("the body goes past Upload-Length (\(record.length))"))
+                return writer.failure
+            }
+            received += Int64(count)
+            return nil
+        }, consumer: { queue, answer in writer.run(queue, answer: answer) })
     }
-
-    func write(_ bytes: UnsafeRawBufferPointer) -> HTTPResponse? {
-        if let refusal = writer.failure { return refusal }
-        guard Int64(bytes.count) <= room - received else {
-            writer.refuse(.badRequest("the body goes past Upload-Length (\(room + writer.record.offset))"))
-            return writer.failure
-        }
-        received += Int64(bytes.count)
-        queue.offer(bytes)
-        return nil
-    }
-
-    var hasRoom: Bool { queue.hasRoom }
-    func notifyRoom(_ wake: @escaping @Sendable () -> Void) { queue.notifyRoom(wake) }
-
-    func finish() -> HTTPReply {
-        queue.finish()
-        return answer.reply
-    }
-
-    func cancel() { queue.fail() }
 }
 
-/// The writing side of an `UploadSink`, on its own thread: an upload may last for hours and
+/// The writing side of an upload's body, on its own thread: an upload may last for hours and
 /// must not hold the workers, and its disk writes must not hold the event loop.
 final class UploadWriter: Sendable {
     let store: UploadStore
