@@ -276,6 +276,8 @@ def upload_from_page(driver):
         seen.add(state.get("state"))
         if state.get("state") in ("done", "failed") or (state.get("error") and state.get("state") == "failed"): break
         time.sleep(0.2)
+    shown = state.get("shown") or []
+    check(any(0 < p < 100 for p in shown) and shown == sorted(shown), f"the page's progress bar went up while the bytes were sent: {shown} %")
     check(state.get("state") == "done" and state.get("video"),
           f"the page uploaded {size / 1e6:.1f} MB and followed it live to done (states seen: {', '.join(sorted(s for s in seen if s))}) {state.get('error') or ''}")
     driver.save_screenshot(f"{OUT}/page-upload.png")

@@ -179,7 +179,7 @@ enum Page {
     class Upload {
       constructor(file) {
         this.file = file; this.key = `vodUpload:${file.name}:${file.size}:${file.lastModified}`;
-        this.url = localStorage.getItem(this.key); this.offset = 0; this.state = "starting"; this.status = null; this.error = "";
+        this.url = localStorage.getItem(this.key); this.offset = 0; this.state = "starting"; this.status = null; this.error = ""; this.shown = [];
         this.el = document.createElement("div"); this.el.className = "upload";
         document.getElementById("uploads").prepend(this.el);
         window.vodUploads.push(this);
@@ -221,7 +221,7 @@ enum Page {
           for (const k in h) xhr.setRequestHeader(k, h[k]);
           xhr.upload.onprogress = e => { this.sending = this.offset + e.loaded; this.render(); };
           xhr.onload = () => {
-            if (xhr.status === 204) { this.offset = Number(xhr.getResponseHeader("Upload-Offset")); resolve(); }
+            if (xhr.status === 204) { this.offset = Number(xhr.getResponseHeader("Upload-Offset")); this.render(); resolve(); }
             else { const e = new Error(`${xhr.status} ${xhr.responseText.trim()}`); e.fatal = xhr.status >= 400 && xhr.status < 500 && xhr.status !== 409 && xhr.status !== 423; reject(e); }
           };
           xhr.onerror = () => reject(new Error("network error"));
@@ -235,6 +235,7 @@ enum Page {
         const s = this.status, sent = Math.max(this.offset, this.sending || 0), pct = this.file.size ? 100 * sent / this.file.size : 100;
         const seconds = (Date.now() - (this.startedAt || Date.now())) / 1000, speed = seconds > 0.5 ? (sent - this.startOffset) / seconds : 0;
         const left = speed > 0 ? (this.file.size - sent) / speed : 0;
+        if (this.state === "uploading" && Math.floor(pct) !== this.shown[this.shown.length - 1]) this.shown.push(Math.floor(pct));  // what the bar showed (tests)
         let state = s && this.state === "uploaded" ? s.state : this.state;
         let line = state === "uploading" || state === "paused" || state === "retrying"
           ? `${size(sent)} of ${size(this.file.size)} · ${size(speed)}/s · ${duration(left)} left
@@ -255,7 +256,7 @@ enum Page {
       u.status = status; if (u.state !== "uploaded" && status.offset === status.length) u.state = "uploaded";
       u.render();
     }
-    window.uploadState = name => { const u = window.vodUploads.find(u => u.file.name === name); return u ? { state: u.status && u.state === "uploaded" ? u.status.state : u.state, video: u.status && u.status.video, offset: u.offset, error: u.error } : null; };
+    window.uploadState = name => { const u = window.vodUploads.find(u => u.file.name === name); return u ? { state: u.status && u.state === "uploaded" ? u.status.state : u.state, video: u.status && u.status.video, offset: u.offset, error: u.error, shown: u.shown } : null; };
     function add(files) { for (const f of files) new Upload(f).run(); }
     const drop = document.getElementById("drop");
     drop.ondragover = e => { e.preventDefault(); drop.classList.add("over"); };
