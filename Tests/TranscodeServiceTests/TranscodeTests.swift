@@ -163,6 +163,18 @@ import VODKit
         #expect(try FileManager.default.contentsOfDirectory(atPath: s.origins[0].media).filter { !$0.hasPrefix(".") }.isEmpty)
     }
 
+    @Test func aSourceOverMaxDurationFailsAtProbeWithItsReason() throws {
+        let s = try StackFixture(origins: 1)
+        let path = s.dir.appendingPathComponent("long.mp4").path
+        makeSource(path, size: "160x90", seconds: 4)
+        try s.drop(path, as: "long.mp4")
+        try s.worker(replicas: 1) { $0.maxDurationSeconds = 2 }.runOnce()
+        let job = String(try Spool.sha256(of: path).prefix(20))
+        let failure = try #require(JSONDecoder.read(FailureRecord.self, at: "\(s.spool)/failed/\(job)/error.json"), "\(s.log.all)")
+        #expect(failure.stage == .probe && failure.reason == "4 s long, over the limit of 2 s (maxDurationSeconds)", "\(failure)")
+        #expect(s.doneJobs().isEmpty && s.holders(job).isEmpty)
+    }
+
     @Test func twoWorkersOnOneSpoolDoEachJobOnce() throws {
         let s = try StackFixture(origins: 1)
         for i in 0..<10 {
