@@ -1,4 +1,4 @@
-// libFuzzer entry point for the HTTP/1.1 request parser, chunked decoder, response-head parser and cache policy.
+// libFuzzer entry point for the HTTP/1.1 request parser, chunked decoder, response-head parser, cache policy and tus headers.
 // Built by fuzz/run.sh with `swiftc -sanitize=fuzzer,address` over Sources/VODKit/HTTP.
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -146,3 +146,21 @@ import Testing
         #expect(error("5 \r\nhello\r\n0\r\n\r\n") == nil)
     }
 }
+
+@Suite struct TusHeadersTests {
+    @Test func valuesFromClientsNeverTrap() {
+        #expect(TusHeaders.integer("123") == 123)
+        #expect(TusHeaders.integer("999999999999999999") == 999_999_999_999_999_999)
+        for bad in ["", "-1", "+1", "1e3", "9999999999999999999", " 1", "١٢"] { #expect(TusHeaders.integer(bad) == nil, "\(bad)") }
+        let fields = TusHeaders.metadata("filename aGVsbG8ubXA0, title  w6ljbGFpcg== ,flag,bad !!!,")
+        #expect(fields == ["filename": "hello.mp4", "title": "éclair", "flag": "", "bad": ""])
+        #expect(TusHeaders.checksum("SHA1 Kq5sNclPz7QV2+lfQIuc6R7oRu0=")?.algorithm == "sha1")
+        #expect(TusHeaders.checksum("sha1 Kq5sNclPz7QV2+lfQIuc6R7oRu0=")?.digest.count == 20)
+        #expect(TusHeaders.checksum("sha1") == nil && TusHeaders.checksum("sha1 ***") == nil)
+        #expect(TusHeaders.safeFileName("../../etc/\u{1}evil\n.mp4") == "evil.mp4")
+        #expect(TusHeaders.safeFileName("C:\\videos\\..\\.hidden.mov") == "hidden.mov")
+        #expect(TusHeaders.safeFileName("/") == "upload" && TusHeaders.safeFileName("...") == "upload")
+        #expect(TusHeaders.safeFileName("x.part") == "x.part.upload")
+        #expect(TusHeaders.safeFileName(String(repeating: "é", count: 300)).utf8.count <= 200)
+    }
+}

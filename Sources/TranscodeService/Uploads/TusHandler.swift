@@ -59,18 +59,12 @@ public struct TusHandler: Sendable {
         return String(SHA256.hex(SHA256.hash(Array(token.utf8))).prefix(16))
     }
 
-    static func integer(_ value: String?) -> Int64? {
-        guard let value, !value.isEmpty, value.count <= 18, value.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
-        return Int64(value)
-    }
-
     /// `Upload-Checksum: <algorithm> <base64>`.
     static func checksum(_ head: HTTPRequestHead) throws(UploadError) -> (MessageDigest.Algorithm, [UInt8])? {
         guard let value = head.headers["Upload-Checksum"] else { return nil }
-        let parts = value.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, let digest = Data(base64Encoded: String(parts[1])) else { throw .badRequest("Upload-Checksum must be '<algorithm> <base64>'") }
-        guard let algorithm = MessageDigest.Algorithm(rawValue: parts[0].lowercased()) else { throw .unsupportedChecksum(String(parts[0])) }
-        return (algorithm, [UInt8](digest))
+        guard let (name, digest) = TusHeaders.checksum(value) else { throw .badRequest("Upload-Checksum must be '<algorithm> <base64>'") }
+        guard let algorithm = MessageDigest.Algorithm(rawValue: name) else { throw .unsupportedChecksum(name) }
+        return (algorithm, digest)
     }
 
     // MARK: Requests with a body (PATCH, POST with creation-with-upload)
@@ -98,7 +92,7 @@ public struct TusHandler: Sendable {
     func sink(_ head: HTTPRequestHead, record: UploadRecord, status: Int) throws(UploadError) -> QueuedBodySink {
         guard head.headers["Content-Type"] == Self.contentType else { throw .wrongContentType }
         if status == 204 {
-            guard let offset = Self.integer(head.headers["Upload-Offset"]) else { throw .badRequest("Upload-Offset is required") }
+            guard let offset = TusHeaders.integer(head.headers["Upload-Offset"]) else { throw .badRequest("Upload-Offset is required") }
             guard offset == record.offset else { throw .offsetMismatch(expected: record.offset) }
         }
         if case .contentLength(let n) = head.framing, n > record.length - record.offset {
@@ -111,7 +105,7 @@ public struct TusHandler: Sendable {
 
     func create(_ head: HTTPRequestHead, tag: String) throws(UploadError) -> UploadRecord {
         if head.headers["Upload-Defer-Length"] != nil { throw .badRequest("Upload-Defer-Length is not supported: send Upload-Length") }
-        guard let length = Self.integer(head.headers["Upload-Length"]) else { throw .badRequest("Upload-Length is required") }
+        guard let length = TusHeaders.integer(head.headers["Upload-Length"]) else { throw .badRequest("Upload-Length is required") }
         return try store.create(length: length, metadata: head.headers["Upload-Metadata"] ?? "", tokenTag: tag)
     }
 
@@ -146,7 +140,7 @@ public struct TusHandler: Sendable {
                 case ("PATCH", .some(let id)):  // no body: nothing to append
                     let record = try store.record(id)
                     guard head.headers["Content-Type"] == Self.contentType else { throw .wrongContentType }
-                    guard Self.integer(head.headers["Upload-Offset"]) == record.offset else { throw .offsetMismatch(expected: record.offset) }
+                    guard TusHeaders.integer(head.headers["Upload-Offset"]) == record.offset else { throw .offsetMismatch(expected: record.offset) }
                     var r = response(204)
                     r.headers.append("Upload-Offset", String(record.offset))
                     return r

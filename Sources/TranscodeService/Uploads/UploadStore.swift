@@ -52,7 +52,7 @@ public final class UploadStore: Sendable {
     public func create(length: Int64, metadata: String, tokenTag: String, now: Double = Date().timeIntervalSince1970) throws(UploadError) -> UploadRecord {
         guard length >= 0 else { throw .badRequest("Upload-Length must be a non-negative integer") }
         guard length <= limits.maxBytes else { throw .tooLarge(max: limits.maxBytes) }
-        let fields = Self.metadata(metadata)
+        let fields = TusHeaders.metadata(metadata)
         guard let filename = fields["filename"], !filename.isEmpty else { throw .badRequest("Upload-Metadata must name the file (filename)") }
         let active = unfinished(now: now)
         guard active.count < limits.maxActive else { throw .tooMany("too many unfinished uploads (\(limits.maxActive)); finish or delete some") }
@@ -68,7 +68,7 @@ public final class UploadStore: Sendable {
                                   created: now, expires: now + limits.expirySeconds)
         try save(record)
         Self.syncDirectory(root)
-        log("upload \(id): created for \(Self.safeName(filename)) (\(length) bytes)")
+        log("upload \(id): created for \(TusHeaders.safeFileName(filename)) (\(length) bytes)")
         return record
     }
 
@@ -176,7 +176,7 @@ public final class UploadStore: Sendable {
             unlink(dataPath(id))
             log("upload \(id): same content as published video \(job): not transcoded again")
         } else {
-            let name = uniqueIncomingName(Self.safeName(record.filename), id: id)
+            let name = uniqueIncomingName(TusHeaders.safeFileName(record.filename), id: id)
             guard rename(dataPath(id), "\(spool.incoming)/\(name)") == 0 else { return log("upload \(id): cannot move into incoming/: \(String(cString: strerror(errno)))") }
             Self.syncDirectory(spool.incoming)
             record.queuedAs = name
@@ -189,32 +189,5 @@ public final class UploadStore: Sendable {
         guard FileManager.default.fileExists(atPath: "\(spool.incoming)/\(name)") else { return name }
         let ext = (name as NSString).pathExtension, stem = (name as NSString).deletingPathExtension
         return "\(stem)-\(id.prefix(8))" + (ext.isEmpty ? "" : ".\(ext)")
-    }
-
-    // MARK: Names and metadata
-
-    /// `Upload-Metadata`: `key base64,key base64,flag` (tus 1.0.0); values decoded as UTF-8.
-    static func metadata(_ header: String) -> [String: String] {
-        var fields: [String: String] = [:]
-        for pair in header.split(separator: ",") {
-            let parts = pair.trimmingSpaces().split(separator: " ", maxSplits: 1)
-            guard let key = parts.first else { continue }
-            let value = parts.count > 1 ? Data(base64Encoded: String(parts[1])).flatMap { String(data: $0, encoding: .utf8) } : ""
-            fields[String(key)] = value ?? ""
-        }
-        return fields
-    }
-
-    /// A file name for `incoming/` from what an uploader sent: no directories, no control
-    /// characters, not hidden, not a name the watcher skips (`.part`, `.tmp`), at most 200 bytes.
-    static func safeName(_ given: String) -> String {
-        let last = given.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
-        var name = String(last.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F && $0 != ":" }.map(Character.init))
-        while name.hasPrefix(".") || name.hasPrefix(" ") { name.removeFirst() }
-        while name.hasSuffix(" ") { name.removeLast() }
-        while name.utf8.count > 200 { name.removeFirst() }
-        if name.isEmpty { name = "upload" }
-        if name.hasSuffix(".part") || name.hasSuffix(".tmp") { name += ".upload" }
-        return name
     }
 }

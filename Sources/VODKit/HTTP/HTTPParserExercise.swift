@@ -47,6 +47,7 @@ public enum HTTPParserExercise {
                     buffer.removeFirst(used)
                     parser.reset()
                     _ = head.path
+                    exerciseTus(head)
                     switch head.framing {
                     case .none: break
                     case .contentLength(let n): remainingBody = n
@@ -58,5 +59,13 @@ public enum HTTPParserExercise {
                 return
             }
         }
+    }
+
+    /// The tus headers of a request, as the transcoder's upload endpoint reads them.
+    static func exerciseTus(_ head: HTTPRequestHead) {
+        _ = TusHeaders.integer(head.headers["Upload-Length"])
+        _ = TusHeaders.integer(head.headers["Upload-Offset"])
+        if let value = head.headers["Upload-Checksum"] { _ = TusHeaders.checksum(value) }
+        for (_, value) in TusHeaders.metadata(head.headers["Upload-Metadata"] ?? "") { _ = TusHeaders.safeFileName(value) }
     }
 }
