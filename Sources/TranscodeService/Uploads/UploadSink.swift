@@ -59,7 +59,13 @@ final class UploadWriter: Sendable {
     func refuse(_ error: UploadError) { refusal.withLock { if $0 == nil { $0 = tus.response(error: error) } } }
 
     func run(_ queue: StreamQueue, answer: ResponseSlot) {
-        defer { close(fd) }
+        let response = consume(queue)
+        close(fd)  // before the answer: the client's next PATCH must find the upload unlocked (else 423)
+        if let response { answer.deliver(response) }
+    }
+
+    /// Writes the body as it comes; the answer, or nil when the client went away.
+    private func consume(_ queue: StreamQueue) -> HTTPResponse? {
         var digest = checksum.map { MessageDigest($0.0) }
         var offset = record.offset
         var handedToDisk = record.offset
@@ -82,18 +88,18 @@ final class UploadWriter: Sendable {
             case .finished:
                 if let failure {
                     _ = ftruncate(fd, off_t(record.offset))
-                    return answer.deliver(failure)
+                    return failure
                 }
                 if let expected = checksum?.1, let got = digest.take()?.finish(), !BearerToken.constantTimeEquals(got, expected) {
                     _ = ftruncate(fd, off_t(record.offset))
-                    return answer.deliver(tus.response(error: .checksumMismatch))
+                    return tus.response(error: .checksumMismatch)
                 }
-                return answer.deliver(acknowledged(offset))
+                return acknowledged(offset)
             case .failed:
                 // The client went away: keep what arrived, unless a checksum was promised for the whole body.
-                if checksum != nil || failure != nil { _ = ftruncate(fd, off_t(record.offset)); return }
+                if checksum != nil || failure != nil { _ = ftruncate(fd, off_t(record.offset)); return nil }
                 _ = try? store.acknowledge(record, offset: offset, fd: fd)
-                return
+                return nil
             }
         }
     }
