@@ -1,5 +1,5 @@
 /// Runs every read-side code path over untrusted bytes: parse, timeline,
-/// report, init and fragment writers. The fuzz target (fuzz/FuzzMP4.swift)
+/// report, init and fragment writers, the joiner. The fuzz target (fuzz/FuzzMP4.swift)
 /// and the regression test over Tests/Corrupt both call this, so a crasher
 /// found by one is replayed exactly by the other.
 public enum ParserExercise {
@@ -22,6 +22,8 @@ public enum ParserExercise {
                 .init(offset: $0.offset, size: $0.size, duration: $0.duration, compositionOffset: $0.compositionOffset, isSync: $0.isSync)
             })])
             _ = track.samples.firstSample(atOrAfterDTS: track.samples.endDTS / 2)
+            // The track joined to itself, the second part placed where the first one's samples end.
+            _ = try? MovieJoiner.layout([track, track], starts: [nil, track.samples.endDTS], names: ["first", "second"])
         }
         _ = MovieReport(movie: movie, includeSamples: true)
         return movie

@@ -13,6 +13,16 @@ public struct EncodeSettings: Codable, Equatable, Sendable {
     public init() {}
 }
 
+/// A part of the timeline for a chunk task: frames from `start` (a keyframe time on the
+/// output's grid) up to, not including, `end` (nil: to the end), in seconds on the output
+/// clock (0 = the source's first timestamp). The chunk's file starts at 0; `firstFrame`
+/// in its result says where on the whole timeline that is.
+public struct ChunkWindow: Codable, Equatable, Sendable {
+    public var start: Double
+    public var end: Double?
+    public init(start: Double, end: Double?) { self.start = start; self.end = end }
+}
+
 /// How far a transcode is: media seconds done of the whole, and speed.
 public struct TranscodeProgress: Sendable {
     public var seconds: Double
@@ -43,9 +53,17 @@ public final class Pipeline {
     let progress: (TranscodeProgress) -> Void
     /// Asked between packets: true stops the job with `TranscodeError.cancelled`.
     let isCancelled: () -> Bool
+    /// Only this part of the video (a chunk task); nil: all of it.
+    let window: ChunkWindow?
+    /// Whether to make `audio.mp4` (a chunk task leaves audio to a task of its own).
+    let includeAudio: Bool
+    /// After a chunked run: the time of the chunk's first frame on the whole timeline, in seconds.
+    public private(set) var firstFrameSeconds: Double?
 
-    public init(source: String, info: SourceInfo, rungs: [Rung], settings: EncodeSettings, directory: String,
-                isCancelled: @escaping () -> Bool = { false }, progress: @escaping (TranscodeProgress) -> Void = { _ in }) {
+    public init(source: String, info: SourceInfo, rungs: [Rung], settings: EncodeSettings, directory: String, window: ChunkWindow? = nil,
+                includeAudio: Bool = true, isCancelled: @escaping () -> Bool = { false }, progress: @escaping (TranscodeProgress) -> Void = { _ in }) {
+        self.window = window
+        self.includeAudio = includeAudio
         self.isCancelled = isCancelled
         self.source = source
         self.info = info
@@ -57,25 +75,36 @@ public final class Pipeline {
 
     /// Runs the whole job; the outputs are in `directory` when it returns.
     public func run() throws(TranscodeError) -> [Output] {
-        do { return try transcode() } catch let error as TranscodeError { throw error } catch let error as LibAVError {
+        do {
+            do { return try transcode(seeking: true) } catch is SeekMissedFrames { return try transcode(seeking: false) }
+        } catch let error as TranscodeError { throw error } catch let error as LibAVError {
             throw TranscodeError(stage: .transcode, reason: "transcoding failed", libav: error.description)
         } catch {
             throw TranscodeError(stage: .transcode, reason: "\(error)", libav: nil)
         }
     }
 
-    private func transcode() throws -> [Output] {
+    /// The seek to a chunk's start landed after it (a container with a poor index): the
+    /// chunk is done again, decoding from the beginning.
+    struct SeekMissedFrames: Error {}
+
+    private func transcode(seeking: Bool) throws -> [Output] {
         vod_log_quiet()
         let input = try InputContainer(path: source)
         let start = input.pointer.pointee.start_time == vod_nopts_value() ? 0 : input.pointer.pointee.start_time
         let startSeconds = Double(start) / Double(AV_TIME_BASE)
         var video: VideoPath?
         var audio: AudioPath?
-        if info.video != nil, !rungs.isEmpty, let (index, decoder) = input.bestStream(AVMEDIA_TYPE_VIDEO) {
-            video = try VideoPath(input: input, index: index, decoder: decoder, rungs: rungs, rotation: info.video!.rotation,
-                                  settings: settings, directory: directory, startSeconds: startSeconds)
+        if let rotation = info.video?.rotation, !rungs.isEmpty, let (index, decoder) = input.bestStream(AVMEDIA_TYPE_VIDEO) {
+            video = try VideoPath(input: input, index: index, decoder: decoder, rungs: rungs, rotation: rotation,
+                                  settings: settings, directory: directory, startSeconds: startSeconds, window: window, checkSeek: seeking)
         }
-        if info.audio != nil, let (index, decoder) = input.bestStream(AVMEDIA_TYPE_AUDIO) {
+        if let window, window.start > 0, seeking {
+            // To the keyframe at or before the chunk's start; frames before it are decoded and dropped.
+            let target = Int64(((startSeconds + window.start) * Double(AV_TIME_BASE)).rounded(.down))
+            if av_seek_frame(input.pointer, -1, target, AVSEEK_FLAG_BACKWARD) < 0 { throw SeekMissedFrames() }
+        }
+        if includeAudio, info.audio != nil, let (index, decoder) = input.bestStream(AVMEDIA_TYPE_AUDIO) {
             audio = try AudioPath(input: input, index: index, decoder: decoder, settings: settings, directory: directory, startSeconds: startSeconds)
         }
         guard video != nil || audio != nil else { throw TranscodeError(stage: .transcode, reason: "nothing to transcode", libav: nil) }
@@ -92,8 +121,10 @@ public final class Pipeline {
             }
             defer { av_packet_unref(packet.pointer) }
             if isCancelled() { throw TranscodeError.cancelled }
-            if let v = video, packet.pointer.pointee.stream_index == v.index { try v.decode(packet.pointer) }
-            else if let a = audio, packet.pointer.pointee.stream_index == a.index { try a.decode(packet.pointer) }
+            if let v = video, packet.pointer.pointee.stream_index == v.index {
+                try v.decode(packet.pointer)
+                if v.pastWindow && audio == nil { break }  // a chunk: the rest of the file is another chunk's
+            } else if let a = audio, packet.pointer.pointee.stream_index == a.index { try a.decode(packet.pointer) }
             if Date().timeIntervalSince(lastReport) >= 1 {
                 lastReport = Date()
                 report(video: video, audio: audio, began: began)
@@ -105,8 +136,10 @@ public final class Pipeline {
         try audio?.finish()
         report(video: video, audio: audio, began: began)
         if let v = video, v.framesIn == 0 {
-            throw TranscodeError(stage: .transcode, reason: "no video frame could be decoded", libav: readError?.description)
+            throw TranscodeError(stage: .transcode, reason: window == nil ? "no video frame could be decoded" : "no video frame in this chunk",
+                                 libav: readError?.description)
         }
+        firstFrameSeconds = video?.firstFrameSeconds
         var outputs: [Output] = []
         for rung in video?.rungs ?? [] { outputs.append(Output(file: rung.file, kind: "video", rung: rung)) }
         if audio != nil { outputs.append(Output(file: "audio.mp4", kind: "audio", rung: nil)) }
@@ -170,13 +203,23 @@ final class VideoPath {
     var lastPTS: Int64 = Int64.min
     private(set) var framesIn = 0
     private(set) var secondsDone = 0.0
+    /// A chunk's part of the timeline (nil: everything), its first frame's time and PTS (the
+    /// chunk's file starts there), and whether a frame past its end was seen.
+    let window: ChunkWindow?
+    private(set) var firstFrameSeconds: Double?
+    private var chunkBasePTS: Int64 = 0
+    private(set) var pastWindow = false
+    /// After a seek: the first frame must not come after the chunk's start.
+    let checkSeek: Bool
     var rungs: [Rung] { outputs.map(\.rung) }
     /// One frame at the source's average rate, in the stream's time base.
     let frameDuration: Int64
 
     init(input: InputContainer, index: Int32, decoder codec: UnsafePointer<AVCodec>, rungs: [Rung], rotation: Int,
-         settings: EncodeSettings, directory: String, startSeconds: Double) throws {
+         settings: EncodeSettings, directory: String, startSeconds: Double, window: ChunkWindow?, checkSeek: Bool) throws {
         self.index = index
+        self.window = window
+        self.checkSeek = checkSeek
         decoder = try openDecoder(input, index, codec, threads: settings.threads)
         let stream = input.stream(index)
         timeBase = stream.pointee.time_base
@@ -235,10 +278,21 @@ final class VideoPath {
         if pts == vod_nopts_value() { pts = lastPTS == Int64.min ? startPTS : lastPTS + max(1, source.pointee.pkt_duration) }
         guard pts > lastPTS else { return }  // a repeated timestamp would break the muxer
         lastPTS = pts
-        let outPTS = pts - startPTS
+        var outPTS = pts - startPTS
         let seconds = Double(outPTS) * av_q2d(timeBase)
         // A keyframe at the first frame and at every multiple of gopSeconds (half a frame early counts).
         let halfFrame = 0.5 / max(1, av_q2d(decoder.pointer.pointee.framerate))
+        if let window {
+            // The same half-frame rule puts each frame in exactly one chunk, and each chunk's first frame on the keyframe grid.
+            if seconds + halfFrame < window.start { return }
+            if let end = window.end, seconds + halfFrame >= end { pastWindow = true; return }
+            if framesIn == 0 {
+                if checkSeek && window.start > 0 && seconds - halfFrame > window.start { throw Pipeline.SeekMissedFrames() }
+                firstFrameSeconds = seconds
+                chunkBasePTS = outPTS
+            }
+            outPTS -= chunkBasePTS
+        }
         let keyframe = framesIn == 0 || seconds + halfFrame >= nextKeyframe
         if keyframe { nextKeyframe = (floor((seconds + halfFrame) / gopSeconds) + 1) * gopSeconds }
         framesIn += 1

@@ -1,0 +1,81 @@
+import Foundation
+import MP4Box
+import Testing
+@testable import TranscodeService
+
+/// A video cut into chunks on the keyframe grid, each chunk encoded on its own, the
+/// chunks of each rung joined by their sample tables: the same frames at the same
+/// times, keyframes at the same times, no gap or repeat at a join, as a whole-file encode.
+@Suite struct ChunkedTranscodeTests {
+    /// ffprobe's (pts_time, key_frame) of every video frame.
+    func frames(_ path: String) -> [(pts: String, key: Bool)] {
+        (run(["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "frame=pts_time,key_frame", "-of", "csv=p=0", path]) ?? "")
+            .split(whereSeparator: \.isNewline).map { line in
+                let f = line.split(separator: ",")
+                return (f.count > 1 ? String(f[1]) : "", f.first == "1")
+            }
+    }
+
+    /// PSNR (average, dB) of `path` against the source scaled to its size.
+    func psnr(_ path: String, source: String, width: Int, height: Int) -> Double {
+        let filter = "[1:v]scale=\(width):\(height):flags=bicubic[ref];[0:v][ref]psnr"
+        let out = run(["sh", "-c", "ffmpeg -v info -nostats -i '\(path)' -i '\(source)' -lavfi '\(filter)' -f null - 2>&1"]) ?? ""
+        let value = out.components(separatedBy: "average:").last?.split(separator: " ").first.flatMap { Double($0) }
+        return value ?? 0
+    }
+
+    @Test func chunkedEncodeJoinsToTheWholeFilesFramesAndKeyframes() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("chunked-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let source = "\(dir)/source.mp4"
+        makeSource(source, size: "320x180", rate: 25, seconds: 12)
+        let info = try SourceInfo.probe(source)
+        var settings = EncodeSettings()
+        settings.preset = "ultrafast"
+        let rungs = Ladder.plan([RungConfig(height: 180, videoKbps: 400), RungConfig(height: 144, videoKbps: 200)], width: 320, height: 180)
+        try FileManager.default.createDirectory(atPath: "\(dir)/whole", withIntermediateDirectories: true)
+        let whole = try Pipeline(source: source, info: info, rungs: rungs, settings: settings, directory: "\(dir)/whole").run()
+
+        // Three chunks of 4 s (on the 2 s keyframe grid), video only, and the audio once.
+        let windows = [ChunkWindow(start: 0, end: 4), ChunkWindow(start: 4, end: 8), ChunkWindow(start: 8, end: nil)]
+        var starts: [Double] = []
+        for (k, window) in windows.enumerated() {
+            try FileManager.default.createDirectory(atPath: "\(dir)/chunk-\(k)", withIntermediateDirectories: true)
+            let pipeline = Pipeline(source: source, info: info, rungs: rungs, settings: settings, directory: "\(dir)/chunk-\(k)", window: window,
+                                    includeAudio: false)
+            let outputs = try pipeline.run()
+            #expect(outputs.map(\.kind) == ["video", "video"])
+            starts.append(try #require(pipeline.firstFrameSeconds))
+        }
+        #expect(starts == [0, 4, 8])
+        try FileManager.default.createDirectory(atPath: "\(dir)/joined", withIntermediateDirectories: true)
+        let audio = try Pipeline(source: source, info: info, rungs: [], settings: settings, directory: "\(dir)/joined").run()
+        #expect(audio.map(\.file) == ["audio.mp4"])
+        for rung in rungs {
+            let timescale = Double(try Movie.read(path: "\(dir)/chunk-0/\(rung.file)").tracks[0].timescale)
+            let parts = starts.indices.map { MovieJoiner.Part(path: "\(dir)/chunk-\($0)/\(rung.file)", start: Int64((starts[$0] * timescale).rounded())) }
+            let result = try MovieJoiner.join(parts, into: "\(dir)/joined/\(rung.file)")
+            #expect(result.samples == 300)
+        }
+        // Parts that do not belong together are refused with the reason.
+        #expect(throws: MovieJoiner.JoinError.self) {
+            try MovieJoiner.join([.init(path: "\(dir)/chunk-0/\(rungs[0].file)"), .init(path: "\(dir)/chunk-1/\(rungs[1].file)")], into: "\(dir)/mixed.mp4")
+        }
+        let joinedOutputs = rungs.map { Pipeline.Output(file: $0.file, kind: "video", rung: $0) } + audio
+        _ = try Verifier.check(joinedOutputs, in: "\(dir)/joined", source: info)
+
+        for rung in rungs {
+            let a = frames("\(dir)/whole/\(rung.file)"), b = frames("\(dir)/joined/\(rung.file)")
+            #expect(a.count == 300 && b.count == 300)
+            // Every frame at the same time (no gap, repeat or jump at the joins at 4 s and 8 s), keyframes at the same times.
+            #expect(a.map(\.pts) == b.map(\.pts))
+            #expect(a.filter(\.key).map(\.pts) == b.filter(\.key).map(\.pts))
+            #expect(b.filter(\.key).map(\.pts) == ["0.000000", "2.000000", "4.000000", "6.000000", "8.000000", "10.000000"])
+            #expect(run(["ffmpeg", "-v", "error", "-xerror", "-i", "\(dir)/joined/\(rung.file)", "-f", "null", "-"]) != nil)
+            let unchunked = psnr("\(dir)/whole/\(rung.file)", source: source, width: rung.width, height: rung.height)
+            let chunked = psnr("\(dir)/joined/\(rung.file)", source: source, width: rung.width, height: rung.height)
+            #expect(unchunked > 20 && chunked > unchunked - 0.3, "PSNR \(rung.height)p: chunked \(chunked) dB, whole \(unchunked) dB")
+        }
+    }
+}
