@@ -19,6 +19,8 @@ public struct JobRecord: Codable, Equatable, Sendable {
     public var files: [File]
     public var manifest: VideoManifest
     public var doneAt: String
+    /// A chunked job: each task, its worker and its time (nil: encoded whole).
+    public var chunks: [ChunkResult]? = nil
 }
 
 /// `failed/<job>/error.json`: where a job failed and why (its source is kept beside it).

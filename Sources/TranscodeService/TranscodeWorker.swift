@@ -18,14 +18,16 @@ public final class TranscodeWorker: Sendable {
     let retention: VideoRetention?
     let log: @Sendable (String) -> Void
     let name: String
-    private struct Jobs {
+    struct Jobs {
         /// Leases this worker holds, as it last wrote them; the heartbeat rewrites them.
         var held: [String: Spool.Lease] = [:]
+        /// Chunk tasks this worker works on (job and task), kept alive by the same heartbeat.
+        var tasks: [String: (tasks: ChunkTasks, task: String, percent: Double)] = [:]
         var nextReplication: [String: Double] = [:]
         var heartbeatStarted = false
         var stopped = false
     }
-    private let jobs = Mutex(Jobs())
+    let jobs = Mutex(Jobs())
 
     public init(config: TranscoderConfig, log: @escaping @Sendable (String) -> Void) throws {
         self.config = config
@@ -68,6 +70,8 @@ public final class TranscodeWorker: Sendable {
         for job in jobs.withLock({ Array($0.held.keys) }).sorted() where !isStopped {
             if jobs.withLock({ $0.nextReplication[job] ?? 0 }) <= Date().timeIntervalSince1970 { replicateAndFinish(job) }
         }
+        // Chunks of jobs already started come before new files.
+        while !isStopped, helpWithChunks() {}
         for file in spool.readyFiles(settle: config.settleSeconds, renamedIn: renamedIn) where !isStopped {
             if case .claimed(let job) = spool.claim(file) { process(job) }
         }
@@ -83,6 +87,9 @@ public final class TranscodeWorker: Sendable {
         Thread { [self] in
             while !isStopped {
                 Thread.sleep(forTimeInterval: config.heartbeatSeconds)
+                for (tasks, task, percent) in jobs.withLock({ Array($0.tasks.values) }) where tasks.holds(task, worker: name) {
+                    tasks.renew(task, ChunkTasks.Lease(worker: name, heartbeat: Date().timeIntervalSince1970, percent: percent))
+                }
                 for job in jobs.withLock({ Array($0.held.keys) }) {
                     guard spool.holds(job) else {
                         log("job \(job): lease lost to \(spool.lease(job)?.worker ?? "nobody"); letting it go")
@@ -100,7 +107,7 @@ public final class TranscodeWorker: Sendable {
         }.start()
     }
 
-    private func update(_ job: String, _ change: (inout Spool.Lease) -> Void) {
+    func update(_ job: String, _ change: (inout Spool.Lease) -> Void) {
         jobs.withLock { j in
             var lease = j.held[job] ?? spool.lease(job) ?? Spool.Lease(worker: name, heartbeat: 0, state: "claimed", original: "source")
             change(&lease)
@@ -134,14 +141,22 @@ public final class TranscodeWorker: Sendable {
             try? FileManager.default.removeItem(atPath: work)
             try? FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
             update(job) { $0.state = "transcoding"; $0.percent = 0 }
-            var lastLog = Date()
-            let outputs = try Pipeline(source: source, info: info, rungs: rungs, settings: config.encode, directory: work, isCancelled: { self.isStopped }) { p in
-                self.update(job) { $0.percent = (p.percent * 10).rounded() / 10; $0.fps = p.framesPerSecond.rounded(); $0.speed = (p.speed * 100).rounded() / 100; $0.etaSeconds = p.etaSeconds.rounded() }
-                if Date().timeIntervalSince(lastLog) >= 5 {
-                    lastLog = Date()
-                    self.log(String(format: "job %@: %.1f%% %.0f fps %.2fx ETA %.0f s", job, p.percent, p.framesPerSecond, p.speed, p.etaSeconds))
-                }
-            }.run()
+            let chunks = ChunkTasks(spool: spool, job: job)
+            let plan = chunks.plan ?? ChunkPlan.make(duration: info.video?.duration ?? info.duration, chunkSeconds: config.chunkSeconds,
+                                                      gopSeconds: config.encode.gopSeconds, rungs: rungs, audio: info.audio != nil)
+            let outputs: [Pipeline.Output]
+            if let plan {
+                outputs = try transcodeInChunks(job, plan: plan, tasks: chunks, into: work)
+            } else {
+                var lastLog = Date()
+                outputs = try Pipeline(source: source, info: info, rungs: rungs, settings: config.encode, directory: work, isCancelled: { self.isStopped }) { p in
+                    self.update(job) { $0.percent = (p.percent * 10).rounded() / 10; $0.fps = p.framesPerSecond.rounded(); $0.speed = (p.speed * 100).rounded() / 100; $0.etaSeconds = p.etaSeconds.rounded() }
+                    if Date().timeIntervalSince(lastLog) >= 5 {
+                        lastLog = Date()
+                        self.log(String(format: "job %@: %.1f%% %.0f fps %.2fx ETA %.0f s", job, p.percent, p.framesPerSecond, p.speed, p.etaSeconds))
+                    }
+                }.run()
+            }
             let transcodeSeconds = Date().timeIntervalSince(started)
             update(job) { $0.state = "verifying"; $0.percent = 100 }
             let renditions = try Verifier.check(outputs, in: work, source: info)
@@ -162,6 +177,11 @@ public final class TranscodeWorker: Sendable {
             update(job) { $0.state = "replicating" }
             replicateAndFinish(job)
         } catch where error.isCancellation {
+            guard spool.holds(job) else {
+                // Taken over while this worker waited for its chunks (it was thought dead): the new holder goes on.
+                jobs.withLock { $0.held[job] = nil }
+                return log("job \(job): taken over by \(spool.lease(job)?.worker ?? "another worker"); letting it go")
+            }
             // Handed back: a lease that has already expired lets the next worker take the job at once.
             jobs.withLock { $0.held[job] = nil }
             update(job) { $0.state = "claimed"; $0.message = "handed back by \(name) when it stopped" }
@@ -219,9 +239,10 @@ public final class TranscodeWorker: Sendable {
             return
         }
         let lease = spool.lease(job)
+        let chunks = ChunkTasks(spool: spool, job: job)
         let record = JobRecord(job: job, video: job, source: lease?.original ?? "", sourceSha256: lease?.sourceSha256 ?? "", worker: name,
                                replicas: holders, files: (files + [manifestFile]).map { .init(name: $0.name, bytes: $0.bytes, sha256: $0.sha256) },
-                               manifest: manifest, doneAt: Daemon.timestamp())
+                               manifest: manifest, doneAt: Daemon.timestamp(), chunks: chunks.plan.map { $0.tasks.compactMap(chunks.result) })
         jobs.withLock { $0.held[job] = nil; $0.nextReplication[job] = nil }
         spool.finish(job, record: record, retention: config.sourceRetention, moveTo: config.moveSourceTo)
         log("job \(job) done: \(lease?.original ?? "") on \(holders.joined(separator: ", "))")

@@ -12,6 +12,9 @@ public struct TranscoderConfig: Codable, Equatable, Sendable {
     public var token = ""
     public var ladder = RungConfig.defaults
     public var encode = EncodeSettings()
+    /// A video longer than 1.5 chunks is cut into chunks of about this many seconds (whole
+    /// GOPs) that any worker sharing the spool may encode; 0: every job is encoded whole.
+    public var chunkSeconds = 30.0
     /// A file is ready once its size and mtime have not changed for this long.
     public var settleSeconds = 2.0
     /// Full rescan of `incoming/` and `claimed/` (inotify covers local changes at once).
@@ -57,7 +60,7 @@ public struct TranscoderConfig: Codable, Equatable, Sendable {
         --once: handle what is in the spool now, then exit. repair: copy every video on any origin to its
         current top M origins.
         Config keys (JSON): spool, origins, replicas, token, ladder [{height, videoKbps}], encode {gopSeconds,
-        preset, audioKbps, threads}, settleSeconds, rescanSeconds, heartbeatSeconds, leaseTimeoutSeconds,
+        preset, audioKbps, threads}, chunkSeconds, settleSeconds, rescanSeconds, heartbeatSeconds, leaseTimeoutSeconds,
         replicationRetrySeconds, sourceRetention (delete|keep|move), moveSourceTo, recordRetentionHours,
         videoRetentionHours, webhook, workerName, listen, uploadTokens, maxUploadBytes, maxDurationSeconds, maxActiveUploads,
         maxUploadsPerToken, uploadExpiryHours. Keys left out keep their defaults; an unknown key is an error.
@@ -77,6 +80,7 @@ public struct TranscoderConfig: Codable, Equatable, Sendable {
         guard ["delete", "keep", "move"].contains(config.sourceRetention) else {
             throw CommandLineConfig.UsageError("sourceRetention must be delete, keep or move")
         }
+        guard config.chunkSeconds >= 0 else { throw CommandLineConfig.UsageError("chunkSeconds must be 0 (off) or more") }
         guard config.videoRetentionHours >= 0 else { throw CommandLineConfig.UsageError("videoRetentionHours must be 0 (off) or more") }
         guard config.encode.gopSeconds > 0 else { throw CommandLineConfig.UsageError("encode.gopSeconds must be above 0") }
         return config

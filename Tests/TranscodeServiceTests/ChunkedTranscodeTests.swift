@@ -79,3 +79,65 @@ import Testing
         }
     }
 }
+
+@Suite struct ChunkedJobTests {
+    @Test func aLongVideoIsDoneInChunksByTwoWorkersAndPublishedWhole() throws {
+        let s = try StackFixture(origins: 1)
+        let path = s.dir.appendingPathComponent("long.mp4").path
+        makeSource(path, size: "640x360", rate: 25, seconds: 16)
+        let job = String(try Spool.sha256(of: path).prefix(20))
+        let chunked: (inout TranscoderConfig) -> Void = { $0.chunkSeconds = 4; $0.rescanSeconds = 0.1 }
+        try s.drop(path, as: "long.mp4")
+        // The first worker claims the job; then a second one, on its own loop, helps with whatever chunk is open.
+        let first = try s.worker(replicas: 1, name: "w1", adjust: chunked)
+        let finished = DispatchSemaphore(value: 0)
+        Thread { first.runOnce(); finished.signal() }.start()
+        for _ in 0..<200 where !FileManager.default.fileExists(atPath: "\(s.spool)/claimed/\(job)") { usleep(20_000) }
+        let helper = try s.worker(replicas: 1, name: "w2", adjust: chunked)
+        Thread { helper.run() }.start()
+        defer { helper.stop() }
+        #expect(finished.wait(timeout: .now() + 120) == .success)
+        let record = try #require(JSONDecoder.read(JobRecord.self, at: "\(s.spool)/done/\(job).json"), "\(s.log.all)")
+        let chunks = try #require(record.chunks)
+        #expect(chunks.map(\.task).sorted() == ["audio", "video-0", "video-1", "video-2", "video-3"])
+        #expect(chunks.compactMap(\.firstFrameSeconds).sorted() == [0, 4, 8, 12])
+        #expect(Set(chunks.map(\.worker)) == ["w1", "w2"], "\(chunks)")
+        // What the origin serves: every frame, keyframes on the 2 s grid across the joins, decodable.
+        let media = "\(s.origins[0].media)/\(job)"
+        for rung in record.manifest.renditions where rung.type == .video {
+            let file = "\(media)/\(rung.file)"
+            #expect(streamField(file, "nb_frames") == "400")
+            #expect(keyframeTimes(file) == ["0.000000", "2.000000", "4.000000", "6.000000", "8.000000", "10.000000", "12.000000", "14.000000"])
+            #expect(run(["ffmpeg", "-v", "error", "-xerror", "-i", file, "-f", "null", "-"]) != nil)
+        }
+        #expect(!FileManager.default.fileExists(atPath: "\(s.spool)/claimed/\(job)"))
+    }
+}
+
+@Suite struct ChunkTaskLeaseTests {
+    @Test func aTaskIsTakenOnceAndTakenOverWhenItsWorkerStops() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tasks-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let spool = try Spool(root: root, worker: "w1", log: { _ in })
+        let tasks = ChunkTasks(spool: spool, job: "job1")
+        let plan = try #require(ChunkPlan.make(duration: 70, chunkSeconds: 30, gopSeconds: 2, rungs: [Rung(width: 320, height: 180, videoKbps: 300)], audio: true))
+        // 70 s in 30 s chunks: 0–30, 30–70 (a last 10 s would be under half a chunk, so it is folded in).
+        #expect(plan.windows == [ChunkWindow(start: 0, end: 30), ChunkWindow(start: 30, end: nil)])
+        #expect(ChunkPlan.make(duration: 40, chunkSeconds: 30, gopSeconds: 2, rungs: plan.rungs, audio: true) == nil)
+        #expect(tasks.write(plan) && tasks.plan == plan)
+        let now = 1_000_000.0
+        #expect(tasks.open(timeout: 30, now: now) == ["audio", "video-0", "video-1"])
+        #expect(tasks.claim("video-0", worker: "w1", timeout: 30, now: now))
+        #expect(!tasks.claim("video-0", worker: "w2", timeout: 30, now: now + 10))  // w1 is alive
+        #expect(tasks.open(timeout: 30, now: now + 10) == ["audio", "video-1"])
+        // w1 stops renewing (killed): after the timeout the task is open again and w2 takes it, once.
+        #expect(tasks.open(timeout: 30, now: now + 31) == ["audio", "video-0", "video-1"])
+        #expect(tasks.claim("video-0", worker: "w2", timeout: 30, now: now + 31))
+        #expect(!tasks.claim("video-0", worker: "w3", timeout: 30, now: now + 31))
+        #expect(tasks.holds("video-0", worker: "w2") && !tasks.holds("video-0", worker: "w1"))
+        let work = tasks.newWork("video-0")
+        #expect(tasks.complete("video-0", ChunkResult(task: "video-0", worker: "w2", seconds: 1, firstFrameSeconds: 0), from: work))
+        #expect(tasks.result("video-0")?.worker == "w2" && tasks.lease("video-0") == nil)
+        #expect(tasks.open(timeout: 30, now: now + 100) == ["audio", "video-1"])
+    }
+}

@@ -13,7 +13,7 @@ public struct RungConfig: Codable, Equatable, Sendable {
 }
 
 /// A rung planned for one source: its exact output size.
-public struct Rung: Equatable, Sendable {
+public struct Rung: Codable, Equatable, Sendable {
     public var width: Int
     public var height: Int
     public var videoKbps: Int

@@ -101,7 +101,7 @@ public struct SourceInfo: Codable, Equatable, Sendable {
 
 /// Why a job failed, in words a person can act on, with libav's message when it had one.
 public struct TranscodeError: Error, Codable, CustomStringConvertible, Sendable {
-    public enum Stage: String, Codable, Sendable { case claim, hash, probe, plan, transcode, verify, replicate }
+    public enum Stage: String, Codable, Sendable { case claim, hash, probe, plan, transcode, merge, verify, replicate }
     public var stage: Stage
     public var reason: String
     public var libav: String?

@@ -233,6 +233,7 @@ public final class Spool: Sendable {
         let dir = "\(claimed)/\(job)"
         try? FileManager.default.removeItem(atPath: "\(dir)/out")
         try? FileManager.default.removeItem(atPath: "\(dir)/out.tmp")
+        try? FileManager.default.removeItem(atPath: "\(dir)/chunks")  // only the source and the reason are kept
         let record = FailureRecord(job: job, stage: error.stage, reason: error.reason, libav: error.libav, source: lease(job)?.original ?? "",
                                    worker: worker, failedAt: Daemon.timestamp())
         _ = FileManager.default.createFile(atPath: "\(dir)/error.json", contents: JSONEncoder.spoolDocument(record))
