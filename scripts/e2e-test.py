@@ -167,6 +167,7 @@ def main():
     check(headers.get("x-cache") == "HIT", f"edge restarted: first segment request is a {headers.get('x-cache')}")
 
     killed_transcoder(origins, ports)
+    chunked_job_with_a_killed_worker(ports)
     # Real-world fixtures as bare files on every origin, for the browser (issue 11: an edit list that
     # hides leading frames, access units with their own AUD/SPS/PPS in TS, AV1 and VP9).
     for n in ["o1", "o2", "o3"]:
@@ -203,6 +204,55 @@ def killed_transcoder(origins, ports):
     holders = [o for o in ["o1", "o2", "o3"] if os.path.exists(f"{WORK}/{o}/{job}/manifest.json")]
     ok, err = decodes(f"{WORK}/{holders[0]}/{job}/video_360.mp4") if holders else (False, "")
     check(len(holders) == 2 and ok, f"taken-over job complete on {len(holders)} live origins and decodable {err}")
+
+def chunked_job_with_a_killed_worker(ports):
+    """Two workers share a chunked job; one is killed with SIGKILL mid-chunk; the other redoes that chunk
+    (or takes the whole job over) and the joined video has every frame, keyframes on the grid, no gap at a join."""
+    stop("transcoder2")
+    config = json.load(open(f"{WORK}/transcoder.json"))
+    config.update({"chunkSeconds": 6, "listen": f"127.0.0.1:{ports['transcoder2']}"})
+    json.dump(config, open(f"{WORK}/transcoder-chunks.json", "w"))
+    start("transcoder2", [f"{BIN}/vod-transcoder", "--config", f"{WORK}/transcoder-chunks.json", "--worker", "c1"])
+    config["listen"] = ""
+    json.dump(config, open(f"{WORK}/transcoder-chunks2.json", "w"))
+    start("c2", [f"{BIN}/vod-transcoder", "--config", f"{WORK}/transcoder-chunks2.json", "--worker", "c2"])
+    wait_healthy(ports["transcoder2"])
+    source = f"{WORK}/chunked.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25:duration=36", "-f", "lavfi", "-i",
+                    "sine=duration=36", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", source], check=True)
+    job = hashlib.sha256(open(source, "rb").read()).hexdigest()[:20]
+    shutil.copy(source, f"{WORK}/spool/incoming/.chunked.mp4.part")
+    os.rename(f"{WORK}/spool/incoming/.chunked.mp4.part", f"{WORK}/spool/incoming/chunked.mp4")
+    chunks, killed = f"{WORK}/spool/claimed/{job}/chunks", None
+    for _ in range(600):
+        for name in (os.listdir(chunks) if os.path.isdir(chunks) else []):
+            if name.startswith("video-") and name.endswith(".lease"):
+                try: lease = json.load(open(f"{chunks}/{name}"))
+                except (OSError, ValueError): continue
+                if lease.get("worker") == "c2" and not os.path.exists(f"{chunks}/{name[:-6]}"): killed = name[:-6]
+        if killed: break
+        time.sleep(0.02)
+    time.sleep(0.1)  # into the chunk
+    check(killed is not None, f"worker c2 is encoding a chunk ({killed}) of job {job}")
+    procs.pop("c2").kill()  # SIGKILL mid-chunk
+    deadline = time.time() + 240
+    while time.time() < deadline and not os.path.exists(f"{WORK}/spool/done/{job}.json"): time.sleep(0.3)
+    record = json.load(open(f"{WORK}/spool/done/{job}.json")) if os.path.exists(f"{WORK}/spool/done/{job}.json") else {}
+    tasks = {c["task"]: c["worker"] for c in record.get("chunks") or []}
+    check(sorted(tasks) == ["audio"] + [f"video-{k}" for k in range(6)] and tasks.get(killed) == "c1",
+          f"the job completed in 6 chunks and the audio; {killed}, cut off by the kill, was redone by c1 ({tasks})")
+    holders = [o for o in ["o1", "o2", "o3"] if os.path.exists(f"{WORK}/{o}/{job}/manifest.json")]
+    for rung in ["video_360.mp4", "video_240.mp4"]:
+        path = f"{WORK}/{holders[0]}/{job}/{rung}" if holders else ""
+        frames = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "frame=pts_time,key_frame", "-of", "csv=p=0", path],
+                                capture_output=True, text=True).stdout.split()
+        times = [float(f.split(",")[1]) for f in frames if "," in f]
+        keys = [float(f.split(",")[1]) for f in frames if f.startswith("1,")]
+        steps = {round(b - a, 3) for a, b in zip(times, times[1:])}
+        ok, err = decodes(path) if path else (False, "no holder")
+        check(len(times) == 900 and steps == {0.04} and keys == [2.0 * k for k in range(18)] and ok,
+              f"{rung} joined from chunks: {len(times)} frames of 900, steps between frames {sorted(steps)} s, "
+              f"{len(keys)} keyframes every 2 s, decodes with -xerror {err}")
 
 # Fixture (Tests/Fixtures/<name>.mp4) and the forms Chromium must play it in from the page: "hls" and
 # "ts" natively, "dash" through video.js, "mse" through scripts/mse-play.js (Chromium's MediaSource fed

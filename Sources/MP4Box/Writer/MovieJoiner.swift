@@ -123,7 +123,7 @@ public enum MovieJoiner {
         var w = ByteWriter(capacity: 64 + sizes.count * 12)
         w.write(FileTypeBox(brands: Brands(major: "isom", minorVersion: 512, compatible: ["isom", "iso2", "mp41"])))
         let timescale = first.timescale
-        let shown = UInt64(max(0, total - max(0, delay)))
+        let shown = UInt64(max(0, total))  // the edit shows every sample: from `delay` on, for the whole of their durations
         w.box("moov") { moov in
             moov.write(MovieHeaderBox(timescale: timescale, duration: shown, nextTrackID: 2))
             moov.box("trak") { trak in
