@@ -2,14 +2,34 @@ import Foundation
 import VODKit
 
 /// `vod-transcoder transcode SOURCE OUTDIR`: one file through the pipeline and the
-/// verifier, no spool or replication (benchmarks, trials).
+/// verifier, no spool or replication (benchmarks, trials). With `chunkSeconds` set and a
+/// video long enough, the chunks are encoded one after the other and joined, as a chunked
+/// job is, so a chunked and an unchunked encode of one source can be compared.
 public enum OneOffTranscode {
     public static func run(source: String, into directory: String, config: TranscoderConfig, log: (String) -> Void) throws {
         let info = try SourceInfo.probe(source)
         let rungs = info.video.map { Ladder.plan(config.ladder, width: $0.uprightSize.width, height: $0.uprightSize.height) } ?? []
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let start = Date()
-        let outputs = try Pipeline(source: source, info: info, rungs: rungs, settings: config.encode, directory: directory).run()
+        let outputs: [Pipeline.Output]
+        if let plan = ChunkPlan.make(duration: info.video?.duration ?? info.duration, chunkSeconds: config.chunkSeconds,
+                                     gopSeconds: config.encode.gopSeconds, rungs: rungs, audio: info.audio != nil) {
+            let chunks = "\(directory)/.chunks"
+            defer { try? FileManager.default.removeItem(atPath: chunks) }
+            var firstFrames: [String: Double] = [:]
+            for task in plan.tasks {
+                let window = task.hasPrefix("video-") ? Int(task.dropFirst(6)).map { plan.windows[$0] } : nil
+                try FileManager.default.createDirectory(atPath: "\(chunks)/\(task)", withIntermediateDirectories: true)
+                let pipeline = Pipeline(source: source, info: info, rungs: window == nil ? [] : rungs, settings: config.encode,
+                                        directory: "\(chunks)/\(task)", window: window, includeAudio: window == nil)
+                _ = try pipeline.run()
+                firstFrames[task] = pipeline.firstFrameSeconds
+            }
+            outputs = try ChunkJoin.join(plan, outputs: { "\(chunks)/\($0)" }, firstFrame: { firstFrames[$0] }, into: directory)
+            log("\(plan.windows.count) chunks of \(config.chunkSeconds) s joined")
+        } else {
+            outputs = try Pipeline(source: source, info: info, rungs: rungs, settings: config.encode, directory: directory).run()
+        }
         let renditions = try Verifier.check(outputs, in: directory, source: info)
         log(String(format: "transcoded %@ in %.2f s: %@", source, Date().timeIntervalSince(start),
                    renditions.map { String(format: "%@ (%.3f s, %d kb/s)", $0.file, $0.duration, $0.bandwidth / 1000) }.joined(separator: ", ")))

@@ -53,7 +53,7 @@ public struct TranscoderConfig: Codable, Equatable, Sendable {
 
     public static let usage = """
         usage: vod-transcoder [--config FILE] [--spool DIR] [--origins URL,URL,...] [--replicas M] [--token TOKEN]
-                              [--worker NAME] [--listen HOST:PORT] [--once]
+                              [--worker NAME] [--listen HOST:PORT] [--chunk-seconds S] [--once]
                vod-transcoder repair [--config FILE] [--origins URL,...] [--replicas M] [--token TOKEN]
         Watches SPOOL/incoming/ for dropped files, transcodes each into an aligned H.264 ladder plus AAC audio,
         checks the outputs and replicates them to the first M of the origins ranked for the video.
@@ -75,6 +75,10 @@ public struct TranscoderConfig: Codable, Equatable, Sendable {
             "--token": { $0.token = $1 },
             "--worker": { $0.workerName = $1 },
             "--listen": { $0.listen = $1 },
+            "--chunk-seconds": { config, value in
+                guard let seconds = Double(value), seconds >= 0 else { throw CommandLineConfig.UsageError("--chunk-seconds takes seconds (0: off)") }
+                config.chunkSeconds = seconds
+            },
         ], switches: ["--once": { _ in }])
         _ = try config.upstreams()
         guard ["delete", "keep", "move"].contains(config.sourceRetention) else {

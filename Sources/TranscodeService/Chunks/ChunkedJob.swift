@@ -2,7 +2,6 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-import MP4Box
 import VODKit
 
 /// A job cut into chunks (`ChunkPlan`): the worker that holds the job writes the plan, takes
@@ -29,7 +28,7 @@ extension TranscodeWorker {
             Thread.sleep(forTimeInterval: 0.25)
         }
         update(job) { $0.state = "merging"; $0.message = nil }
-        return try join(plan, tasks: tasks, into: work)
+        return try ChunkJoin.join(plan, outputs: tasks.outputs, firstFrame: { tasks.result($0)?.firstFrameSeconds }, into: work)
     }
 
     /// Takes and runs one open task of any job in the spool; false when there is none.
@@ -85,31 +84,5 @@ extension TranscodeWorker {
                                            worker: name, failedAt: Daemon.timestamp()))
             throw error
         }
-    }
-
-    /// Each rung's chunks joined in order (each placed where its first frame belongs), and the audio.
-    func join(_ plan: ChunkPlan, tasks: ChunkTasks, into work: String) throws(TranscodeError) -> [Pipeline.Output] {
-        var outputs: [Pipeline.Output] = []
-        for rung in plan.rungs {
-            let paths = plan.windows.indices.map { "\(tasks.outputs("video-\($0)"))/\(rung.file)" }
-            let timescale: UInt32
-            do { timescale = try Movie.read(path: paths[0]).tracks.first?.timescale ?? 0 } catch {
-                throw TranscodeError(stage: .merge, reason: "\(rung.file) of the first chunk is unreadable: \(error)", libav: nil)
-            }
-            let parts = paths.indices.map { k in
-                MovieJoiner.Part(path: paths[k], start: tasks.result("video-\(k)")?.firstFrameSeconds.map { Int64(($0 * Double(timescale)).rounded()) })
-            }
-            do { _ = try MovieJoiner.join(parts, into: "\(work)/\(rung.file)") } catch {
-                throw TranscodeError(stage: .merge, reason: "cannot join the chunks of \(rung.file): \(error)", libav: nil)
-            }
-            outputs.append(Pipeline.Output(file: rung.file, kind: "video", rung: rung))
-        }
-        if plan.audio {
-            guard rename("\(tasks.outputs("audio"))/audio.mp4", "\(work)/audio.mp4") == 0 || FileManager.default.fileExists(atPath: "\(work)/audio.mp4") else {
-                throw TranscodeError(stage: .merge, reason: "the audio task's output is missing", libav: nil)
-            }
-            outputs.append(Pipeline.Output(file: "audio.mp4", kind: "audio", rung: nil))
-        }
-        return outputs
     }
 }

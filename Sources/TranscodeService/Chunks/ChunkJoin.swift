@@ -1,0 +1,36 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import MP4Box
+
+/// The last step of a chunked job: each rung's chunks joined in order by their sample
+/// tables (each placed where its first frame belongs), and the audio task's file moved beside them.
+enum ChunkJoin {
+    /// `outputs(task)` is the directory of a finished task, `firstFrame(task)` where a video
+    /// chunk's first frame is on the whole timeline (seconds).
+    static func join(_ plan: ChunkPlan, outputs: (String) -> String, firstFrame: (String) -> Double?, into work: String) throws(TranscodeError) -> [Pipeline.Output] {
+        var joined: [Pipeline.Output] = []
+        for rung in plan.rungs {
+            let paths = plan.windows.indices.map { "\(outputs("video-\($0)"))/\(rung.file)" }
+            let timescale: UInt32
+            do { timescale = try Movie.read(path: paths[0]).tracks.first?.timescale ?? 0 } catch {
+                throw TranscodeError(stage: .merge, reason: "\(rung.file) of the first chunk is unreadable: \(error)", libav: nil)
+            }
+            let parts = paths.indices.map { k in
+                MovieJoiner.Part(path: paths[k], start: firstFrame("video-\(k)").map { Int64(($0 * Double(timescale)).rounded()) })
+            }
+            do { _ = try MovieJoiner.join(parts, into: "\(work)/\(rung.file)") } catch {
+                throw TranscodeError(stage: .merge, reason: "cannot join the chunks of \(rung.file): \(error)", libav: nil)
+            }
+            joined.append(Pipeline.Output(file: rung.file, kind: "video", rung: rung))
+        }
+        if plan.audio {
+            guard rename("\(outputs("audio"))/audio.mp4", "\(work)/audio.mp4") == 0 || FileManager.default.fileExists(atPath: "\(work)/audio.mp4") else {
+                throw TranscodeError(stage: .merge, reason: "the audio task's output is missing", libav: nil)
+            }
+            joined.append(Pipeline.Output(file: "audio.mp4", kind: "audio", rung: nil))
+        }
+        return joined
+    }
+}
