@@ -54,6 +54,7 @@ bench: release
 	bench/transcode-bench.sh
 	bench/pipeline-bench.sh
 	bench/upload-bench.sh
+	bench/chunk-bench.sh
 
 clean:
 	rm -rf .build bench/out fuzz/out
