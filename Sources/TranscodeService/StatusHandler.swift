@@ -1,29 +1,34 @@
 import Foundation
 import VODKit
 
-/// The transcoder's read-only HTTP face (`listen` in the config): `/api/jobs` lists the
-/// spool (incoming files, claimed jobs with their leases and progress, done and failed
-/// jobs with their records), `/healthz` answers ok. The edge's page shows it.
+/// The transcoder's HTTP face (`listen` in the config): `/api/jobs` lists the spool
+/// (incoming files, claimed jobs with their leases and progress, done and failed jobs with
+/// their records), `/api/jobs/events` streams its changes, `/api/uploads/` takes tus
+/// uploads, `/api/tasks/` hands chunk tasks to remote workers, `/healthz` answers ok.
 public struct StatusHandler: HTTPHandler {
     let spool: Spool
     let uploads: TusHandler?
+    let tasks: TaskAPI?
     let events: JobEvents
 
-    public init(spool: Spool, uploads: TusHandler? = nil) {
+    init(spool: Spool, uploads: TusHandler? = nil, tasks: TaskAPI? = nil) {
         self.spool = spool
         self.uploads = uploads
+        self.tasks = tasks
         events = JobEvents(spool: spool, uploads: uploads?.store)
         events.start()
     }
 
     public func bodyHandling(for head: HTTPRequestHead) -> HTTPBodyHandling {
         if let uploads, TusHandler.handles(head.path) { return uploads.bodyHandling(for: head) }
+        if let tasks, TaskAPI.handles(head.path) { return tasks.bodyHandling(for: head) }
         return .buffer
     }
 
     public func reply(to request: HTTPRequest) -> HTTPReply {
         let head = request.head
         if let uploads, TusHandler.handles(head.path) { return uploads.reply(to: request) }
+        if let tasks, TaskAPI.handles(head.path) { return tasks.reply(to: request) }
         if head.method == "OPTIONS" { return .response(HTTPConditional.options()) }
         guard head.method == "GET" || head.method == "HEAD" else { return .response(.text(405, "method not allowed")) }
         switch head.path {

@@ -15,7 +15,8 @@ public struct StatusListener: Sendable {
         c.port = port
         c.loops = 1
         c.workers = 4
-        let handler = StatusHandler(spool: worker.spool, uploads: TusHandler(store: worker.uploads, tokens: config.uploadTokens))
+        let tasks = TaskAPI(spool: worker.spool, token: config.token, settings: config.encode, leaseSeconds: config.leaseTimeoutSeconds)
+        let handler = StatusHandler(spool: worker.spool, uploads: TusHandler(store: worker.uploads, tokens: config.uploadTokens), tasks: tasks)
         let server = try HTTPServer(config: c, handler: handler)
         server.start()
         return StatusListener(server: server, handler: handler)

@@ -23,6 +23,20 @@ if arguments.first == "transcode" {
     }
 }
 
+// `worker --server URL --token TOKEN`: chunk tasks from a transcoder's API, on a host without the spool.
+if arguments.first == "worker" {
+    do {
+        let worker = try RemoteWorkerOptions.parse(Array(arguments.dropFirst())).make { log($0) }
+        log("worker \(worker.name): taking chunk tasks from \(worker.server) (\(worker.concurrency) at once)")
+        Thread { waitForStopSignal(log: { log($0) }, grace: 0); log("stopping after the current task"); worker.stop() }.start()
+        worker.run()
+        exit(0)
+    } catch {
+        log("\(error)")
+        exit(2)
+    }
+}
+
 let repair = arguments.first == "repair"
 if repair { arguments.removeFirst() }
 let config = daemon.settings(arguments, usage: TranscoderConfig.usage) { try TranscoderConfig.from(arguments: $0) }

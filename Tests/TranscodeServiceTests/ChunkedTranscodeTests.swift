@@ -2,6 +2,7 @@ import Foundation
 import MP4Box
 import Testing
 @testable import TranscodeService
+import VODKit
 
 /// A video cut into chunks on the keyframe grid, each chunk encoded on its own, the
 /// chunks of each rung joined by their sample tables: the same frames at the same
@@ -144,5 +145,44 @@ import Testing
         #expect(tasks.complete("video-0", ChunkResult(task: "video-0", worker: "w2", seconds: 1, firstFrameSeconds: 0), from: work))
         #expect(tasks.result("video-0")?.worker == "w2" && tasks.lease("video-0") == nil)
         #expect(tasks.open(timeout: 30, now: now + 100) == ["audio", "video-1"])
+    }
+}
+
+@Suite struct RemoteWorkerTests {
+    @Test func aWorkerWithoutTheSpoolTakesChunksOverHTTP() throws {
+        let s = try StackFixture(origins: 1)
+        let path = s.dir.appendingPathComponent("remote.mp4").path
+        makeSource(path, size: "640x360", rate: 25, seconds: 16)
+        let job = String(try Spool.sha256(of: path).prefix(20))
+        let first = try s.worker(replicas: 1, name: "w1") { $0.chunkSeconds = 4; $0.listen = "127.0.0.1:0" }
+        let listener = try #require(try StatusListener.serve(first.config, worker: first))
+        defer { listener.stop() }
+        let port = listener.server.port
+        func post(_ target: String, token: String?, body: String = "{}") throws -> HTTPClientConnection.Response {
+            try HTTPClientConnection(host: "127.0.0.1", port: port).request("POST", target, headers: token.map { [("Authorization", "Bearer \($0)")] } ?? [],
+                                                                            body: Array(body.utf8))
+        }
+        #expect(try post("/api/tasks/claim", token: nil).status == 401)
+        #expect(try post("/api/tasks/claim", token: "wrong").status == 401)
+        #expect(try post("/api/tasks/claim", token: StackFixture.token).status == 204)  // nothing to do yet
+        #expect(try post("/api/tasks/\(job)/video-0/heartbeat?key=guess", token: StackFixture.token).status == 410)
+
+        try s.drop(path, as: "remote.mp4")
+        let finished = DispatchSemaphore(value: 0)
+        Thread { first.runOnce(); finished.signal() }.start()
+        for _ in 0..<200 where !FileManager.default.fileExists(atPath: "\(s.spool)/claimed/\(job)") { usleep(20_000) }
+        let remote = RemoteWorker(server: .init(host: "127.0.0.1", port: port), token: StackFixture.token, name: "r1", idleSeconds: 0.05, log: { _ in })
+        Thread { remote.run() }.start()
+        defer { remote.stop() }
+        #expect(finished.wait(timeout: .now() + 120) == .success)
+        let record = try #require(JSONDecoder.read(JobRecord.self, at: "\(s.spool)/done/\(job).json"), "\(s.log.all)")
+        let workers = Set((record.chunks ?? []).map(\.worker))
+        #expect(workers.contains("remote:r1") && workers.contains("w1"), "\(record.chunks ?? [])")
+        for rung in record.manifest.renditions where rung.type == .video {
+            let file = "\(s.origins[0].media)/\(job)/\(rung.file)"
+            #expect(streamField(file, "nb_frames") == "400")
+            #expect(keyframeTimes(file) == ["0.000000", "2.000000", "4.000000", "6.000000", "8.000000", "10.000000", "12.000000", "14.000000"])
+            #expect(run(["ffmpeg", "-v", "error", "-xerror", "-i", file, "-f", "null", "-"]) != nil)
+        }
     }
 }

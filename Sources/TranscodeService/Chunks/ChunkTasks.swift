@@ -29,6 +29,8 @@ public struct ChunkTasks: Sendable {
         public var worker: String
         public var heartbeat: Double
         public var percent: Double?
+        /// A remote worker's secret for this task (`/api/tasks/…?key=`), nil for local workers.
+        public var key: String?
     }
 
     public var plan: ChunkPlan? { JSONDecoder.read(ChunkPlan.self, at: "\(dir)/plan.json") }
