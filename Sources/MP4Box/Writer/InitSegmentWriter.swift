@@ -48,19 +48,7 @@ public enum InitSegmentWriter {
                 mdia.write(mdhd)
                 mdia.write(track.handler)
                 mdia.box("minf") { minf in
-                    switch track.mediaType {
-                    case .video: minf.box("vmhd") { $0.versionAndFlags(0, 1); $0.zeros(8) }
-                    case .audio: minf.box("smhd") { $0.versionAndFlags(0, 0); $0.zeros(4) }
-                    case .subtitle: minf.box("sthd") { $0.versionAndFlags(0, 0) }
-                    default: minf.box("nmhd") { $0.versionAndFlags(0, 0) }
-                    }
-                    minf.box("dinf") { dinf in
-                        dinf.box("dref") { dref in
-                            dref.versionAndFlags(0, 0)
-                            dref.u32(1)
-                            dref.box("url ") { $0.versionAndFlags(0, 1) }
-                        }
-                    }
+                    minf.mediaHeaderAndSelfReference(for: track.mediaType)
                     minf.box("stbl") { stbl in
                         stbl.write(track.sampleDescription)
                         stbl.write(TimeToSampleBox(entries: []))

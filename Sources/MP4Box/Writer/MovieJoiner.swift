@@ -141,18 +141,7 @@ public enum MovieJoiner {
                     mdia.write(mdhd)
                     mdia.write(first.handler)
                     mdia.box("minf") { minf in
-                        switch first.mediaType {
-                        case .video: minf.box("vmhd") { $0.versionAndFlags(0, 1); $0.zeros(8) }
-                        case .audio: minf.box("smhd") { $0.versionAndFlags(0, 0); $0.zeros(4) }
-                        default: minf.box("nmhd") { $0.versionAndFlags(0, 0) }
-                        }
-                        minf.box("dinf") { dinf in
-                            dinf.box("dref") { dref in
-                                dref.versionAndFlags(0, 0)
-                                dref.u32(1)
-                                dref.box("url ") { $0.versionAndFlags(0, 1) }
-                            }
-                        }
+                        minf.mediaHeaderAndSelfReference(for: first.mediaType)
                         minf.box("stbl") { stbl in sampleTables(tracks, durations, sizes, offsets: offsets, into: &stbl) }
                     }
                 }
