@@ -9,7 +9,7 @@ Chromium playing HLS and DASH from the page past 5 seconds, with a screenshot.
   scripts/e2e-test.py [BIN_DIR]      (default .build/debug; run by scripts/test-all.sh)
 Prints one line per check and "e2e: N passed, 0 failed"; exits 1 on the first failure.
 """
-import hashlib, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.parse, urllib.request
+import hashlib, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.error, urllib.parse, urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from checks import Checks, free_port  # noqa: E402
 
@@ -207,7 +207,9 @@ def killed_transcoder(origins, ports):
 
 def chunked_job_with_a_killed_worker(ports):
     """Two workers share a chunked job; one is killed with SIGKILL mid-chunk; the other redoes that chunk
-    (or takes the whole job over) and the joined video has every frame, keyframes on the grid, no gap at a join."""
+    (or takes the whole job over) and the joined video has every frame, keyframes on the grid, no gap at a join.
+    Meanwhile the video is playable through the edge with its lowest rung, and the edge's master gains the
+    other rung once it is published (it revalidates the short-lived master)."""
     stop("transcoder2")
     config = json.load(open(f"{WORK}/transcoder.json"))
     config.update({"chunkSeconds": 6, "listen": f"127.0.0.1:{ports['transcoder2']}"})
@@ -235,12 +237,31 @@ def chunked_job_with_a_killed_worker(ports):
     time.sleep(0.1)  # into the chunk
     check(killed is not None, f"worker c2 is encoding a chunk ({killed}) of job {job}")
     procs.pop("c2").kill()  # SIGKILL mid-chunk
-    deadline = time.time() + 240
-    while time.time() < deadline and not os.path.exists(f"{WORK}/spool/done/{job}.json"): time.sleep(0.3)
+    deadline, early = time.time() + 240, None
+    while time.time() < deadline and not os.path.exists(f"{WORK}/spool/done/{job}.json"):
+        # Asked once the job says it is playable (the edge would remember an earlier 404 for 10 s).
+        try: playable = json.load(open(f"{WORK}/spool/claimed/{job}/lease.json")).get("playable")
+        except (OSError, ValueError): playable = None
+        if early is None and playable:
+            status, headers, body = get(f"{EDGE}/hls/{job}/master.m3u8")
+            if not os.path.exists(f"{WORK}/spool/done/{job}.json"): early = (headers, body.decode())
+        time.sleep(0.2)
+    if early:
+        variant = [l for l in early[1].splitlines() if l.endswith(".m3u8")]
+        ok, err = decodes(f"{EDGE}/hls/{job}/{variant[0]}") if len(variant) == 1 else (False, "")
+        check(len(variant) == 1 and "video_240" in variant[0] and early[0].get("cache-control") == "public, max-age=2" and ok,
+              f"before the job is done, the edge serves it with its lowest rung ({variant}, {early[0].get('cache-control')}), "
+              f"decodable from start to end {err}")
+    else: check(False, "the video was playable through the edge before the job was done")
+    time.sleep(2.5)  # the master cached at the edge goes stale; the next request revalidates it
+    status, headers, body = get(f"{EDGE}/hls/{job}/master.m3u8")
+    variants = sorted(l for l in body.decode().splitlines() if l.endswith(".m3u8"))
+    check(len(variants) == 2 and headers.get("cache-control") == "public, max-age=300",
+          f"once done, the edge's master names both rungs ({variants}, {headers.get('x-cache')}, {headers.get('cache-control')})")
     record = json.load(open(f"{WORK}/spool/done/{job}.json")) if os.path.exists(f"{WORK}/spool/done/{job}.json") else {}
     tasks = {c["task"]: c["worker"] for c in record.get("chunks") or []}
-    check(sorted(tasks) == ["audio"] + [f"video-{k}" for k in range(6)] and tasks.get(killed) == "c1",
-          f"the job completed in 6 chunks and the audio; {killed}, cut off by the kill, was redone by c1 ({tasks})")
+    check(sorted(tasks) == ["audio"] + [f"early-{k}" for k in range(6)] + [f"video-{k}" for k in range(6)] and tasks.get(killed) == "c1",
+          f"the job completed in 6 chunks (lowest rung first) and the audio; {killed}, cut off by the kill, was redone by c1 ({tasks})")
     holders = [o for o in ["o1", "o2", "o3"] if os.path.exists(f"{WORK}/{o}/{job}/manifest.json")]
     for rung in ["video_360.mp4", "video_240.mp4"]:
         path = f"{WORK}/{holders[0]}/{job}/{rung}" if holders else ""

@@ -13,15 +13,16 @@ public enum OneOffTranscode {
         let start = Date()
         let outputs: [Pipeline.Output]
         if let plan = ChunkPlan.make(duration: info.video?.duration ?? info.duration, chunkSeconds: config.chunkSeconds,
-                                     gopSeconds: config.encode.gopSeconds, rungs: rungs, audio: info.audio != nil) {
+                                     gopSeconds: config.encode.gopSeconds, rungs: rungs, audio: info.audio != nil,
+                                     earlyRungs: config.earlyRungs) {
             let chunks = "\(directory)/.chunks"
             defer { try? FileManager.default.removeItem(atPath: chunks) }
             var firstFrames: [String: Double] = [:]
             for task in plan.tasks {
-                let window = task.hasPrefix("video-") ? Int(task.dropFirst(6)).map { plan.windows[$0] } : nil
+                guard let work = plan.work(task) else { continue }
                 try FileManager.default.createDirectory(atPath: "\(chunks)/\(task)", withIntermediateDirectories: true)
-                let pipeline = Pipeline(source: source, info: info, rungs: window == nil ? [] : rungs, settings: config.encode,
-                                        directory: "\(chunks)/\(task)", window: window, includeAudio: window == nil)
+                let pipeline = Pipeline(source: source, info: info, rungs: work.rungs, settings: config.encode,
+                                        directory: "\(chunks)/\(task)", window: work.window, includeAudio: work.includeAudio)
                 _ = try pipeline.run()
                 firstFrames[task] = pipeline.firstFrameSeconds
             }

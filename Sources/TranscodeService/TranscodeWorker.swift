@@ -143,10 +143,11 @@ public final class TranscodeWorker: Sendable {
             update(job) { $0.state = "transcoding"; $0.percent = 0 }
             let chunks = ChunkTasks(spool: spool, job: job)
             let plan = chunks.plan ?? ChunkPlan.make(duration: info.video?.duration ?? info.duration, chunkSeconds: config.chunkSeconds,
-                                                      gopSeconds: config.encode.gopSeconds, rungs: rungs, audio: info.audio != nil)
+                                                      gopSeconds: config.encode.gopSeconds, rungs: rungs, audio: info.audio != nil,
+                                                      earlyRungs: config.earlyRungs)
             let outputs: [Pipeline.Output]
             if let plan {
-                outputs = try transcodeInChunks(job, plan: plan, tasks: chunks, into: work)
+                outputs = try transcodeInChunks(job, plan: plan, tasks: chunks, source: info, into: work)
             } else {
                 var lastLog = Date()
                 outputs = try Pipeline(source: source, info: info, rungs: rungs, settings: config.encode, directory: work, isCancelled: { self.isStopped }) { p in
@@ -160,15 +161,7 @@ public final class TranscodeWorker: Sendable {
             let transcodeSeconds = Date().timeIntervalSince(started)
             update(job) { $0.state = "verifying"; $0.percent = 100 }
             let renditions = try Verifier.check(outputs, in: work, source: info)
-            let lease = spool.lease(job)
-            let manifest = VideoManifest(
-                video: job,
-                renditions: renditions.map { r in
-                    VideoManifest.Rendition(file: r.file, type: r.type == "audio" ? .audio : .video, codecs: r.codecs, bandwidth: r.bandwidth,
-                                            duration: r.duration, width: r.width, height: r.height, frameRate: r.frameRate.map { ($0 * 1000).rounded() / 1000 })
-                },
-                title: lease?.original ?? "", duration: info.duration, sourceSha256: lease?.sourceSha256 ?? "", createdAt: Daemon.timestamp(),
-                timings: .init(transcodeSeconds: (transcodeSeconds * 100).rounded() / 100, speed: info.duration / max(transcodeSeconds, 0.001)))
+            let manifest = manifest(job, renditions, source: info, seconds: transcodeSeconds)
             let data = manifest.encoded()
             guard !data.isEmpty, FileManager.default.createFile(atPath: "\(work)/manifest.json", contents: data), rename(work, "\(dir)/out") == 0 else {
                 throw TranscodeError(stage: .verify, reason: "cannot write the outputs in \(dir)", libav: nil)
@@ -195,6 +188,19 @@ public final class TranscodeWorker: Sendable {
         }
     }
 
+    /// The manifest of the job's verified `renditions`; `pending` names the rungs still to come (an early publication).
+    func manifest(_ job: String, _ renditions: [Verifier.Rendition], source info: SourceInfo, seconds: Double, pending: [String]? = nil) -> VideoManifest {
+        let lease = spool.lease(job)
+        return VideoManifest(
+            video: job,
+            renditions: renditions.map { r in
+                VideoManifest.Rendition(file: r.file, type: r.type == "audio" ? .audio : .video, codecs: r.codecs, bandwidth: r.bandwidth,
+                                        duration: r.duration, width: r.width, height: r.height, frameRate: r.frameRate.map { ($0 * 1000).rounded() / 1000 })
+            },
+            title: lease?.original ?? "", duration: info.duration, sourceSha256: lease?.sourceSha256 ?? "", createdAt: Daemon.timestamp(),
+            timings: .init(transcodeSeconds: (seconds * 100).rounded() / 100, speed: info.duration / max(seconds, 0.001)), pending: pending)
+    }
+
     static func describe(_ info: SourceInfo) -> String {
         var parts = [info.container, String(format: "%.1f s", info.duration)]
         if let v = info.video {
@@ -206,6 +212,11 @@ public final class TranscodeWorker: Sendable {
 
     private func finishFailed(_ job: String, _ error: TranscodeError) {
         let original = spool.lease(job)?.original ?? ""
+        if !(spool.lease(job)?.playable ?? []).isEmpty {
+            // Published early: a video that will never be whole is taken off the origins.
+            let kept = replicator.withdraw(video: job)
+            log("job \(job): its early publication withdrawn" + (kept.isEmpty ? "" : "; still on \(kept.joined(separator: ", ")) (unreachable)"))
+        }
         jobs.withLock { $0.held[job] = nil }
         spool.fail(job, error)
         notify(JobEvent(event: .failed, job: job, source: original, stage: error.stage, reason: error.reason, libav: error.libav))
@@ -232,7 +243,7 @@ public final class TranscodeWorker: Sendable {
         let holders = replicator.replicate(video: job, files: files, manifest: manifestFile, confirmed: before)
         let needed = min(config.replicas, config.origins.count)
         guard holders.count >= needed else {
-            update(job) { $0.state = "under-replicated"; $0.replicas = holders; $0.message = "on \(holders.count) of \(needed) origins; retrying" }
+            update(job) { $0.state = "under-replicated"; $0.replicas = holders; $0.message = "published on \(holders.count) of \(needed) origins (its manifest goes out once \(needed) hold every file); retrying" }
             let next = Date().timeIntervalSince1970 + config.replicationRetrySeconds
             jobs.withLock { $0.nextReplication[job] = next }
             log("job \(job): under-replicated, on \(holders.count) of \(needed) origins (\(holders.joined(separator: ", "))); retrying in \(Int(config.replicationRetrySeconds)) s")

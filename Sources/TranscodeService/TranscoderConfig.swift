@@ -15,6 +15,9 @@ public struct TranscoderConfig: Codable, Equatable, Sendable {
     /// A video longer than 1.5 chunks is cut into chunks of about this many seconds (whole
     /// GOPs) that any worker sharing the spool may encode; 0: every job is encoded whole.
     public var chunkSeconds = 30.0
+    /// A chunked job first encodes this many of its lowest rungs (with the audio) on their own and
+    /// publishes the video with them, then adds the other rungs; 0: published once, whole.
+    public var earlyRungs = 1
     /// A file is ready once its size and mtime have not changed for this long.
     public var settleSeconds = 2.0
     /// Full rescan of `incoming/` and `claimed/` (inotify covers local changes at once).
@@ -53,14 +56,14 @@ public struct TranscoderConfig: Codable, Equatable, Sendable {
 
     public static let usage = """
         usage: vod-transcoder [--config FILE] [--spool DIR] [--origins URL,URL,...] [--replicas M] [--token TOKEN]
-                              [--worker NAME] [--listen HOST:PORT] [--chunk-seconds S] [--once]
+                              [--worker NAME] [--listen HOST:PORT] [--chunk-seconds S] [--early-rungs N] [--once]
                vod-transcoder repair [--config FILE] [--origins URL,...] [--replicas M] [--token TOKEN]
         Watches SPOOL/incoming/ for dropped files, transcodes each into an aligned H.264 ladder plus AAC audio,
         checks the outputs and replicates them to the first M of the origins ranked for the video.
         --once: handle what is in the spool now, then exit. repair: copy every video on any origin to its
         current top M origins.
         Config keys (JSON): spool, origins, replicas, token, ladder [{height, videoKbps}], encode {gopSeconds,
-        preset, audioKbps, threads}, chunkSeconds, settleSeconds, rescanSeconds, heartbeatSeconds, leaseTimeoutSeconds,
+        preset, audioKbps, threads}, chunkSeconds, earlyRungs, settleSeconds, rescanSeconds, heartbeatSeconds, leaseTimeoutSeconds,
         replicationRetrySeconds, sourceRetention (delete|keep|move), moveSourceTo, recordRetentionHours,
         videoRetentionHours, webhook, workerName, listen, uploadTokens, maxUploadBytes, maxDurationSeconds, maxActiveUploads,
         maxUploadsPerToken, uploadExpiryHours. Keys left out keep their defaults; an unknown key is an error.
@@ -75,6 +78,7 @@ public struct TranscoderConfig: Codable, Equatable, Sendable {
             "--token": { $0.token = $1 },
             "--worker": { $0.workerName = $1 },
             "--listen": { $0.listen = $1 },
+            "--early-rungs": CommandLineConfig.count(\.earlyRungs, "--early-rungs", allowZero: true),
             "--chunk-seconds": { config, value in
                 guard let seconds = Double(value), seconds >= 0 else { throw CommandLineConfig.UsageError("--chunk-seconds takes seconds (0: off)") }
                 config.chunkSeconds = seconds
@@ -85,6 +89,7 @@ public struct TranscoderConfig: Codable, Equatable, Sendable {
             throw CommandLineConfig.UsageError("sourceRetention must be delete, keep or move")
         }
         guard config.chunkSeconds >= 0 else { throw CommandLineConfig.UsageError("chunkSeconds must be 0 (off) or more") }
+        guard config.earlyRungs >= 0 else { throw CommandLineConfig.UsageError("earlyRungs must be 0 (off) or more") }
         guard config.videoRetentionHours >= 0 else { throw CommandLineConfig.UsageError("videoRetentionHours must be 0 (off) or more") }
         guard config.encode.gopSeconds > 0 else { throw CommandLineConfig.UsageError("encode.gopSeconds must be above 0") }
         return config

@@ -43,6 +43,12 @@ public struct OriginRouter: HTTPHandler {
 
     static let immutable = "public, max-age=31536000, immutable"
     static let playlistCache = "public, max-age=300"
+    /// The master playlists and MPD of a video published early (more renditions coming):
+    /// caches (the edge) revalidate them every 2 s, so new sessions get the new rungs at once.
+    static let partialCache = "public, max-age=2"
+
+    /// Whether the playlist at `path` lists the video's renditions (it changes as they are added).
+    static func listsRenditions(_ path: String) -> Bool { path == "hls/master.m3u8" || path == "hls-ts/master.m3u8" || path == "dash/manifest.mpd" }
 
     public func bodyHandling(for head: HTTPRequestHead) -> HTTPBodyHandling {
         Self.isIngest(head.path) ? ingest.bodyHandling(for: head) : .buffer
@@ -186,7 +192,7 @@ public struct OriginRouter: HTTPHandler {
         guard let made = e.playlist(path) else { return .text(404, "not found") }
         var r = HTTPResponse(status: 200, body: [.bytes(made.bytes)])
         r.headers.append("Content-Type", path.hasSuffix(".mpd") ? "application/dash+xml" : "application/vnd.apple.mpegurl")
-        r.headers.append("Cache-Control", Self.playlistCache)
+        r.headers.append("Cache-Control", e.manifest?.isPartial == true && Self.listsRenditions(path) ? Self.partialCache : Self.playlistCache)
         r.headers.append("ETag", made.etag)
         return r
     }

@@ -87,7 +87,7 @@ import VODKit
 }
 
 @Suite struct ChunkedJobTests {
-    @Test func aLongVideoIsDoneInChunksByTwoWorkersAndPublishedWhole() throws {
+    @Test func aLongVideoIsDoneInChunksByTwoWorkersPublishedEarlyThenWhole() throws {
         let s = try StackFixture(origins: 1)
         let path = s.dir.appendingPathComponent("long.mp4").path
         makeSource(path, size: "640x360", rate: 25, seconds: 16)
@@ -102,11 +102,26 @@ import VODKit
         let helper = try s.worker(replicas: 1, name: "w2", adjust: chunked)
         Thread { helper.run() }.start()
         defer { helper.stop() }
-        #expect(finished.wait(timeout: .now() + 120) == .success)
+        // Meanwhile the video is published early: the lowest rung and the audio, with the rest pending,
+        // its master playlist naming only what the origin holds and cached for 2 s.
+        let origin = try #require(HTTPClientPool.Upstream(url: s.urls[0]))
+        var early: (manifest: VideoManifest, master: String, cacheControl: String?)?
+        while finished.wait(timeout: .now() + 0.02) == .timedOut {
+            guard early == nil, let data = FileManager.default.contents(atPath: "\(s.origins[0].media)/\(job)/manifest.json"),
+                  let manifest = try? VideoManifest.decode(data), manifest.isPartial else { continue }
+            let r = try HTTPClientConnection(host: origin.host, port: origin.port, timeoutSeconds: 10).request("GET", "/hls/\(job)/master.m3u8")
+            early = (manifest, String(decoding: r.body, as: UTF8.self), r.headers["Cache-Control"])
+        }
+        let published = try #require(early, "never published early: \(s.log.all)")
+        #expect(published.manifest.renditions.map(\.file) == ["video_144.mp4", "audio.mp4"])
+        #expect(published.manifest.pending == ["video_360.mp4", "video_240.mp4"])
+        #expect(published.master.contains("video_144/") && !published.master.contains("video_360") && !published.master.contains("video_240"), "\(published.master)")
+        #expect(published.cacheControl == "public, max-age=2")
         let record = try #require(JSONDecoder.read(JobRecord.self, at: "\(s.spool)/done/\(job).json"), "\(s.log.all)")
+        #expect(record.manifest.pending == nil && record.manifest.renditions.count == 4)
         let chunks = try #require(record.chunks)
-        #expect(chunks.map(\.task).sorted() == ["audio", "video-0", "video-1", "video-2", "video-3"])
-        #expect(chunks.compactMap(\.firstFrameSeconds).sorted() == [0, 4, 8, 12])
+        #expect(chunks.map(\.task).sorted() == ["audio", "early-0", "early-1", "early-2", "early-3", "video-0", "video-1", "video-2", "video-3"])
+        #expect(chunks.compactMap(\.firstFrameSeconds).sorted() == [0, 0, 4, 4, 8, 8, 12, 12])
         #expect(Set(chunks.map(\.worker)) == ["w1", "w2"], "\(chunks)")
         // What the origin serves: every frame, keyframes on the 2 s grid across the joins, decodable.
         let media = "\(s.origins[0].media)/\(job)"

@@ -5,20 +5,23 @@ import Glibc
 import MP4Box
 
 /// The last step of a chunked job: each rung's chunks joined in order by their sample
-/// tables (each placed where its first frame belongs), and the audio task's file moved beside them.
+/// tables (each placed where its first frame belongs), and the audio task's file linked beside them.
 enum ChunkJoin {
-    /// `outputs(task)` is the directory of a finished task, `firstFrame(task)` where a video
-    /// chunk's first frame is on the whole timeline (seconds).
-    static func join(_ plan: ChunkPlan, outputs: (String) -> String, firstFrame: (String) -> Double?, into work: String) throws(TranscodeError) -> [Pipeline.Output] {
+    /// Joins `rungs` (all of the plan's when nil) and the audio. `outputs(task)` is the directory
+    /// of a finished task, `firstFrame(task)` where a video chunk's first frame is on the whole timeline (seconds).
+    static func join(_ plan: ChunkPlan, rungs: [Rung]? = nil, outputs: (String) -> String, firstFrame: (String) -> Double?,
+                     into work: String) throws(TranscodeError) -> [Pipeline.Output] {
         var joined: [Pipeline.Output] = []
-        for rung in plan.rungs {
-            let paths = plan.windows.indices.map { "\(outputs("video-\($0)"))/\(rung.file)" }
+        for rung in rungs ?? plan.rungs {
+            let tasks = plan.windows.indices.map { plan.task(making: rung, chunk: $0) }
+            let paths = tasks.map { "\(outputs($0))/\(rung.file)" }
             let timescale: UInt32
-            do { timescale = try Movie.read(path: paths[0]).tracks.first?.timescale ?? 0 } catch {
+            guard let first = paths.first else { throw TranscodeError(stage: .merge, reason: "the plan has no chunks", libav: nil) }
+            do { timescale = try Movie.read(path: first).tracks.first?.timescale ?? 0 } catch {
                 throw TranscodeError(stage: .merge, reason: "\(rung.file) of the first chunk is unreadable: \(error)", libav: nil)
             }
             let parts = paths.indices.map { k in
-                MovieJoiner.Part(path: paths[k], start: firstFrame("video-\(k)").map { Int64(($0 * Double(timescale)).rounded()) })
+                MovieJoiner.Part(path: paths[k], start: firstFrame(tasks[k]).map { Int64(($0 * Double(timescale)).rounded()) })
             }
             do { _ = try MovieJoiner.join(parts, into: "\(work)/\(rung.file)") } catch {
                 throw TranscodeError(stage: .merge, reason: "cannot join the chunks of \(rung.file): \(error)", libav: nil)
@@ -26,7 +29,8 @@ enum ChunkJoin {
             joined.append(Pipeline.Output(file: rung.file, kind: "video", rung: rung))
         }
         if plan.audio {
-            guard rename("\(outputs("audio"))/audio.mp4", "\(work)/audio.mp4") == 0 || FileManager.default.fileExists(atPath: "\(work)/audio.mp4") else {
+            // A link: the early publication and the whole ladder each take the same file.
+            guard link("\(outputs("audio"))/audio.mp4", "\(work)/audio.mp4") == 0 || FileManager.default.fileExists(atPath: "\(work)/audio.mp4") else {
                 throw TranscodeError(stage: .merge, reason: "the audio task's output is missing", libav: nil)
             }
             joined.append(Pipeline.Output(file: "audio.mp4", kind: "audio", rung: nil))

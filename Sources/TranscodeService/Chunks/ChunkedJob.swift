@@ -9,9 +9,13 @@ import VODKit
 /// over any whose worker stopped), then joins each rendition's chunks by their sample tables.
 extension TranscodeWorker {
     /// Runs the job's tasks (with whoever helps) and joins them into `work`; the outputs to verify.
-    func transcodeInChunks(_ job: String, plan: ChunkPlan, tasks: ChunkTasks, into work: String) throws(TranscodeError) -> [Pipeline.Output] {
+    /// With an early pass, the video is published with its lowest rungs meanwhile (`publishEarlyWhenReady`).
+    func transcodeInChunks(_ job: String, plan: ChunkPlan, tasks: ChunkTasks, source info: SourceInfo, into work: String) throws(TranscodeError) -> [Pipeline.Output] {
         guard tasks.write(plan) else { throw TranscodeError(stage: .plan, reason: "cannot write the chunk plan of \(job)", libav: nil) }
-        log("job \(job): in \(plan.windows.count) chunks of \(plan.windows.first.map { ($0.end ?? 0) - $0.start } ?? 0) s\(plan.audio ? " and the audio" : "") for any worker")
+        log("job \(job): in \(plan.windows.count) chunks of \(plan.windows.first.map { ($0.end ?? 0) - $0.start } ?? 0) s\(plan.audio ? " and the audio" : "") for any worker"
+            + (plan.early.isEmpty ? "" : ", \(plan.early.map(\.file).joined(separator: ", ")) first"))
+        let early = publishEarlyWhenReady(job, plan: plan, tasks: tasks, source: info, started: Date())
+        defer { early?.wait() }  // the early publication never lands after the whole ladder's
         while true {
             if isStopped || !spool.holds(job) { throw TranscodeError.cancelled }
             if let failed = plan.tasks.lazy.compactMap(tasks.failure).first {
@@ -27,6 +31,7 @@ extension TranscodeWorker {
             update(job) { $0.percent = (1000 * Double(done) / Double(plan.tasks.count)).rounded() / 10; $0.message = "\(done) of \(plan.tasks.count) tasks done; working: \(others.joined(separator: ", "))" }
             Thread.sleep(forTimeInterval: 0.25)
         }
+        early?.wait()
         update(job) { $0.state = "merging"; $0.message = nil }
         return try ChunkJoin.join(plan, outputs: tasks.outputs, firstFrame: { tasks.result($0)?.firstFrameSeconds }, into: work)
     }
@@ -63,10 +68,10 @@ extension TranscodeWorker {
                 if Date().timeIntervalSince(checkedAt) >= 1 { checkedAt = Date(); lost = !tasks.holds(task, worker: self.name) }
                 return self.isStopped || lost
             }
-            let window = task.hasPrefix("video-") ? Int(task.dropFirst(6)).flatMap { plan.windows.indices.contains($0) ? plan.windows[$0] : nil } : nil
-            if task != "audio" && window == nil { throw TranscodeError(stage: .plan, reason: "unknown task \(task)", libav: nil) }
-            let pipeline = Pipeline(source: source, info: info, rungs: window == nil ? [] : plan.rungs, settings: config.encode, directory: work,
-                                    window: window, includeAudio: window == nil, isCancelled: isCancelled) { p in
+            guard let assigned = plan.work(task) else { throw TranscodeError(stage: .plan, reason: "unknown task \(task)", libav: nil) }
+            let window = assigned.window
+            let pipeline = Pipeline(source: source, info: info, rungs: assigned.rungs, settings: config.encode, directory: work,
+                                    window: window, includeAudio: assigned.includeAudio, isCancelled: isCancelled) { p in
                 let share = window.map { w in (w.end ?? p.duration) - w.start } ?? p.duration
                 let done = window.map { p.seconds - $0.start } ?? p.seconds
                 self.jobs.withLock { $0.tasks[key]?.percent = share > 0 ? (1000 * min(1, max(0, done / share))).rounded() / 10 : 0 }

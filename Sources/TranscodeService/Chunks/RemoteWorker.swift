@@ -92,10 +92,11 @@ public final class RemoteWorker: Sendable {
         if threads > 0 { settings.threads = threads }
         let pipeline: Pipeline
         do throws(TranscodeError) {
+            guard let task = a.work else { throw TranscodeError(stage: .plan, reason: "unknown task \(a.task)", libav: nil) }
             let info = try SourceInfo.probe(source)
-            let window = a.window
-            pipeline = Pipeline(source: source, info: info, rungs: window == nil ? [] : a.plan.rungs, settings: settings, directory: work, window: window,
-                                includeAudio: window == nil, isCancelled: { self.isStopped || progress.withLock { $0.lost } }) { p in
+            let window = task.window
+            pipeline = Pipeline(source: source, info: info, rungs: task.rungs, settings: settings, directory: work, window: window,
+                                includeAudio: task.includeAudio, isCancelled: { self.isStopped || progress.withLock { $0.lost } }) { p in
                 let share = window.map { ($0.end ?? p.duration) - $0.start } ?? p.duration
                 let done = window.map { p.seconds - $0.start } ?? p.seconds
                 progress.withLock { $0.percent = share > 0 ? (1000 * min(1, max(0, done / share))).rounded() / 10 : 0 }

@@ -137,7 +137,7 @@ struct TaskAPI: Sendable {
     /// Where a remote attempt's files go before `complete` renames them into place (one per key).
     static func work(_ tasks: ChunkTasks, _ task: String, _ key: String) -> String { "\(tasks.dir)/.\(task).remote-\(key).tmp" }
 
-    static func expected(_ plan: ChunkPlan, task: String) -> [String] { task == "audio" ? ["audio.mp4"] : plan.rungs.map(\.file) }
+    static func expected(_ plan: ChunkPlan, task: String) -> [String] { plan.work(task)?.files ?? [] }
 
     static func size(_ path: String) -> Int64? {
         var st = stat()

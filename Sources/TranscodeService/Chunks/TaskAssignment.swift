@@ -14,10 +14,8 @@ public struct TaskAssignment: Codable, Equatable, Sendable {
     /// A heartbeat at least this often keeps the task; silent longer, it goes to another worker.
     public var leaseSeconds: Double
 
-    /// The chunk's part of the timeline (nil for the audio task).
-    public var window: ChunkWindow? {
-        task.hasPrefix("video-") ? Int(task.dropFirst(6)).flatMap { plan.windows.indices.contains($0) ? plan.windows[$0] : nil } : nil
-    }
+    /// What the task makes (nil: a task the plan does not have).
+    public var work: ChunkPlan.Work? { plan.work(task) }
 }
 
 /// A remote worker's report that a task failed for a reason in its input.

@@ -2,8 +2,10 @@ import Foundation
 import VODKit
 
 /// Copies a video's files to the first M reachable origins in its rendezvous rank,
-/// each file with its SHA-256 (the origin checks it), `manifest.json` last so a
-/// video appears on an origin only whole.
+/// each file with its SHA-256 (the origin checks it), then `manifest.json` to each of
+/// them: an origin serves a video (or a new version of it) only from its manifest, and
+/// the manifest goes out only once M origins hold every file it names, so no playlist
+/// ever names a segment that fewer than M origins have.
 public struct Replicator: Sendable {
     public struct File: Codable, Equatable, Sendable {
         public var name: String
@@ -32,15 +34,24 @@ public struct Replicator: Sendable {
         return Placement.rank(Array(byID.keys), for: video).compactMap { byID[$0] }
     }
 
-    /// Sends `files` then `manifest` to origins in rank order until `replicas` of them hold
-    /// everything; `confirmed` are origins known to hold it already. Returns every origin that does.
+    /// Sends `files` to origins in rank order until `replicas` of them hold them all, then
+    /// `manifest` to each; `confirmed` are origins known to hold everything (manifest too).
+    /// Returns the origins holding the manifest: `confirmed` alone when fewer than M took the
+    /// files (those keep them; the next attempt sends the manifest once M have them).
     public func replicate(video: String, files: [File], manifest: File, confirmed: [String]) -> [String] {
+        let needed = min(replicas, origins.count)
+        var staged: [HTTPClientPool.Upstream] = []
+        for origin in ranked(video) where confirmed.count + staged.count < needed && !confirmed.contains(origin.description) {
+            if send(files, of: video, to: origin) { staged.append(origin) }
+        }
+        guard confirmed.count + staged.count >= needed else {
+            if !staged.isEmpty { log("video \(video): files on \(staged.map(\.description).joined(separator: ", ")) only; its manifest waits for \(needed) origins") }
+            return confirmed
+        }
         var holders = confirmed
-        for origin in ranked(video) where holders.count < min(replicas, origins.count) && !holders.contains(origin.description) {
-            if send(files + [manifest], of: video, to: origin) {
-                holders.append(origin.description)
-                log("video \(video): on \(origin) (\(holders.count) of \(replicas))")
-            }
+        for origin in staged where send([manifest], of: video, to: origin) {
+            holders.append(origin.description)
+            log("video \(video): on \(origin) (\(holders.count) of \(replicas))")
         }
         return holders
     }
@@ -68,8 +79,18 @@ public struct Replicator: Sendable {
         return true
     }
 
+    /// Deletes the video from every origin (a job that failed after its early publication);
+    /// the origins that did not confirm it.
+    public func withdraw(video: String) -> [String] {
+        origins.filter { origin in
+            let status = (try? HTTPClientConnection(host: origin.host, port: origin.port, timeoutSeconds: 30, connectTimeoutMilliseconds: 2000)
+                .request("DELETE", "/ingest/\(video)", headers: [("Authorization", "Bearer \(token)")]).status) ?? 0
+            return ![200, 204, 404].contains(status)
+        }.map(\.description)
+    }
+
     /// A file's description for replication (size and SHA-256 read from disk).
-    public static func describe(_ path: String, name: String) throws -> File {
+    public static func describe(_ path: String, name: String) throws(TranscodeError) -> File {
         guard let digest = FileDigest.sha256(path: path) else { throw TranscodeError(stage: .replicate, reason: "cannot read \(path)", libav: nil) }
         return File(name: name, path: path, sha256: digest.hex, bytes: digest.bytes)
     }

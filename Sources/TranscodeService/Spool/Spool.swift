@@ -178,6 +178,8 @@ public final class Spool: Sendable {
         public var etaSeconds: Double?
         public var replicas: [String]?
         public var message: String?
+        /// The renditions already published (early, with more rungs to come).
+        public var playable: [String]?
     }
 
     public func lease(_ job: String) -> Lease? {

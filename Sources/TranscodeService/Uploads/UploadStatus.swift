@@ -16,7 +16,7 @@ public struct UploadStatus: Codable, Equatable, Sendable {
     public var fps: Double?
     public var etaSeconds: Double?
     public var replicas: [String]?
-    /// Once done (or a duplicate): the video, where to play it, and each rendition's MP4.
+    /// Once done, a duplicate or published early: the video, where to play it, and each rendition's MP4.
     public var video: String?
     public var hls: String?
     public var dash: String?
@@ -54,6 +54,8 @@ public struct UploadStatus: Codable, Equatable, Sendable {
             etaSeconds = lease.etaSeconds
             replicas = lease.replicas
             reason = lease.message
+            // Published early: playable already, with more rungs to come.
+            if let live = lease.playable, !live.isEmpty { published(job, renditions: live) }
         }
     }
 

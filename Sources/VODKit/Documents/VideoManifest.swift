@@ -44,9 +44,17 @@ public struct VideoManifest: Codable, Equatable, Sendable {
     public var sourceSha256: String?
     public var createdAt: String?
     public var timings: Timings?
+    /// Renditions still being made (file names): the video was published early with those
+    /// listed, and a later manifest adds these. Nil once the video is whole. Origins give the
+    /// playlists of a video with pending renditions a short max-age.
+    public var pending: [String]?
+
+    /// Whether more renditions are coming (`pending` is not empty).
+    public var isPartial: Bool { !(pending ?? []).isEmpty }
 
     public init(video: String?, renditions: [Rendition], title: String? = nil, duration: Double? = nil, sourceSha256: String? = nil,
-                createdAt: String? = nil, timings: Timings? = nil) {
+                createdAt: String? = nil, timings: Timings? = nil, pending: [String]? = nil) {
+        self.pending = pending
         self.video = video
         self.renditions = renditions
         self.title = title
