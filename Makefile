@@ -55,6 +55,8 @@ bench: release
 	bench/pipeline-bench.sh
 	bench/upload-bench.sh
 	bench/chunk-bench.sh
+	bench/first-play-bench.sh
+	python3 bench/projection.py
 
 clean:
 	rm -rf .build bench/out fuzz/out

@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """Chunked against whole-file encoding of one source with the default 4-rung ladder:
-`vod-transcoder transcode SRC OUT --chunk-seconds 0` (one pipeline) and `--chunk-seconds N`
-(the chunks one after the other, as one worker would do them, then joined by sample tables).
-Prints wall and CPU (user+sys) of each and their ratio (the chunking overhead: extra decoding
-from each chunk's seek point, cold rate control), then per rung: frames, keyframes equal,
-bytes and PSNR against the source scaled to the rung (ffmpeg's psnr filter).
-  bench/chunk-bench.py [SECONDS] [CHUNK_SECONDS]   (default 60 s of 1080p30, 30 s chunks)
+`vod-transcoder transcode SRC OUT --chunk-seconds 0` (one pipeline), `--chunk-seconds N
+--early-rungs 0` (the chunks one after the other, as one worker would do them, then joined by
+sample tables) and `--chunk-seconds N --early-rungs 1` (each chunk twice: the lowest rung
+first, then the others, as a job published early is done). Prints wall and CPU (user+sys) of
+each and their ratio to the whole-file encode (the overhead: extra decoding from each chunk's
+seek point and, with the early pass, a second decode of every chunk), then per rung: frames,
+keyframes equal, bytes and PSNR against the source scaled to the rung (ffmpeg's psnr filter).
+  bench/chunk-bench.py [SECONDS] [CHUNK_SECONDS] [KIND]
+  (default 60 s of 1080p30, 30 s chunks; KIND "crf18": noisy, about 135 Mb/s, the default;
+  "8mbps": 8 Mb/s, as first-play-bench.py uses)
 """
 import os, re, resource, subprocess, sys, time
 
@@ -13,7 +17,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "bench/out/chunks")
 seconds = int(sys.argv[1]) if len(sys.argv) > 1 else 60
 chunk = sys.argv[2] if len(sys.argv) > 2 else "30"
-SRC = os.path.join(ROOT, f"bench/out/src-1080p-{seconds}s.mp4")
+kind = sys.argv[3] if len(sys.argv) > 3 else "crf18"
+SRC = os.path.join(ROOT, f"bench/out/src-1080p-{seconds}s.mp4" if kind == "crf18" else f"bench/out/src-1080p-{seconds}s-8mbps.mp4")
+GENERATE = {"crf18": ["-vf", "noise=alls=12:allf=t", "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-g", "60", "-b:a", "192k"],
+            "8mbps": ["-vf", "noise=alls=6:allf=t", "-c:v", "libx264", "-preset", "superfast", "-b:v", "8M", "-maxrate", "10M",
+                      "-bufsize", "16M", "-g", "60", "-b:a", "128k"]}
 RUNGS = [(1920, 1080), (1280, 720), (854, 480), (640, 360)]
 
 def timed(cmd):
@@ -38,24 +46,29 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     if not os.path.exists(SRC):
         subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=size=1920x1080:rate=30:duration={seconds}",
-                        "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}", "-vf", "noise=alls=12:allf=t",
-                        "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-g", "60", "-c:a", "aac", "-b:a", "192k", SRC], check=True)
+                        "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}", "-c:a", "aac"] + GENERATE[kind] + [SRC],
+                       check=True)
     binary = os.path.join(ROOT, ".build/release/vod-transcoder")
     config = os.path.join(ROOT, "config/transcoder.json")
     runs = {}
-    for name, value in (("whole", "0"), ("chunked", chunk)):
+    variants = (("whole", ["--chunk-seconds", "0"]), ("chunked", ["--chunk-seconds", chunk, "--early-rungs", "0"]),
+                ("early", ["--chunk-seconds", chunk, "--early-rungs", "1"]))
+    for name, flags in variants:
         d = os.path.join(OUT, name)
         subprocess.run(["rm", "-rf", d])
-        runs[name] = timed([binary, "transcode", SRC, d, "--config", config, "--chunk-seconds", value])
+        runs[name] = timed([binary, "transcode", SRC, d, "--config", config] + flags)
         print(f"{name:8s} wall {runs[name][0]:7.2f} s  cpu {runs[name][1]:7.2f} s", flush=True)
-    (ww, wc), (cw, cc) = runs["whole"], runs["chunked"]
-    print(f"\n{seconds} s 1080p30, 4 rungs + AAC, {chunk} s chunks: chunked/whole wall {cw / ww:.3f}, CPU {cc / wc:.3f}")
-    for w, h in RUNGS:
-        a, b = os.path.join(OUT, "whole", f"video_{h}.mp4"), os.path.join(OUT, "chunked", f"video_{h}.mp4")
-        (ta, ka), (tb, kb) = frames(a), frames(b)
-        pa, pb = psnr(a, w, h), psnr(b, w, h)
-        print(f"  {h:4d}p frames {len(ta)} / {len(tb)} (same times: {ta == tb}), keyframes {len(ka)} / {len(kb)} (same: {ka == kb}), "
-              f"bytes {os.path.getsize(a)} / {os.path.getsize(b)}, PSNR {pa:.2f} / {pb:.2f} dB ({pb - pa:+.2f})", flush=True)
+    ww, wc = runs["whole"]
+    print(f"\n{seconds} s 1080p30 ({kind}), 4 rungs + AAC, {chunk} s chunks:")
+    for name in ("chunked", "early"):
+        print(f"  {name}/whole wall {runs[name][0] / ww:.3f}, CPU {runs[name][1] / wc:.3f}")
+    for name in ("chunked", "early"):
+        for w, h in RUNGS:
+            a, b = os.path.join(OUT, "whole", f"video_{h}.mp4"), os.path.join(OUT, name, f"video_{h}.mp4")
+            (ta, ka), (tb, kb) = frames(a), frames(b)
+            pa, pb = psnr(a, w, h), psnr(b, w, h)
+            print(f"  {name:7s} {h:4d}p frames {len(ta)} / {len(tb)} (same times: {ta == tb}), keyframes {len(ka)} / {len(kb)} (same: {ka == kb}), "
+                  f"bytes {os.path.getsize(a)} / {os.path.getsize(b)}, PSNR {pa:.2f} / {pb:.2f} dB ({pb - pa:+.2f})", flush=True)
 
 if __name__ == "__main__":
     main()

@@ -21,6 +21,29 @@ public struct JobRecord: Codable, Equatable, Sendable {
     public var doneAt: String
     /// A chunked job: each task, its worker and its time (nil: encoded whole).
     public var chunks: [ChunkResult]? = nil
+    /// How long the holder's own steps took.
+    public var phases: JobPhases? = nil
+}
+
+/// How long each step of a job took on the worker holding it, in seconds (kept in the lease
+/// while the job runs, then in the record), for operators and for projecting what more
+/// workers would do (`bench/projection.py`).
+public struct JobPhases: Codable, Equatable, Sendable {
+    /// Probe and plan.
+    public var analysis: Double?
+    /// From the start of the job to its early publication on M origins, and that publication's
+    /// own join, verification and replication.
+    public var playable: Double?
+    public var earlyPublish: Double?
+    /// Joining every rung's chunks, verifying the outputs, replicating them.
+    public var merge: Double?
+    public var verify: Double?
+    public var replicate: Double?
+
+    public init() {}
+
+    /// Seconds since `start`, to the hundredth.
+    static func since(_ start: Date) -> Double { (Date().timeIntervalSince(start) * 100).rounded() / 100 }
 }
 
 /// `failed/<job>/error.json`: where a job failed and why (its source is kept beside it).

@@ -145,9 +145,10 @@ public final class TranscodeWorker: Sendable {
             let plan = chunks.plan ?? ChunkPlan.make(duration: info.video?.duration ?? info.duration, chunkSeconds: config.chunkSeconds,
                                                       gopSeconds: config.encode.gopSeconds, rungs: rungs, audio: info.audio != nil,
                                                       earlyRungs: config.earlyRungs)
+            update(job) { $0.phases = JobPhases(); $0.phases?.analysis = JobPhases.since(started) }
             let outputs: [Pipeline.Output]
             if let plan {
-                outputs = try transcodeInChunks(job, plan: plan, tasks: chunks, source: info, into: work)
+                outputs = try transcodeInChunks(job, plan: plan, tasks: chunks, source: info, started: started, into: work)
             } else {
                 var lastLog = Date()
                 outputs = try Pipeline(source: source, info: info, rungs: rungs, settings: config.encode, directory: work, isCancelled: { self.isStopped }) { p in
@@ -160,7 +161,9 @@ public final class TranscodeWorker: Sendable {
             }
             let transcodeSeconds = Date().timeIntervalSince(started)
             update(job) { $0.state = "verifying"; $0.percent = 100 }
+            let verifying = Date()
             let renditions = try Verifier.check(outputs, in: work, source: info)
+            update(job) { $0.phases?.verify = JobPhases.since(verifying) }
             let manifest = manifest(job, renditions, source: info, seconds: transcodeSeconds)
             let data = manifest.encoded()
             guard !data.isEmpty, FileManager.default.createFile(atPath: "\(work)/manifest.json", contents: data), rename(work, "\(dir)/out") == 0 else {
@@ -240,7 +243,9 @@ public final class TranscodeWorker: Sendable {
             return
         }
         let before = spool.lease(job)?.replicas ?? []
+        let replicating = Date()
         let holders = replicator.replicate(video: job, files: files, manifest: manifestFile, confirmed: before)
+        update(job) { $0.phases?.replicate = JobPhases.since(replicating) }
         let needed = min(config.replicas, config.origins.count)
         guard holders.count >= needed else {
             update(job) { $0.state = "under-replicated"; $0.replicas = holders; $0.message = "published on \(holders.count) of \(needed) origins (its manifest goes out once \(needed) hold every file); retrying" }
@@ -253,7 +258,8 @@ public final class TranscodeWorker: Sendable {
         let chunks = ChunkTasks(spool: spool, job: job)
         let record = JobRecord(job: job, video: job, source: lease?.original ?? "", sourceSha256: lease?.sourceSha256 ?? "", worker: name,
                                replicas: holders, files: (files + [manifestFile]).map { .init(name: $0.name, bytes: $0.bytes, sha256: $0.sha256) },
-                               manifest: manifest, doneAt: Daemon.timestamp(), chunks: chunks.plan.map { $0.tasks.compactMap(chunks.result) })
+                               manifest: manifest, doneAt: Daemon.timestamp(), chunks: chunks.plan.map { $0.tasks.compactMap(chunks.result) },
+                               phases: lease?.phases)
         jobs.withLock { $0.held[job] = nil; $0.nextReplication[job] = nil }
         spool.finish(job, record: record, retention: config.sourceRetention, moveTo: config.moveSourceTo)
         log("job \(job) done: \(lease?.original ?? "") on \(holders.joined(separator: ", "))")

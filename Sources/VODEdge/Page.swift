@@ -96,7 +96,7 @@ enum Page {
     // Native HLS when the browser has it (Safari, Chromium builds with it); video.js for DASH and elsewhere.
     window.play = function (id, kind) {
       const url = kind === "dash" ? `/dash/${id}/manifest.mpd` : kind === "ts" ? `/hls-ts/${id}/master.m3u8` : `/hls/${id}/master.m3u8`;
-      window.vodState = { error: null, playing: url };
+      window.vodState = { error: null, playing: url, id: id, kind: kind };
       const native = kind !== "dash" && video.canPlayType("application/vnd.apple.mpegurl") !== "";
       document.getElementById("now").textContent = `${url} (${native ? "native HLS" : "video.js"})`;
       if (native) {
@@ -124,6 +124,17 @@ enum Page {
     };
     window.currentTime = () => vjs ? vjs.currentTime() : document.getElementById("player").currentTime;
 
+    // A video published early (lowest rung first) gains its other rungs when its job is done;
+    // players read a master playlist once, so the one playing it is reloaded where it was.
+    function reloadIfPlaying(id) {
+      const s = window.vodState;
+      if (!s || s.id !== id || s.error) return;
+      const t = window.currentTime();
+      play(id, s.kind);
+      if (vjs) vjs.one("loadedmetadata", () => vjs.currentTime(t));
+      else document.getElementById("player").addEventListener("loadedmetadata", e => { e.target.currentTime = t; }, { once: true });
+    }
+
     async function refreshVideos() {
       try {
         const list = await (await fetch("/api/catalog")).json();
@@ -147,7 +158,7 @@ enum Page {
       for (const e of of("claimed")) {
         const l = e.claimed.lease || {}; const pct = l.percent || 0;
         rows.push(`<div class="job"><span class="state ${esc(l.state || "claimed")}">${esc(l.state || "claimed")}</span> <b>${esc(l.original || e.claimed.job)}</b>
-          <span class="muted">${pct.toFixed(1)}% · ${l.fps || 0} fps · ${(l.speed || 0).toFixed(2)}× · ETA ${duration(l.etaSeconds)}</span>
+          <span class="muted">${pct.toFixed(1)}% · ${l.fps || 0} fps · ${(l.speed || 0).toFixed(2)}× · ETA ${duration(l.etaSeconds)}${l.playable ? " · playable now with " + esc(l.playable.join(", ")) : ""}</span>
           <div class="bar"><div style="width:${pct}%"></div></div>${l.message ? `<div class="muted">${esc(l.message)}</div>` : ""}</div>`);
       }
       for (const e of of("failed")) { const f = e.failed; rows.push(`<div class="job"><span class="state failed">failed</span> <b>${esc(f.source || f.job)}</b><div class="muted">${esc(f.stage)}: ${esc(f.reason)}${f.libav ? " (" + esc(f.libav) + ")" : ""}</div></div>`); }
@@ -158,10 +169,14 @@ enum Page {
       const source = new EventSource(EVENTS_URL);
       source.addEventListener("spool", e => {
         const d = JSON.parse(e.data);
+        const before = entries.get(d.key);
         if (d.removed) entries.delete(d.key); else entries.set(d.key, d);
         if (d.kind === "upload" && d.upload) uploadChanged(d.upload);
         renderJobs();
-        if (d.kind === "done") refreshVideos();
+        if (d.kind === "done") { refreshVideos(); reloadIfPlaying(d.done && d.done.video); }
+        // Published early: it is in the catalog now.
+        const playable = x => x && x.claimed && x.claimed.lease && x.claimed.lease.playable;
+        if (d.kind === "claimed" && playable(d) && !playable(before)) refreshVideos();
       });
       source.onerror = () => { if (!entries.size) document.getElementById("jobs").innerHTML = `<span class="muted">Transcoder unavailable (${esc(EVENTS_URL)}); retrying…</span>`; };
     }

@@ -36,7 +36,7 @@ import VODKit
         settings.preset = "veryfast"  // B-frames: a decoder delay the joined edit list must keep (it once cut the last two frames)
         let rungs = Ladder.plan([RungConfig(height: 180, videoKbps: 400), RungConfig(height: 144, videoKbps: 200)], width: 320, height: 180)
         try FileManager.default.createDirectory(atPath: "\(dir)/whole", withIntermediateDirectories: true)
-        let whole = try Pipeline(source: source, info: info, rungs: rungs, settings: settings, directory: "\(dir)/whole").run()
+        _ = try Pipeline(source: source, info: info, rungs: rungs, settings: settings, directory: "\(dir)/whole").run()
 
         // Three chunks of 4 s (on the 2 s keyframe grid), video only, and the audio once.
         let windows = [ChunkWindow(start: 0, end: 4), ChunkWindow(start: 4, end: 8), ChunkWindow(start: 8, end: nil)]
@@ -136,6 +136,24 @@ import VODKit
 }
 
 @Suite struct ChunkTaskLeaseTests {
+    @Test func anEarlyPassMakesTheLowestRungFirst() throws {
+        let rungs = [Rung(width: 640, height: 360, videoKbps: 600), Rung(width: 256, height: 144, videoKbps: 150), Rung(width: 426, height: 240, videoKbps: 300)]
+        let plan = try #require(ChunkPlan.make(duration: 70, chunkSeconds: 30, gopSeconds: 2, rungs: rungs, audio: true, earlyRungs: 1))
+        #expect(plan.tasks == ["audio", "early-0", "early-1", "video-0", "video-1"])
+        #expect(plan.earlyTasks == ["audio", "early-0", "early-1"])
+        #expect(plan.early.map(\.height) == [144] && plan.later.map(\.height) == [360, 240])
+        #expect(plan.work("early-1") == ChunkPlan.Work(window: ChunkWindow(start: 30, end: nil), rungs: [rungs[1]]))
+        #expect(plan.work("video-0")?.files == ["video_360.mp4", "video_240.mp4"])
+        #expect(plan.work("audio")?.files == ["audio.mp4"])
+        #expect(plan.work("video-2") == nil && plan.work("early-x") == nil && plan.work("../x") == nil)
+        #expect(plan.task(making: rungs[1], chunk: 1) == "early-1" && plan.task(making: rungs[0], chunk: 1) == "video-1")
+        // No early pass when it would take every rung, or when switched off: one task per chunk, as before.
+        for early in [0, 3] {
+            let whole = try #require(ChunkPlan.make(duration: 70, chunkSeconds: 30, gopSeconds: 2, rungs: rungs, audio: false, earlyRungs: early))
+            #expect(whole.tasks == ["video-0", "video-1"] && whole.earlyTasks.isEmpty && whole.work("video-1")?.rungs == rungs)
+        }
+    }
+
     @Test func aTaskIsTakenOnceAndTakenOverWhenItsWorkerStops() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("tasks-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -185,14 +203,25 @@ import VODKit
         try s.drop(path, as: "remote.mp4")
         let finished = DispatchSemaphore(value: 0)
         Thread { first.runOnce(); finished.signal() }.start()
-        for _ in 0..<200 where !FileManager.default.fileExists(atPath: "\(s.spool)/claimed/\(job)") { usleep(20_000) }
+        for _ in 0..<500 where !FileManager.default.fileExists(atPath: "\(s.spool)/claimed/\(job)/chunks/plan.json") { usleep(20_000) }
+        // A worker that uploads a file whose checksum does not match, cannot complete, and goes silent:
+        // its upload is refused, and its task goes to another worker once the lease times out.
+        let claimed = try post("/api/tasks/claim", token: StackFixture.token, body: #"{"worker": "liar"}"#)
+        let assignment = try #require(APIJSON.decode(TaskAssignment.self, claimed.body), "\(claimed.status)")
+        let file = try #require(assignment.work?.files.first)
+        let upload = try HTTPClientConnection(host: "127.0.0.1", port: port)
+            .request("PUT", "\(assignment.base)/files/\(file)?key=\(assignment.key)", headers: [("X-Content-SHA256", String(repeating: "ab", count: 32))],
+                     body: Array("not what the checksum says".utf8))
+        #expect(upload.status == 422)
+        #expect(try post("\(assignment.base)/complete?key=\(assignment.key)", token: nil, body: #"{"task": "", "worker": "", "seconds": 1}"#).status == 409)
         let remote = RemoteWorker(server: .init(host: "127.0.0.1", port: port), token: StackFixture.token, name: "r1", idleSeconds: 0.05, log: { _ in })
         Thread { remote.run() }.start()
         defer { remote.stop() }
         #expect(finished.wait(timeout: .now() + 120) == .success)
         let record = try #require(JSONDecoder.read(JobRecord.self, at: "\(s.spool)/done/\(job).json"), "\(s.log.all)")
         let workers = Set((record.chunks ?? []).map(\.worker))
-        #expect(workers.contains("remote:r1") && workers.contains("w1"), "\(record.chunks ?? [])")
+        #expect(workers.contains("remote:r1") && workers.contains("w1") && !workers.contains("remote:liar"), "\(record.chunks ?? [])")
+        #expect(record.chunks?.contains { $0.task == assignment.task } == true)
         for rung in record.manifest.renditions where rung.type == .video {
             let file = "\(s.origins[0].media)/\(job)/\(rung.file)"
             #expect(streamField(file, "nb_frames") == "400")

@@ -10,11 +10,12 @@ import VODKit
 extension TranscodeWorker {
     /// Runs the job's tasks (with whoever helps) and joins them into `work`; the outputs to verify.
     /// With an early pass, the video is published with its lowest rungs meanwhile (`publishEarlyWhenReady`).
-    func transcodeInChunks(_ job: String, plan: ChunkPlan, tasks: ChunkTasks, source info: SourceInfo, into work: String) throws(TranscodeError) -> [Pipeline.Output] {
+    func transcodeInChunks(_ job: String, plan: ChunkPlan, tasks: ChunkTasks, source info: SourceInfo, started: Date,
+                           into work: String) throws(TranscodeError) -> [Pipeline.Output] {
         guard tasks.write(plan) else { throw TranscodeError(stage: .plan, reason: "cannot write the chunk plan of \(job)", libav: nil) }
         log("job \(job): in \(plan.windows.count) chunks of \(plan.windows.first.map { ($0.end ?? 0) - $0.start } ?? 0) s\(plan.audio ? " and the audio" : "") for any worker"
             + (plan.early.isEmpty ? "" : ", \(plan.early.map(\.file).joined(separator: ", ")) first"))
-        let early = publishEarlyWhenReady(job, plan: plan, tasks: tasks, source: info, started: Date())
+        let early = publishEarlyWhenReady(job, plan: plan, tasks: tasks, source: info, started: started)
         defer { early?.wait() }  // the early publication never lands after the whole ladder's
         while true {
             if isStopped || !spool.holds(job) { throw TranscodeError.cancelled }
@@ -33,6 +34,8 @@ extension TranscodeWorker {
         }
         early?.wait()
         update(job) { $0.state = "merging"; $0.message = nil }
+        let merging = Date()
+        defer { update(job) { $0.phases?.merge = JobPhases.since(merging) } }
         return try ChunkJoin.join(plan, outputs: tasks.outputs, firstFrame: { tasks.result($0)?.firstFrameSeconds }, into: work)
     }
 

@@ -180,6 +180,7 @@ public final class Spool: Sendable {
         public var message: String?
         /// The renditions already published (early, with more rungs to come).
         public var playable: [String]?
+        public var phases: JobPhases?
     }
 
     public func lease(_ job: String) -> Lease? {
