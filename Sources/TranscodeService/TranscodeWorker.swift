@@ -255,6 +255,12 @@ public final class TranscodeWorker: Sendable {
             return
         }
         let lease = spool.lease(job)
+        for origin in (lease?.playableOn ?? []).filter({ !holders.contains($0) }) {
+            // It held the early version but was not reachable for the whole one: the early copy goes.
+            let left = replicator.withdraw(video: job, from: replicator.origins.filter { $0.description == origin })
+            log("job \(job): \(origin) held its early version and missed the whole one; " + (left.isEmpty ? "removed there"
+                : "unreachable, so it still holds it: `vod-transcoder repair` replaces it once it is back"))
+        }
         let chunks = ChunkTasks(spool: spool, job: job)
         let record = JobRecord(job: job, video: job, source: lease?.original ?? "", sourceSha256: lease?.sourceSha256 ?? "", worker: name,
                                replicas: holders, files: (files + [manifestFile]).map { .init(name: $0.name, bytes: $0.bytes, sha256: $0.sha256) },

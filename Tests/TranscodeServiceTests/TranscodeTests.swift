@@ -314,6 +314,21 @@ import VODKit
         #expect(run(["ffmpeg", "-v", "error", "-xerror", "-i", "http://127.0.0.1:\(s.origins[ranked[1]].port)/hls/\(job)/master.m3u8", "-map", "0", "-f", "null", "-"]) != nil)
         // Run again: nothing left to do.
         #expect(Repair(replicator: replicator, scratch: s.dir.appendingPathComponent("repair").path, log: { _ in }).run().copies == 0)
+
+        // The third origin holds an early version (a manifest with pending renditions: it was down when
+        // the whole video was published): repair replaces it with the whole video.
+        let stale = "\(s.origins[ranked[2]].media)/\(job)"
+        try FileManager.default.createDirectory(atPath: stale, withIntermediateDirectories: true)
+        var early = manifest
+        early.renditions = manifest.renditions.filter { $0.type == .audio }
+        early.pending = ["video_144.mp4"]
+        try FileManager.default.copyItem(atPath: "\(copy)/audio.mp4", toPath: "\(stale)/audio.mp4")
+        try early.encoded().write(to: URL(fileURLWithPath: "\(stale)/manifest.json"))
+        usleep(1_100_000)  // the origin's catalog remembers a video's files for a second
+        let repaired = Repair(replicator: replicator, scratch: s.dir.appendingPathComponent("repair").path, log: { log.add($0) }).run()
+        #expect(repaired.copies == 1, "\(log.all)")
+        #expect(FileManager.default.contents(atPath: "\(stale)/manifest.json") == original)
+        #expect(FileManager.default.fileExists(atPath: "\(stale)/video_144.mp4"))
     }
 
     @Test func theWebhookHearsOfFailuresAndSuccesses() throws {

@@ -49,7 +49,7 @@ extension TranscodeWorker {
                 return log("job \(job): the early rungs reached \(holders.count) origins, not \(config.replicas); the video waits for the whole ladder")
             }
             let live = renditions.map(\.file)
-            update(job) { $0.playable = live; $0.phases?.earlyPublish = JobPhases.since(publishing); $0.phases?.playable = JobPhases.since(started) }
+            update(job) { $0.playable = live; $0.playableOn = holders; $0.phases?.earlyPublish = JobPhases.since(publishing); $0.phases?.playable = JobPhases.since(started) }
             log(String(format: "job %@: playable with %@ on %@, %.1f s after the start; %@ to come", job, live.joined(separator: ", "),
                        holders.joined(separator: ", "), Date().timeIntervalSince(started), plan.later.map(\.file).joined(separator: ", ")))
         } catch {

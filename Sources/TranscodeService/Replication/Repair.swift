@@ -26,15 +26,26 @@ public struct Repair: Sendable {
             for entry in entries { holders[entry.id, default: []].append(origin) }
         }
         var copies = 0, short = 0
-        for (video, have) in holders.sorted(by: { $0.key < $1.key }) {
+        for (video, all) in holders.sorted(by: { $0.key < $1.key }) {
+            // An early version (its manifest has pending renditions) on an origin while another holds
+            // the whole video: that origin missed the whole publication; it gets the whole video too.
+            // Only early versions: a job is still publishing it; left alone.
+            let partial = all.filter { isPartial(video, on: $0) }
+            guard partial.count < all.count else { continue }
+            let have = all.filter { !partial.contains($0) }
             let targets = replicator.ranked(video).prefix(replicator.replicas)
             let missing = targets.filter { t in !have.contains(t) }
-            guard !missing.isEmpty else { continue }
+            let stale = partial.filter { p in !targets.contains(p) }
+            guard !missing.isEmpty || !stale.isEmpty else { continue }
             guard let source = have.first, let files = download(video, from: source) else { short += 1; continue }
             defer { try? FileManager.default.removeItem(atPath: "\(scratch)/\(video)") }
             let held = replicator.replicate(video: video, files: files.media, manifest: files.manifest,
                                             confirmed: have.filter { targets.contains($0) }.map(\.description))
             copies += held.filter { h in missing.contains { $0.description == h } }.count
+            for origin in stale where replicator.send(files.media + [files.manifest], of: video, to: origin) {
+                copies += 1
+                log("repair: \(video) on \(origin) was an early version; replaced by the whole video")
+            }
             if held.count < replicator.replicas { short += 1 }
         }
         log("repair: \(holders.count) videos, \(copies) copies made, \(short) short of \(replicator.replicas) origins")
@@ -96,6 +107,12 @@ public struct Repair: Sendable {
                 offset += n
             }
         }
+    }
+
+    /// Whether `origin` holds an early version of `video` (a manifest with pending renditions).
+    func isPartial(_ video: String, on origin: HTTPClientPool.Upstream) -> Bool {
+        guard let stored = try? get(origin, "/api/videos/\(video)/manifest.json") else { return false }
+        return (try? VideoManifest.decode(Data(stored)))?.isPartial == true
     }
 
     func get(_ origin: HTTPClientPool.Upstream, _ target: String) throws -> [UInt8] {

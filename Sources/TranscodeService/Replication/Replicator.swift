@@ -79,10 +79,10 @@ public struct Replicator: Sendable {
         return true
     }
 
-    /// Deletes the video from every origin (a job that failed after its early publication);
-    /// the origins that did not confirm it.
-    public func withdraw(video: String) -> [String] {
-        origins.filter { origin in
+    /// Deletes the video from `from` (default: every origin): a job that failed after its early
+    /// publication, or an early copy left behind; returns the origins that did not confirm it.
+    public func withdraw(video: String, from: [HTTPClientPool.Upstream]? = nil) -> [String] {
+        (from ?? origins).filter { origin in
             let status = (try? HTTPClientConnection(host: origin.host, port: origin.port, timeoutSeconds: 30, connectTimeoutMilliseconds: 2000)
                 .request("DELETE", "/ingest/\(video)", headers: [("Authorization", "Bearer \(token)")]).status) ?? 0
             return ![200, 204, 404].contains(status)

@@ -178,8 +178,9 @@ public final class Spool: Sendable {
         public var etaSeconds: Double?
         public var replicas: [String]?
         public var message: String?
-        /// The renditions already published (early, with more rungs to come).
+        /// The renditions already published (early, with more rungs to come), and the origins holding them.
         public var playable: [String]?
+        public var playableOn: [String]?
         public var phases: JobPhases?
     }
 
