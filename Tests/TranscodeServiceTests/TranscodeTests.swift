@@ -15,7 +15,12 @@ import VODKit
         // 4:3, odd results rounded to even.
         #expect(Ladder.plan(rungs, width: 1440, height: 1080).map { "\($0.width)x\($0.height)" } == ["1440x1080", "960x720", "640x480", "480x360"])
         // Portrait (a rotated phone video, upright): heights are the long side.
-        #expect(Ladder.plan(rungs, width: 1080, height: 1920).map { "\($0.width)x\($0.height)" } == ["608x1080", "406x720", "270x480", "202x360"])
+        // Portrait and square: rungs by the shorter side, never upscaled.
+        #expect(Ladder.plan(rungs, width: 1080, height: 1920).map { "\($0.width)x\($0.height)" } == ["1080x1920", "720x1280", "480x854", "360x640"])
+        #expect(Ladder.plan(rungs, width: 1080, height: 1920).map(\.file) == ["video_1080.mp4", "video_720.mp4", "video_480.mp4", "video_360.mp4"])
+        #expect(Ladder.plan(rungs, width: 2160, height: 3840).first.map { "\($0.width)x\($0.height)" } == "1080x1920")
+        #expect(Ladder.plan(rungs, width: 1080, height: 1080).map { "\($0.width)x\($0.height)" } == ["1080x1080", "720x720", "480x480", "360x360"])
+        #expect(Ladder.plan(rungs, width: 720, height: 1280).map(\.height) == [1280, 854, 640])
         // Smaller than every rung: one rung at its own (even) size.
         #expect(Ladder.plan(rungs, width: 321, height: 241).map { "\($0.width)x\($0.height)" } == ["322x242"])
         #expect(Ladder.plan(rungs, width: 321, height: 241).first?.file == "video_242.mp4")
@@ -93,17 +98,18 @@ import VODKit
         #expect(try files(audioOnly) == ["audio.mp4", "manifest.json"])
         // The test ladder is 360, 240 and 144 lines: a 180-line source gets the 144 rung only.
         #expect(try files(videoOnly) == ["manifest.json", "video_144.mp4"])
-        // Upright: the 320x180 picture turned a quarter is 180x320, so its rungs are 240 and 144 lines tall.
-        #expect(try files(rotated) == ["audio.mp4", "manifest.json", "video_144.mp4", "video_240.mp4"])
+        // Upright: the 320x180 picture turned a quarter is 180x320, portrait, so its rung is chosen by its
+        // 180-pixel width: the 144 rung, 144x256.
+        #expect(try files(rotated) == ["audio.mp4", "manifest.json", "video_144.mp4"])
         let job = String(try Spool.sha256(of: rotated).prefix(20))
-        let top = "\(s.origins[0].media)/\(job)/video_240.mp4"
-        #expect(streamField(top, "width") == "136" && streamField(top, "height") == "240")
+        let top = "\(s.origins[0].media)/\(job)/video_144.mp4"
+        #expect(streamField(top, "width") == "144" && streamField(top, "height") == "256")
         #expect(!(run(["ffprobe", "-v", "error", "-show_streams", top]) ?? "").contains("rotation"))
         // Turned the right way: close to ffmpeg's own auto-rotated picture, far from the upside-down one.
         func psnr(_ filter: String) -> Double {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["ffmpeg", "-i", rotated, "-i", top, "-filter_complex", "[0:v]scale=136:240\(filter)[a];[a][1:v]psnr", "-f", "null", "-"]
+            p.arguments = ["ffmpeg", "-i", rotated, "-i", top, "-filter_complex", "[0:v]scale=144:256\(filter)[a];[a][1:v]psnr", "-f", "null", "-"]
             let err = Pipe()
             p.standardError = err
             p.standardOutput = FileHandle.nullDevice

@@ -61,7 +61,7 @@ public struct SourceInfo: Codable, Equatable, Sendable {
             info.video = Video(codec: String(cString: decoder.pointee.name), width: Int(par.width), height: Int(par.height), frameRate: rate,
                                rotation: [0, 90, 180, 270].min { abs($0 - clockwise) < abs($1 - clockwise) } ?? 0,
                                duration: length(stream, container: info.duration))
-            if info.video!.width <= 0 || info.video!.height <= 0 { info.video = nil }
+            if let v = info.video, v.width <= 0 || v.height <= 0 { info.video = nil }
         }
         if let (index, decoder) = input.bestStream(AVMEDIA_TYPE_AUDIO) {
             let par = input.stream(index).pointee.codecpar.pointee
