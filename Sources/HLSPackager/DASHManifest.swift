@@ -1,7 +1,9 @@
 import Foundation
 
 /// A static DASH MPD (ISO/IEC 23009-1) over the CMAF segments: one
-/// AdaptationSet per media type, a Representation per rendition, and a
+/// AdaptationSet for the audio and one per video codec (a player switches between
+/// the Representations of one set, which must share a codec; it picks the set it
+/// decodes), a Representation per rendition, and a
 /// SegmentTemplate with `$Number$` and an exact SegmentTimeline. It lives at
 /// `/dash/<video>/manifest.mpd` and names `/cmaf/<video>/<track>/…` relatively.
 public enum DASHManifest {
@@ -16,10 +18,16 @@ public enum DASHManifest {
 
             """
         let audioSizes = set.audio?.segmentSizes ?? []
-        if !set.videos.isEmpty {
-            out += "    <AdaptationSet id=\"0\" contentType=\"video\" mimeType=\"video/mp4\" segmentAlignment=\"true\" startWithSAP=\"1\">\n"
-            out += mainRole
-            for video in set.videos {
+        // Videos by codec family (`avc1`, `hvc1`, `av01`, …) in the order they come; the first set is the main one.
+        var families: [(family: Substring, videos: [SegmentedTrack])] = []
+        for video in set.videos {
+            let family = video.track.codec.prefix { $0 != "." }
+            if let k = families.firstIndex(where: { $0.family == family }) { families[k].videos.append(video) } else { families.append((family, [video])) }
+        }
+        for (k, group) in families.enumerated() {
+            out += "    <AdaptationSet id=\"\(k == 0 ? 0 : k + 1)\" contentType=\"video\" mimeType=\"video/mp4\" segmentAlignment=\"true\" startWithSAP=\"1\">\n"
+            if k == 0 { out += mainRole }
+            for video in group.videos {
                 var attributes = ["id=\"\(video.track.name)\"", "codecs=\"\(video.track.codec)\"",
                                   "bandwidth=\(quote(peakBandwidth(video, extra: [])))"]
                 if let visual = video.track.track.sampleEntry?.visual {

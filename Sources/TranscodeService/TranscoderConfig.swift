@@ -1,3 +1,4 @@
+import CAVCodec
 import Foundation
 import VODKit
 
@@ -62,7 +63,7 @@ public struct TranscoderConfig: Codable, Equatable, Sendable {
         checks the outputs and replicates them to the first M of the origins ranked for the video.
         --once: handle what is in the spool now, then exit. repair: copy every video on any origin to its
         current top M origins.
-        Config keys (JSON): spool, origins, replicas, token, ladder [{height, videoKbps}], encode {gopSeconds,
+        Config keys (JSON): spool, origins, replicas, token, ladder [{height, videoKbps, codec (h264|hevc|av1)}], encode {gopSeconds,
         preset, audioKbps, threads}, chunkSeconds, earlyRungs, settleSeconds, rescanSeconds, heartbeatSeconds, leaseTimeoutSeconds,
         replicationRetrySeconds, sourceRetention (delete|keep|move), moveSourceTo, recordRetentionHours,
         videoRetentionHours, webhook, workerName, listen, uploadTokens, maxUploadBytes, maxDurationSeconds, maxActiveUploads,
@@ -92,6 +93,13 @@ public struct TranscoderConfig: Codable, Equatable, Sendable {
         guard config.earlyRungs >= 0 else { throw CommandLineConfig.UsageError("earlyRungs must be 0 (off) or more") }
         guard config.videoRetentionHours >= 0 else { throw CommandLineConfig.UsageError("videoRetentionHours must be 0 (off) or more") }
         guard config.encode.gopSeconds > 0 else { throw CommandLineConfig.UsageError("encode.gopSeconds must be above 0") }
+        // An encoder the installed libavcodec lacks is said at start-up, not at the first job.
+        for codec in Set(config.ladder.map { $0.codec ?? .h264 }) where avcodec_find_encoder_by_name(codec.encoder) == nil {
+            throw CommandLineConfig.UsageError("ladder: \(codec.rawValue) rungs need the \(codec.encoder) encoder, which the installed libavcodec lacks")
+        }
+        for rung in config.ladder where rung.height < 2 || rung.videoKbps < 1 {
+            throw CommandLineConfig.UsageError("ladder: a rung needs a height of 2 or more and videoKbps of 1 or more (got \(rung.height)/\(rung.videoKbps))")
+        }
         return config
     }
 

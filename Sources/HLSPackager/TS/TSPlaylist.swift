@@ -36,8 +36,17 @@ extension MediaSet {
     /// One TS rendition per video rendition with the audio muxed in, or the audio alone.
     public func tsRenditions() throws(PackagerError) -> [TSRendition] {
         if videos.isEmpty, let audio { return [try TSRendition(name: audio.track.name, video: nil, audio: audio)] }
+        // Renditions in a codec MPEG-TS does not carry here (AV1, VP9) are left out of the TS
+        // presentation when others are in it (a ladder with H.264 beside AV1); alone, they are the error.
         var result: [TSRendition] = []
-        for video in videos { result.append(try TSRendition(name: video.track.name, video: video, audio: audio)) }
+        var unsupported: PackagerError?
+        for video in videos {
+            do { result.append(try TSRendition(name: video.track.name, video: video, audio: audio)) } catch {
+                guard case .unsupportedCodec = error else { throw error }
+                unsupported = unsupported ?? error
+            }
+        }
+        if result.isEmpty, let unsupported { throw unsupported }
         return result
     }
 }

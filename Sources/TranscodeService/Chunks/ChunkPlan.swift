@@ -30,7 +30,8 @@ public struct ChunkPlan: Codable, Equatable, Sendable {
     public var early: [Rung] {
         let count = earlyRungs ?? 0
         guard count > 0, count < rungs.count else { return [] }
-        let lowest = Set(rungs.sorted { $0.height < $1.height }.prefix(count).map(\.file))
+        // The lowest H.264 rungs (every player decodes them), then other codecs'.
+        let lowest = Set(rungs.sorted { ($0.codec == nil ? 0 : 1, $0.height) < ($1.codec == nil ? 0 : 1, $1.height) }.prefix(count).map(\.file))
         return rungs.filter { lowest.contains($0.file) }
     }
 

@@ -1,11 +1,29 @@
-/// One rung of the output ladder as configured: a target height and bitrate.
+/// The video codecs a rung can be encoded with; every rung of every codec shares the
+/// keyframe grid and the audio, so the packager puts them in one media set.
+public enum VideoCodec: String, Codable, Sendable, CaseIterable {
+    case h264, hevc, av1
+
+    /// The libavcodec encoder used for it.
+    public var encoder: String {
+        switch self {
+        case .h264: return "libx264"
+        case .hevc: return "libx265"
+        case .av1: return "libsvtav1"
+        }
+    }
+}
+
+/// One rung of the output ladder as configured: a target height (the shorter side), a
+/// bitrate and a codec (H.264 when left out).
 public struct RungConfig: Codable, Equatable, Sendable {
     public var height: Int
     /// Video bitrate in kbit/s.
     public var videoKbps: Int
-    public init(height: Int, videoKbps: Int) {
+    public var codec: VideoCodec?
+    public init(height: Int, videoKbps: Int, codec: VideoCodec? = nil) {
         self.height = height
         self.videoKbps = videoKbps
+        self.codec = codec
     }
 
     public static let defaults = [RungConfig(height: 1080, videoKbps: 5000), RungConfig(height: 720, videoKbps: 2800),
@@ -17,8 +35,21 @@ public struct Rung: Codable, Equatable, Sendable {
     public var width: Int
     public var height: Int
     public var videoKbps: Int
-    /// Named by the shorter side, the rung's nominal size (`video_1080.mp4` for 1920×1080 and 1080×1920).
-    public var file: String { "video_\(min(width, height)).mp4" }
+    /// Nil: H.264.
+    public var codec: VideoCodec?
+
+    public init(width: Int, height: Int, videoKbps: Int, codec: VideoCodec? = nil) {
+        self.width = width
+        self.height = height
+        self.videoKbps = videoKbps
+        self.codec = codec == .h264 ? nil : codec
+    }
+
+    public var videoCodec: VideoCodec { codec ?? .h264 }
+
+    /// Named by the codec (H.264 unnamed) and the shorter side, the rung's nominal size:
+    /// `video_1080.mp4` for 1920×1080 and 1080×1920 in H.264, `video_hevc_720.mp4`, `video_av1_360.mp4`.
+    public var file: String { "video_\(codec.map { "\($0.rawValue)_" } ?? "")\(min(width, height)).mp4" }
 }
 
 public enum Ladder {
@@ -26,19 +57,25 @@ public enum Ladder {
     /// its shorter side, so a portrait 1080×1920 phone video gets 1080×1920, 720×1280, … (the
     /// same pixels and bitrates as the landscape ladder), and a square one 1080×1080. Never
     /// larger than the source, aspect kept, even dimensions. A source smaller than every rung
-    /// gets one rung at its own size (with the smallest rung's bitrate), so every video has a picture.
+    /// gets one rung at its own size (with the smallest rung's bitrate), so every video has a
+    /// picture; so does each codec of the ladder.
     public static func plan(_ rungs: [RungConfig], width: Int, height: Int) -> [Rung] {
         func even(_ v: Double) -> Int { max(2, Int((v / 2).rounded()) * 2) }
         let short = max(1, min(width, height)), long = max(width, height)
         var planned: [Rung] = []
-        for r in rungs.sorted(by: { $0.height > $1.height }) where r.height <= short {
+        // H.264 first (every player decodes it: the first variant is where many start), then HEVC, AV1; tallest first.
+        let order = { (r: RungConfig) in VideoCodec.allCases.firstIndex(of: r.codec ?? .h264) ?? 0 }
+        for r in rungs.sorted(by: { (order($0), $1.height) < (order($1), $0.height) }) where r.height <= short {
             let s = even(Double(r.height))
             let l = even(Double(long) * Double(s) / Double(short))
-            let rung = width < height ? Rung(width: s, height: l, videoKbps: r.videoKbps) : Rung(width: l, height: s, videoKbps: r.videoKbps)
+            let rung = width < height ? Rung(width: s, height: l, videoKbps: r.videoKbps, codec: r.codec)
+                : Rung(width: l, height: s, videoKbps: r.videoKbps, codec: r.codec)
             if !planned.contains(where: { $0.file == rung.file }) { planned.append(rung) }
         }
-        if planned.isEmpty, let smallest = rungs.min(by: { $0.height < $1.height }) {
-            planned.append(Rung(width: even(Double(width)), height: even(Double(height)), videoKbps: smallest.videoKbps))
+        // Per codec: a source smaller than all of its rungs gets one at its own size.
+        for codec in VideoCodec.allCases where !planned.contains(where: { $0.videoCodec == codec }) {
+            guard let smallest = rungs.filter({ ($0.codec ?? .h264) == codec }).min(by: { $0.height < $1.height }) else { continue }
+            planned.append(Rung(width: even(Double(width)), height: even(Double(height)), videoKbps: smallest.videoKbps, codec: codec))
         }
         return planned
     }

@@ -93,7 +93,8 @@ final class OutputContainer {
     private var headerWritten = false
     private var opened = false
 
-    init(path: String, encoder: CodecContext) throws(LibAVError) {
+    /// `tag`: the sample entry type when the muxer's default is not wanted (`hvc1`).
+    init(path: String, encoder: CodecContext, tag: UInt32? = nil) throws(LibAVError) {
         var context: UnsafeMutablePointer<AVFormatContext>?
         try check(avformat_alloc_output_context2(&context, nil, "mp4", path), "create \(path)")
         pointer = context!
@@ -104,6 +105,7 @@ final class OutputContainer {
         stream = s
         do {
             try check(avcodec_parameters_from_context(stream.pointee.codecpar, encoder.pointer), "stream parameters")
+            if let tag { stream.pointee.codecpar.pointee.codec_tag = tag }
             stream.pointee.time_base = encoder.pointer.pointee.time_base
             try check(avio_open(&pointer.pointee.pb, path, AVIO_FLAG_WRITE), "open \(path) for writing")
             opened = true

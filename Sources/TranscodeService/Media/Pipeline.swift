@@ -227,14 +227,17 @@ final class VideoPath {
         self.rotation = rotation
         gopSeconds = settings.gopSeconds
         if rotation != 0 { rotator = FrameRotator(rotation: rotation) }
-        guard let x264 = avcodec_find_encoder_by_name("libx264") else {
-            throw TranscodeError(stage: .transcode, reason: "libavcodec has no libx264 encoder", libav: nil)
-        }
         let rate = stream.pointee.avg_frame_rate.den > 0 && stream.pointee.avg_frame_rate.num > 0 ? stream.pointee.avg_frame_rate : AVRational(num: 25, den: 1)
         let gopFrames = max(1, Int32((settings.gopSeconds * av_q2d(rate)).rounded()))
         frameDuration = max(1, av_rescale_q(1, av_inv_q(rate), timeBase))
+        // SVT-AV1 prints its configuration at info level on every open: errors only.
+        if rungs.contains(where: { $0.videoCodec == .av1 }) { setenv("SVT_LOG", "1", 0) }
         for rung in rungs {
-            let encoder = try CodecContext(codec: x264)
+            let codec = rung.videoCodec
+            guard let found = avcodec_find_encoder_by_name(codec.encoder) else {
+                throw TranscodeError(stage: .transcode, reason: "libavcodec has no \(codec.encoder) encoder (for \(rung.file))", libav: nil)
+            }
+            let encoder = try CodecContext(codec: found)
             let e = encoder.pointer
             e.pointee.width = Int32(rung.width)
             e.pointee.height = Int32(rung.height)
@@ -245,13 +248,13 @@ final class VideoPath {
             e.pointee.bit_rate = Int64(rung.videoKbps) * 1000
             e.pointee.rc_max_rate = e.pointee.bit_rate * 3 / 2
             e.pointee.rc_buffer_size = Int32(clamping: e.pointee.bit_rate * 2)
-            // Keyframes are forced by time (below); x264's own interval is set past them so it adds none.
-            e.pointee.gop_size = gopFrames * 2
+            // Keyframes are forced by time (below); the encoder's own interval is set past them so it adds none.
+            e.pointee.gop_size = codec.gopSize(gopFrames)
             e.pointee.keyint_min = gopFrames
             e.pointee.thread_count = Int32(settings.threads)
             e.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER | Int32(bitPattern: AV_CODEC_FLAG_CLOSED_GOP)
-            try encoder.open(x264, options: ["preset": settings.preset, "sc_threshold": "0", "forced-idr": "1"])
-            let muxer = try OutputContainer(path: "\(directory)/\(rung.file)", encoder: encoder)
+            try encoder.open(found, options: codec.options(preset: settings.preset, gopFrames: gopFrames))
+            let muxer = try OutputContainer(path: "\(directory)/\(rung.file)", encoder: encoder, tag: codec.codecTag)
             try muxer.writeHeader()
             outputs.append(Output(rung: rung, encoder: encoder, muxer: muxer))
         }
