@@ -8,7 +8,8 @@ import VODKit
 public enum OneOffTranscode {
     public static func run(source: String, into directory: String, config: TranscoderConfig, log: (String) -> Void) throws {
         let info = try SourceInfo.probe(source)
-        let rungs = info.video.map { Ladder.plan(config.ladder, width: $0.uprightSize.width, height: $0.uprightSize.height) } ?? []
+        guard let ladder = config.ladder(profile: nil) else { throw TranscodeError(stage: .plan, reason: "no profile \(config.defaultProfile)", libav: nil) }
+        let rungs = info.video.map { Ladder.plan(ladder, width: $0.uprightSize.width, height: $0.uprightSize.height) } ?? []
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let start = Date()
         let outputs: [Pipeline.Output]

@@ -72,8 +72,8 @@ public final class TranscodeWorker: Sendable {
         }
         // Chunks of jobs already started come before new files.
         while !isStopped, helpWithChunks() {}
-        for file in spool.readyFiles(settle: config.settleSeconds, renamedIn: renamedIn) where !isStopped {
-            if case .claimed(let job) = spool.claim(file) { process(job) }
+        for file in spool.readyFiles(settle: config.settleSeconds, renamedIn: renamedIn, profiles: config.profileNames) where !isStopped {
+            if case .claimed(let job) = spool.claim(file, defaultProfile: config.defaultProfile) { process(job) }
         }
     }
 
@@ -134,8 +134,12 @@ public final class TranscodeWorker: Sendable {
             guard info.duration <= config.maxDurationSeconds else {
                 throw TranscodeError(stage: .probe, reason: String(format: "%.0f s long, over the limit of %.0f s (maxDurationSeconds)", info.duration, config.maxDurationSeconds), libav: nil)
             }
+            let profile = spool.lease(job)?.profile ?? Profile.defaultName
+            guard let ladder = config.ladder(profile: profile) else {
+                throw TranscodeError(stage: .plan, reason: "profile \(profile) is not configured on \(name)", libav: nil)
+            }
             var rungs: [Rung] = []
-            if let video = info.video { rungs = Ladder.plan(config.ladder, width: video.uprightSize.width, height: video.uprightSize.height) }
+            if let video = info.video { rungs = Ladder.plan(ladder, width: video.uprightSize.width, height: video.uprightSize.height) }
             log("job \(job): \(Self.describe(info)); ladder \(rungs.map { "\($0.width)x\($0.height)@\($0.videoKbps)k" }.joined(separator: " "))")
             let work = "\(dir)/out.tmp"
             try? FileManager.default.removeItem(atPath: work)

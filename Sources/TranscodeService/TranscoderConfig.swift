@@ -11,7 +11,12 @@ public struct TranscoderConfig: Codable, Equatable, Sendable {
     public var replicas = 2
     /// Bearer token of the origins' ingest endpoint.
     public var token = ""
+    /// The `default` profile's ladder.
     public var ladder = RungConfig.defaults
+    /// Named profiles beside `default` (see `Profile`); a job's profile comes from `incoming/<profile>/` or the upload.
+    public var profiles = Profile.shipped
+    /// The profile of files dropped straight into `incoming/` and of uploads that name none.
+    public var defaultProfile = Profile.defaultName
     public var encode = EncodeSettings()
     /// A video longer than 1.5 chunks is cut into chunks of about this many seconds (whole
     /// GOPs) that any worker sharing the spool may encode; 0: every job is encoded whole.
@@ -57,13 +62,14 @@ public struct TranscoderConfig: Codable, Equatable, Sendable {
 
     public static let usage = """
         usage: vod-transcoder [--config FILE] [--spool DIR] [--origins URL,URL,...] [--replicas M] [--token TOKEN]
-                              [--worker NAME] [--listen HOST:PORT] [--chunk-seconds S] [--early-rungs N] [--once]
+                              [--worker NAME] [--listen HOST:PORT] [--chunk-seconds S] [--early-rungs N] [--profile NAME] [--once]
                vod-transcoder repair [--config FILE] [--origins URL,...] [--replicas M] [--token TOKEN]
         Watches SPOOL/incoming/ for dropped files, transcodes each into an aligned H.264 ladder plus AAC audio,
         checks the outputs and replicates them to the first M of the origins ranked for the video.
         --once: handle what is in the spool now, then exit. repair: copy every video on any origin to its
         current top M origins.
-        Config keys (JSON): spool, origins, replicas, token, ladder [{height, videoKbps, codec (h264|hevc|av1)}], encode {gopSeconds,
+        Config keys (JSON): spool, origins, replicas, token, ladder [{height, videoKbps, codec (h264|hevc|av1)}],
+        profiles {name: {ladder}}, defaultProfile, encode {gopSeconds,
         preset, audioKbps, threads}, chunkSeconds, earlyRungs, settleSeconds, rescanSeconds, heartbeatSeconds, leaseTimeoutSeconds,
         replicationRetrySeconds, sourceRetention (delete|keep|move), moveSourceTo, recordRetentionHours,
         videoRetentionHours, webhook, workerName, listen, uploadTokens, maxUploadBytes, maxDurationSeconds, maxActiveUploads,
@@ -79,12 +85,13 @@ public struct TranscoderConfig: Codable, Equatable, Sendable {
             "--token": { $0.token = $1 },
             "--worker": { $0.workerName = $1 },
             "--listen": { $0.listen = $1 },
+            "--profile": { $0.defaultProfile = $1 },
             "--early-rungs": CommandLineConfig.count(\.earlyRungs, "--early-rungs", allowZero: true),
             "--chunk-seconds": { config, value in
                 guard let seconds = Double(value), seconds >= 0 else { throw CommandLineConfig.UsageError("--chunk-seconds takes seconds (0: off)") }
                 config.chunkSeconds = seconds
             },
-        ], switches: ["--once": { _ in }])
+        ], switches: ["--once": { _ in }], maps: ["profiles": ["ladder"]])
         _ = try config.upstreams()
         guard ["delete", "keep", "move"].contains(config.sourceRetention) else {
             throw CommandLineConfig.UsageError("sourceRetention must be delete, keep or move")
@@ -93,18 +100,40 @@ public struct TranscoderConfig: Codable, Equatable, Sendable {
         guard config.earlyRungs >= 0 else { throw CommandLineConfig.UsageError("earlyRungs must be 0 (off) or more") }
         guard config.videoRetentionHours >= 0 else { throw CommandLineConfig.UsageError("videoRetentionHours must be 0 (off) or more") }
         guard config.encode.gopSeconds > 0 else { throw CommandLineConfig.UsageError("encode.gopSeconds must be above 0") }
-        // An encoder the installed libavcodec lacks is said at start-up, not at the first job.
-        for codec in Set(config.ladder.map { $0.codec ?? .h264 }) where avcodec_find_encoder_by_name(codec.encoder) == nil {
-            throw CommandLineConfig.UsageError("ladder: \(codec.rawValue) rungs need the \(codec.encoder) encoder, which the installed libavcodec lacks")
+        for name in config.profiles.keys.sorted() where !Profile.isValidName(name) {
+            throw CommandLineConfig.UsageError("profiles: \"\(name)\" is not a usable name (letters, digits, - _ ., not starting with a dot)")
         }
-        for rung in config.ladder where rung.height < 2 || rung.videoKbps < 1 {
-            throw CommandLineConfig.UsageError("ladder: a rung needs a height of 2 or more and videoKbps of 1 or more (got \(rung.height)/\(rung.videoKbps))")
+        guard config.ladder(profile: config.defaultProfile) != nil else {
+            throw CommandLineConfig.UsageError("defaultProfile: \"\(config.defaultProfile)\" is not among the profiles (\(config.profileNames.joined(separator: ", ")))")
+        }
+        for name in config.profileNames {
+            let key = name == Profile.defaultName && config.profiles[name] == nil ? "ladder" : "profiles.\(name).ladder"
+            let ladder = config.ladder(profile: name) ?? []
+            guard !ladder.isEmpty else { throw CommandLineConfig.UsageError("\(key): no rungs") }
+            // An encoder the installed libavcodec lacks is said at start-up, not at the first job.
+            for codec in Set(ladder.map { $0.codec ?? .h264 }) where avcodec_find_encoder_by_name(codec.encoder) == nil {
+                throw CommandLineConfig.UsageError("\(key): \(codec.rawValue) rungs need the \(codec.encoder) encoder, which the installed libavcodec lacks")
+            }
+            for rung in ladder where rung.height < 2 || rung.videoKbps < 1 {
+                throw CommandLineConfig.UsageError("\(key): a rung needs a height of 2 or more and videoKbps of 1 or more (got \(rung.height)/\(rung.videoKbps))")
+            }
         }
         return config
     }
 
     public var uploadLimits: UploadLimits {
-        UploadLimits(maxBytes: maxUploadBytes, expirySeconds: uploadExpiryHours * 3600, maxActive: maxActiveUploads, maxPerToken: maxUploadsPerToken)
+        UploadLimits(maxBytes: maxUploadBytes, expirySeconds: uploadExpiryHours * 3600, maxActive: maxActiveUploads, maxPerToken: maxUploadsPerToken,
+                     profiles: profileNames, defaultProfile: defaultProfile)
+    }
+
+    /// Every profile: `default` and the named ones.
+    public var profileNames: [String] { Array(Set(profiles.keys).union([Profile.defaultName])).sorted() }
+
+    /// The ladder of `profile` (nil: `defaultProfile`); nil for a profile that is not configured.
+    public func ladder(profile: String?) -> [RungConfig]? {
+        let name = profile ?? defaultProfile
+        if let named = profiles[name] { return named.ladder ?? ladder }
+        return name == Profile.defaultName ? ladder : nil
     }
 
     public func upstreams() throws -> [HTTPClientPool.Upstream] {

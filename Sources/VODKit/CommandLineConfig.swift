@@ -11,8 +11,9 @@ public enum CommandLineConfig {
     /// A flag taking a value, applied to the config; throw `UsageError` for a bad value.
     public typealias Setter<T> = (inout T, String) throws -> Void
 
+    /// `maps`: keys whose value is a map of name → object (see `ConfigFile.decode`).
     public static func load<T: Codable>(_ arguments: [String], defaults: T, defaultFile: String, usage: String,
-                                        flags: [String: Setter<T>], switches: [String: (inout T) -> Void] = [:]) throws -> T {
+                                        flags: [String: Setter<T>], switches: [String: (inout T) -> Void] = [:], maps: [String: [String]] = [:]) throws -> T {
         var config = defaults
         var file: String? = FileManager.default.fileExists(atPath: defaultFile) ? defaultFile : nil
         if let i = arguments.firstIndex(of: "--config") {
@@ -21,7 +22,7 @@ public enum CommandLineConfig {
         }
         if let file {
             guard let data = FileManager.default.contents(atPath: file) else { throw UsageError("cannot read config \(file)") }
-            config = try ConfigFile.decode(data, over: config, file: file)
+            config = try ConfigFile.decode(data, over: config, file: file, maps: maps)
         }
         var i = 0
         while i < arguments.count {

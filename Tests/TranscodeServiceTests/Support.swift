@@ -99,11 +99,14 @@ final class StackFixture: @unchecked Sendable {
     }
 
     /// Drops a file into incoming/ the way an uploader should: written aside, renamed in.
+    /// Copies `source` into `incoming/` (or `incoming/<profile>/` for a `<profile>/<name>`) and renames it into place.
     func drop(_ source: String, as name: String) throws {
-        try FileManager.default.createDirectory(atPath: "\(spool)/incoming", withIntermediateDirectories: true)
-        let temporary = "\(spool)/incoming/.\(name).part"
+        let target = "\(spool)/incoming/\(name)"
+        let folder = (target as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let temporary = "\(folder)/.\((name as NSString).lastPathComponent).part"
         try FileManager.default.copyItem(atPath: source, toPath: temporary)
-        try FileManager.default.moveItem(atPath: temporary, toPath: "\(spool)/incoming/\(name)")
+        try FileManager.default.moveItem(atPath: temporary, toPath: target)
     }
 
     /// Which origins hold `video` (its manifest is there).

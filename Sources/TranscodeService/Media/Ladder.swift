@@ -57,8 +57,8 @@ public enum Ladder {
     /// its shorter side, so a portrait 1080×1920 phone video gets 1080×1920, 720×1280, … (the
     /// same pixels and bitrates as the landscape ladder), and a square one 1080×1080. Never
     /// larger than the source, aspect kept, even dimensions. A source smaller than every rung
-    /// gets one rung at its own size (with the smallest rung's bitrate), so every video has a
-    /// picture; so does each codec of the ladder.
+    /// gets one rung at its own size (with the smallest rung's bitrate scaled by pixels), so
+    /// every video has a picture; so does each codec of the ladder.
     public static func plan(_ rungs: [RungConfig], width: Int, height: Int) -> [Rung] {
         func even(_ v: Double) -> Int { max(2, Int((v / 2).rounded()) * 2) }
         let short = max(1, min(width, height)), long = max(width, height)
@@ -75,7 +75,10 @@ public enum Ladder {
         // Per codec: a source smaller than all of its rungs gets one at its own size.
         for codec in VideoCodec.allCases where !planned.contains(where: { $0.videoCodec == codec }) {
             guard let smallest = rungs.filter({ ($0.codec ?? .h264) == codec }).min(by: { $0.height < $1.height }) else { continue }
-            planned.append(Rung(width: even(Double(width)), height: even(Double(height)), videoKbps: smallest.videoKbps, codec: codec))
+            // The smallest rung's bitrate scaled down by pixels (a 360-line source under a 720-line rung gets a quarter).
+            let share = min(1, Double(short) * Double(short) / Double(max(1, smallest.height * smallest.height)))
+            planned.append(Rung(width: even(Double(width)), height: even(Double(height)), videoKbps: max(1, Int((Double(smallest.videoKbps) * share).rounded())),
+                                codec: codec))
         }
         return planned
     }

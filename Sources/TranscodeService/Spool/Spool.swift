@@ -42,10 +42,12 @@ public final class Spool: Sendable {
         !name.hasPrefix(".") && !name.hasSuffix(".part") && !name.hasSuffix(".tmp")
     }
 
-    /// Files in `incoming/` whose size and mtime have not changed for `settle` seconds
-    /// (a file renamed in whole is still from the start, so it waits once).
-    public func readyFiles(settle: Double, renamedIn: Set<String> = [], now: Double = Date().timeIntervalSince1970) -> [String] {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: incoming)) ?? []).filter(Self.isCandidate).sorted()
+    /// Files in `incoming/` and in its sub-folders named after `profiles` (`<profile>/<name>`)
+    /// whose size and mtime have not changed for `settle` seconds (a file renamed in whole is
+    /// still from the start, so it waits once).
+    public func readyFiles(settle: Double, renamedIn: Set<String> = [], profiles: [String] = [], now: Double = Date().timeIntervalSince1970) -> [String] {
+        func list(_ dir: String) -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter(Self.isCandidate) }
+        let names = (list(incoming) + profiles.filter(Profile.isValidName).flatMap { p in list("\(incoming)/\(p)").map { "\(p)/\($0)" } }).sorted()
         var ready: [String] = []
         var seen: [String: (size: Int64, mtime: Int, since: Double)] = [:]
         let still = still.withLock { $0 }
@@ -82,18 +84,25 @@ public final class Spool: Sendable {
         var worker: String
         var heartbeat: Double
         var original: String
+        /// The `incoming/` sub-folder it came from (its profile), nil for `incoming/` itself.
+        var folder: String?
     }
 
-    /// Takes `incoming/<name>` first (one rename: exactly one worker gets it, and only that
+    /// Takes `incoming/<path>` first (one rename: exactly one worker gets it, and only that
     /// one reads it), then hashes it and claims it as its job. A file dropped on a spool that
     /// many transcoders watch is hashed once, not by each of them in a race to claim it.
-    public func claim(_ name: String) -> ClaimResult {
+    /// `path` is a name in `incoming/`, made with `defaultProfile`, or `<profile>/<name>`.
+    public func claim(_ path: String, defaultProfile: String = Profile.defaultName) -> ClaimResult {
+        let parts = path.split(separator: "/", maxSplits: 1).map(String.init)
+        let folder = parts.count == 2 ? parts[0] : nil
+        let name = parts.last ?? path
+        let profile = folder ?? defaultProfile
         let taking = "\(claimed)/.taking-\(UInt64.random(in: 0...UInt64.max))"
         guard mkdir(taking, 0o755) == 0 else { return .lost }
-        var taker = Taker(worker: worker, heartbeat: Date().timeIntervalSince1970, original: name)
+        var taker = Taker(worker: worker, heartbeat: Date().timeIntervalSince1970, original: name, folder: folder)
         _ = FileManager.default.createFile(atPath: "\(taking)/taker.json", contents: JSONEncoder.spoolDocument(taker))
         let held = "\(taking)/\(name)"
-        guard rename("\(incoming)/\(name)", held) == 0 else {  // someone else took it first
+        guard rename("\(incoming)/\(path)", held) == 0 else {  // someone else took it first
             try? FileManager.default.removeItem(atPath: taking)
             return .lost
         }
@@ -106,30 +115,32 @@ public final class Spool: Sendable {
             _ = FileManager.default.createFile(atPath: "\(taking)/taker.json", contents: JSONEncoder.spoolDocument(taker))
         }
         guard let digest else {
-            rename(held, "\(incoming)/\(name)")  // unreadable now: back where it was, for the next pass
+            rename(held, "\(incoming)/\(path)")  // unreadable now: back where it was, for the next pass
             return .lost
         }
-        let job = String(digest.hex.prefix(20))
+        let job = Profile.jobID(sha256: digest.hex, profile: profile)
         if FileManager.default.fileExists(atPath: "\(done)/\(job).json") || FileManager.default.fileExists(atPath: "\(failed)/\(job)") {
             unlink(held)
-            log("\(name): same content as job \(job), which already ran: dropped copy removed")
+            log("\(path): same content and profile (\(profile)) as job \(job), which already ran: dropped copy removed")
             return .duplicate(job: job)
         }
         guard mkdir("\(claimed)/\(job)", 0o755) == 0 else {
             // The same content under another name, claimed by someone (this file is ours alone).
             unlink(held)
-            log("\(name): same content as job \(job), in progress: dropped copy removed")
+            log("\(path): same content and profile (\(profile)) as job \(job), in progress: dropped copy removed")
             return .duplicate(job: job)
         }
         let ext = (name as NSString).pathExtension
         let source = "\(claimed)/\(job)/source" + (ext.isEmpty ? "" : ".\(ext)")
         guard rename(held, source) == 0 else {
             rmdir("\(claimed)/\(job)")
-            rename(held, "\(incoming)/\(name)")
+            rename(held, "\(incoming)/\(path)")
             return .lost
         }
-        writeLease(job, Lease(worker: worker, heartbeat: Date().timeIntervalSince1970, state: "claimed", original: name, sourceSha256: digest.hex))
-        log("claimed \(name) as job \(job)")
+        var lease = Lease(worker: worker, heartbeat: Date().timeIntervalSince1970, state: "claimed", original: name, sourceSha256: digest.hex)
+        lease.profile = profile
+        writeLease(job, lease)
+        log("claimed \(path) (profile \(profile)) as job \(job)")
         return .claimed(job: job)
     }
 
@@ -142,9 +153,10 @@ public final class Spool: Sendable {
             let since = JSONDecoder.read(Taker.self, at: "\(taking)/taker.json")?.heartbeat
                 ?? (stat(taking, &st) == 0 ? Double(st.st_mtim.tv_sec) : now)
             guard now - since > timeout else { continue }
+            let folder = JSONDecoder.read(Taker.self, at: "\(taking)/taker.json")?.folder.map { "\(incoming)/\($0)" } ?? incoming
             for name in ((try? FileManager.default.contentsOfDirectory(atPath: taking)) ?? []) where name != "taker.json" {
-                let back = FileManager.default.fileExists(atPath: "\(incoming)/\(name)") ? "returned-\(UInt32.random(in: 0...UInt32.max))-\(name)" : name
-                if rename("\(taking)/\(name)", "\(incoming)/\(back)") == 0 { log("\(name): its taker stopped while hashing it; back in incoming/ as \(back)") }
+                let back = FileManager.default.fileExists(atPath: "\(folder)/\(name)") ? "returned-\(UInt32.random(in: 0...UInt32.max))-\(name)" : name
+                if rename("\(taking)/\(name)", "\(folder)/\(back)") == 0 { log("\(name): its taker stopped while hashing it; back in \(folder) as \(back)") }
             }
             try? FileManager.default.removeItem(atPath: taking)
         }
@@ -181,6 +193,8 @@ public final class Spool: Sendable {
         /// The renditions already published (early, with more rungs to come), and the origins holding them.
         public var playable: [String]?
         public var playableOn: [String]?
+        /// The job's profile (nil in leases from before profiles: `default`).
+        public var profile: String?
         public var phases: JobPhases?
     }
 

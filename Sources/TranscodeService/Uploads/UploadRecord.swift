@@ -13,6 +13,8 @@ public struct UploadRecord: Codable, Equatable, Sendable {
     /// The file name the uploader gave (`filename` in the metadata), as given.
     public var filename: String
     public var title: String?
+    /// The profile named in the metadata, or the default one when it named none.
+    public var profile: String?
     /// First 16 hex digits of the SHA-256 of the bearer token that created it (for the
     /// per-token cap; the token itself is never stored).
     public var tokenTag: String

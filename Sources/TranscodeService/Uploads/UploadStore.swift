@@ -11,7 +11,13 @@ public struct UploadLimits: Sendable, Equatable {
     public var expirySeconds: Double
     public var maxActive: Int
     public var maxPerToken: Int
-    public init(maxBytes: Int64, expirySeconds: Double, maxActive: Int, maxPerToken: Int) {
+    /// Profiles an upload may name (`profile` in its metadata), and the one it gets otherwise.
+    public var profiles: [String]
+    public var defaultProfile: String
+    public init(maxBytes: Int64, expirySeconds: Double, maxActive: Int, maxPerToken: Int, profiles: [String] = [Profile.defaultName],
+                defaultProfile: String = Profile.defaultName) {
+        self.profiles = profiles
+        self.defaultProfile = defaultProfile
         self.maxBytes = maxBytes
         self.expirySeconds = expirySeconds
         self.maxActive = maxActive
@@ -54,6 +60,10 @@ public final class UploadStore: Sendable {
         guard length <= limits.maxBytes else { throw .tooLarge(max: limits.maxBytes) }
         let fields = TusHeaders.metadata(metadata)
         guard let filename = fields["filename"], !filename.isEmpty else { throw .badRequest("Upload-Metadata must name the file (filename)") }
+        let profile = fields["profile"] ?? limits.defaultProfile
+        guard limits.profiles.contains(profile) else {
+            throw .badRequest("unknown profile \"\(profile)\" in Upload-Metadata (known: \(limits.profiles.joined(separator: ", ")))")
+        }
         let active = unfinished(now: now)
         guard active.count < limits.maxActive else { throw .tooMany("too many unfinished uploads (\(limits.maxActive)); finish or delete some") }
         guard active.filter({ $0.tokenTag == tokenTag }).count < limits.maxPerToken else {
@@ -64,8 +74,9 @@ public final class UploadStore: Sendable {
         let fd = open(dataPath(id), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .storage("cannot create \(id)/data.part") }
         close(fd)
-        let record = UploadRecord(id: id, length: length, offset: 0, metadata: metadata, filename: filename, title: fields["title"], tokenTag: tokenTag,
+        var record = UploadRecord(id: id, length: length, offset: 0, metadata: metadata, filename: filename, title: fields["title"], tokenTag: tokenTag,
                                   created: now, expires: now + limits.expirySeconds)
+        record.profile = profile
         try save(record)
         Self.syncDirectory(root)
         log("upload \(id): created for \(TusHeaders.safeFileName(filename)) (\(length) bytes)")
@@ -168,7 +179,8 @@ public final class UploadStore: Sendable {
         defer { _ = finishing.withLock { $0.remove(id) } }
         guard var record = JSONDecoder.read(UploadRecord.self, at: "\(dir(id))/info.json"), record.isComplete, record.job == nil else { return }
         guard let digest = FileDigest.sha256(path: dataPath(id)) else { return log("upload \(id): cannot read its data to hash it") }
-        let job = String(digest.hex.prefix(20))
+        let profile = record.profile ?? Profile.defaultName
+        let job = Profile.jobID(sha256: digest.hex, profile: profile)
         record.job = job
         record.finishedAt = Date().timeIntervalSince1970
         if FileManager.default.fileExists(atPath: "\(spool.done)/\(job).json") {
@@ -176,17 +188,20 @@ public final class UploadStore: Sendable {
             unlink(dataPath(id))
             log("upload \(id): same content as published video \(job): not transcoded again")
         } else {
-            let name = uniqueIncomingName(TusHeaders.safeFileName(record.filename), id: id)
+            // Another profile's uploads go to its sub-folder of incoming/, where the spool reads the profile from.
+            let folder = profile == limits.defaultProfile ? spool.incoming : "\(spool.incoming)/\(profile)"
+            if folder != spool.incoming { mkdir(folder, 0o755) }
+            let name = (folder == spool.incoming ? "" : "\(profile)/") + uniqueIncomingName(TusHeaders.safeFileName(record.filename), id: id, in: folder)
             guard rename(dataPath(id), "\(spool.incoming)/\(name)") == 0 else { return log("upload \(id): cannot move into incoming/: \(String(cString: strerror(errno)))") }
-            Self.syncDirectory(spool.incoming)
+            Self.syncDirectory(folder)
             record.queuedAs = name
             log("upload \(id): complete (\(record.length) bytes, job \(job)): queued as incoming/\(name)")
         }
         try? save(record)
     }
 
-    func uniqueIncomingName(_ name: String, id: String) -> String {
-        guard FileManager.default.fileExists(atPath: "\(spool.incoming)/\(name)") else { return name }
+    func uniqueIncomingName(_ name: String, id: String, in folder: String) -> String {
+        guard FileManager.default.fileExists(atPath: "\(folder)/\(name)") else { return name }
         let ext = (name as NSString).pathExtension, stem = (name as NSString).deletingPathExtension
         return "\(stem)-\(id.prefix(8))" + (ext.isEmpty ? "" : ".\(ext)")
     }
