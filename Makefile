@@ -55,6 +55,7 @@ bench: release
 	bench/pipeline-bench.sh
 	bench/upload-bench.sh
 	bench/chunk-bench.sh
+	bench/codec-bench.sh
 	bench/first-play-bench.sh
 	python3 bench/projection.py
 

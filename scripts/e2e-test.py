@@ -98,7 +98,9 @@ def main():
     transcoder_config = {"spool": f"{WORK}/spool", "origins": origins, "replicas": 2, "token": TOKEN, "settleSeconds": 1, "rescanSeconds": 1,
                          "leaseTimeoutSeconds": 4, "heartbeatSeconds": 0.5,
                          "listen": f"127.0.0.1:{ports['transcoder']}", "encode": {"gopSeconds": 2, "preset": "veryfast"}, "uploadTokens": [UPLOAD_TOKEN],
-                         "ladder": [{"height": 360, "videoKbps": 800}, {"height": 240, "videoKbps": 400}]}
+                         "ladder": [{"height": 360, "videoKbps": 800}, {"height": 240, "videoKbps": 400}],
+                         "profiles": {"modern": {"ladder": [{"height": 240, "videoKbps": 400}, {"height": 240, "videoKbps": 300, "codec": "hevc"},
+                                                            {"height": 240, "videoKbps": 250, "codec": "av1"}]}}}
     json.dump(transcoder_config, open(f"{WORK}/transcoder.json", "w"))
     start("transcoder", [f"{BIN}/vod-transcoder", "--config", f"{WORK}/transcoder.json"])
     for n in ["o1", "o2", "o3", "edge", "transcoder"]: wait_healthy(ports[n])
@@ -168,13 +170,44 @@ def main():
 
     killed_transcoder(origins, ports)
     chunked_job_with_a_killed_worker(ports)
+    modern = modern_profile()
     # Real-world fixtures as bare files on every origin, for the browser (issue 11: an edit list that
     # hides leading frames, access units with their own AUD/SPS/PPS in TS, AV1 and VP9).
     for n in ["o1", "o2", "o3"]:
         for name in BROWSER_FIXTURES:
             shutil.copy(os.path.join(ROOT, "Tests/Fixtures", f"{name}.mp4"), f"{WORK}/{n}/{name}.mp4")
-    browser(video)
+    browser(video, modern)
     print(f"e2e: {CHECKS.passed} passed, 0 failed")
+
+def modern_profile():
+    """A file dropped into incoming/modern/ is made with that profile: H.264, HEVC and AV1 rungs in one
+    presentation, every variant decodable through the edge with the source's frames; a second drop of
+    the same file there is a no-op, and the same file in incoming/ would be another video."""
+    source = f"{WORK}/modern.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=426x240:rate=25:duration=8", "-f", "lavfi", "-i",
+                    "sine=duration=8", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", source], check=True)
+    digest = hashlib.sha256(open(source, "rb").read()).hexdigest()
+    job = hashlib.sha256(f"{digest}:modern".encode()).hexdigest()[:20]
+    check(job != digest[:20], "the modern profile's job id covers the profile")
+    os.makedirs(f"{WORK}/spool/incoming/modern", exist_ok=True)
+    for name in ["modern.mp4", "again.mp4"]:
+        shutil.copy(source, f"{WORK}/spool/incoming/modern/.{name}.part")
+        os.rename(f"{WORK}/spool/incoming/modern/.{name}.part", f"{WORK}/spool/incoming/modern/{name}")
+        deadline = time.time() + 180
+        while time.time() < deadline and (not os.path.exists(f"{WORK}/spool/done/{job}.json") or os.path.exists(f"{WORK}/spool/incoming/modern/{name}")):
+            time.sleep(0.3)
+    check(not os.listdir(f"{WORK}/spool/incoming/modern") and os.path.exists(f"{WORK}/spool/done/{job}.json"),
+          f"the modern profile's job {job} is done once for two drops of the same file")
+    status, _, body = get(f"{EDGE}/hls/{job}/master.m3u8")
+    master = body.decode()
+    variants = [l for l in master.splitlines() if l.endswith(".m3u8")]
+    check(all(f'CODECS="{c}' in master for c in ["avc1.", "hvc1.", "av01."]) and len(variants) == 3, f"one master playlist names H.264, HEVC and AV1 ({variants})")
+    want = ffprobe_frames(source)
+    for variant in variants:
+        frames = ffprobe_frames(f"{EDGE}/hls/{job}/{variant}")
+        ok, err = decodes(f"{EDGE}/hls/{job}/{variant}")
+        check(ok and frames == want, f"{variant}: {frames} frames through the edge (source {want}), decodes with -xerror {err}")
+    return job
 
 def killed_transcoder(origins, ports):
     """kill -9 the transcoder mid-job: nothing partial is published; a new one takes the job over."""
@@ -282,10 +315,10 @@ BROWSER_FIXTURES = {"edit_hides_frames": ["hls", "ts", "dash", "mse"], "h264_inb
                     "av1": ["hls", "mse"], "vp9": ["hls", "mse"]}
 MSE_PLAYER = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "mse-play.js")).read()
 
-def play(driver, video, kind, past):
-    """Starts `video` as `kind` on the page; waits until it plays past `past` seconds or fails."""
+def play(driver, video, kind, past, track=None):
+    """Starts `video` as `kind` on the page (MSE: only the video `track` if named); waits until it plays past `past` seconds or fails."""
     if kind == "mse":
-        driver.execute_script(MSE_PLAYER, video)
+        driver.execute_script(MSE_PLAYER, video, track)
     else:
         driver.execute_script(f"play('{video}', '{kind}')")
     t, state = 0, {}
@@ -297,7 +330,7 @@ def play(driver, video, kind, past):
         time.sleep(0.25)
     return t, state
 
-def browser(video):
+def browser(video, modern):
     """Headless Chromium on the page: HLS and DASH play past 5 s with no media error."""
     try:
         from selenium import webdriver
@@ -326,6 +359,8 @@ def browser(video):
             for kind in kinds:
                 t, state = play(driver, name, kind, past=3)
                 check(t > 3 and not state.get("error"), f"Chromium plays fixture {name} as {kind.upper()} past 3 s: currentTime {t:.1f} s, error {state.get('error')}")
+        t, state = play(driver, modern, "mse", past=3, track="video_av1_240")
+        check(t > 3 and not state.get("error"), f"Chromium plays our own AV1 rung of the modern profile through MSE past 3 s: currentTime {t:.1f} s, error {state.get('error')}")
         upload_from_page(driver)
     finally:
         driver.quit()

@@ -305,16 +305,22 @@ final class VideoPath {
             let o = outputs[i]
             let f = o.frame.pointer
             av_frame_unref(f)
-            f.pointee.format = AV_PIX_FMT_YUV420P.rawValue
-            f.pointee.width = Int32(o.rung.width)
-            f.pointee.height = Int32(o.rung.height)
-            try check(av_frame_get_buffer(f, 0), "frame buffer")
-            if o.scaler == nil {
-                outputs[i].scaler = sws_getContext(upright.pointee.width, upright.pointee.height, AVPixelFormat(rawValue: upright.pointee.format),
-                                                   f.pointee.width, f.pointee.height, AV_PIX_FMT_YUV420P, SWS_BICUBIC, nil, nil, nil)
-                guard outputs[i].scaler != nil else { throw TranscodeError(stage: .transcode, reason: "cannot scale this pixel format", libav: nil) }
+            if upright.pointee.width == Int32(o.rung.width) && upright.pointee.height == Int32(o.rung.height)
+                && upright.pointee.format == AV_PIX_FMT_YUV420P.rawValue {
+                // The rung is the picture as decoded: the encoder takes a reference, no copy through the scaler.
+                try check(av_frame_ref(f, upright), "frame reference")
+            } else {
+                f.pointee.format = AV_PIX_FMT_YUV420P.rawValue
+                f.pointee.width = Int32(o.rung.width)
+                f.pointee.height = Int32(o.rung.height)
+                try check(av_frame_get_buffer(f, 0), "frame buffer")
+                if o.scaler == nil {
+                    outputs[i].scaler = sws_getContext(upright.pointee.width, upright.pointee.height, AVPixelFormat(rawValue: upright.pointee.format),
+                                                       f.pointee.width, f.pointee.height, AV_PIX_FMT_YUV420P, SWS_BICUBIC, nil, nil, nil)
+                    guard outputs[i].scaler != nil else { throw TranscodeError(stage: .transcode, reason: "cannot scale this pixel format", libav: nil) }
+                }
+                try check(sws_scale_frame(outputs[i].scaler, f, upright), "scale")
             }
-            try check(sws_scale_frame(outputs[i].scaler, f, upright), "scale")
             f.pointee.pts = outPTS
             f.pointee.pict_type = keyframe ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE
             try encode(f, o.encoder, o.muxer, packet, frameDuration: frameDuration)
