@@ -59,8 +59,16 @@ public struct StatusHandler: HTTPHandler {
     static func document(_ spool: Spool) -> JobsDocument {
         let fm = FileManager.default
         func list(_ dir: String) -> [String] { ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).filter { !$0.hasPrefix(".") }.sorted() }
-        let incoming = list(spool.incoming).filter(Spool.isCandidate).map { name in
-            JobsDocument.Incoming(name: name, bytes: ((try? fm.attributesOfItem(atPath: "\(spool.incoming)/\(name)"))?[.size] as? Int64) ?? 0)
+        // Files in incoming/ and in its profile folders (`<profile>/<name>`).
+        let incoming = list(spool.incoming).filter(Spool.isCandidate).flatMap { name -> [JobsDocument.Incoming] in
+            let path = "\(spool.incoming)/\(name)"
+            let attributes = try? fm.attributesOfItem(atPath: path)
+            guard attributes?[.type] as? FileAttributeType == .typeDirectory else {
+                return [JobsDocument.Incoming(name: name, bytes: attributes?[.size] as? Int64 ?? 0)]
+            }
+            return list(path).filter(Spool.isCandidate).map { file in
+                JobsDocument.Incoming(name: "\(name)/\(file)", bytes: ((try? fm.attributesOfItem(atPath: "\(path)/\(file)"))?[.size] as? Int64) ?? 0)
+            }
         }
         let claimed = list(spool.claimed).map { job in
             JobsDocument.Claimed(job: job, lease: JSONDecoder.read(Spool.Lease.self, at: "\(spool.claimed)/\(job)/lease.json"))

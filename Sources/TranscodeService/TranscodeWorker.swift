@@ -45,7 +45,10 @@ public final class TranscodeWorker: Sendable {
     /// Runs until `stop()`: a pass over the spool whenever inotify wakes it, at least every `rescanSeconds`.
     public func run() {
         startHeartbeat()
-        let watcher = DirectoryWatcher(spool.incoming)
+        // Each named profile has its folder in incoming/, made here so operators see where to drop.
+        let folders = config.profileNames.filter { $0 != config.defaultProfile }
+        for folder in folders { mkdir("\(spool.incoming)/\(folder)", 0o755) }
+        let watcher = DirectoryWatcher(spool.incoming, subfolders: folders)
         var renamed: Set<String> = []
         while !isStopped {
             runOnce(renamedIn: renamed)

@@ -29,6 +29,19 @@ import VODKit
         #expect(s.log.all.contains { $0.contains("same content and profile (small) as job \(other)") })
     }
 
+    @Test func aFileRenamedIntoAProfileFolderWakesTheWatcherWithItsPath() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("watch-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: "\(dir)/modern", withIntermediateDirectories: true)
+        let watcher = DirectoryWatcher(dir, subfolders: ["modern"])
+        for (temporary, name) in [("\(dir)/.a.part", "\(dir)/a.mp4"), ("\(dir)/modern/.b.part", "\(dir)/modern/b.mp4")] {
+            _ = FileManager.default.createFile(atPath: temporary, contents: Data("x".utf8))
+            try FileManager.default.moveItem(atPath: temporary, toPath: name)
+        }
+        // (Foundation writes a file by renaming a temporary into place, so the .part names show too: the spool skips them.)
+        #expect(Set(watcher.wait(seconds: 2).filter { Spool.isCandidate(($0 as NSString).lastPathComponent) }) == ["a.mp4", "modern/b.mp4"])
+    }
+
     @Test func badProfilesAreRefusedAtStartUpWithTheKeyNamed() throws {
         func refusal(_ json: String) -> String {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("profiles-\(UUID().uuidString).json").path
