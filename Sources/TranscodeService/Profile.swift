@@ -24,11 +24,7 @@ public struct Profile: Codable, Equatable, Sendable {
     ]
 
     /// A profile name usable as a spool sub-folder and in metadata.
-    public static func isValidName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.count <= 64 && name.first != "." && name.utf8.allSatisfy { c in
-            (0x30...0x39).contains(c) || (0x41...0x5A).contains(c) || (0x61...0x7A).contains(c) || c == 0x2D || c == 0x5F || c == 0x2E
-        }
-    }
+    public static func isValidName(_ name: String) -> Bool { SafeName.isValid(name, maxBytes: 64) }
 
     /// The job id of content hashed to `sha256` (hex) made with `profile`: the first 20 hex
     /// digits of the hash for the default profile (as before profiles), of

@@ -43,10 +43,7 @@ public struct MediaCatalog: Sendable {
     }
 
     public static func isValidName(_ id: Substring) -> Bool {
-        guard let first = id.first, first != ".", id.count <= 200 else { return false }
-        return id.utf8.allSatisfy { c in
-            (0x30...0x39).contains(c) || (0x41...0x5A).contains(c) || (0x61...0x7A).contains(c) || c == 0x2E || c == 0x5F || c == 0x2D
-        }
+        SafeName.isValid(id, maxBytes: 200)
     }
 
     /// Every video id that resolves to files inside the root, sorted.

@@ -30,8 +30,8 @@ public struct ChunkPlan: Codable, Equatable, Sendable {
     public var early: [Rung] {
         let count = earlyRungs ?? 0
         guard count > 0, count < rungs.count else { return [] }
-        // The lowest H.264 rungs (every player decodes them), then other codecs'.
-        let lowest = Set(rungs.sorted { ($0.codec == nil ? 0 : 1, $0.height) < ($1.codec == nil ? 0 : 1, $1.height) }.prefix(count).map(\.file))
+        // The lowest rungs of the first codec by rank (H.264: every player decodes it), then the next codec's.
+        let lowest = Set(rungs.sorted { ($0.videoCodec.rank, $0.height) < ($1.videoCodec.rank, $1.height) }.prefix(count).map(\.file))
         return rungs.filter { lowest.contains($0.file) }
     }
 

@@ -34,11 +34,7 @@ struct TaskAPI: Sendable {
             guard parts.count == 3 || parts.count == 4, parts.allSatisfy(Self.isSafe) else { return nil }
             (job, task, action, name) = (parts[0], parts[1], parts[2], parts.count == 4 ? parts[3] : nil)
         }
-        static func isSafe(_ s: String) -> Bool {
-            !s.isEmpty && s.utf8.count <= 64 && s.first != "." && s.utf8.allSatisfy { c in
-                (0x30...0x39).contains(c) || (0x41...0x5A).contains(c) || (0x61...0x7A).contains(c) || c == 0x2D || c == 0x5F || c == 0x2E
-            }
-        }
+        static func isSafe(_ s: String) -> Bool { SafeName.isValid(s, maxBytes: 64) }
     }
 
     func reply(to request: HTTPRequest) -> HTTPReply {

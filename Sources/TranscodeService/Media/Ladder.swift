@@ -3,6 +3,10 @@
 public enum VideoCodec: String, Codable, Sendable, CaseIterable {
     case h264, hevc, av1
 
+    /// Where its rungs come in a ladder and which is published first: H.264 (every player
+    /// decodes it; the first variant is where many start), then HEVC, then AV1.
+    public var rank: Int { Self.allCases.firstIndex(of: self) ?? 0 }
+
     /// The libavcodec encoder used for it.
     public var encoder: String {
         switch self {
@@ -63,8 +67,8 @@ public enum Ladder {
         func even(_ v: Double) -> Int { max(2, Int((v / 2).rounded()) * 2) }
         let short = max(1, min(width, height)), long = max(width, height)
         var planned: [Rung] = []
-        // H.264 first (every player decodes it: the first variant is where many start), then HEVC, AV1; tallest first.
-        let order = { (r: RungConfig) in VideoCodec.allCases.firstIndex(of: r.codec ?? .h264) ?? 0 }
+        // By codec rank, tallest first.
+        let order = { (r: RungConfig) in (r.codec ?? .h264).rank }
         for r in rungs.sorted(by: { (order($0), $1.height) < (order($1), $0.height) }) where r.height <= short {
             let s = even(Double(r.height))
             let l = even(Double(long) * Double(s) / Double(short))
