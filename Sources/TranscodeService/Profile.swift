@@ -8,14 +8,22 @@ import VODKit
 public struct Profile: Codable, Equatable, Sendable {
     /// The streaming ladder; nil: the top-level `ladder`.
     public var ladder: [RungConfig]?
+    /// Download versions made beside the ladder (nil: none).
+    public var downloads: [DownloadConfig]?
 
-    public init(ladder: [RungConfig]? = nil) { self.ladder = ladder }
+    public init(ladder: [RungConfig]? = nil, downloads: [DownloadConfig]? = nil) {
+        self.ladder = ladder
+        self.downloads = downloads
+    }
 
     /// The built-in profile every spool has: the top-level `ladder`; its job ids are the plain content hash.
     public static let defaultName = "default"
 
-    /// Shipped beside `default`: H.264 for every player, HEVC for Apple devices, AV1 for browsers and TVs.
+    /// Shipped beside `default`: `modern`, H.264 for every player, HEVC for Apple devices, AV1
+    /// for browsers and TVs; `downloads`, the default ladder plus a 720-line file in each of
+    /// MP4, WebM, MKV, OGG and AVI.
     public static let shipped: [String: Profile] = [
+        "downloads": Profile(downloads: DownloadConfig.everyFormat),
         "modern": Profile(ladder: RungConfig.defaults + [
             RungConfig(height: 1080, videoKbps: 3000, codec: .hevc), RungConfig(height: 720, videoKbps: 1700, codec: .hevc),
             RungConfig(height: 1080, videoKbps: 2500, codec: .av1), RungConfig(height: 720, videoKbps: 1400, codec: .av1),

@@ -143,7 +143,9 @@ public final class TranscodeWorker: Sendable {
             }
             var rungs: [Rung] = []
             if let video = info.video { rungs = Ladder.plan(ladder, width: video.uprightSize.width, height: video.uprightSize.height) }
-            log("job \(job): \(Self.describe(info)); ladder \(rungs.map { "\($0.width)x\($0.height)@\($0.videoKbps)k" }.joined(separator: " "))")
+            let downloads = DownloadVersion.plan(config.downloads(profile: profile), width: info.video?.uprightSize.width, height: info.video?.uprightSize.height)
+            log("job \(job): \(Self.describe(info)); ladder \(rungs.map { "\($0.width)x\($0.height)@\($0.videoKbps)k" }.joined(separator: " "))"
+                + (downloads.isEmpty ? "" : "; downloads \(downloads.map(\.file).joined(separator: " "))"))
             let work = "\(dir)/out.tmp"
             try? FileManager.default.removeItem(atPath: work)
             try? FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
@@ -151,7 +153,7 @@ public final class TranscodeWorker: Sendable {
             let chunks = ChunkTasks(spool: spool, job: job)
             let plan = chunks.plan ?? ChunkPlan.make(duration: info.video?.duration ?? info.duration, chunkSeconds: config.chunkSeconds,
                                                       gopSeconds: config.encode.gopSeconds, rungs: rungs, audio: info.audio != nil,
-                                                      earlyRungs: config.earlyRungs)
+                                                      earlyRungs: config.earlyRungs, downloads: downloads)
             update(job) { $0.phases = JobPhases(); $0.phases?.analysis = JobPhases.since(started) }
             let outputs: [Pipeline.Output]
             if let plan {
@@ -165,13 +167,21 @@ public final class TranscodeWorker: Sendable {
                         self.log(String(format: "job %@: %.1f%% %.0f fps %.2fx ETA %.0f s", job, p.percent, p.framesPerSecond, p.speed, p.etaSeconds))
                     }
                 }.run()
+                if !downloads.isEmpty {
+                    update(job) { $0.percent = 0; $0.message = "making the download versions" }
+                    _ = try DownloadPipeline(source: source, info: info, versions: downloads, settings: config.encode, directory: work,
+                                             isCancelled: { self.isStopped }) { p in self.update(job) { $0.percent = (p.percent * 10).rounded() / 10 } }.run()
+                }
             }
             let transcodeSeconds = Date().timeIntervalSince(started)
             update(job) { $0.state = "verifying"; $0.percent = 100 }
             let verifying = Date()
             let renditions = try Verifier.check(outputs, in: work, source: info)
+            var made: [VideoManifest.Download] = []
+            for version in downloads { made.append(try DownloadVerifier.verify(version, in: work, source: info)) }
             update(job) { $0.phases?.verify = JobPhases.since(verifying) }
-            let manifest = manifest(job, renditions, source: info, seconds: transcodeSeconds)
+            var manifest = manifest(job, renditions, source: info, seconds: transcodeSeconds)
+            if !made.isEmpty { manifest.downloads = made }
             let data = manifest.encoded()
             guard !data.isEmpty, FileManager.default.createFile(atPath: "\(work)/manifest.json", contents: data), rename(work, "\(dir)/out") == 0 else {
                 throw TranscodeError(stage: .verify, reason: "cannot write the outputs in \(dir)", libav: nil)
@@ -243,7 +253,7 @@ public final class TranscodeWorker: Sendable {
         let files: [Replicator.File]
         let manifestFile: Replicator.File
         do {
-            files = try manifest.renditions.map { try Replicator.describe("\(out)/\($0.file)", name: $0.file) }
+            files = try manifest.files.map { try Replicator.describe("\(out)/\($0)", name: $0) }
             manifestFile = try Replicator.describe("\(out)/manifest.json", name: "manifest.json")
         } catch {
             finishFailed(job, error as? TranscodeError ?? TranscodeError(stage: .replicate, reason: "\(error)", libav: nil))

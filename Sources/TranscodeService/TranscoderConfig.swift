@@ -69,7 +69,7 @@ public struct TranscoderConfig: Codable, Equatable, Sendable {
         --once: handle what is in the spool now, then exit. repair: copy every video on any origin to its
         current top M origins.
         Config keys (JSON): spool, origins, replicas, token, ladder [{height, videoKbps, codec (h264|hevc|av1)}],
-        profiles {name: {ladder}}, defaultProfile, encode {gopSeconds,
+        profiles {name: {ladder, downloads [{format (mp4|webm|mkv|ogg|avi), height, videoKbps, video, audio}]}}, defaultProfile, encode {gopSeconds,
         preset, audioKbps, threads}, chunkSeconds, earlyRungs, settleSeconds, rescanSeconds, heartbeatSeconds, leaseTimeoutSeconds,
         replicationRetrySeconds, sourceRetention (delete|keep|move), moveSourceTo, recordRetentionHours,
         videoRetentionHours, webhook, workerName, listen, uploadTokens, maxUploadBytes, maxDurationSeconds, maxActiveUploads,
@@ -91,7 +91,7 @@ public struct TranscoderConfig: Codable, Equatable, Sendable {
                 guard let seconds = Double(value), seconds >= 0 else { throw CommandLineConfig.UsageError("--chunk-seconds takes seconds (0: off)") }
                 config.chunkSeconds = seconds
             },
-        ], switches: ["--once": { _ in }], maps: ["profiles": ["ladder"]])
+        ], switches: ["--once": { _ in }], maps: ["profiles": ["ladder", "downloads"]])
         _ = try config.upstreams()
         guard ["delete", "keep", "move"].contains(config.sourceRetention) else {
             throw CommandLineConfig.UsageError("sourceRetention must be delete, keep or move")
@@ -117,6 +117,13 @@ public struct TranscoderConfig: Codable, Equatable, Sendable {
             for rung in ladder where rung.height < 2 || rung.videoKbps < 1 {
                 throw CommandLineConfig.UsageError("\(key): a rung needs a height of 2 or more and videoKbps of 1 or more (got \(rung.height)/\(rung.videoKbps))")
             }
+            for (k, download) in config.downloads(profile: name).enumerated() {
+                let key = "profiles.\(name).downloads[\(k)]"
+                if let problem = download.problem { throw CommandLineConfig.UsageError("\(key): \(problem)") }
+                for encoder in [download.videoCodec.encoder, download.audioCodec.encoder] where avcodec_find_encoder_by_name(encoder) == nil {
+                    throw CommandLineConfig.UsageError("\(key): \(download.format.rawValue) needs the \(encoder) encoder, which the installed libavcodec lacks")
+                }
+            }
         }
         return config
     }
@@ -135,6 +142,9 @@ public struct TranscoderConfig: Codable, Equatable, Sendable {
         if let named = profiles[name] { return named.ladder ?? ladder }
         return name == Profile.defaultName ? ladder : nil
     }
+
+    /// The download versions of `profile` (none for an unknown one).
+    public func downloads(profile: String?) -> [DownloadConfig] { profiles[profile ?? defaultProfile]?.downloads ?? [] }
 
     public func upstreams() throws -> [HTTPClientPool.Upstream] {
         try origins.map { url in

@@ -19,6 +19,8 @@ final class CatalogAggregator: Sendable {
         var duration: Double?
         /// `W×H` of each video track, the name of others.
         var renditions: [String]?
+        /// URLs of the download versions (`/download/<id>/<file>`).
+        var downloads: [String]?
     }
 
     /// The catalog as JSON (blocking: call it on a worker).
@@ -38,6 +40,7 @@ final class CatalogAggregator: Sendable {
                 entry.duration = info.tracks.map(\.duration).max() ?? 0
                 entry.renditions = info.tracks.map { t in t.width.flatMap { w in t.height.map { "\(w)×\($0)" } } ?? t.name }
                 entry.title = info.title
+                entry.downloads = info.downloads
             }
             return entry
         }

@@ -143,7 +143,8 @@ enum Page {
               <td>${duration(v.duration)}</td>
               <td>${(v.renditions || []).map(r => `<span class="pill">${esc(r)}</span>`).join("")}</td>
               <td>${(v.replicas || []).map(r => `<span class="pill">${esc(r.replace("http://", ""))}</span>`).join("")}</td>
-              <td><button onclick="play('${esc(v.id)}','hls')">HLS</button><button onclick="play('${esc(v.id)}','ts')">HLS-TS</button><button onclick="play('${esc(v.id)}','dash')">DASH</button></td></tr>`).join("")
+              <td><button onclick="play('${esc(v.id)}','hls')">HLS</button><button onclick="play('${esc(v.id)}','ts')">HLS-TS</button><button onclick="play('${esc(v.id)}','dash')">DASH</button>
+                  ${(v.downloads || []).map(d => `<a class="download" href="${esc(d)}">${esc(d.split(".").pop().toUpperCase())}</a>`).join(" ")}</td></tr>`).join("")
           : `<tr><td colspan="5" class="muted">No video yet: drop a file into the spool.</td></tr>`;
       } catch (e) { document.getElementById("videos").innerHTML = `<tr><td colspan="5" class="muted">Catalog unavailable: ${esc(e)}</td></tr>`; }
     }

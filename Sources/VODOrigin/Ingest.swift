@@ -220,7 +220,7 @@ final class IngestSink: HTTPBodySink {
     static func missingRendition(manifest: String, dir: String) -> String? {
         guard let data = FileManager.default.contents(atPath: manifest) else { return "unreadable" }
         do {
-            for (name, _) in try MediaCatalog.renditions(inManifest: data) {
+            for name in try MediaCatalog.listedFiles(inManifest: data) {
                 var st = stat()
                 guard lstat("\(dir)/\(name)", &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return "\(name) is not here" }
             }

@@ -75,6 +75,31 @@ public struct MediaCatalog: Sendable {
         throw .notFound
     }
 
+    /// Download version `name` of video `id`: listed in its manifest's `downloads`, a file inside the root.
+    public func download(_ name: Substring, of id: Substring) throws(LookupError) -> SourceFile {
+        guard Self.isValidName(id) else { throw .invalidID }
+        guard Self.isValidName(name), DownloadFormat(fileName: name) != nil else { throw .notFound }
+        let dir = "\(root)/\(id)"
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: "\(dir)/manifest.json")) else { throw .notFound }
+        try checkInside(dir)
+        guard let manifest = try? VideoManifest.decode(data) else { throw .badManifest("not a manifest") }
+        guard (manifest.downloads ?? []).contains(where: { $0.file == name }) else { throw .notFound }
+        let path = "\(dir)/\(name)"
+        guard let info = try fileInfo(path) else { throw .notFound }
+        return SourceFile(name: String(name), path: path, role: .video, size: info.size, modified: info.modified)
+    }
+
+    /// Every file a manifest lists (renditions, then downloads), each a valid file name: what an
+    /// origin must hold before it publishes the manifest.
+    public static func listedFiles(inManifest data: Data) throws(LookupError) -> [String] {
+        let renditions = try renditions(inManifest: data).map(\.file)
+        let downloads = ((try? VideoManifest.decode(data))?.downloads ?? []).map(\.file)
+        for name in downloads where !isValidName(Substring(name)) || DownloadFormat(fileName: name) == nil || name == "manifest.json" {
+            throw .badManifest("a download without a valid file name")
+        }
+        return renditions + downloads
+    }
+
     /// The renditions a `manifest.json` (`VideoManifest`) lists, each a valid file name.
     public static func renditions(inManifest data: Data) throws(LookupError) -> [(file: String, role: SourceFile.Role)] {
         let manifest: VideoManifest

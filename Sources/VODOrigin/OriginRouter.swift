@@ -83,6 +83,14 @@ public struct OriginRouter: HTTPHandler {
         let target = OriginTarget(path: head.path)
         // The list reads the media directory: on a worker.
         if case .videoList = target { return .deferred { [self] in finish(general(target)) } }
+        // A download reads the manifest and stats its file: on a worker.
+        if case .download(let id, let name) = target {
+            return .deferred { [self] in
+                do throws(MediaCatalog.LookupError) { return finish(download(try files.catalog.download(name, of: id))) } catch {
+                    return finish(failure(error, video: id))
+                }
+            }
+        }
         guard let id = target.video else { return .response(finish(general(target))) }
         // A video whose files are remembered and whose layout is cached is answered here;
         // anything that reads the disk (catalog lookup, first load, a segment to build) on a worker.
@@ -177,6 +185,17 @@ public struct OriginRouter: HTTPHandler {
         return r
     }
 
+    /// A download version, as an attachment under its own name.
+    func download(_ file: SourceFile) -> HTTPResponse {
+        var r = HTTPResponse(status: 200, body: [.file(path: file.path, offset: 0, length: file.size)])
+        r.headers.append("Content-Type", DownloadFormat(fileName: file.name)?.contentType ?? "application/octet-stream")
+        r.headers.append("Content-Disposition", "attachment; filename=\"\(file.name)\"")
+        r.headers.append("ETag", etag("\(file.path)|\(file.size)|\(file.modified)"))
+        r.headers.append("Last-Modified", HTTPDate.format(file.modified))
+        r.headers.append("Cache-Control", Self.immutable)
+        return r
+    }
+
     /// The media type of a file sent whole, by its extension.
     static func progressiveType(_ name: String) -> String {
         switch name.split(separator: ".").last?.lowercased() {
@@ -236,6 +255,7 @@ public struct OriginRouter: HTTPHandler {
         }
         let skipped = e.set.skipped.map { VideoDescription.Skipped(track: Int($0.id), type: $0.type, codec: $0.codec, reason: $0.reason) }
         return json(VideoDescription(id: e.set.name, title: e.title, tracks: tracks, skipped: skipped,
-                                     files: e.files.map { .init(name: $0.name, bytes: $0.size) }, hasManifest: e.manifestBytes != nil))
+                                     files: e.files.map { .init(name: $0.name, bytes: $0.size) }, hasManifest: e.manifestBytes != nil,
+                                     downloads: (e.manifest?.downloads ?? []).map(\.file)))
     }
 }

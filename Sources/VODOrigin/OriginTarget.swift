@@ -14,6 +14,8 @@ enum OriginTarget: Equatable {
     case cmafSegment(video: Substring, track: Substring, number: Int)
     case tsSegment(video: Substring, rendition: Substring, number: Int)
     case mp4(video: Substring, file: Substring)
+    /// `/download/<video>/<file>`: a download version the manifest lists.
+    case download(video: Substring, file: Substring)
     /// Not `HTTPPath.isPlain`.
     case malformed
     case notFound
@@ -38,6 +40,7 @@ enum OriginTarget: Equatable {
             else if let n = Self.segmentNumber(p[3], suffix: ".ts") { self = .tsSegment(video: p[1], rendition: p[2], number: n) }
             else { self = .notFound }
         case ("mp4", 3): self = .mp4(video: p[1], file: p[2])
+        case ("download", 3): self = .download(video: p[1], file: p[2])
         default: self = .notFound
         }
     }
@@ -45,7 +48,7 @@ enum OriginTarget: Equatable {
     /// The video the target belongs to, if any.
     var video: Substring? {
         switch self {
-        case .videoInfo(let v), .videoManifest(let v), .playlist(let v, _), .cmafInit(let v, _), .cmafSegment(let v, _, _), .tsSegment(let v, _, _), .mp4(let v, _): return v
+        case .videoInfo(let v), .videoManifest(let v), .playlist(let v, _), .cmafInit(let v, _), .cmafSegment(let v, _, _), .tsSegment(let v, _, _), .mp4(let v, _), .download(let v, _): return v
         case .health, .metrics, .videoList, .malformed, .notFound: return nil
         }
     }
@@ -56,7 +59,7 @@ enum OriginTarget: Equatable {
         return routes.contains(first) ? String(first) : "other"
     }
 
-    static let routes: Set<Substring> = ["hls", "cmaf", "dash", "hls-ts", "mp4", "api", "healthz", "metrics", "ingest"]
+    static let routes: Set<Substring> = ["hls", "cmaf", "dash", "hls-ts", "mp4", "download", "api", "healthz", "metrics", "ingest"]
 
     /// `<n><suffix>` with n ≥ 1 written without leading zeros.
     static func segmentNumber(_ name: Substring, suffix: String) -> Int? {

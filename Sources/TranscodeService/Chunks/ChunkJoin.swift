@@ -5,9 +5,9 @@ import Glibc
 import MP4Box
 
 /// The last step of a chunked job: each rung's chunks joined in order by their sample
-/// tables (each placed where its first frame belongs), and the audio task's file linked beside them.
+/// tables (each placed where its first frame belongs), and the audio and downloads tasks' files linked beside them.
 enum ChunkJoin {
-    /// Joins `rungs` (all of the plan's when nil) and the audio. `outputs(task)` is the directory
+    /// Joins `rungs` (all of the plan's, and the downloads, when nil) and the audio. `outputs(task)` is the directory
     /// of a finished task, `firstFrame(task)` where a video chunk's first frame is on the whole timeline (seconds).
     static func join(_ plan: ChunkPlan, rungs: [Rung]? = nil, outputs: (String) -> String, firstFrame: (String) -> Double?,
                      into work: String) throws(TranscodeError) -> [Pipeline.Output] {
@@ -34,6 +34,11 @@ enum ChunkJoin {
                 throw TranscodeError(stage: .merge, reason: "the audio task's output is missing", libav: nil)
             }
             joined.append(Pipeline.Output(file: "audio.mp4", kind: "audio", rung: nil))
+        }
+        for version in plan.downloads ?? [] where rungs == nil {
+            guard link("\(outputs("downloads"))/\(version.file)", "\(work)/\(version.file)") == 0 || FileManager.default.fileExists(atPath: "\(work)/\(version.file)") else {
+                throw TranscodeError(stage: .merge, reason: "\(version.file) of the downloads task is missing", libav: nil)
+            }
         }
         return joined
     }

@@ -16,14 +16,21 @@ public struct ChunkPlan: Codable, Equatable, Sendable {
     public var audio: Bool
     /// How many of the lowest rungs the early pass encodes (nil or 0: no early pass).
     public var earlyRungs: Int?
+    /// The download versions, made by one `downloads` task from the whole source (nil or empty: none).
+    public var downloads: [DownloadVersion]?
 
     /// What one task makes: its part of the timeline (nil: the audio task) and its rungs.
     public struct Work: Equatable, Sendable {
         public var window: ChunkWindow?
         public var rungs: [Rung]
-        public var includeAudio: Bool { window == nil }
+        /// The `downloads` task's versions (empty for every other task).
+        public var downloads: [DownloadVersion] = []
+        public var includeAudio: Bool { window == nil && downloads.isEmpty }
         /// The files the task leaves in its outputs.
-        public var files: [String] { window == nil ? ["audio.mp4"] : rungs.map(\.file) }
+        public var files: [String] {
+            if !downloads.isEmpty { return downloads.map(\.file) }
+            return window == nil ? ["audio.mp4"] : rungs.map(\.file)
+        }
     }
 
     /// The rungs published first (the lowest `earlyRungs` by height), in ladder order; empty without an early pass.
@@ -41,14 +48,18 @@ public struct ChunkPlan: Codable, Equatable, Sendable {
     /// The tasks whose outputs make the early publication: the audio and every `early-K`.
     public var earlyTasks: [String] { early.isEmpty ? [] : (audio ? ["audio"] : []) + windows.indices.map { "early-\($0)" } }
 
-    /// Every task: `audio` (if any), `early-0`, … (if any), then `video-0`, …, in this order of preference.
+    /// Every task: `audio` (if any), `early-0`, … (if any), `downloads` (if any: the longest
+    /// task, started before the chunks so that it does not finish last alone), then `video-0`, …,
+    /// in this order of preference.
     public var tasks: [String] {
-        (audio ? ["audio"] : []) + (early.isEmpty ? [] : windows.indices.map { "early-\($0)" }) + windows.indices.map { "video-\($0)" }
+        (audio ? ["audio"] : []) + (early.isEmpty ? [] : windows.indices.map { "early-\($0)" }) + ((downloads ?? []).isEmpty ? [] : ["downloads"])
+            + windows.indices.map { "video-\($0)" }
     }
 
     /// What `task` makes; nil for a name the plan has no task for.
     public func work(_ task: String) -> Work? {
         if task == "audio" { return audio ? Work(window: nil, rungs: []) : nil }
+        if task == "downloads" { return (downloads ?? []).isEmpty ? nil : Work(window: nil, rungs: [], downloads: downloads ?? []) }
         for (prefix, rungs) in [("early-", early), ("video-", later)] where task.hasPrefix(prefix) && !rungs.isEmpty {
             guard let k = Int(task.dropFirst(prefix.count)), windows.indices.contains(k) else { return nil }
             return Work(window: windows[k], rungs: rungs)
@@ -64,14 +75,16 @@ public struct ChunkPlan: Codable, Equatable, Sendable {
     /// Chunks of `chunkSeconds` (rounded to whole GOPs) over `duration`; nil when that makes
     /// one chunk (a short source, or chunking off): the job is then encoded whole, as before.
     /// A last chunk shorter than half a chunk is folded into the one before it.
-    public static func make(duration: Double, chunkSeconds: Double, gopSeconds: Double, rungs: [Rung], audio: Bool, earlyRungs: Int = 0) -> ChunkPlan? {
+    public static func make(duration: Double, chunkSeconds: Double, gopSeconds: Double, rungs: [Rung], audio: Bool, earlyRungs: Int = 0,
+                            downloads: [DownloadVersion] = []) -> ChunkPlan? {
         guard chunkSeconds > 0, gopSeconds > 0, !rungs.isEmpty, duration.isFinite else { return nil }
         let length = max(1, (chunkSeconds / gopSeconds).rounded()) * gopSeconds
         var starts: [Double] = [0]
         while let last = starts.last, duration - (last + length) >= length / 2 { starts.append(last + length) }
         guard starts.count > 1 else { return nil }
         let windows = starts.indices.map { k in ChunkWindow(start: starts[k], end: k + 1 < starts.count ? starts[k + 1] : nil) }
-        return ChunkPlan(rungs: rungs, windows: windows, audio: audio, earlyRungs: earlyRungs > 0 && earlyRungs < rungs.count ? earlyRungs : nil)
+        return ChunkPlan(rungs: rungs, windows: windows, audio: audio, earlyRungs: earlyRungs > 0 && earlyRungs < rungs.count ? earlyRungs : nil,
+                         downloads: downloads.isEmpty ? nil : downloads)
     }
 }
 

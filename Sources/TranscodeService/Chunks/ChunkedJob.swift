@@ -72,16 +72,11 @@ extension TranscodeWorker {
                 return self.isStopped || lost
             }
             guard let assigned = plan.work(task) else { throw TranscodeError(stage: .plan, reason: "unknown task \(task)", libav: nil) }
-            let window = assigned.window
-            let pipeline = Pipeline(source: source, info: info, rungs: assigned.rungs, settings: config.encode, directory: work,
-                                    window: window, includeAudio: assigned.includeAudio, isCancelled: isCancelled) { p in
-                let share = window.map { w in (w.end ?? p.duration) - w.start } ?? p.duration
-                let done = window.map { p.seconds - $0.start } ?? p.seconds
-                self.jobs.withLock { $0.tasks[key]?.percent = share > 0 ? (1000 * min(1, max(0, done / share))).rounded() / 10 : 0 }
+            let firstFrame = try assigned.run(source: source, info: info, settings: config.encode, directory: work, isCancelled: isCancelled) { percent in
+                self.jobs.withLock { $0.tasks[key]?.percent = percent }
             }
-            _ = try pipeline.run()
             let result = ChunkResult(task: task, worker: name, seconds: (Date().timeIntervalSince(started) * 100).rounded() / 100,
-                                     firstFrameSeconds: pipeline.firstFrameSeconds)
+                                     firstFrameSeconds: firstFrame)
             guard tasks.complete(task, result, from: work) else { throw TranscodeError(stage: .transcode, reason: "cannot store the outputs of \(task)", libav: nil) }
             log(String(format: "job %@: %@ done in %.1f s", tasks.job, task, result.seconds))
         } catch where error.isCancellation {

@@ -90,18 +90,12 @@ public final class RemoteWorker: Sendable {
         let source = "http://\(server.host):\(server.port)\(a.base)/source?key=\(a.key)"
         var settings = a.settings
         if threads > 0 { settings.threads = threads }
-        let pipeline: Pipeline
+        let firstFrame: Double?
         do throws(TranscodeError) {
             guard let task = a.work else { throw TranscodeError(stage: .plan, reason: "unknown task \(a.task)", libav: nil) }
             let info = try SourceInfo.probe(source)
-            let window = task.window
-            pipeline = Pipeline(source: source, info: info, rungs: task.rungs, settings: settings, directory: work, window: window,
-                                includeAudio: task.includeAudio, isCancelled: { self.isStopped || progress.withLock { $0.lost } }) { p in
-                let share = window.map { ($0.end ?? p.duration) - $0.start } ?? p.duration
-                let done = window.map { p.seconds - $0.start } ?? p.seconds
-                progress.withLock { $0.percent = share > 0 ? (1000 * min(1, max(0, done / share))).rounded() / 10 : 0 }
-            }
-            _ = try pipeline.run()
+            firstFrame = try task.run(source: source, info: info, settings: settings, directory: work,
+                                      isCancelled: { self.isStopped || progress.withLock { $0.lost } }) { percent in progress.withLock { $0.percent = percent } }
         } catch where error.isCancellation {
             return log("job \(a.job): \(a.task) given up (\(isStopped ? "stopping" : "the lease was taken over"))")
         } catch {
@@ -121,7 +115,7 @@ public final class RemoteWorker: Sendable {
             }
         }
         let result = ChunkResult(task: a.task, worker: name, seconds: (Date().timeIntervalSince(started) * 100).rounded() / 100,
-                                 firstFrameSeconds: pipeline.firstFrameSeconds)
+                                 firstFrameSeconds: firstFrame)
         let status = (try? request("POST", "\(a.base)/complete?key=\(a.key)", body: APIJSON.encode(result)).status) ?? 0
         log(status == 204 ? String(format: "job %@: %@ done in %.1f s", a.job, a.task, result.seconds) : "job \(a.job): \(a.task) not accepted (\(status))")
     }

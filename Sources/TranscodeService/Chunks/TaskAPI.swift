@@ -85,8 +85,8 @@ struct TaskAPI: Sendable {
     /// Uploads of outputs are streamed to the task's directory and checked against their SHA-256.
     func bodyHandling(for head: HTTPRequestHead) -> HTTPBodyHandling {
         guard head.method == "PUT" else { return .buffer }
-        guard let target = Target(head.path), target.action == "files", let name = target.name, name.hasSuffix(".mp4") else {
-            return .reject(.text(404, "PUT /api/tasks/<job>/<task>/files/<name>.mp4"))
+        guard let target = Target(head.path), target.action == "files", let name = target.name, DownloadFormat(fileName: name) != nil else {
+            return .reject(.text(404, "PUT /api/tasks/<job>/<task>/files/<name>.(mp4|webm|mkv|ogg|avi)"))
         }
         let tasks = ChunkTasks(spool: spool, job: target.job)
         // One small file read on the loop, as the tus handler does for its record.

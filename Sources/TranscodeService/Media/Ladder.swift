@@ -64,26 +64,41 @@ public enum Ladder {
     /// gets one rung at its own size (with the smallest rung's bitrate scaled by pixels), so
     /// every video has a picture; so does each codec of the ladder.
     public static func plan(_ rungs: [RungConfig], width: Int, height: Int) -> [Rung] {
-        func even(_ v: Double) -> Int { max(2, Int((v / 2).rounded()) * 2) }
-        let short = max(1, min(width, height)), long = max(width, height)
         var planned: [Rung] = []
         // By codec rank, tallest first.
         let order = { (r: RungConfig) in (r.codec ?? .h264).rank }
-        for r in rungs.sorted(by: { (order($0), $1.height) < (order($1), $0.height) }) where r.height <= short {
-            let s = even(Double(r.height))
-            let l = even(Double(long) * Double(s) / Double(short))
-            let rung = width < height ? Rung(width: s, height: l, videoKbps: r.videoKbps, codec: r.codec)
-                : Rung(width: l, height: s, videoKbps: r.videoKbps, codec: r.codec)
+        for r in rungs.sorted(by: { (order($0), $1.height) < (order($1), $0.height) }) {
+            guard let size = fit(shortSide: r.height, width: width, height: height) else { continue }
+            let rung = Rung(width: size.width, height: size.height, videoKbps: r.videoKbps, codec: r.codec)
             if !planned.contains(where: { $0.file == rung.file }) { planned.append(rung) }
         }
         // Per codec: a source smaller than all of its rungs gets one at its own size.
         for codec in VideoCodec.allCases where !planned.contains(where: { $0.videoCodec == codec }) {
             guard let smallest = rungs.filter({ ($0.codec ?? .h264) == codec }).min(by: { $0.height < $1.height }) else { continue }
-            // The smallest rung's bitrate scaled down by pixels (a 360-line source under a 720-line rung gets a quarter).
-            let share = min(1, Double(short) * Double(short) / Double(max(1, smallest.height * smallest.height)))
-            planned.append(Rung(width: even(Double(width)), height: even(Double(height)), videoKbps: max(1, Int((Double(smallest.videoKbps) * share).rounded())),
-                                codec: codec))
+            let own = ownSize(width: width, height: height, under: smallest.height, kbps: smallest.videoKbps)
+            planned.append(Rung(width: own.width, height: own.height, videoKbps: own.kbps, codec: codec))
         }
         return planned
     }
+
+    /// The size with `shortSide` as its shorter side for an upright source of `width`×`height`,
+    /// aspect kept, even dimensions; nil when that is larger than the source (never upscaled).
+    public static func fit(shortSide: Int, width: Int, height: Int) -> (width: Int, height: Int)? {
+        let short = max(1, min(width, height)), long = max(width, height)
+        guard shortSide <= short else { return nil }
+        let s = even(Double(shortSide))
+        let l = even(Double(long) * Double(s) / Double(short))
+        return width < height ? (s, l) : (l, s)
+    }
+
+    /// The source's own size (even) for a source smaller than every configured size, with the
+    /// bitrate of the smallest (`kbps` at `shortSide`) scaled down by pixels: a 360-line source
+    /// under a 720-line size gets a quarter.
+    static func ownSize(width: Int, height: Int, under shortSide: Int, kbps: Int) -> (width: Int, height: Int, kbps: Int) {
+        let short = max(1, min(width, height))
+        let share = min(1, Double(short) * Double(short) / Double(max(1, shortSide * shortSide)))
+        return (even(Double(width)), even(Double(height)), max(1, Int((Double(kbps) * share).rounded())))
+    }
+
+    static func even(_ v: Double) -> Int { max(2, Int((v / 2).rounded()) * 2) }
 }

@@ -156,14 +156,15 @@ public final class Pipeline {
 /// Sends a frame (nil: flush) and writes every packet the encoder has ready. Packets without
 /// a duration get `frameDuration`: the muxer would otherwise guess the last sample's, and a
 /// short guess cuts the last frame out of the edit list.
-func encode(_ frame: UnsafeMutablePointer<AVFrame>?, _ encoder: CodecContext, _ output: OutputContainer, _ packet: Packet, frameDuration: Int64 = 0) throws {
+func encode(_ frame: UnsafeMutablePointer<AVFrame>?, _ encoder: CodecContext, _ output: OutputContainer, _ packet: Packet, frameDuration: Int64 = 0,
+            stream: Int32 = 0) throws {
     try check(avcodec_send_frame(encoder.pointer, frame), "encode")
     while true {
         let r = avcodec_receive_packet(encoder.pointer, packet.pointer)
         if r == averrorEAGAIN || r == averrorEOF { return }
         try check(r, "encode")
         if packet.pointer.pointee.duration <= 0 && frameDuration > 0 { packet.pointer.pointee.duration = frameDuration }
-        try output.write(packet.pointer, from: encoder.pointer.pointee.time_base)
+        try output.write(packet.pointer, from: encoder.pointer.pointee.time_base, stream: stream)
     }
 }
 
@@ -335,17 +336,62 @@ final class VideoPath {
     }
 }
 
-/// The audio side: decoder, resampler to stereo float planar at 48 kHz, a FIFO that hands
-/// the AAC encoder frames of exactly its size, and the muxer of `audio.mp4`.
+/// The audio side of the ladder: the decoder and one AAC encoder into `audio.mp4`.
 final class AudioPath {
-    static let sampleRate: Int32 = 48000
     let index: Int32
     let decoder: CodecContext
+    let encoder: AudioEncoder
+    let muxer: OutputContainer
+    var secondsDone: Double { encoder.secondsDone }
+
+    init(input: InputContainer, index: Int32, decoder codec: UnsafePointer<AVCodec>, settings: EncodeSettings, directory: String, startSeconds: Double) throws {
+        self.index = index
+        decoder = try openDecoder(input, index, codec, threads: settings.threads)
+        guard let aac = avcodec_find_encoder(AV_CODEC_ID_AAC) else { throw TranscodeError(stage: .transcode, reason: "no AAC encoder", libav: nil) }
+        muxer = try OutputContainer(path: "\(directory)/audio.mp4")
+        encoder = try AudioEncoder(aac, kbps: settings.audioKbps, from: decoder, timeBase: input.stream(index).pointee.time_base,
+                                   startSeconds: startSeconds, into: muxer)
+        try muxer.writeHeader()
+    }
+
+    func decode(_ packet: UnsafeMutablePointer<AVPacket>?) throws {
+        try decodeAudio(packet, decoder) { frame throws in try encoder.add(frame) }
+    }
+
+    func finish() throws {
+        try encoder.finish()
+        try muxer.finish()
+    }
+}
+
+/// Sends an audio packet (nil: flush) to `decoder` and hands each frame it gives to `use`;
+/// damaged packets are skipped, as players do.
+func decodeAudio(_ packet: UnsafeMutablePointer<AVPacket>?, _ decoder: CodecContext, _ use: (UnsafeMutablePointer<AVFrame>) throws -> Void) throws {
+    let r = avcodec_send_packet(decoder.pointer, packet)
+    if r == vod_averror_invaliddata() { return }
+    if r != averrorEOF { try check(r, "decode audio") }
+    let decoded = Frame()
+    while true {
+        let got = avcodec_receive_frame(decoder.pointer, decoded.pointer)
+        if got == averrorEAGAIN || got == averrorEOF { return }
+        if got == vod_averror_invaliddata() { continue }
+        try check(got, "decode audio")
+        defer { av_frame_unref(decoded.pointer) }
+        try use(decoded.pointer)
+    }
+}
+
+/// One audio encoder fed from a decoder: a resampler to stereo at 48 kHz in the encoder's
+/// sample format, a FIFO that hands the encoder frames of exactly its size, and a stream of
+/// a muxer. The first sample is placed where the source's first frame is on the output clock.
+final class AudioEncoder {
+    static let sampleRate: Int32 = 48000
     let encoder: CodecContext
     let muxer: OutputContainer
+    let stream: Int32
+    let format: AVSampleFormat
     var resampler: OpaquePointer?
     let fifo: OpaquePointer
-    let decoded = Frame()
     let converted = Frame()
     let chunk = Frame()
     let packet = Packet()
@@ -355,29 +401,30 @@ final class AudioPath {
     var samples: Int64 = -1
     private(set) var secondsDone = 0.0
 
-    init(input: InputContainer, index: Int32, decoder codec: UnsafePointer<AVCodec>, settings: EncodeSettings, directory: String, startSeconds: Double) throws {
-        self.index = index
+    /// Opens `codec` at `kbps` for the audio `decoder` gives (timestamps in `timeBase`) and adds its stream to `muxer`.
+    init(_ codec: UnsafePointer<AVCodec>, kbps: Int, from decoder: CodecContext, timeBase: AVRational, startSeconds: Double,
+         into muxer: OutputContainer, options: [String: String] = [:]) throws {
+        self.timeBase = timeBase
         self.startSeconds = startSeconds
-        decoder = try openDecoder(input, index, codec, threads: settings.threads)
-        timeBase = input.stream(index).pointee.time_base
-        guard let aac = avcodec_find_encoder(AV_CODEC_ID_AAC) else { throw TranscodeError(stage: .transcode, reason: "no AAC encoder", libav: nil) }
-        encoder = try CodecContext(codec: aac)
+        self.muxer = muxer
+        // The encoder's first sample format (FLTP for AAC and Vorbis, S16 for Opus, …).
+        format = codec.pointee.sample_fmts.map { $0.pointee } ?? AV_SAMPLE_FMT_FLTP
+        encoder = try CodecContext(codec: codec)
         let e = encoder.pointer
-        e.pointee.sample_fmt = AV_SAMPLE_FMT_FLTP
+        e.pointee.sample_fmt = format
         e.pointee.sample_rate = Self.sampleRate
         var stereo = vod_channel_layout_stereo()
         try check(av_channel_layout_copy(&e.pointee.ch_layout, &stereo), "channel layout")
-        e.pointee.bit_rate = Int64(settings.audioKbps) * 1000
+        e.pointee.bit_rate = Int64(kbps) * 1000
         e.pointee.time_base = AVRational(num: 1, den: Self.sampleRate)
-        e.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER
-        try encoder.open(aac)
-        muxer = try OutputContainer(path: "\(directory)/audio.mp4", encoder: encoder)
-        try muxer.writeHeader()
+        if muxer.wantsGlobalHeader { e.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER }
+        try encoder.open(codec, options: options)
+        stream = try muxer.addStream(encoder)
         let d = decoder.pointer
-        try check(swr_alloc_set_opts2(&resampler, &stereo, AV_SAMPLE_FMT_FLTP, Self.sampleRate,
+        try check(swr_alloc_set_opts2(&resampler, &stereo, format, Self.sampleRate,
                                       &d.pointee.ch_layout, d.pointee.sample_fmt, d.pointee.sample_rate, 0, nil), "resampler")
         try check(swr_init(resampler), "resampler")
-        guard let f = av_audio_fifo_alloc(AV_SAMPLE_FMT_FLTP, 2, 4096) else { throw LibAVError(operation: "audio FIFO", code: vod_averror(ENOMEM)) }
+        guard let f = av_audio_fifo_alloc(format, 2, 4096) else { throw LibAVError(operation: "audio FIFO", code: vod_averror(ENOMEM)) }
         fifo = f
     }
 
@@ -386,31 +433,22 @@ final class AudioPath {
         av_audio_fifo_free(fifo)
     }
 
-    func decode(_ packet: UnsafeMutablePointer<AVPacket>?) throws {
-        let r = avcodec_send_packet(decoder.pointer, packet)
-        if r == vod_averror_invaliddata() { return }
-        if r != averrorEOF { try check(r, "decode audio") }
-        while true {
-            let got = avcodec_receive_frame(decoder.pointer, decoded.pointer)
-            if got == averrorEAGAIN || got == averrorEOF { return }
-            if got == vod_averror_invaliddata() { continue }
-            try check(got, "decode audio")
-            defer { av_frame_unref(decoded.pointer) }
-            if samples < 0 {
-                // The first sample's place on the output clock keeps audio in sync with the video.
-                let pts = decoded.pointer.pointee.best_effort_timestamp
-                let seconds = pts == vod_nopts_value() ? 0 : Double(pts) * av_q2d(timeBase) - startSeconds
-                samples = max(0, Int64((seconds * Double(Self.sampleRate)).rounded()))
-            }
-            try resample(decoded.pointer)
+    /// Encodes what it can of a decoded frame.
+    func add(_ frame: UnsafeMutablePointer<AVFrame>) throws {
+        if samples < 0 {
+            // The first sample's place on the output clock keeps audio in sync with the video.
+            let pts = frame.pointee.best_effort_timestamp
+            let seconds = pts == vod_nopts_value() ? 0 : Double(pts) * av_q2d(timeBase) - startSeconds
+            samples = max(0, Int64((seconds * Double(Self.sampleRate)).rounded()))
         }
+        try resample(frame)
     }
 
     /// Converts (nil: flushes the resampler) into the FIFO, then encodes whole frames.
     private func resample(_ frame: UnsafeMutablePointer<AVFrame>?) throws {
         let out = converted.pointer
         av_frame_unref(out)
-        out.pointee.format = AV_SAMPLE_FMT_FLTP.rawValue
+        out.pointee.format = format.rawValue
         out.pointee.sample_rate = Self.sampleRate
         var stereo = vod_channel_layout_stereo()
         try check(av_channel_layout_copy(&out.pointee.ch_layout, &stereo), "channel layout")
@@ -426,7 +464,7 @@ final class AudioPath {
             let f = chunk.pointer
             av_frame_unref(f)
             f.pointee.nb_samples = n
-            f.pointee.format = AV_SAMPLE_FMT_FLTP.rawValue
+            f.pointee.format = format.rawValue
             f.pointee.sample_rate = Self.sampleRate
             var stereo = vod_channel_layout_stereo()
             try check(av_channel_layout_copy(&f.pointee.ch_layout, &stereo), "channel layout")
@@ -435,14 +473,14 @@ final class AudioPath {
             f.pointee.pts = max(0, samples)
             samples = max(0, samples) + Int64(n)
             secondsDone = Double(samples) / Double(Self.sampleRate)
-            try encode(f, encoder, muxer, packet)
+            try encode(f, encoder, muxer, packet, stream: stream)
         }
     }
 
+    /// Flushes the resampler, the FIFO and the encoder.
     func finish() throws {
         if samples >= 0 { try resample(nil) }
         try drain(flush: true)
-        try encode(nil, encoder, muxer, packet)
-        try muxer.finish()
+        try encode(nil, encoder, muxer, packet, stream: stream)
     }
 }

@@ -52,23 +52,25 @@ public struct Repair: Sendable {
         return (holders.count, copies, short)
     }
 
-    /// The video's files from `origin` into the scratch directory, streamed to disk, and its
-    /// manifest as the origin stores it (every field kept); a bare file gets a manifest
-    /// listing its one rendition.
+    /// The video's files (renditions and download versions) from `origin` into the scratch
+    /// directory, streamed to disk, and its manifest as the origin stores it (every field kept);
+    /// a bare file gets a manifest listing its one rendition.
     func download(_ video: String, from origin: HTTPClientPool.Upstream) -> (media: [Replicator.File], manifest: Replicator.File)? {
         guard let body = try? get(origin, "/api/videos/\(video)"), let info = APIJSON.decode(VideoDescription.self, body) else { return nil }
         let dir = "\(scratch)/\(video)"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         var media: [Replicator.File] = []
-        for file in info.files {
+        func copy(_ route: String, _ name: String) -> Bool {
             do {
-                try fetch(origin, "/mp4/\(video)/\(file.name)", to: "\(dir)/\(file.name)")
-                media.append(try Replicator.describe("\(dir)/\(file.name)", name: file.name))
+                try fetch(origin, "/\(route)/\(video)/\(name)", to: "\(dir)/\(name)")
+                media.append(try Replicator.describe("\(dir)/\(name)", name: name))
+                return true
             } catch {
-                log("repair: cannot fetch \(video)/\(file.name) from \(origin): \(error)")
-                return nil
+                log("repair: cannot fetch \(video)/\(name) from \(origin): \(error)")
+                return false
             }
         }
+        for file in info.files { guard copy("mp4", file.name) else { return nil } }
         let manifest: Data
         if info.hasManifest == true {
             guard let stored = try? get(origin, "/api/videos/\(video)/manifest.json"), (try? VideoManifest.decode(Data(stored))) != nil else {
@@ -83,6 +85,7 @@ public struct Repair: Sendable {
                 return .init(file: file.name, type: type == "audio" ? .audio : .video)
             }, title: info.title).encoded()
         }
+        for file in (try? VideoManifest.decode(manifest))?.downloads ?? [] { guard copy("download", file.file) else { return nil } }
         guard FileManager.default.createFile(atPath: "\(dir)/manifest.json", contents: manifest),
               let manifestFile = try? Replicator.describe("\(dir)/manifest.json", name: "manifest.json") else { return nil }
         return (media, manifestFile)

@@ -16,7 +16,7 @@ public struct UploadStatus: Codable, Equatable, Sendable {
     public var fps: Double?
     public var etaSeconds: Double?
     public var replicas: [String]?
-    /// Once done, a duplicate or published early: the video, where to play it, and each rendition's MP4.
+    /// Once done, a duplicate or published early: the video, where to play it, its download versions and each rendition's MP4.
     public var video: String?
     public var hls: String?
     public var dash: String?
@@ -37,7 +37,7 @@ public struct UploadStatus: Codable, Equatable, Sendable {
         guard let job = record.job else { return }  // being hashed
         if let done = JSONDecoder.read(JobRecord.self, at: "\(spool.done)/\(job).json") {
             state = record.duplicateOf == nil ? .done : .duplicate
-            published(job, renditions: done.manifest.renditions.map(\.file))
+            published(job, renditions: done.manifest.renditions.map(\.file), downloads: (done.manifest.downloads ?? []).map(\.file))
             replicas = done.replicas
         } else if record.duplicateOf != nil {
             state = .duplicate
@@ -59,10 +59,10 @@ public struct UploadStatus: Codable, Equatable, Sendable {
         }
     }
 
-    mutating func published(_ video: String, renditions: [String]) {
+    mutating func published(_ video: String, renditions: [String], downloads versions: [String] = []) {
         self.video = video
         hls = "/hls/\(video)/master.m3u8"
         dash = "/dash/\(video)/manifest.mpd"
-        downloads = renditions.map { "/mp4/\(video)/\($0)?download=1" }
+        downloads = versions.map { "/download/\(video)/\($0)" } + renditions.map { "/mp4/\(video)/\($0)?download=1" }
     }
 }

@@ -58,8 +58,11 @@ public struct VideoDescription: Codable, Equatable, Sendable {
     public var hls: String
     public var dash: String
     public var hlsTS: String
+    /// The download versions' URLs (`/download/<id>/<file>`), nil when it has none.
+    public var downloads: [String]?
 
-    public init(id: String, title: String?, tracks: [Track], skipped: [Skipped], files: [File], hasManifest: Bool) {
+    public init(id: String, title: String?, tracks: [Track], skipped: [Skipped], files: [File], hasManifest: Bool, downloads: [String] = []) {
+        self.downloads = downloads.isEmpty ? nil : downloads.map { "/download/\(id)/\($0)" }
         self.id = id
         self.title = title
         self.tracks = tracks

@@ -29,6 +29,28 @@ public struct VideoManifest: Codable, Equatable, Sendable {
         }
     }
 
+    /// A download version: one file with video and audio in a common container, served at
+    /// `/download/<video>/<file>` as an attachment.
+    public struct Download: Codable, Equatable, Sendable {
+        public var file: String
+        public var format: DownloadFormat
+        /// The codecs inside, as `ffprobe` names them (`vp9,opus`).
+        public var codecs: String
+        public var width: Int?
+        public var height: Int?
+        public var bytes: Int64
+        public var duration: Double
+        public init(file: String, format: DownloadFormat, codecs: String, width: Int?, height: Int?, bytes: Int64, duration: Double) {
+            self.file = file
+            self.format = format
+            self.codecs = codecs
+            self.width = width
+            self.height = height
+            self.bytes = bytes
+            self.duration = duration
+        }
+    }
+
     public struct Timings: Codable, Equatable, Sendable {
         public var transcodeSeconds: Double
         public var speed: Double
@@ -48,13 +70,19 @@ public struct VideoManifest: Codable, Equatable, Sendable {
     /// listed, and a later manifest adds these. Nil once the video is whole. Origins give the
     /// playlists of a video with pending renditions a short max-age.
     public var pending: [String]?
+    /// Download versions (nil: none).
+    public var downloads: [Download]?
+
+    /// Every file the video consists of: renditions, then downloads.
+    public var files: [String] { renditions.map(\.file) + (downloads ?? []).map(\.file) }
 
     /// Whether more renditions are coming (`pending` is not empty).
     public var isPartial: Bool { !(pending ?? []).isEmpty }
 
     public init(video: String?, renditions: [Rendition], title: String? = nil, duration: Double? = nil, sourceSha256: String? = nil,
-                createdAt: String? = nil, timings: Timings? = nil, pending: [String]? = nil) {
+                createdAt: String? = nil, timings: Timings? = nil, pending: [String]? = nil, downloads: [Download]? = nil) {
         self.pending = pending
+        self.downloads = downloads
         self.video = video
         self.renditions = renditions
         self.title = title
