@@ -100,7 +100,8 @@ def main():
                          "listen": f"127.0.0.1:{ports['transcoder']}", "encode": {"gopSeconds": 2, "preset": "veryfast"}, "uploadTokens": [UPLOAD_TOKEN],
                          "ladder": [{"height": 360, "videoKbps": 800}, {"height": 240, "videoKbps": 400}],
                          "profiles": {"modern": {"ladder": [{"height": 240, "videoKbps": 400}, {"height": 240, "videoKbps": 300, "codec": "hevc"},
-                                                            {"height": 240, "videoKbps": 250, "codec": "av1"}]}}}
+                                                            {"height": 240, "videoKbps": 250, "codec": "av1"}],
+                                                 "downloads": [{"format": f, "height": 240, "videoKbps": 400} for f in DOWNLOAD_TYPES]}}}
     json.dump(transcoder_config, open(f"{WORK}/transcoder.json", "w"))
     start("transcoder", [f"{BIN}/vod-transcoder", "--config", f"{WORK}/transcoder.json"])
     for n in ["o1", "o2", "o3", "edge", "transcoder"]: wait_healthy(ports[n])
@@ -179,6 +180,9 @@ def main():
     browser(video, modern)
     print(f"e2e: {CHECKS.passed} passed, 0 failed")
 
+# Download versions of the modern profile (issue 15) and the media type each is served with.
+DOWNLOAD_TYPES = {"mp4": "video/mp4", "webm": "video/webm", "mkv": "video/x-matroska", "ogg": "video/ogg", "avi": "video/x-msvideo"}
+
 def modern_profile():
     """A file dropped into incoming/modern/ is made with that profile: H.264, HEVC and AV1 rungs in one
     presentation, every variant decodable through the edge with the source's frames; a second drop of
@@ -207,6 +211,12 @@ def modern_profile():
         frames = ffprobe_frames(f"{EDGE}/hls/{job}/{variant}")
         ok, err = decodes(f"{EDGE}/hls/{job}/{variant}")
         check(ok and frames == want, f"{variant}: {frames} frames through the edge (source {want}), decodes with -xerror {err}")
+    for ext, media_type in DOWNLOAD_TYPES.items():
+        url = f"{EDGE}/download/{job}/download_240.{ext}"
+        status, headers, _ = get(url)
+        frames, (ok, err) = ffprobe_frames(url), decodes(url)
+        check(status == 200 and headers.get("content-type") == media_type and headers.get("content-disposition", "").startswith("attachment")
+              and ok and frames == want, f"download {ext} through the edge: {headers.get('content-type')}, {frames} frames (source {want}), decodes with -xerror {err}")
     return job
 
 def killed_transcoder(origins, ports):
@@ -330,6 +340,19 @@ def play(driver, video, kind, past, track=None):
         time.sleep(0.25)
     return t, state
 
+def play_file(driver, url, past):
+    """Plays a whole file in a plain <video> element; (currentTime, media error code)."""
+    driver.execute_script("""const v = document.createElement('video'); v.id = 'file-player'; v.muted = true; v.autoplay = true;
+        document.getElementById('file-player')?.remove(); document.body.appendChild(v); v.src = arguments[0];""", url)
+    t, error = 0, None
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        t, error = driver.execute_script("const v = document.getElementById('file-player'); return [v.currentTime, v.error && v.error.code]")
+        if t > past or error: break
+        time.sleep(0.25)
+    driver.execute_script("document.getElementById('file-player').remove()")
+    return t, error
+
 def browser(video, modern):
     """Headless Chromium on the page: HLS and DASH play past 5 s with no media error."""
     try:
@@ -361,6 +384,11 @@ def browser(video, modern):
                 check(t > 3 and not state.get("error"), f"Chromium plays fixture {name} as {kind.upper()} past 3 s: currentTime {t:.1f} s, error {state.get('error')}")
         t, state = play(driver, modern, "mse", past=3, track="video_av1_240")
         check(t > 3 and not state.get("error"), f"Chromium plays our own AV1 rung of the modern profile through MSE past 3 s: currentTime {t:.1f} s, error {state.get('error')}")
+        links = driver.execute_script("return [...document.querySelectorAll('a.download')].map(a => a.getAttribute('href'))")
+        check(all(f"/download/{modern}/download_240.{ext}" in links for ext in DOWNLOAD_TYPES), f"the page links the modern video's download versions ({len(links)} links)")
+        for ext in ["webm", "mp4"]:
+            t, error = play_file(driver, f"/download/{modern}/download_240.{ext}", past=3)
+            check(t > 3 and not error, f"Chromium plays the {ext.upper()} download version in a <video> past 3 s: currentTime {t:.1f} s, error {error}")
         upload_from_page(driver)
     finally:
         driver.quit()

@@ -185,11 +185,10 @@ public struct OriginRouter: HTTPHandler {
         return r
     }
 
-    /// A download version, as an attachment under its own name.
+    /// A download version (`finish` makes it an attachment under its own name).
     func download(_ file: SourceFile) -> HTTPResponse {
         var r = HTTPResponse(status: 200, body: [.file(path: file.path, offset: 0, length: file.size)])
         r.headers.append("Content-Type", DownloadFormat(fileName: file.name)?.contentType ?? "application/octet-stream")
-        r.headers.append("Content-Disposition", "attachment; filename=\"\(file.name)\"")
         r.headers.append("ETag", etag("\(file.path)|\(file.size)|\(file.modified)"))
         r.headers.append("Last-Modified", HTTPDate.format(file.modified))
         r.headers.append("Cache-Control", Self.immutable)

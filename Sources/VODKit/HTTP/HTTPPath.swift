@@ -14,11 +14,14 @@ public enum HTTPPath {
         return !path.utf8.split(separator: 0x2F).contains { $0.elementsEqual(".".utf8) || $0.elementsEqual("..".utf8) }
     }
 
-    /// `Content-Disposition: attachment` for a request whose query has `download=1` (the page's
-    /// download links): the file keeps its name. Nil otherwise. The path is plain (checked).
+    /// `Content-Disposition: attachment` for a download version (`/download/<video>/<file>`) and
+    /// for a request whose query has `download=1` (the page's rendition links): the file keeps
+    /// its name. Nil otherwise. The path is plain (checked). Origin and edge both add it per
+    /// request, so the edge never stores it.
     public static func downloadDisposition(target: String, path: Substring) -> String? {
-        guard let query = target.split(separator: "?", maxSplits: 1).dropFirst().first,
-              query.split(separator: "&").contains("download=1"), let name = path.split(separator: "/").last else { return nil }
+        guard let name = path.split(separator: "/").last else { return nil }
+        let asked = target.split(separator: "?", maxSplits: 1).dropFirst().first.map { $0.split(separator: "&").contains("download=1") } ?? false
+        guard asked || path.hasPrefix("/download/") else { return nil }
         return "attachment; filename=\"\(name)\""
     }
 
