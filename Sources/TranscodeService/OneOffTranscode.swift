@@ -29,8 +29,7 @@ public enum OneOffTranscode {
             outputs = try ChunkJoin.join(plan, outputs: { "\(chunks)/\($0)" }, firstFrame: { firstFrames[$0] }, into: directory)
             log("\(plan.windows.count) chunks of \(config.chunkSeconds) s joined")
         } else {
-            outputs = try Pipeline(source: source, info: info, rungs: rungs, settings: config.encode, directory: directory).run()
-            if !downloads.isEmpty { _ = try DownloadPipeline(source: source, info: info, versions: downloads, settings: config.encode, directory: directory).run() }
+            outputs = try Pipeline(source: source, info: info, rungs: rungs, settings: config.encode, directory: directory, downloads: downloads).run()
         }
         let renditions = try Verifier.check(outputs, in: directory, source: info)
         for version in downloads {

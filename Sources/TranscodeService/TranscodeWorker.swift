@@ -160,18 +160,14 @@ public final class TranscodeWorker: Sendable {
                 outputs = try transcodeInChunks(job, plan: plan, tasks: chunks, source: info, started: started, into: work)
             } else {
                 var lastLog = Date()
-                outputs = try Pipeline(source: source, info: info, rungs: rungs, settings: config.encode, directory: work, isCancelled: { self.isStopped }) { p in
+                outputs = try Pipeline(source: source, info: info, rungs: rungs, settings: config.encode, directory: work, downloads: downloads,
+                                       isCancelled: { self.isStopped }) { p in
                     self.update(job) { $0.percent = (p.percent * 10).rounded() / 10; $0.fps = p.framesPerSecond.rounded(); $0.speed = (p.speed * 100).rounded() / 100; $0.etaSeconds = p.etaSeconds.rounded() }
                     if Date().timeIntervalSince(lastLog) >= 5 {
                         lastLog = Date()
                         self.log(String(format: "job %@: %.1f%% %.0f fps %.2fx ETA %.0f s", job, p.percent, p.framesPerSecond, p.speed, p.etaSeconds))
                     }
                 }.run()
-                if !downloads.isEmpty {
-                    update(job) { $0.percent = 0; $0.message = "making the download versions" }
-                    _ = try DownloadPipeline(source: source, info: info, versions: downloads, settings: config.encode, directory: work,
-                                             isCancelled: { self.isStopped }) { p in self.update(job) { $0.percent = (p.percent * 10).rounded() / 10 } }.run()
-                }
             }
             let transcodeSeconds = Date().timeIntervalSince(started)
             update(job) { $0.state = "verifying"; $0.percent = 100 }

@@ -44,40 +44,20 @@ public final class DownloadPipeline {
         guard video != nil || audio != nil else { throw TranscodeError(stage: .transcode, reason: "nothing to make downloads of", libav: nil) }
         let videoDecoder = try video.map { try openDecoder(input, $0.index, $0.decoder, threads: settings.threads) }
         let audioIn = try audio.map { (index: $0.index, decoder: try openDecoder(input, $0.index, $0.decoder, threads: settings.threads)) }
-        var outputs: [(muxer: OutputContainer, video: DownloadVideoEncoder?, audio: AudioEncoder?)] = []
-        for version in versions {
-            let muxer = try OutputContainer(path: "\(directory)/\(version.file)", format: version.format.muxer)
-            let v = try video.map { try DownloadVideoEncoder(version, stream: input.stream($0.index), startSeconds: startSeconds, settings: settings, into: muxer) }
-            let a = try audioIn.map { a throws in
-                guard let codec = avcodec_find_encoder_by_name(version.audio.encoder) else {
-                    throw TranscodeError(stage: .transcode, reason: "libavcodec has no \(version.audio.encoder) encoder (for \(version.file))", libav: nil)
-                }
-                return try AudioEncoder(codec, kbps: settings.audioKbps, from: a.decoder, timeBase: input.stream(a.index).pointee.time_base,
-                                        startSeconds: startSeconds, into: muxer)
-            }
-            try muxer.writeHeader()
-            outputs.append((muxer, v, a))
-        }
+        let outputs = try DownloadOutputs(versions, directory: directory, video: video.map { input.stream($0.index) },
+                                          audio: audioIn.map { (input.stream($0.index), $0.decoder) }, startSeconds: startSeconds, settings: settings)
         let rotator = (info.video?.rotation ?? 0) != 0 ? FrameRotator(rotation: info.video?.rotation ?? 0) : nil
         let decoded = Frame()
         var frames = 0
         var secondsDone = 0.0
         func decodeVideo(_ packet: UnsafeMutablePointer<AVPacket>?) throws {
             guard let decoder = videoDecoder else { return }
-            let r = avcodec_send_packet(decoder.pointer, packet)
-            if r == vod_averror_invaliddata() { return }
-            if r != averrorEOF { try check(r, "decode video") }
-            while true {
-                let got = avcodec_receive_frame(decoder.pointer, decoded.pointer)
-                if got == averrorEAGAIN || got == averrorEOF { return }
-                if got == vod_averror_invaliddata() { continue }
-                try check(got, "decode video")
-                defer { av_frame_unref(decoded.pointer) }
-                let upright = try rotator?.rotate(decoded.pointer) ?? decoded.pointer
+            try decodeFrames(packet, decoder, into: decoded, "decode video") { frame throws in
                 frames += 1
-                for o in outputs { if let seconds = try o.video?.add(upright) { secondsDone = max(secondsDone, seconds) } }
+                if let seconds = try outputs.add(video: try rotator?.rotate(frame) ?? frame) { secondsDone = max(secondsDone, seconds) }
             }
         }
+        let decodedAudio = Frame()
         let packet = Packet()
         let began = Date()
         var lastReport = began
@@ -88,8 +68,8 @@ public final class DownloadPipeline {
             if isCancelled() { throw TranscodeError.cancelled }
             let index = packet.pointer.pointee.stream_index
             if index == video?.index { try decodeVideo(packet.pointer) } else if let a = audioIn, index == a.index {
-                try decodeAudio(packet.pointer, a.decoder) { frame throws in for o in outputs { try o.audio?.add(frame) } }
-                secondsDone = max(secondsDone, outputs.first?.audio?.secondsDone ?? 0)
+                try decodeFrames(packet.pointer, a.decoder, into: decodedAudio, "decode audio") { frame throws in try outputs.add(audio: frame) }
+                secondsDone = max(secondsDone, outputs.audioSecondsDone)
             }
             if Date().timeIntervalSince(lastReport) >= 1 {
                 lastReport = Date()
@@ -98,13 +78,54 @@ public final class DownloadPipeline {
             }
         }
         try decodeVideo(nil)
-        if let a = audioIn { try decodeAudio(nil, a.decoder) { frame throws in for o in outputs { try o.audio?.add(frame) } } }
+        if let a = audioIn { try decodeFrames(nil, a.decoder, into: decodedAudio, "decode audio") { frame throws in try outputs.add(audio: frame) } }
+        try outputs.finish()
+        return versions.map(\.file)
+    }
+}
+
+/// The download versions' encoders and muxers, fed with decoded frames: by `DownloadPipeline`'s
+/// own decode, or by the ladder's when a whole job makes both (one decode for everything).
+final class DownloadOutputs {
+    private var outputs: [(muxer: OutputContainer, video: DownloadVideoEncoder?, audio: AudioEncoder?)] = []
+
+    /// Opens every version's encoders for the source's `video` stream and `audio` stream (with
+    /// its decoder), and writes the headers.
+    init(_ versions: [DownloadVersion], directory: String, video: UnsafeMutablePointer<AVStream>?,
+         audio: (stream: UnsafeMutablePointer<AVStream>, decoder: CodecContext)?, startSeconds: Double, settings: EncodeSettings) throws {
+        for version in versions {
+            let muxer = try OutputContainer(path: "\(directory)/\(version.file)", format: version.format.muxer)
+            let v = try video.map { try DownloadVideoEncoder(version, stream: $0, startSeconds: startSeconds, settings: settings, into: muxer) }
+            let a = try audio.map { a throws in
+                guard let codec = avcodec_find_encoder_by_name(version.audio.encoder) else {
+                    throw TranscodeError(stage: .transcode, reason: "libavcodec has no \(version.audio.encoder) encoder (for \(version.file))", libav: nil)
+                }
+                return try AudioEncoder(codec, kbps: settings.audioKbps, from: a.decoder, timeBase: a.stream.pointee.time_base,
+                                        startSeconds: startSeconds, into: muxer)
+            }
+            try muxer.writeHeader()
+            outputs.append((muxer, v, a))
+        }
+    }
+
+    /// Encodes an upright decoded video frame into every version; its time in seconds (nil: dropped).
+    func add(video upright: UnsafeMutablePointer<AVFrame>) throws -> Double? {
+        var seconds: Double?
+        for o in outputs { if let s = try o.video?.add(upright) { seconds = s } }
+        return seconds
+    }
+
+    func add(audio frame: UnsafeMutablePointer<AVFrame>) throws { for o in outputs { try o.audio?.add(frame) } }
+
+    var audioSecondsDone: Double { outputs.first?.audio?.secondsDone ?? 0 }
+
+    /// Flushes every encoder and finishes every file.
+    func finish() throws {
         for o in outputs {
             try o.video?.finish()
             try o.audio?.finish()
             try o.muxer.finish()
         }
-        return versions.map(\.file)
     }
 }
 

@@ -57,11 +57,15 @@ public final class Pipeline {
     let window: ChunkWindow?
     /// Whether to make `audio.mp4` (a chunk task leaves audio to a task of its own).
     let includeAudio: Bool
+    /// Download versions made from the same decode (a whole job only; a chunk task makes none).
+    let downloads: [DownloadVersion]
     /// After a chunked run: the time of the chunk's first frame on the whole timeline, in seconds.
     public private(set) var firstFrameSeconds: Double?
 
     public init(source: String, info: SourceInfo, rungs: [Rung], settings: EncodeSettings, directory: String, window: ChunkWindow? = nil,
-                includeAudio: Bool = true, isCancelled: @escaping () -> Bool = { false }, progress: @escaping (TranscodeProgress) -> Void = { _ in }) {
+                includeAudio: Bool = true, downloads: [DownloadVersion] = [], isCancelled: @escaping () -> Bool = { false },
+                progress: @escaping (TranscodeProgress) -> Void = { _ in }) {
+        self.downloads = window == nil ? downloads : []
         self.window = window
         self.includeAudio = includeAudio
         self.isCancelled = isCancelled
@@ -108,6 +112,14 @@ public final class Pipeline {
             audio = try AudioPath(input: input, index: index, decoder: decoder, settings: settings, directory: directory, startSeconds: startSeconds)
         }
         guard video != nil || audio != nil else { throw TranscodeError(stage: .transcode, reason: "nothing to transcode", libav: nil) }
+        var versions: DownloadOutputs?
+        if !downloads.isEmpty {
+            let outputs = try DownloadOutputs(downloads, directory: directory, video: video.map { input.stream($0.index) },
+                                              audio: audio.map { (input.stream($0.index), $0.decoder) }, startSeconds: startSeconds, settings: settings)
+            video?.alsoUpright = { frame throws in _ = try outputs.add(video: frame) }
+            audio?.alsoDecoded = { frame throws in try outputs.add(audio: frame) }
+            versions = outputs
+        }
 
         let packet = Packet()
         let began = Date()
@@ -134,6 +146,7 @@ public final class Pipeline {
         try audio?.decode(nil)
         try video?.finish()
         try audio?.finish()
+        try versions?.finish()
         report(video: video, audio: audio, began: began)
         if let v = video, v.framesIn == 0 {
             throw TranscodeError(stage: .transcode, reason: window == nil ? "no video frame could be decoded" : "no video frame in this chunk",
@@ -212,6 +225,8 @@ final class VideoPath {
     private(set) var pastWindow = false
     /// After a seek: the first frame must not come after the chunk's start.
     let checkSeek: Bool
+    /// Also given every upright frame (the download versions of a whole job).
+    var alsoUpright: ((UnsafeMutablePointer<AVFrame>) throws -> Void)?
     var rungs: [Rung] { outputs.map(\.rung) }
     /// One frame at the source's average rate, in the stream's time base.
     let frameDuration: Int64
@@ -264,17 +279,7 @@ final class VideoPath {
     deinit { for o in outputs { sws_freeContext(o.scaler) } }
 
     func decode(_ packet: UnsafeMutablePointer<AVPacket>?) throws {
-        let r = avcodec_send_packet(decoder.pointer, packet)
-        if r == vod_averror_invaliddata() { return }  // a damaged packet: skip it, as players do
-        if r != averrorEOF { try check(r, "decode video") }
-        while true {
-            let got = avcodec_receive_frame(decoder.pointer, decoded.pointer)
-            if got == averrorEAGAIN || got == averrorEOF { return }
-            if got == vod_averror_invaliddata() { continue }
-            try check(got, "decode video")
-            defer { av_frame_unref(decoded.pointer) }
-            try encodeFrame(decoded.pointer)
-        }
+        try decodeFrames(packet, decoder, into: decoded, "decode video") { frame throws in try encodeFrame(frame) }
     }
 
     private func encodeFrame(_ source: UnsafeMutablePointer<AVFrame>) throws {
@@ -302,6 +307,7 @@ final class VideoPath {
         framesIn += 1
         secondsDone = seconds
         let upright = try rotator?.rotate(source) ?? source
+        try alsoUpright?(upright)
         for i in outputs.indices {
             let o = outputs[i]
             let f = o.frame.pointer
@@ -343,6 +349,9 @@ final class AudioPath {
     let encoder: AudioEncoder
     let muxer: OutputContainer
     var secondsDone: Double { encoder.secondsDone }
+    /// Also given every decoded frame (the download versions of a whole job).
+    var alsoDecoded: ((UnsafeMutablePointer<AVFrame>) throws -> Void)?
+    let decoded = Frame()
 
     init(input: InputContainer, index: Int32, decoder codec: UnsafePointer<AVCodec>, settings: EncodeSettings, directory: String, startSeconds: Double) throws {
         self.index = index
@@ -355,7 +364,10 @@ final class AudioPath {
     }
 
     func decode(_ packet: UnsafeMutablePointer<AVPacket>?) throws {
-        try decodeAudio(packet, decoder) { frame throws in try encoder.add(frame) }
+        try decodeFrames(packet, decoder, into: decoded, "decode audio") { frame throws in
+            try encoder.add(frame)
+            try alsoDecoded?(frame)
+        }
     }
 
     func finish() throws {
@@ -364,20 +376,20 @@ final class AudioPath {
     }
 }
 
-/// Sends an audio packet (nil: flush) to `decoder` and hands each frame it gives to `use`;
-/// damaged packets are skipped, as players do.
-func decodeAudio(_ packet: UnsafeMutablePointer<AVPacket>?, _ decoder: CodecContext, _ use: (UnsafeMutablePointer<AVFrame>) throws -> Void) throws {
+/// Sends a packet (nil: flush) to `decoder` and hands each frame it gives, decoded into
+/// `frame`, to `use`; damaged packets are skipped, as players do. `what`: for errors.
+func decodeFrames(_ packet: UnsafeMutablePointer<AVPacket>?, _ decoder: CodecContext, into frame: Frame, _ what: String,
+                  _ use: (UnsafeMutablePointer<AVFrame>) throws -> Void) throws {
     let r = avcodec_send_packet(decoder.pointer, packet)
     if r == vod_averror_invaliddata() { return }
-    if r != averrorEOF { try check(r, "decode audio") }
-    let decoded = Frame()
+    if r != averrorEOF { try check(r, what) }
     while true {
-        let got = avcodec_receive_frame(decoder.pointer, decoded.pointer)
+        let got = avcodec_receive_frame(decoder.pointer, frame.pointer)
         if got == averrorEAGAIN || got == averrorEOF { return }
         if got == vod_averror_invaliddata() { continue }
-        try check(got, "decode audio")
-        defer { av_frame_unref(decoded.pointer) }
-        try use(decoded.pointer)
+        try check(got, what)
+        defer { av_frame_unref(frame.pointer) }
+        try use(frame.pointer)
     }
 }
 
