@@ -92,4 +92,13 @@ ff -f lavfi -i "$video:duration=2" -f lavfi -i "$tone:duration=2" "${x264[@]}" -
 # The same fragments as fragmented.mp4 with each trun split in two, the second without a data_offset
 # (its data follows on from the first run's).
 python3 "$(dirname "$0")/split-truns.py" "$out/fragmented.mp4" "$out/trun_no_offset.mp4"
+# HDR: HEVC Main 10 coded as PQ (HDR10) with its colour in a `colr` box (BT.2020, SMPTE ST 2084).
+x265hdr=(-c:v libx265 -preset ultrafast -x265-params log-level=error:keyint=30 -b:v 200k -pix_fmt yuv420p10le -tag:v hvc1)
+ff -f lavfi -i "$video:duration=2" "${x265hdr[@]}" -color_primaries bt2020 -color_trc smpte2084 -colorspace bt2020nc \
+   -movflags +faststart "$out/hevc_pq.mp4"
+# A phone's Dolby Vision 8.4: HEVC HLG (ARIB STD-B67) with a `dvcC` (profile 8, base layer compatible with HLG) beside `hvcC`.
+ff -f lavfi -i "$video:duration=2" -f lavfi -i "$tone:duration=2" "${x265hdr[@]}" -color_primaries bt2020 -color_trc arib-std-b67 \
+   -colorspace bt2020nc "${aac[@]}" "$out/.hlg.mp4"
+python3 "$(dirname "$0")/add-dolby-vision-config.py" "$out/.hlg.mp4" "$out/hevc_hlg_dolby_vision.mp4"
+rm -f "$out/.hlg.mp4"
 ls -l "$out"

@@ -1,4 +1,5 @@
 import Foundation
+import MP4Box
 
 /// A static DASH MPD (ISO/IEC 23009-1) over the CMAF segments: one
 /// AdaptationSet for the audio and one per video codec (a player switches between
@@ -11,7 +12,8 @@ public enum DASHManifest {
         let duration = set.tracks.map { Double($0.plan.end - $0.plan.start(0)) / Double($0.plan.timescale) }.max() ?? 0
         var out = """
             <?xml version="1.0" encoding="UTF-8"?>
-            <MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" \
+            <MPD xmlns="urn:mpeg:dash:schema:mpd:2011"\(set.videos.contains { $0.track.track.sampleEntry?.supplementalCodec != nil }
+                ? " xmlns:scte214=\"urn:scte:dash:scte214-extensions\"" : "") type="static" \
             profiles="urn:mpeg:dash:profile:isoff-live:2011,urn:mpeg:dash:profile:cmaf:2019" \
             mediaPresentationDuration="\(iso8601(duration))" minBufferTime="\(iso8601(min(set.targetDuration, 4)))">
               <Period id="0" start="PT0S">
@@ -34,7 +36,13 @@ public enum DASHManifest {
                     attributes += ["width=\"\(visual.width)\"", "height=\"\(visual.height)\""]
                 }
                 attributes.append("frameRate=\"\(frameRate(video.track))\"")
+                let entry = video.track.track.sampleEntry
+                if let supplemental = entry?.supplementalCodec {
+                    attributes.append("scte214:supplementalCodecs=\"\(supplemental.codec)\"")
+                    if let brand = supplemental.brand { attributes.append("scte214:supplementalProfiles=\"\(brand)\"") }
+                }
                 out += "      <Representation \(attributes.joined(separator: " "))>\n"
+                out += colourProperties(entry)
                 out += segmentTemplate(video, video: set.name)
                 out += "      </Representation>\n"
             }
@@ -57,6 +65,17 @@ public enum DASHManifest {
         }
         out += "  </Period>\n</MPD>\n"
         return out
+    }
+
+    /// The CICP colour of a PQ or HLG video (DASH-IF IOP: `urn:mpeg:mpegB:cicp:…`), as
+    /// SupplementalProperty so a player that does not know them still plays the Representation.
+    static func colourProperties(_ entry: SampleEntry?) -> String {
+        guard let entry, let range = entry.videoRange, range != .sdr else { return "" }
+        var values: [(String, Int)] = [("TransferCharacteristics", entry.transferCharacteristics ?? (range == .pq ? 16 : 18))]
+        if let colr = entry.colr, colr.colourType == "nclx" || colr.colourType == "nclc" {
+            values = [("ColourPrimaries", Int(colr.primaries))] + values + [("MatrixCoefficients", Int(colr.matrix))]
+        }
+        return values.map { "        <SupplementalProperty schemeIdUri=\"urn:mpeg:mpegB:cicp:\($0.0)\" value=\"\($0.1)\"/>\n" }.joined()
     }
 
     /// The default adaptation set of its type (ISO/IEC 23009-1 5.8.5.5): players such as

@@ -1,4 +1,5 @@
 import Foundation
+import MP4Box
 
 /// HLS playlists (RFC 8216) for CMAF segments. Media playlists live at
 /// `/hls/<video>/<track>/index.m3u8` and point at the shared CMAF URLs
@@ -70,6 +71,7 @@ public enum HLSPlaylist {
             let codecs = [video.track.codec] + (set.audio.map { [$0.track.codec] } ?? [])
             attributes.append("CODECS=\"\(codecs.joined(separator: ","))\"")
             if let visual = video.track.track.sampleEntry?.visual { attributes.append("RESOLUTION=\(visual.width)x\(visual.height)") }
+            attributes += rangeAttributes(video.track.track.sampleEntry)
             attributes.append("FRAME-RATE=\(String(format: "%.3f", Double(video.track.count) / seconds))")
             if set.audio != nil { attributes.append("AUDIO=\"audio\"") }
             out += "#EXT-X-STREAM-INF:" + attributes.joined(separator: ",") + "\n\(video.track.name)/index.m3u8\n"
@@ -81,6 +83,7 @@ public enum HLSPlaylist {
             }
             var attributes = ["BANDWIDTH=\(SafeTime.int(peak.rounded(.up)))", "CODECS=\"\(video.track.codec)\""]
             if let visual = video.track.track.sampleEntry?.visual { attributes.append("RESOLUTION=\(visual.width)x\(visual.height)") }
+            attributes += rangeAttributes(video.track.track.sampleEntry)
             attributes.append("URI=\"\(video.track.name)/iframes.m3u8\"")
             out += "#EXT-X-I-FRAME-STREAM-INF:" + attributes.joined(separator: ",") + "\n"
         }
@@ -93,5 +96,17 @@ public enum HLSPlaylist {
                 + "CODECS=\"\(audio.track.codec)\"\n\(audio.track.name)/index.m3u8\n"
         }
         return out
+    }
+
+    /// `VIDEO-RANGE` for a video coded as PQ or HLG (its absence means SDR) and
+    /// `SUPPLEMENTAL-CODECS` for a Dolby Vision layer beside another codec (`dvh1.08.07/db4h`):
+    /// players that decode Dolby Vision take it, the others play the base layer.
+    static func rangeAttributes(_ entry: SampleEntry?) -> [String] {
+        var attributes: [String] = []
+        if let range = entry?.videoRange, range != .sdr { attributes.append("VIDEO-RANGE=\(range.rawValue)") }
+        if let supplemental = entry?.supplementalCodec {
+            attributes.append("SUPPLEMENTAL-CODECS=\"\(supplemental.codec)\(supplemental.brand.map { "/\($0)" } ?? "")\"")
+        }
+        return attributes
     }
 }

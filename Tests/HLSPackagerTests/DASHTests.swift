@@ -22,7 +22,7 @@ import Testing
         }
     }
 
-    @Test(arguments: ["h264_bframes_aac.mp4", "audio_only.m4a", "hevc.mp4", "ac3.mp4"])
+    @Test(arguments: ["h264_bframes_aac.mp4", "audio_only.m4a", "hevc.mp4", "ac3.mp4", "hevc_pq.mp4", "hevc_hlg_dolby_vision.mp4"])
     func mpdIsValidAndComplete(file: String) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dash-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -23,6 +23,7 @@ public enum TSPlaylist {
             var attributes = ["BANDWIDTH=\(SafeTime.int(peak.rounded(.up)))", "AVERAGE-BANDWIDTH=\(SafeTime.int(average.rounded(.up)))",
                               "CODECS=\"\(r.codecs.joined(separator: ","))\""]
             if let visual = r.video?.track.track.sampleEntry?.visual { attributes.append("RESOLUTION=\(visual.width)x\(visual.height)") }
+            attributes += HLSPlaylist.rangeAttributes(r.video?.track.track.sampleEntry)
             if let video = r.video {
                 attributes.append("FRAME-RATE=\(String(format: "%.3f", Double(video.track.count) / max(durations.reduce(0, +), 0.001)))")
             }

@@ -33,6 +33,8 @@ public struct SampleEntry: Equatable, Sendable {
     public var pasp: PixelAspectRatioBox?
     public var colr: ColourInformationBox?
     public var btrt: BitRateBox?
+    /// Dolby Vision configuration (`dvcC`, `dvvC`, `dvwC`).
+    public var dolbyVision: DolbyVisionConfigurationBox?
     /// Types of the child boxes not interpreted here.
     public var otherBoxes: [FourCC] = []
 
@@ -100,6 +102,7 @@ public struct SampleEntry: Equatable, Sendable {
             case "pasp": pasp = try PixelAspectRatioBox(payload: &body)
             case "colr": colr = try ColourInformationBox(payload: &body)
             case "btrt": btrt = try BitRateBox(payload: &body)
+            case "dvcC", "dvvC", "dvwC": dolbyVision = try DolbyVisionConfigurationBox(payload: &body)
             case "wave":  // QuickTime wraps esds in a wave atom
                 try readChildren(&body, depth: depth + 1)
             default: otherBoxes.append(header.type)
@@ -110,6 +113,8 @@ public struct SampleEntry: Equatable, Sendable {
     /// RFC 6381 codec parameter (`avc1.64001f`, `hvc1.1.6.L93.B0`, `av01.0.04M.08`, `vp09.00.21.08.01.01.01.01.00`,
     /// `mp4a.40.2`, `ac-3`, `ec-3`, `opus`).
     public var codecString: String {
+        // A Dolby Vision sample entry (`dvh1`, …: no other decoder may take it) is named by its Dolby Vision configuration.
+        if Self.dolbyVisionFormats.contains(format), let dv = dolbyVision?.codecString(format: format) { return dv }
         if let avcC { return avcC.codecString(format: format) }
         if let hvcC { return hvcC.codecString(format: format) }
         if let av1C { return av1C.codecString(colour: colr) }
@@ -117,6 +122,39 @@ public struct SampleEntry: Equatable, Sendable {
         if let esds, format == "mp4a" { return esds.codecString }
         if format == "Opus" { return "opus" }  // Opus in ISOBMFF §4.3: the codecs parameter is lowercase (MSE checks it so)
         return format.description
+    }
+
+    static let dolbyVisionFormats: Set<FourCC> = ["dvh1", "dvhe", "dav1", "dva1", "dvav"]
+
+    /// The Dolby Vision layer of a video whose sample entry is for another codec (`hvc1` with
+    /// `dvcC`): its codec string and the base layer's compatibility brand, as HLS
+    /// SUPPLEMENTAL-CODECS wants (`dvh1.08.07/db4h`). Nil without one, or when the entry itself is Dolby Vision.
+    public var supplementalCodec: (codec: String, brand: String?)? {
+        guard !Self.dolbyVisionFormats.contains(format), let dv = dolbyVision, dv.compatibilityID != 0,
+              let codec = dv.codecString(format: format) else { return nil }
+        return (codec, dv.compatibilityBrand)
+    }
+
+    /// The CICP transfer characteristics (ITU-T H.273) from `colr` or `vpcC`; nil when neither says.
+    public var transferCharacteristics: Int? {
+        if let colr, colr.colourType == "nclx" || colr.colourType == "nclc" { return Int(colr.transfer) }
+        return vpcC.map { Int($0.transferCharacteristics) }
+    }
+
+    /// The dynamic range: PQ (transfer 16), HLG (18), else what a Dolby Vision base layer is
+    /// compatible with (profile 5 has none and is PQ); SDR otherwise. Nil for non-video entries.
+    public var videoRange: VideoRange? {
+        guard visual != nil else { return nil }
+        switch transferCharacteristics {
+        case 16: return .pq
+        case 18: return .hlg
+        default: break
+        }
+        switch dolbyVision?.compatibilityID {
+        case 0?, 1?: return .pq
+        case 4?: return .hlg
+        default: return .sdr
+        }
     }
 
     /// Channel count, from the codec configuration where the entry header is unreliable.
