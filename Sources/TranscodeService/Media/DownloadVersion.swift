@@ -75,6 +75,19 @@ public struct DownloadConfig: Codable, Equatable, Sendable {
         self.audio = audio
     }
 
+    enum CodingKeys: String, CodingKey, CaseIterable { case format, height, videoKbps, video, audio }
+
+    /// Decoded with every key checked: a misspelt `video` must not make another codec silently.
+    public init(from decoder: any Decoder) throws {
+        try refuseUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue), in: "a download")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        format = try c.decode(DownloadFormat.self, forKey: .format)
+        height = try c.decode(Int.self, forKey: .height)
+        videoKbps = try c.decode(Int.self, forKey: .videoKbps)
+        video = try c.decodeIfPresent(DownloadVideoCodec.self, forKey: .video)
+        audio = try c.decodeIfPresent(DownloadAudioCodec.self, forKey: .audio)
+    }
+
     public var videoCodec: DownloadVideoCodec { video ?? format.videoCodecs[0] }
     public var audioCodec: DownloadAudioCodec { audio ?? format.audioCodecs[0] }
 
@@ -131,5 +144,20 @@ public struct DownloadVersion: Codable, Equatable, Sendable {
             if !planned.contains(where: { $0.file == version.file }) { planned.append(version) }
         }
         return planned
+    }
+}
+
+/// Throws when the object being decoded has a key not in `known` (config typos are errors).
+func refuseUnknownKeys(_ decoder: any Decoder, known: [String], in what: String) throws {
+    struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+    let unknown = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue).filter { !known.contains($0) }.sorted()
+    guard unknown.isEmpty else {
+        throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                debugDescription: "unknown key(s) \(unknown.joined(separator: ", ")) in \(what); known: \(known.joined(separator: ", "))"))
     }
 }

@@ -30,6 +30,17 @@ public struct RungConfig: Codable, Equatable, Sendable {
         self.codec = codec
     }
 
+    enum CodingKeys: String, CodingKey, CaseIterable { case height, videoKbps, codec }
+
+    /// Decoded with every key checked: a misspelt `codec` must not pass as an H.264 rung.
+    public init(from decoder: any Decoder) throws {
+        try refuseUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue), in: "a ladder rung")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        height = try c.decode(Int.self, forKey: .height)
+        videoKbps = try c.decode(Int.self, forKey: .videoKbps)
+        codec = try c.decodeIfPresent(VideoCodec.self, forKey: .codec)
+    }
+
     public static let defaults = [RungConfig(height: 1080, videoKbps: 5000), RungConfig(height: 720, videoKbps: 2800),
                                   RungConfig(height: 480, videoKbps: 1200), RungConfig(height: 360, videoKbps: 700)]
 }
