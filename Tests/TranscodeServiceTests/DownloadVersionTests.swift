@@ -107,4 +107,24 @@ import VODKit
         #expect(DownloadConfig(format: .avi, height: 720, videoKbps: 1, video: .vp9).problem == "avi carries video mpeg4, not vp9")
         #expect(DownloadConfig(format: .webm, height: 720, videoKbps: 1, audio: .aac).problem == "webm carries audio opus, not aac")
     }
+
+    @Test func aRemoteWorkerMayUploadTheDownloadsTasksFiles() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("remote-dl-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let spool = try Spool(root: dir, worker: "w1", log: { _ in })
+        let tasks = ChunkTasks(spool: spool, job: "job1")
+        let versions = DownloadVersion.plan([DownloadConfig(format: .webm, height: 180, videoKbps: 300)], width: 320, height: 180)
+        let plan = try #require(ChunkPlan.make(duration: 12, chunkSeconds: 4, gopSeconds: 2, rungs: [Rung(width: 320, height: 180, videoKbps: 300)],
+                                               audio: true, downloads: versions))
+        #expect(plan.tasks == ["audio", "downloads", "video-0", "video-1", "video-2"] && plan.work("downloads")?.files == ["download_180.webm"])
+        #expect(tasks.write(plan) && tasks.claim("downloads", worker: "remote:r1", timeout: 30))
+        tasks.renew("downloads", ChunkTasks.Lease(worker: "remote:r1", heartbeat: Date().timeIntervalSince1970, key: "k1"))
+        let api = TaskAPI(spool: spool, token: "t", settings: EncodeSettings(), leaseSeconds: 30)
+        func put(_ name: String) -> HTTPBodyHandling {
+            api.bodyHandling(for: HTTPRequestHead(method: "PUT", target: "/api/tasks/job1/downloads/files/\(name)?key=k1", minorVersion: 1,
+                                                  headers: HTTPHeaders([("X-Content-SHA256", String(repeating: "ab", count: 32))]), framing: .none, keepAlive: true))
+        }
+        if case .stream = put("download_180.webm") {} else { Issue.record("a .webm output of the downloads task is refused") }
+        if case .reject(let r) = put("download_180.exe") { #expect(r.status == 404) } else { Issue.record("a .exe upload is taken") }
+    }
 }
