@@ -95,6 +95,26 @@ import VODKit
         #expect(files["download_audio.mp4"]?.codecs == "aac" && files["download_audio.ogg"]?.codecs == "vorbis", "\(files.keys.sorted())")
     }
 
+    @Test func aStillEndingInTheoraIsNotTakenForATruncatedVideo() throws {
+        // Two seconds of motion, then the last picture held for two: libtheora codes each held
+        // frame as an empty packet, which Ogg leaves out, so the Theora stream ends early.
+        let s = try StackFixture(origins: 1)
+        let path = s.dir.appendingPathComponent("still.mp4").path
+        makeSource(path, size: "320x180", rate: 25, seconds: 2, audio: false, extra: ["-vf", "tpad=stop_mode=clone:stop_duration=2"])
+        try s.drop(path, as: "dl/still.mp4")
+        let worker = try s.worker(replicas: 1) {
+            $0.profiles = ["dl": Profile(ladder: [RungConfig(height: 144, videoKbps: 150)], downloads: [DownloadConfig(format: .ogg, height: 180, videoKbps: 300)])]
+        }
+        worker.runOnce()
+        let job = try #require(s.doneJobs().first, "\(s.log.all)")
+        let ogg = "\(s.origins[0].media)/\(job)/download_180.ogg"
+        let last = (run(["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "packet=pts_time", "-of", "csv=p=0", ogg]) ?? "")
+            .split(separator: "\n").compactMap { Double($0) }.max() ?? 0
+        // Ending more than the usual 1.5 frames (+ 0.05 s) before the source's 4 s, and still accepted.
+        #expect(last + 0.04 < 3.8, "the held frames are left out of the Ogg stream (last packet at \(last) s)")
+        #expect(run(["ffmpeg", "-v", "error", "-xerror", "-i", ogg, "-f", "null", "-"]) != nil)
+    }
+
     @Test func versionsArePlannedByTheShorterSideAndNamedByTheirCodecs() {
         let configs = [DownloadConfig(format: .webm, height: 720, videoKbps: 2000), DownloadConfig(format: .mkv, height: 480, videoKbps: 1, video: .hevc),
                        DownloadConfig(format: .mkv, height: 480, videoKbps: 1, video: .hevc)]

@@ -380,6 +380,10 @@ final class AudioPath {
 /// `frame`, to `use`; damaged packets are skipped, as players do. `what`: for errors.
 func decodeFrames(_ packet: UnsafeMutablePointer<AVPacket>?, _ decoder: CodecContext, into frame: Frame, _ what: String,
                   _ use: (UnsafeMutablePointer<AVFrame>) throws -> Void) throws {
+    if let packet, let frames = try AMRFrames.split(packet, for: decoder) {
+        for part in frames { try decodeFrames(part.pointer, decoder, into: frame, what, use) }
+        return
+    }
     let r = avcodec_send_packet(decoder.pointer, packet)
     if r == vod_averror_invaliddata() { return }
     if r != averrorEOF { try check(r, what) }
