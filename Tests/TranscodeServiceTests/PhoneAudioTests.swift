@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import MP4Box
 @testable import TranscodeService
 
 /// Old phones store AMR with a second of 20 ms frames in each sample; libavcodec's AMR

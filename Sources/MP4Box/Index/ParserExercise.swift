@@ -22,6 +22,14 @@ public enum ParserExercise {
                 .init(offset: $0.offset, size: $0.size, duration: $0.duration, compositionOffset: $0.compositionOffset, isSync: $0.isSync)
             })])
             _ = track.samples.firstSample(atOrAfterDTS: track.samples.endDTS / 2)
+            if let format = track.sampleEntry?.format, format == "samr" || format == "sawb" {
+                // AMR samples cut into frames, as the transcoder does before decoding.
+                for s in samples where s.offset >= 0 && s.offset <= Int64(bytes.count) - Int64(s.size) {
+                    bytes.withUnsafeBufferPointer { all in
+                        _ = AMRFrames.frames(UnsafeBufferPointer(rebasing: all[Int(s.offset)..<Int(s.offset) + Int(s.size)]), wideband: format == "sawb")
+                    }
+                }
+            }
             // The track joined to itself, the second part placed where the first one's samples end.
             _ = try? MovieJoiner.layout([track, track], starts: [nil, track.samples.endDTS], names: ["first", "second"])
         }

@@ -1,4 +1,5 @@
 import CAVCodec
+import MP4Box
 import Foundation
 
 /// Encoder settings shared by every rung.
