@@ -82,7 +82,7 @@ public struct MediaCatalog: Sendable {
         let dir = "\(root)/\(id)"
         guard let data = try? Data(contentsOf: URL(fileURLWithPath: "\(dir)/manifest.json")) else { throw .notFound }
         try checkInside(dir)
-        guard let manifest = try? VideoManifest.decode(data) else { throw .badManifest("not a manifest") }
+        let manifest = try Self.decode(data)
         guard (manifest.downloads ?? []).contains(where: { $0.file == name }) else { throw .notFound }
         let path = "\(dir)/\(name)"
         guard let info = try fileInfo(path) else { throw .notFound }
@@ -92,18 +92,24 @@ public struct MediaCatalog: Sendable {
     /// Every file a manifest lists (renditions, then downloads), each a valid file name: what an
     /// origin must hold before it publishes the manifest.
     public static func listedFiles(inManifest data: Data) throws(LookupError) -> [String] {
-        let renditions = try renditions(inManifest: data).map(\.file)
-        let downloads = ((try? VideoManifest.decode(data))?.downloads ?? []).map(\.file)
+        let manifest = try decode(data)
+        let downloads = (manifest.downloads ?? []).map(\.file)
         for name in downloads where !isValidName(Substring(name)) || DownloadFormat(fileName: name) == nil || name == "manifest.json" {
             throw .badManifest("a download without a valid file name")
         }
-        return renditions + downloads
+        return try renditions(of: manifest).map(\.file) + downloads
     }
 
     /// The renditions a `manifest.json` (`VideoManifest`) lists, each a valid file name.
     public static func renditions(inManifest data: Data) throws(LookupError) -> [(file: String, role: SourceFile.Role)] {
-        let manifest: VideoManifest
-        do { manifest = try VideoManifest.decode(data) } catch { throw .badManifest("not a manifest: \(error)") }
+        try renditions(of: try decode(data))
+    }
+
+    static func decode(_ data: Data) throws(LookupError) -> VideoManifest {
+        do { return try VideoManifest.decode(data) } catch { throw .badManifest("not a manifest: \(error)") }
+    }
+
+    static func renditions(of manifest: VideoManifest) throws(LookupError) -> [(file: String, role: SourceFile.Role)] {
         guard !manifest.renditions.isEmpty else { throw .badManifest("no renditions") }
         return try manifest.renditions.map { r throws(LookupError) in
             guard isValidName(Substring(r.file)), r.file != "manifest.json" else { throw .badManifest("a rendition without a valid file name") }

@@ -177,18 +177,18 @@ public struct OriginRouter: HTTPHandler {
 
     func mp4(_ video: VideoFiles, _ name: Substring) -> HTTPResponse {
         guard let file = video.files.first(where: { $0.name == name }) else { return .text(404, "no file \(name)") }
-        var r = HTTPResponse(status: 200, body: [.file(path: file.path, offset: 0, length: file.size)])
-        r.headers.append("Content-Type", Self.progressiveType(file.name))
-        r.headers.append("ETag", etag("\(file.path)|\(file.size)|\(file.modified)"))
-        r.headers.append("Last-Modified", HTTPDate.format(file.modified))
-        r.headers.append("Cache-Control", Self.immutable)
-        return r
+        return wholeFile(file, type: Self.progressiveType(file.name))
     }
 
     /// A download version (`finish` makes it an attachment under its own name).
     func download(_ file: SourceFile) -> HTTPResponse {
+        wholeFile(file, type: DownloadFormat(fileName: file.name)?.contentType ?? "application/octet-stream")
+    }
+
+    /// A file sent as it is (ranges answered by `finish`), immutable, versioned by its path, size and mtime.
+    func wholeFile(_ file: SourceFile, type: String) -> HTTPResponse {
         var r = HTTPResponse(status: 200, body: [.file(path: file.path, offset: 0, length: file.size)])
-        r.headers.append("Content-Type", DownloadFormat(fileName: file.name)?.contentType ?? "application/octet-stream")
+        r.headers.append("Content-Type", type)
         r.headers.append("ETag", etag("\(file.path)|\(file.size)|\(file.modified)"))
         r.headers.append("Last-Modified", HTTPDate.format(file.modified))
         r.headers.append("Cache-Control", Self.immutable)

@@ -97,9 +97,7 @@ final class DownloadOutputs {
             let muxer = try OutputContainer(path: "\(directory)/\(version.file)", format: version.format.muxer)
             let v = try video.map { try DownloadVideoEncoder(version, stream: $0, startSeconds: startSeconds, settings: settings, into: muxer) }
             let a = try audio.map { a throws in
-                guard let codec = avcodec_find_encoder_by_name(version.audio.encoder) else {
-                    throw TranscodeError(stage: .transcode, reason: "libavcodec has no \(version.audio.encoder) encoder (for \(version.file))", libav: nil)
-                }
+                let codec = try findEncoder(version.audio.encoder, for: version.file)
                 return try AudioEncoder(codec, kbps: settings.audioKbps, from: a.decoder, timeBase: a.stream.pointee.time_base,
                                         startSeconds: startSeconds, into: muxer)
             }
@@ -142,7 +140,7 @@ final class DownloadVideoEncoder {
     let startPTS: Int64
     let frame = Frame()
     let packet = Packet()
-    var scaler: OpaquePointer?
+    let scaler: PictureScaler
     var lastPTS = Int64.min
     let frameDuration: Int64
 
@@ -151,18 +149,12 @@ final class DownloadVideoEncoder {
         self.version = version
         self.muxer = muxer
         sourceTimeBase = source.pointee.time_base
-        startPTS = Int64((startSeconds / av_q2d(sourceTimeBase)).rounded())
-        guard let codec = avcodec_find_encoder_by_name(version.video.encoder) else {
-            throw TranscodeError(stage: .transcode, reason: "libavcodec has no \(version.video.encoder) encoder (for \(version.file))", libav: nil)
-        }
-        let rate = source.pointee.avg_frame_rate.den > 0 && source.pointee.avg_frame_rate.num > 0 ? source.pointee.avg_frame_rate : AVRational(num: 25, den: 1)
-        encoder = try CodecContext(codec: codec)
+        startPTS = Int64(exactly: (startSeconds / av_q2d(sourceTimeBase)).rounded()) ?? 0
+        let codec = try findEncoder(version.video.encoder, for: version.file)
+        let rate = averageFrameRate(source)
+        scaler = PictureScaler(width: version.width, height: version.height)
+        encoder = try pictureEncoder(codec, width: version.width, height: version.height, rate: rate)
         let e = encoder.pointer
-        e.pointee.width = Int32(version.width)
-        e.pointee.height = Int32(version.height)
-        e.pointee.pix_fmt = AV_PIX_FMT_YUV420P
-        e.pointee.sample_aspect_ratio = AVRational(num: 1, den: 1)
-        e.pointee.framerate = rate
         if version.video.countsFrames {
             var num: Int32 = 1, den: Int32 = 25
             av_reduce(&num, &den, Int64(rate.den), Int64(rate.num), 65535)
@@ -172,34 +164,22 @@ final class DownloadVideoEncoder {
         }
         frameDuration = max(1, av_rescale_q(1, av_inv_q(rate), e.pointee.time_base))
         e.pointee.bit_rate = Int64(version.videoKbps) * 1000
-        e.pointee.gop_size = max(1, Int32((2 * settings.gopSeconds * av_q2d(rate)).rounded()))
+        e.pointee.gop_size = frames(in: 2 * settings.gopSeconds, at: rate)
         e.pointee.thread_count = Int32(settings.threads)
         if muxer.wantsGlobalHeader { e.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER }
         try encoder.open(codec, options: version.video.options(preset: settings.preset))
         stream = try muxer.addStream(encoder)
     }
 
-    deinit { sws_freeContext(scaler) }
-
     /// Encodes an upright decoded frame; its time in seconds on the output clock, nil when dropped.
     func add(_ upright: UnsafeMutablePointer<AVFrame>) throws -> Double? {
         let best = upright.pointee.best_effort_timestamp
         guard best != vod_nopts_value() else { return nil }
-        let pts = av_rescale_q(best - startPTS, sourceTimeBase, encoder.pointer.pointee.time_base)
+        let pts = av_rescale_q(best &- startPTS, sourceTimeBase, encoder.pointer.pointee.time_base)
         guard pts > lastPTS else { return nil }
         lastPTS = pts
         let f = frame.pointer
-        av_frame_unref(f)
-        f.pointee.format = AV_PIX_FMT_YUV420P.rawValue
-        f.pointee.width = Int32(version.width)
-        f.pointee.height = Int32(version.height)
-        try check(av_frame_get_buffer(f, 0), "frame buffer")
-        if scaler == nil {
-            scaler = sws_getContext(upright.pointee.width, upright.pointee.height, AVPixelFormat(rawValue: upright.pointee.format),
-                                    f.pointee.width, f.pointee.height, AV_PIX_FMT_YUV420P, SWS_BICUBIC, nil, nil, nil)
-            guard scaler != nil else { throw TranscodeError(stage: .transcode, reason: "cannot scale this pixel format", libav: nil) }
-        }
-        try check(sws_scale_frame(scaler, f, upright), "scale")
+        try scaler.scale(upright, into: f)
         f.pointee.pts = pts
         try encode(f, encoder, muxer, packet, frameDuration: frameDuration, stream: stream)
         return Double(pts) * av_q2d(encoder.pointer.pointee.time_base)

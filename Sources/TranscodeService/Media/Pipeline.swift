@@ -201,7 +201,7 @@ final class VideoPath {
         let encoder: CodecContext
         let muxer: OutputContainer
         let frame = Frame()
-        var scaler: OpaquePointer?
+        let scaler: PictureScaler
     }
 
     let index: Int32
@@ -240,28 +240,21 @@ final class VideoPath {
         decoder = try openDecoder(input, index, codec, threads: settings.threads)
         let stream = input.stream(index)
         timeBase = stream.pointee.time_base
-        startPTS = Int64((startSeconds / av_q2d(timeBase)).rounded())
+        startPTS = Int64(exactly: (startSeconds / av_q2d(timeBase)).rounded()) ?? 0  // the file says; never a trap
         self.rotation = rotation
         gopSeconds = settings.gopSeconds
         if rotation != 0 { rotator = FrameRotator(rotation: rotation) }
-        let rate = stream.pointee.avg_frame_rate.den > 0 && stream.pointee.avg_frame_rate.num > 0 ? stream.pointee.avg_frame_rate : AVRational(num: 25, den: 1)
-        let gopFrames = max(1, Int32((settings.gopSeconds * av_q2d(rate)).rounded()))
+        let rate = averageFrameRate(stream)
+        let gopFrames = frames(in: settings.gopSeconds, at: rate)
         frameDuration = max(1, av_rescale_q(1, av_inv_q(rate), timeBase))
         // SVT-AV1 prints its configuration at info level on every open: errors only.
         if rungs.contains(where: { $0.videoCodec == .av1 }) { setenv("SVT_LOG", "1", 0) }
         for rung in rungs {
             let codec = rung.videoCodec
-            guard let found = avcodec_find_encoder_by_name(codec.encoder) else {
-                throw TranscodeError(stage: .transcode, reason: "libavcodec has no \(codec.encoder) encoder (for \(rung.file))", libav: nil)
-            }
-            let encoder = try CodecContext(codec: found)
+            let found = try findEncoder(codec.encoder, for: rung.file)
+            let encoder = try pictureEncoder(found, width: rung.width, height: rung.height, rate: rate)
             let e = encoder.pointer
-            e.pointee.width = Int32(rung.width)
-            e.pointee.height = Int32(rung.height)
-            e.pointee.pix_fmt = AV_PIX_FMT_YUV420P
-            e.pointee.sample_aspect_ratio = AVRational(num: 1, den: 1)
             e.pointee.time_base = timeBase
-            e.pointee.framerate = rate
             e.pointee.bit_rate = Int64(rung.videoKbps) * 1000
             e.pointee.rc_max_rate = e.pointee.bit_rate * 3 / 2
             e.pointee.rc_buffer_size = Int32(clamping: e.pointee.bit_rate * 2)
@@ -273,11 +266,9 @@ final class VideoPath {
             try encoder.open(found, options: codec.options(preset: settings.preset, gopFrames: gopFrames))
             let muxer = try OutputContainer(path: "\(directory)/\(rung.file)", encoder: encoder, tag: codec.codecTag)
             try muxer.writeHeader()
-            outputs.append(Output(rung: rung, encoder: encoder, muxer: muxer))
+            outputs.append(Output(rung: rung, encoder: encoder, muxer: muxer, scaler: PictureScaler(width: rung.width, height: rung.height)))
         }
     }
-
-    deinit { for o in outputs { sws_freeContext(o.scaler) } }
 
     func decode(_ packet: UnsafeMutablePointer<AVPacket>?) throws {
         try decodeFrames(packet, decoder, into: decoded, "decode video") { frame throws in try encodeFrame(frame) }
@@ -285,10 +276,10 @@ final class VideoPath {
 
     private func encodeFrame(_ source: UnsafeMutablePointer<AVFrame>) throws {
         var pts = source.pointee.best_effort_timestamp
-        if pts == vod_nopts_value() { pts = lastPTS == Int64.min ? startPTS : lastPTS + max(1, source.pointee.pkt_duration) }
+        if pts == vod_nopts_value() { pts = lastPTS == Int64.min ? startPTS : lastPTS &+ max(1, source.pointee.pkt_duration) }
         guard pts > lastPTS else { return }  // a repeated timestamp would break the muxer
         lastPTS = pts
-        var outPTS = pts - startPTS
+        var outPTS = pts &- startPTS  // timestamps from the file: wrapped, never a trap (the verifier judges the result)
         let seconds = Double(outPTS) * av_q2d(timeBase)
         // A keyframe at the first frame and at every multiple of gopSeconds (half a frame early counts).
         let halfFrame = 0.5 / max(1, av_q2d(decoder.pointer.pointee.framerate))
@@ -309,25 +300,15 @@ final class VideoPath {
         secondsDone = seconds
         let upright = try rotator?.rotate(source) ?? source
         try alsoUpright?(upright)
-        for i in outputs.indices {
-            let o = outputs[i]
+        for o in outputs {
             let f = o.frame.pointer
-            av_frame_unref(f)
             if upright.pointee.width == Int32(o.rung.width) && upright.pointee.height == Int32(o.rung.height)
                 && upright.pointee.format == AV_PIX_FMT_YUV420P.rawValue {
                 // The rung is the picture as decoded: the encoder takes a reference, no copy through the scaler.
+                av_frame_unref(f)
                 try check(av_frame_ref(f, upright), "frame reference")
             } else {
-                f.pointee.format = AV_PIX_FMT_YUV420P.rawValue
-                f.pointee.width = Int32(o.rung.width)
-                f.pointee.height = Int32(o.rung.height)
-                try check(av_frame_get_buffer(f, 0), "frame buffer")
-                if o.scaler == nil {
-                    outputs[i].scaler = sws_getContext(upright.pointee.width, upright.pointee.height, AVPixelFormat(rawValue: upright.pointee.format),
-                                                       f.pointee.width, f.pointee.height, AV_PIX_FMT_YUV420P, SWS_BICUBIC, nil, nil, nil)
-                    guard outputs[i].scaler != nil else { throw TranscodeError(stage: .transcode, reason: "cannot scale this pixel format", libav: nil) }
-                }
-                try check(sws_scale_frame(outputs[i].scaler, f, upright), "scale")
+                try o.scaler.scale(upright, into: f)
             }
             f.pointee.pts = outPTS
             f.pointee.pict_type = keyframe ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE
