@@ -101,4 +101,41 @@ ff -f lavfi -i "$video:duration=2" -f lavfi -i "$tone:duration=2" "${x265hdr[@]}
    -colorspace bt2020nc "${aac[@]}" "$out/.hlg.mp4"
 python3 "$(dirname "$0")/add-dolby-vision-config.py" "$out/.hlg.mp4" "$out/hevc_hlg_dolby_vision.mp4"
 rm -f "$out/.hlg.mp4"
+# Languages: B-frame video, audio in English (stereo), French (stereo) and English 5.1 (AAC), an English
+# mov_text track, and cue files beside it: Spanish WebVTT and French SubRip (with a cue crossing 2 s and 4 s).
+mkdir -p "$out/languages"
+cat > "$out/languages/fr.srt" <<'SRT'
+1
+00:00:00,500 --> 00:00:01,800
+Bonjour <i>tout</i> le monde
+
+2
+00:00:01,900 --> 00:00:02,300
+Une réplique à cheval
+
+3
+00:00:03,700 --> 00:00:04,400
+Sur la deuxième frontière
+SRT
+cat > "$out/languages/es.vtt" <<'VTT'
+WEBVTT
+
+NOTE made by scripts/make-fixtures.sh
+
+uno
+00:00:00.250 --> 00:00:01.000 line:10%
+Hola
+
+00:01.950 --> 00:02.600
+Entre dos segmentos
+con dos líneas
+VTT
+printf '1\n00:00:00,400 --> 00:00:01,900\nHello\n\n2\n00:00:01,950 --> 00:00:02,050\nAcross the join\n\n3\n00:00:05,000 --> 00:00:05,900\nThe end\n' > "$out/.en.srt"
+ff -f lavfi -i "$video:duration=6" -f lavfi -i "$tone:duration=6" -f lavfi -i "sine=frequency=660:sample_rate=48000:duration=6" \
+   -f lavfi -i "sine=frequency=330:sample_rate=48000:duration=6" -i "$out/.en.srt" \
+   -c:v libx264 -preset veryfast -b:v 150k -pix_fmt yuv420p -threads 1 -fflags +bitexact -flags:v +bitexact -bf 2 -g 30 \
+   -map 0 -map 1 -map 2 -map 3 -map 4 -c:a aac -b:a 48k -ac:a:0 2 -ac:a:1 2 -af:a:2 "pan=5.1|c0=c0|c1=c0|c2=c0|c3=c0|c4=c0|c5=c0" -b:a:2 96k \
+   -c:s mov_text -metadata:s:a:0 language=eng -metadata:s:a:1 language=fra -metadata:s:a:2 language=eng -metadata:s:s:0 language=eng \
+   -movflags +faststart "$out/languages.mp4"
+rm -f "$out/.en.srt"
 ls -l "$out"

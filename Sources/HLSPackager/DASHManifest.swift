@@ -19,7 +19,6 @@ public enum DASHManifest {
               <Period id="0" start="PT0S">
 
             """
-        let audioSizes = set.audio?.segmentSizes ?? []
         // Videos by codec family (`avc1`, `hvc1`, `av01`, …) in the order they come; the first set is the main one.
         var families: [(family: Substring, videos: [SegmentedTrack])] = []
         for video in set.videos {
@@ -48,13 +47,15 @@ public enum DASHManifest {
             }
             out += "    </AdaptationSet>\n"
         }
-        if let audio = set.audio {
+        // An AdaptationSet per audio track (a language or a channel layout each), the default marked main.
+        for (k, audio) in set.audios.enumerated() {
             let t = audio.track.track
-            let lang = t.language == "und" ? "" : " lang=\"\(t.language)\""
-            out += "    <AdaptationSet id=\"1\" contentType=\"audio\" mimeType=\"audio/mp4\"\(lang) segmentAlignment=\"true\" startWithSAP=\"1\">\n"
-            out += mainRole
+            let lang = Language.tag(t.language).map { " lang=\"\($0)\"" } ?? ""
+            out += "    <AdaptationSet id=\"\(k == 0 ? 1 : 100 + k)\" contentType=\"audio\" mimeType=\"audio/mp4\"\(lang) segmentAlignment=\"true\" startWithSAP=\"1\">\n"
+            out += k == 0 ? mainRole : role("alternate")
+            out += "      <Label>\(xml(HLSPlaylist.audioName(audio, in: set)))</Label>\n"
             var attributes = ["id=\"\(audio.track.name)\"", "codecs=\"\(audio.track.codec)\"",
-                              "bandwidth=\(quote(peakBandwidth(audio, extra: [], sizes: audioSizes)))"]
+                              "bandwidth=\(quote(peakBandwidth(audio, extra: [])))"]
             if let rate = t.sampleEntry?.sampleRate { attributes.append("audioSamplingRate=\"\(rate)\"") }
             out += "      <Representation \(attributes.joined(separator: " "))>\n"
             if let channels = t.sampleEntry?.channelCount {
@@ -62,6 +63,15 @@ public enum DASHManifest {
             }
             out += segmentTemplate(audio, video: set.name)
             out += "      </Representation>\n    </AdaptationSet>\n"
+        }
+        // Subtitles as whole WebVTT files beside the MPD (`<track>.vtt`), which dash.js, shaka and video.js read.
+        for (k, text) in set.subtitles.enumerated() {
+            let lang = text.language.map { " lang=\"\($0)\"" } ?? ""
+            out += "    <AdaptationSet id=\"\(200 + k)\" contentType=\"text\" mimeType=\"text/vtt\"\(lang)>\n"
+            out += role(text.forced ? "forced-subtitle" : "subtitle")
+            out += "      <Label>\(xml(HLSPlaylist.subtitleName(text, among: set.subtitles)))</Label>\n"
+            out += "      <Representation id=\"\(text.name)\" bandwidth=\"256\">\n        <BaseURL>\(text.name).vtt</BaseURL>\n      </Representation>\n"
+            out += "    </AdaptationSet>\n"
         }
         out += "  </Period>\n</MPD>\n"
         return out
@@ -80,7 +90,24 @@ public enum DASHManifest {
 
     /// The default adaptation set of its type (ISO/IEC 23009-1 5.8.5.5): players such as
     /// video.js take the audio codec of the set marked main, and assume AAC otherwise.
-    static let mainRole = "      <Role schemeIdUri=\"urn:mpeg:dash:role:2011\" value=\"main\"/>\n"
+    static let mainRole = role("main")
+
+    static func role(_ value: String) -> String { "      <Role schemeIdUri=\"urn:mpeg:dash:role:2011\" value=\"\(value)\"/>\n" }
+
+    /// Text escaped for an XML element or attribute.
+    static func xml(_ text: String) -> String {
+        var out = ""
+        for c in text {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
 
     static func segmentTemplate(_ track: SegmentedTrack, video: String) -> String {
         let base = "../../cmaf/\(video)/\(track.track.name)/"

@@ -43,38 +43,42 @@ public enum HLSPlaylist {
         return out + "#EXT-X-ENDLIST\n"
     }
 
-    /// The multivariant playlist: a variant per video rendition with audio as an
-    /// `EXT-X-MEDIA` group, or the audio alone for an audio-only video.
+    /// The multivariant playlist: a variant per video rendition and audio group, audio as
+    /// `EXT-X-MEDIA` renditions (a group per audio codec, since a variant's CODECS must
+    /// cover every rendition of its group), subtitles as a `SUBTITLES` group; or the audio
+    /// alone for an audio-only video.
     public static func multivariant(_ set: MediaSet) -> String {
         var out = "#EXTM3U\n#EXT-X-VERSION:\(version)\n#EXT-X-INDEPENDENT-SEGMENTS\n"
-        let audioSizes = set.audio?.segmentSizes ?? []
-        if let audio = set.audio {
-            let t = audio.track.track
-            let language = t.language
-            var attributes = ["TYPE=AUDIO", "GROUP-ID=\"audio\"", "NAME=\"\(language == "und" ? "audio" : language)\""]
-            if language != "und" { attributes.append("LANGUAGE=\"\(language)\"") }
-            attributes += ["AUTOSELECT=YES", "DEFAULT=YES"]
-            if let channels = t.sampleEntry?.channelCount { attributes.append("CHANNELS=\"\(channels)\"") }
-            attributes.append("URI=\"\(audio.track.name)/index.m3u8\"")
-            if !set.videos.isEmpty { out += "#EXT-X-MEDIA:" + attributes.joined(separator: ",") + "\n" }
-        }
-        for video in set.videos {
-            let sizes = video.segmentSizes
-            var peak = 0.0
-            for n in 0..<video.segmentCount {
-                let bytes = Double(sizes[n] + (n < audioSizes.count ? audioSizes[n] : 0))
-                peak = max(peak, bytes * 8 / max(video.plan.duration(n), 0.001))
+        let groups = audioGroups(set)
+        if !set.videos.isEmpty {
+            for group in groups {
+                for (k, audio) in group.members.enumerated() { out += "#EXT-X-MEDIA:" + audioAttributes(audio, group: group.id, isDefault: k == 0, in: set) + "\n" }
             }
-            let total = Double(sizes.reduce(0, +) + audioSizes.reduce(0, +))
-            let seconds = max(video.plan.durations.reduce(0, +), 0.001)
-            var attributes = ["BANDWIDTH=\(SafeTime.int(peak.rounded(.up)))", "AVERAGE-BANDWIDTH=\(SafeTime.int((total * 8 / seconds).rounded(.up)))"]
-            let codecs = [video.track.codec] + (set.audio.map { [$0.track.codec] } ?? [])
-            attributes.append("CODECS=\"\(codecs.joined(separator: ","))\"")
-            if let visual = video.track.track.sampleEntry?.visual { attributes.append("RESOLUTION=\(visual.width)x\(visual.height)") }
-            attributes += rangeAttributes(video.track.track.sampleEntry)
-            attributes.append("FRAME-RATE=\(String(format: "%.3f", Double(video.track.count) / seconds))")
-            if set.audio != nil { attributes.append("AUDIO=\"audio\"") }
-            out += "#EXT-X-STREAM-INF:" + attributes.joined(separator: ",") + "\n\(video.track.name)/index.m3u8\n"
+        }
+        out += subtitleMedia(set.subtitles)
+        let subtitles = set.subtitles.isEmpty ? "" : ",SUBTITLES=\"subs\""
+        for video in set.videos {
+            for group in groups.isEmpty ? [AudioGroup(id: "", codec: nil, members: [])] : groups {
+                // Peak and average over the group's largest member (what a player may fetch beside the video).
+                let audioSizes: [Int64] = largest(group.members.map(\.segmentSizes))
+                let sizes: [Int64] = video.segmentSizes
+                var peak = 0.0
+                for n in 0..<video.segmentCount {
+                    let audioBytes: Int64 = n < audioSizes.count ? audioSizes[n] : 0
+                    let bytes = Double(sizes[n] + audioBytes)
+                    peak = max(peak, bytes * 8 / max(video.plan.duration(n), 0.001))
+                }
+                let total = Double(sizes.reduce(0, +) + audioSizes.reduce(0, +))
+                let seconds = max(video.plan.durations.reduce(0, +), 0.001)
+                var attributes = ["BANDWIDTH=\(SafeTime.int(peak.rounded(.up)))", "AVERAGE-BANDWIDTH=\(SafeTime.int((total * 8 / seconds).rounded(.up)))"]
+                let codecs = [video.track.codec] + (group.codec.map { [$0] } ?? [])
+                attributes.append("CODECS=\"\(codecs.joined(separator: ","))\"")
+                if let visual = video.track.track.sampleEntry?.visual { attributes.append("RESOLUTION=\(visual.width)x\(visual.height)") }
+                attributes += rangeAttributes(video.track.track.sampleEntry)
+                attributes.append("FRAME-RATE=\(String(format: "%.3f", Double(video.track.count) / seconds))")
+                if group.codec != nil { attributes.append("AUDIO=\"\(group.id)\"") }
+                out += "#EXT-X-STREAM-INF:" + attributes.joined(separator: ",") + subtitles + "\n\(video.track.name)/index.m3u8\n"
+            }
         }
         for video in set.videos {
             var peak = 0.0
@@ -87,15 +91,90 @@ public enum HLSPlaylist {
             attributes.append("URI=\"\(video.track.name)/iframes.m3u8\"")
             out += "#EXT-X-I-FRAME-STREAM-INF:" + attributes.joined(separator: ",") + "\n"
         }
-        if set.videos.isEmpty, let audio = set.audio {
-            let total = Double(audioSizes.reduce(0, +))
-            let seconds = max(audio.plan.durations.reduce(0, +), 0.001)
-            var peak = 0.0
-            for n in 0..<audio.segmentCount { peak = max(peak, Double(audioSizes[n]) * 8 / max(audio.plan.duration(n), 0.001)) }
-            out += "#EXT-X-STREAM-INF:BANDWIDTH=\(SafeTime.int(peak.rounded(.up))),AVERAGE-BANDWIDTH=\(SafeTime.int((total * 8 / seconds).rounded(.up))),"
-                + "CODECS=\"\(audio.track.codec)\"\n\(audio.track.name)/index.m3u8\n"
+        if set.videos.isEmpty {
+            for audio in set.audios {
+                let audioSizes = audio.segmentSizes
+                let total = Double(audioSizes.reduce(0, +))
+                let seconds = max(audio.plan.durations.reduce(0, +), 0.001)
+                var peak = 0.0
+                for n in 0..<audio.segmentCount { peak = max(peak, Double(audioSizes[n]) * 8 / max(audio.plan.duration(n), 0.001)) }
+                out += "#EXT-X-STREAM-INF:BANDWIDTH=\(SafeTime.int(peak.rounded(.up))),AVERAGE-BANDWIDTH=\(SafeTime.int((total * 8 / seconds).rounded(.up))),"
+                    + "CODECS=\"\(audio.track.codec)\"\(subtitles)\n\(audio.track.name)/index.m3u8\n"
+            }
         }
         return out
+    }
+
+    /// The list with the largest sum (sizes of the group member that weighs most).
+    static func largest(_ lists: [[Int64]]) -> [Int64] {
+        var best: [Int64] = [], bestSum: Int64 = -1
+        for list in lists {
+            let sum = list.reduce(0, +)
+            if sum > bestSum { best = list; bestSum = sum }
+        }
+        return best
+    }
+
+    /// Audio renditions grouped by codec, in the order of their first member: `audio` for
+    /// the default track's codec, `audio-2`, `audio-3`… for the others.
+    struct AudioGroup {
+        var id: String
+        var codec: String?
+        var members: [SegmentedTrack]
+    }
+
+    static func audioGroups(_ set: MediaSet) -> [AudioGroup] {
+        var groups: [AudioGroup] = []
+        for audio in set.audios {
+            if let k = groups.firstIndex(where: { $0.codec == audio.track.codec }) { groups[k].members.append(audio); continue }
+            groups.append(AudioGroup(id: groups.isEmpty ? "audio" : "audio-\(groups.count + 1)", codec: audio.track.codec, members: [audio]))
+        }
+        return groups
+    }
+
+    /// The attributes of an audio rendition: its language, a NAME unique in the set
+    /// (language and channel layout), CHANNELS.
+    static func audioAttributes(_ audio: SegmentedTrack, group: String, isDefault: Bool, in set: MediaSet) -> String {
+        let language = Language.tag(audio.track.track.language)
+        var attributes = ["TYPE=AUDIO", "GROUP-ID=\"\(group)\"", "NAME=\"\(audioName(audio, in: set))\""]
+        if let language { attributes.append("LANGUAGE=\"\(language)\"") }
+        attributes += ["AUTOSELECT=YES", "DEFAULT=\(isDefault ? "YES" : "NO")"]
+        if let channels = audio.track.track.sampleEntry?.channelCount { attributes.append("CHANNELS=\"\(channels)\"") }
+        attributes.append("URI=\"\(audio.track.name)/index.m3u8\"")
+        return attributes.joined(separator: ",")
+    }
+
+    /// `English`, `English 5.1`, `audio 2` when the source names no language; unique within the set.
+    static func audioName(_ audio: SegmentedTrack, in set: MediaSet) -> String {
+        func base(_ t: SegmentedTrack) -> String {
+            let language = Language.tag(t.track.track.language).map(Language.name) ?? "audio"
+            let channels = t.track.track.sampleEntry?.channelCount ?? 2
+            return channels > 2 ? "\(language) \(channels == 6 ? "5.1" : channels == 8 ? "7.1" : "\(channels) ch")" : language
+        }
+        let mine = base(audio)
+        let same = set.audios.filter { base($0) == mine }
+        guard same.count > 1, let k = same.firstIndex(where: { $0.track.name == audio.track.name }) else { return mine }
+        return k == 0 ? mine : "\(mine) \(k + 1)"
+    }
+
+    /// The `SUBTITLES` group: a rendition per subtitle track, none on by default (FORCED ones are
+    /// shown when nothing else is), each playlist at `<track>/index.m3u8`.
+    static func subtitleMedia(_ subtitles: [SubtitleTrack]) -> String {
+        subtitles.map { t in
+            var attributes = ["TYPE=SUBTITLES", "GROUP-ID=\"subs\"", "NAME=\"\(subtitleName(t, among: subtitles))\""]
+            if let language = t.language { attributes.append("LANGUAGE=\"\(language)\"") }
+            attributes += ["DEFAULT=NO", "AUTOSELECT=YES", "FORCED=\(t.forced ? "YES" : "NO")", "URI=\"\(t.name)/index.m3u8\""]
+            return "#EXT-X-MEDIA:" + attributes.joined(separator: ",") + "\n"
+        }.joined()
+    }
+
+    /// The track's label, with ` (forced)` and a number when another track has the same.
+    static func subtitleName(_ track: SubtitleTrack, among subtitles: [SubtitleTrack]) -> String {
+        func base(_ t: SubtitleTrack) -> String { t.label + (t.forced ? " (forced)" : "") }
+        let mine = base(track)
+        let same = subtitles.filter { base($0) == mine }
+        guard same.count > 1, let k = same.firstIndex(where: { $0.name == track.name }) else { return mine }
+        return k == 0 ? mine : "\(mine) \(k + 1)"
     }
 
     /// `VIDEO-RANGE` for a video coded as PQ or HLG (its absence means SDR) and

@@ -1,25 +1,44 @@
 import MP4Box
 
-/// The tracks of one video, ready to package: video renditions and one audio
-/// track, each cut by a segment plan. Renditions whose keyframes fall on the
-/// same times share one plan; others get their own.
+/// The tracks of one video, ready to package: video renditions, audio tracks
+/// (languages and channel layouts; the first is the default) and subtitle
+/// tracks, each cut by a segment plan. Renditions whose keyframes fall on the
+/// same times share one plan; others get their own; audio and subtitles are cut
+/// at the first video's times.
 public struct MediaSet: Sendable {
     /// The video id in URLs.
     public let name: String
     public let videos: [SegmentedTrack]
-    public let audio: SegmentedTrack?
+    /// Every audio track, the default first (named `audio`; then `audio2`, `audio3`…).
+    public let audios: [SegmentedTrack]
+    /// Subtitles in the order their menu lists them.
+    public var subtitles: [SubtitleTrack] = []
     public let targetDuration: Double
     /// Tracks of the source that are not packaged, with the reason.
     public let skipped: [SkippedTrack]
     /// Seconds by which every track is presented later than FFmpeg presents the source
     /// (so that no time is negative: B-frame delay, frames an edit list hides).
     public let presentationDelay: Double
+    /// The same on the 90 kHz clock and in milliseconds (for subtitle times).
+    public let presentationDelay90k: Int64
+    public let presentationDelayMilliseconds: Int64
     /// What an operator should know about the source although it plays (a cut-off file).
     public private(set) var warnings: [String] = []
 
-    public var tracks: [SegmentedTrack] { videos + (audio.map { [$0] } ?? []) }
+    /// The default audio track.
+    public var audio: SegmentedTrack? { audios.first }
+
+    public var tracks: [SegmentedTrack] { videos + audios }
 
     public func track(named name: String) -> SegmentedTrack? { tracks.first { $0.track.name == name } }
+
+    public func subtitle(named name: String) -> SubtitleTrack? { subtitles.first { $0.name == name } }
+
+    /// The segment times subtitles follow: the first video's, or the audio's.
+    public var timelinePlan: SegmentPlan? { (videos.first ?? audio)?.plan }
+
+    /// The name of the k-th audio track (0-based): `audio`, `audio2`, …
+    public static func audioName(_ k: Int) -> String { k == 0 ? "audio" : "audio\(k + 1)" }
 
     /// A single MP4 as a video: its first video track (`video`) and first audio track
     /// (`audio`) that can be packaged; every other track is skipped with its reason.
@@ -32,7 +51,9 @@ public struct MediaSet: Sendable {
     /// The same from a movie already read from `path` (segments read their bytes from `path`).
     /// A file none of whose tracks can be packaged is refused with the first track's reason.
     public static func load(movie: Movie, path: String, name: String, targetDuration: Double = 6) throws(PackagerError) -> MediaSet {
-        var video: PackagedTrack?, audio: PackagedTrack?
+        var video: PackagedTrack?
+        var audios: [PackagedTrack] = []
+        var texts: [(track: Track, cues: [TextCue])] = []
         var skipped: [SkippedTrack] = []
         var firstError: PackagerError?
         for track in movie.tracks {
@@ -40,25 +61,40 @@ public struct MediaSet: Sendable {
             switch track.mediaType {
             case .video: kind = .video
             case .audio: kind = .audio
+            case .subtitle where SubtitleTrack.textFormats.contains(track.sampleEntry?.format.description ?? ""):
+                do {
+                    let source = try FileByteSource(path: path)
+                    texts.append((track, try SubtitleTrack.cues(of: track, movieTimescale: movie.timescale, bytes: source, source: "track \(track.id)")))
+                } catch let error as SubtitleError {
+                    skipped.append(SkippedTrack(track, error.reason))
+                } catch {
+                    skipped.append(SkippedTrack(track, "\(error)"))
+                }
+                continue
             default:
                 skipped.append(SkippedTrack(track, "\(track.mediaType.rawValue) tracks are not packaged"))
                 continue
             }
             guard !track.samples.isEmpty else { skipped.append(SkippedTrack(track, "no samples")); continue }
-            guard (kind == .video ? video : audio) == nil else {
-                skipped.append(SkippedTrack(track, "only the first playable \(kind.rawValue) track is packaged"))
+            guard kind == .audio || video == nil else {
+                skipped.append(SkippedTrack(track, "only the first playable video track is packaged"))
                 continue
             }
             do {
-                let packaged = try PackagedTrack(name: kind.rawValue, kind: kind, track: track, movieTimescale: movie.timescale, sourcePath: path)
-                if kind == .video { video = packaged } else { audio = packaged }
+                let name = kind == .video ? "video" : audioName(audios.count)
+                let packaged = try PackagedTrack(name: name, kind: kind, track: track, movieTimescale: movie.timescale, sourcePath: path)
+                if kind == .video { video = packaged } else { audios.append(packaged) }
             } catch {
                 firstError = firstError ?? error
                 skipped.append(SkippedTrack(track, error.reason))
             }
         }
-        if video == nil && audio == nil, let firstError { throw firstError }
-        var set = try MediaSet(name: name, videos: video.map { [$0] } ?? [], audio: audio, targetDuration: targetDuration, file: path, skipped: skipped)
+        if video == nil && audios.isEmpty, let firstError { throw firstError }
+        var set = try MediaSet(name: name, videos: video.map { [$0] } ?? [], audios: audios, targetDuration: targetDuration, file: path, skipped: skipped)
+        let names = SubtitleTrack.names(forLanguages: texts.map { Language.tag($0.track.language) }, forced: texts.map { _ in false })
+        set.subtitles = zip(texts, names).map { text, name in
+            SubtitleTrack(name: name, language: Language.tag(text.track.language), cues: text.cues, source: "track \(text.track.id)")
+        }
         for track in movie.tracks where track.samplesPastEnd > 0 {
             set.warnings.append("track \(track.id): \(track.samplesPastEnd) samples lie past the end of the file (\(movie.fileSize) bytes) and are left out")
         }
@@ -68,14 +104,18 @@ public struct MediaSet: Sendable {
 
     public init(name: String, videos: [PackagedTrack], audio: PackagedTrack?, targetDuration: Double, file: String,
                 skipped: [SkippedTrack] = []) throws(PackagerError) {
-        guard !videos.isEmpty || audio != nil else { throw .noPlayableTrack(file: file) }
+        try self.init(name: name, videos: videos, audios: audio.map { [$0] } ?? [], targetDuration: targetDuration, file: file, skipped: skipped)
+    }
+
+    public init(name: String, videos: [PackagedTrack], audios: [PackagedTrack], targetDuration: Double, file: String,
+                skipped: [SkippedTrack] = []) throws(PackagerError) {
+        guard !videos.isEmpty || !audios.isEmpty else { throw .noPlayableTrack(file: file) }
         self.name = name
         self.skipped = skipped
         self.targetDuration = targetDuration
         // Every track moves later by the same time (the most any one needs to have no negative
         // time), so audio and video keep the offset they have in the source.
-        var all: [PackagedTrack] = videos
-        if let audio { all.append(audio) }
+        let all: [PackagedTrack] = videos + audios
         func seconds(_ t: PackagedTrack) -> Double { Double(t.delay) / Double(t.timescale) }
         guard let lead = all.max(by: { seconds($0) < seconds($1) }) else { throw .noPlayableTrack(file: file) }
         func aligned(_ track: PackagedTrack) -> PackagedTrack {
@@ -83,8 +123,10 @@ public struct MediaSet: Sendable {
             return track.delayed(by: wanted - track.delay)
         }
         let videos = videos.map(aligned)
-        let audio = audio.map(aligned)
+        let audios = audios.map(aligned)
         presentationDelay = seconds(lead)
+        presentationDelay90k = SafeTime.rescale(lead.delay, from: Int64(max(lead.timescale, 1)), to: 90000, nearest: true)
+        presentationDelayMilliseconds = SafeTime.rescale(lead.delay, from: Int64(max(lead.timescale, 1)), to: 1000, nearest: true)
         var shared: SegmentPlan?
         var segmented: [SegmentedTrack] = []
         for video in videos {
@@ -94,12 +136,13 @@ public struct MediaSet: Sendable {
             segmented.append(SegmentedTrack(track: video, plan: SegmentPlan(timescale: plan.timescale, starts: plan.starts, end: video.endTime)))
         }
         self.videos = segmented
-        if let audio {
-            var plan = shared.map { $0.rescaled(to: audio.timescale) } ?? .forAudio(audio, target: targetDuration)
+        // Audio tracks are cut at the video's times; without video, at the first audio's own.
+        var audioPlan = shared
+        self.audios = audios.map { audio in
+            var plan = audioPlan.map { $0.rescaled(to: audio.timescale) } ?? .forAudio(audio, target: targetDuration)
+            if audioPlan == nil { audioPlan = plan }
             plan = SegmentPlan(timescale: plan.timescale, starts: plan.starts, end: max(audio.endTime, (plan.starts.last ?? 0) + 1))
-            self.audio = SegmentedTrack(track: audio, plan: plan)
-        } else {
-            self.audio = nil
+            return SegmentedTrack(track: audio, plan: plan)
         }
     }
 }

@@ -12,9 +12,9 @@ public enum PackagerExercise {
     /// Returns how many responses were built (0 when the file was refused).
     @discardableResult
     public static func run(path: String, bytes: [UInt8]) -> Int {
+        var built = subtitles(bytes)
         guard let movie = try? Movie.read(from: MemoryByteSource(bytes)),
               let set = try? MediaSet.load(movie: movie, path: path, name: "fuzz", targetDuration: 2) else { return 0 }
-        var built = 0
         _ = HLSPlaylist.multivariant(set)
         _ = DASHManifest.mpd(set)
         for track in set.tracks {
@@ -26,13 +26,29 @@ public enum PackagerExercise {
             }
             _ = try? track.mediaSegment(track.segmentCount)  // past the end: an error, not a trap
         }
+        for subtitle in set.subtitles {
+            _ = SubtitleSegments.media(set)
+            _ = SubtitleSegments.whole(set, subtitle)
+            for n in 0..<min(set.timelinePlan?.count ?? 0, segmentsPerTrack) { _ = SubtitleSegments.segment(set, subtitle, n, mpegts: set.tsSubtitleTimestamp) }
+        }
         if let renditions = try? set.tsRenditions() {
-            _ = TSPlaylist.multivariant(renditions)
+            _ = TSPlaylist.multivariant(renditions, subtitles: set.subtitles)
             for r in renditions {
                 _ = TSPlaylist.media(r)
                 for n in 0..<min(r.segmentCount, segmentsPerTrack) where (try? r.segment(n)) != nil { built += 1 }
             }
         }
         return built
+    }
+
+    /// The same bytes as a WebVTT and as a SubRip file, written back out as WebVTT.
+    static func subtitles(_ bytes: [UInt8]) -> Int {
+        var read = 0
+        for format in SubtitleFile.Format.allCases {
+            guard let cues = try? SubtitleFile.parse(bytes, format: format, source: "fuzz") else { continue }
+            _ = WebVTTWriter.document(cues, shift: -1000, mpegts: 900_000)
+            read += 1
+        }
+        return read
     }
 }

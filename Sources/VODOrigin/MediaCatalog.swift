@@ -1,4 +1,5 @@
 import Foundation
+import HLSPackager
 import VODKit
 #if canImport(Glibc)
 import Glibc
@@ -6,7 +7,7 @@ import Glibc
 
 /// One file of a video, with what identifies its version (for caches and ETags).
 public struct SourceFile: Equatable, Sendable {
-    public enum Role: String, Sendable { case video, audio }
+    public enum Role: String, Sendable { case video, audio, subtitle }
     public var name: String
     public var path: String
     public var role: Role
@@ -16,7 +17,8 @@ public struct SourceFile: Equatable, Sendable {
 
 /// The videos under the media root: `media/<video>/` with a `manifest.json`
 /// written by the transcoder, or a bare `media/<name>.<ext>` with any extension
-/// of the ISO BMFF / QuickTime family the parser reads. Ids and file names
+/// of the ISO BMFF / QuickTime family the parser reads. Either may have cue files
+/// in `media/<video>/subtitles/` (`<language>[.forced].vtt|srt`). Ids and file names
 /// are checked (`[A-Za-z0-9._-]`, no leading dot) and every path is resolved
 /// through symlinks and must stay inside the root, so no request reads a byte
 /// outside it.
@@ -58,21 +60,36 @@ public struct MediaCatalog: Sendable {
         return Array(Set(ids)).sorted().filter { (try? files(of: Substring($0))) != nil }
     }
 
-    /// The files of video `id`, video renditions first.
+    /// The files of video `id`, video renditions first, then audio, then subtitle files.
     public func files(of id: Substring) throws(LookupError) -> [SourceFile] {
         guard Self.isValidName(id) else { throw .invalidID }
         let dir = "\(root)/\(id)"
         if let manifest = try? Data(contentsOf: URL(fileURLWithPath: "\(dir)/manifest.json")) {
             try checkInside(dir)
-            return try filesFromManifest(manifest, dir: dir)
+            return try filesFromManifest(manifest, dir: dir) + subtitleFiles(of: id)
         }
         for ext in Self.bareExtensions {
             let bare = "\(root)/\(id).\(ext)"
             if let info = try fileInfo(bare) {
-                return [SourceFile(name: "\(id).\(ext)", path: bare, role: .video, size: info.size, modified: info.modified)]
+                return [SourceFile(name: "\(id).\(ext)", path: bare, role: .video, size: info.size, modified: info.modified)] + subtitleFiles(of: id)
             }
         }
         throw .notFound
+    }
+
+    /// The directory of a video's cue files.
+    public static let subtitleDirectory = "subtitles"
+
+    /// The cue files in `media/<id>/subtitles/` whose names are valid, sorted; ones that
+    /// resolve outside the root are left out.
+    func subtitleFiles(of id: Substring) -> [SourceFile] {
+        let dir = "\(root)/\(id)/\(Self.subtitleDirectory)"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        return names.sorted().compactMap { name -> SourceFile? in
+            guard Self.isValidName(Substring(name)), SubtitleFile.Format(fileName: Substring(name)) != nil,
+                  let info = try? fileInfo("\(dir)/\(name)") else { return nil }
+            return SourceFile(name: name, path: "\(dir)/\(name)", role: .subtitle, size: info.size, modified: info.modified)
+        }
     }
 
     /// Download version `name` of video `id`: listed in its manifest's `downloads`, a file inside the root.

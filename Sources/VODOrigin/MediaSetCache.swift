@@ -44,7 +44,9 @@ public final class MediaSetCache: Sendable {
             let data = path.flatMap { FileManager.default.contents(atPath: $0) }
             manifest = data.flatMap { try? VideoManifest.decode($0) }
             manifestBytes = manifest == nil ? nil : data.map { [UInt8]($0) }
-            estimatedBytes = set.tracks.reduce(64 << 10) { $0 + $1.track.count * 32 + $1.segmentCount * 256 }
+            // Subtitles: their cues, and each rendered once per segment on two clocks.
+            let text = set.subtitles.reduce(0) { $0 + $1.cues.reduce(0) { $0 + $1.text.utf8.count + 64 } * 3 }
+            estimatedBytes = set.tracks.reduce(64 << 10 + text) { $0 + $1.track.count * 32 + $1.segmentCount * 256 }
         }
 
         /// The TS renditions (video with audio muxed in), built once.
@@ -60,7 +62,8 @@ public final class MediaSetCache: Sendable {
 
         /// A playlist by its path under the video, made once: `hls/master.m3u8`,
         /// `hls/<track>/index.m3u8`, `hls/<track>/iframes.m3u8`, `dash/manifest.mpd`,
-        /// `hls-ts/master.m3u8`, `hls-ts/<rendition>/index.m3u8`; nil if there is no such playlist.
+        /// `hls-ts/master.m3u8`, `hls-ts/<rendition>/index.m3u8`, and the subtitles' texts
+        /// (`hls[-ts]/<subs>/index.m3u8`, `hls[-ts]/<subs>/<n>.vtt`, `dash/<subs>.vtt`); nil if there is none.
         public func playlist(_ path: String) -> Playlist? {
             if let hit = made.withLock({ $0[path] }) { return hit }
             guard let text = render(path) else { return nil }
@@ -77,16 +80,25 @@ public final class MediaSetCache: Sendable {
             switch (p.first, p.count) {
             case ("hls", 2) where p[1] == "master.m3u8": return HLSPlaylist.multivariant(set)
             case ("dash", 2) where p[1] == "manifest.mpd": return DASHManifest.mpd(set)
-            case ("hls", 3):
+            case ("dash", 2) where p[1].hasSuffix(".vtt"):
+                return set.subtitle(named: String(p[1].dropLast(4))).map { SubtitleSegments.whole(set, $0) }
+            case ("hls", 3), ("hls-ts", 3):
+                if let subtitle = set.subtitle(named: String(p[1])) { return renderSubtitle(subtitle, p[2], ts: p[0] == "hls-ts") }
+                if p[0] == "hls-ts" { return p[2] == "index.m3u8" ? (try? ts())?.first { $0.name == p[1] }.map(TSPlaylist.media) : nil }
                 guard let t = set.track(named: String(p[1])) else { return nil }
                 if p[2] == "index.m3u8" { return HLSPlaylist.media(t, video: set.name) }
                 if p[2] == "iframes.m3u8" && t.track.kind == .video { return HLSPlaylist.iFrames(t, video: set.name) }
                 return nil
-            case ("hls-ts", 2) where p[1] == "master.m3u8": return (try? ts()).map(TSPlaylist.multivariant)
-            case ("hls-ts", 3) where p[2] == "index.m3u8":
-                return (try? ts())?.first { $0.name == p[1] }.map(TSPlaylist.media)
+            case ("hls-ts", 2) where p[1] == "master.m3u8": return (try? ts()).map { TSPlaylist.multivariant($0, subtitles: set.subtitles) }
             default: return nil
             }
+        }
+
+        /// A subtitle playlist (`index.m3u8`) or segment (`<n>.vtt`), on the CMAF or TS clock.
+        private func renderSubtitle(_ track: SubtitleTrack, _ name: Substring, ts: Bool) -> String? {
+            if name == "index.m3u8" { return SubtitleSegments.media(set) }
+            guard let n = OriginTarget.segmentNumber(name, suffix: ".vtt") else { return nil }
+            return SubtitleSegments.segment(set, track, n - 1, mpegts: ts ? set.tsSubtitleTimestamp : SubtitleSegments.cmafTimestamp(set))
         }
     }
 
@@ -175,24 +187,52 @@ public final class MediaSetCache: Sendable {
     }
 
     private func load(id: String, files: [SourceFile]) throws(PackagerError) -> MediaSet {
-        if files.count == 1 { return try MediaSet.load(path: files[0].path, name: id, targetDuration: targetDuration) }
-        var videos: [PackagedTrack] = []
-        var audio: PackagedTrack?
-        for file in files {
-            let movie: Movie
-            do { movie = try Movie.read(path: file.path) } catch { throw .unreadable(file: file.path, error) }
-            let stem = String(file.name.dropLast(file.name.hasSuffix(".mp4") ? 4 : 0))
-            switch file.role {
-            case .video:
-                if let t = movie.tracks.first(where: { $0.mediaType == .video && !$0.samples.isEmpty }) {
-                    videos.append(try PackagedTrack(name: stem, kind: .video, track: t, movieTimescale: movie.timescale, sourcePath: file.path))
-                }
-            case .audio:
-                if audio == nil, let t = movie.tracks.first(where: { $0.mediaType == .audio && !$0.samples.isEmpty }) {
-                    audio = try PackagedTrack(name: "audio", kind: .audio, track: t, movieTimescale: movie.timescale, sourcePath: file.path)
+        let media = files.filter { $0.role != .subtitle }
+        var set: MediaSet
+        if media.count == 1 { set = try MediaSet.load(path: media[0].path, name: id, targetDuration: targetDuration) } else {
+            var videos: [PackagedTrack] = []
+            var audios: [PackagedTrack] = []
+            for file in media {
+                let movie: Movie
+                do { movie = try Movie.read(path: file.path) } catch { throw .unreadable(file: file.path, error) }
+                let stem = String(file.name.dropLast(file.name.hasSuffix(".mp4") ? 4 : 0))
+                switch file.role {
+                case .video:
+                    if let t = movie.tracks.first(where: { $0.mediaType == .video && !$0.samples.isEmpty }) {
+                        videos.append(try PackagedTrack(name: stem, kind: .video, track: t, movieTimescale: movie.timescale, sourcePath: file.path))
+                    }
+                case .audio:
+                    // Every audio file is a language or layout of its own, named as MediaSet names them.
+                    if let t = movie.tracks.first(where: { $0.mediaType == .audio && !$0.samples.isEmpty }) {
+                        audios.append(try PackagedTrack(name: MediaSet.audioName(audios.count), kind: .audio, track: t,
+                                                        movieTimescale: movie.timescale, sourcePath: file.path))
+                    }
+                case .subtitle: break
                 }
             }
+            set = try MediaSet(name: id, videos: videos, audios: audios, targetDuration: targetDuration, file: id)
         }
-        return try MediaSet(name: id, videos: videos, audio: audio, targetDuration: targetDuration, file: id)
+        set.subtitles += sidecars(files.filter { $0.role == .subtitle }, after: set.subtitles, video: id)
+        return set
+    }
+
+    /// The cue files beside a video, each its own subtitle track; one that cannot be read is
+    /// left out with the reason logged (the video plays without it).
+    private func sidecars(_ files: [SourceFile], after existing: [SubtitleTrack], video: String) -> [SubtitleTrack] {
+        var read: [(language: String?, forced: Bool, cues: [TextCue], file: String)] = []
+        for file in files {
+            do throws(SubtitleError) {
+                guard file.size <= SubtitleFile.maxBytes, let data = FileManager.default.contents(atPath: file.path) else {
+                    throw SubtitleError(source: file.name, "unreadable or larger than \(SubtitleFile.maxBytes) bytes")
+                }
+                let sidecar = try SubtitleTrack.sidecar(fileName: file.name, bytes: [UInt8](data))
+                read.append((sidecar.language, sidecar.forced, sidecar.cues, file.name))
+            } catch {
+                log("video \(video): subtitles \(error) (left out)")
+            }
+        }
+        let languages = existing.map(\.language) + read.map(\.language)
+        let names = SubtitleTrack.names(forLanguages: languages, forced: existing.map(\.forced) + read.map(\.forced)).dropFirst(existing.count)
+        return zip(read, names).map { SubtitleTrack(name: $1, language: $0.language, forced: $0.forced, cues: $0.cues, source: $0.file) }
     }
 }

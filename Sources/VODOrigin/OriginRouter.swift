@@ -176,7 +176,7 @@ public struct OriginRouter: HTTPHandler {
     }
 
     func mp4(_ video: VideoFiles, _ name: Substring) -> HTTPResponse {
-        guard let file = video.files.first(where: { $0.name == name }) else { return .text(404, "no file \(name)") }
+        guard let file = video.files.first(where: { $0.name == name && $0.role != .subtitle }) else { return .text(404, "no file \(name)") }
         return wholeFile(file, type: Self.progressiveType(file.name))
     }
 
@@ -209,7 +209,7 @@ public struct OriginRouter: HTTPHandler {
     func playlist(_ e: MediaSetCache.Entry, _ path: String) -> HTTPResponse {
         guard let made = e.playlist(path) else { return .text(404, "not found") }
         var r = HTTPResponse(status: 200, body: [.bytes(made.bytes)])
-        r.headers.append("Content-Type", path.hasSuffix(".mpd") ? "application/dash+xml" : "application/vnd.apple.mpegurl")
+        r.headers.append("Content-Type", path.hasSuffix(".mpd") ? "application/dash+xml" : path.hasSuffix(".vtt") ? "text/vtt; charset=utf-8" : "application/vnd.apple.mpegurl")
         r.headers.append("Cache-Control", e.manifest?.isPartial == true && Self.listsRenditions(path) ? Self.partialCache : Self.playlistCache)
         r.headers.append("ETag", made.etag)
         return r

@@ -8,7 +8,7 @@ enum OriginTarget: Equatable {
     case videoInfo(video: Substring)
     /// `/api/videos/<id>/manifest.json`: the transcoder's manifest as stored (for `repair`).
     case videoManifest(video: Substring)
-    /// `path` names the playlist under the video (`MediaSetCache.Entry.playlist`).
+    /// `path` names the playlist (or subtitle text) under the video (`MediaSetCache.Entry.playlist`).
     case playlist(video: Substring, path: String)
     case cmafInit(video: Substring, track: Substring)
     case cmafSegment(video: Substring, track: Substring, number: Int)
@@ -36,7 +36,7 @@ enum OriginTarget: Equatable {
             else if let n = Self.segmentNumber(p[3], suffix: ".m4s") { self = .cmafSegment(video: p[1], track: p[2], number: n) }
             else { self = .notFound }
         case ("hls-ts", 4):
-            if p[3] == "index.m3u8" { self = .playlist(video: p[1], path: "hls-ts/\(p[2])/index.m3u8") }
+            if p[3] == "index.m3u8" || p[3].hasSuffix(".vtt") { self = .playlist(video: p[1], path: "hls-ts/\(p[2])/\(p[3])") }
             else if let n = Self.segmentNumber(p[3], suffix: ".ts") { self = .tsSegment(video: p[1], rendition: p[2], number: n) }
             else { self = .notFound }
         case ("mp4", 3): self = .mp4(video: p[1], file: p[2])

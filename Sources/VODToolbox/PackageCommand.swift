@@ -6,7 +6,8 @@ import MP4Box
 /// a file laid out as the URL space, for any static web server:
 /// `OUTDIR/hls/<video>/master.m3u8`, `OUTDIR/hls/<video>/<track>/index.m3u8`,
 /// `OUTDIR/dash/<video>/manifest.mpd`, `OUTDIR/cmaf/<video>/<track>/init.mp4` and `<n>.m4s`,
-/// `OUTDIR/hls-ts/<video>/master.m3u8` and `<rendition>/index.m3u8`, `<n>.ts`.
+/// `OUTDIR/hls-ts/<video>/master.m3u8` and `<rendition>/index.m3u8`, `<n>.ts`, and for
+/// each text track `hls[-ts]/<video>/<subs>/index.m3u8` and `<n>.vtt`, `dash/<video>/<subs>.vtt`.
 enum PackageCommand {
     static func run(_ arguments: [String]) -> Int32 {
         var positional: [String] = []
@@ -47,11 +48,24 @@ enum PackageCommand {
                 }
                 files += 2 + track.segmentCount
             }
+            // Subtitles (the file's text tracks): HLS segments on the CMAF and TS clocks, one WebVTT file for DASH.
+            for subtitle in set.subtitles {
+                let ts = URL(fileURLWithPath: outdir).appendingPathComponent("hls-ts/\(video)/\(subtitle.name)")
+                let segments = set.timelinePlan?.count ?? 0
+                for (dir, mpegts) in [(hls.appendingPathComponent(subtitle.name), SubtitleSegments.cmafTimestamp(set)), (ts, set.tsSubtitleTimestamp)] {
+                    try write(SubtitleSegments.media(set) ?? "", to: dir.appendingPathComponent("index.m3u8"))
+                    for n in 0..<segments {
+                        try write(SubtitleSegments.segment(set, subtitle, n, mpegts: mpegts) ?? "", to: dir.appendingPathComponent("\(n + 1).vtt"))
+                    }
+                }
+                try write(SubtitleSegments.whole(set, subtitle), to: URL(fileURLWithPath: outdir).appendingPathComponent("dash/\(video)/\(subtitle.name).vtt"))
+                files += 3 + 2 * segments
+            }
             // MPEG-TS: only for codecs TS can carry (not Opus); the CMAF package stands on its own.
             do {
                 let renditions = try set.tsRenditions()
                 let ts = URL(fileURLWithPath: outdir).appendingPathComponent("hls-ts/\(video)")
-                try write(TSPlaylist.multivariant(renditions), to: ts.appendingPathComponent("master.m3u8"))
+                try write(TSPlaylist.multivariant(renditions, subtitles: set.subtitles), to: ts.appendingPathComponent("master.m3u8"))
                 for r in renditions {
                     try write(TSPlaylist.media(r), to: ts.appendingPathComponent("\(r.name)/index.m3u8"))
                     for n in 0..<r.segmentCount { try write(r.segment(n).materialize(), to: ts.appendingPathComponent("\(r.name)/\(n + 1).ts")) }

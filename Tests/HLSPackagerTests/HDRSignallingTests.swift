@@ -10,7 +10,7 @@ import MP4Box
     func master(_ file: String) throws -> (hls: String, ts: String, mpd: String) {
         let set = try MediaSet.load(path: fixture(file), name: "v", targetDuration: 1)
         // MPEG-TS does not carry VP9 here: no TS master then.
-        return (HLSPlaylist.multivariant(set), (try? set.tsRenditions()).map(TSPlaylist.multivariant) ?? "", DASHManifest.mpd(set))
+        return (HLSPlaylist.multivariant(set), (try? set.tsRenditions()).map { TSPlaylist.multivariant($0) } ?? "", DASHManifest.mpd(set))
     }
 
     @Test func hdr10IsAnnouncedAsPQ() throws {

@@ -55,6 +55,14 @@ func writePackage(_ set: MediaSet, to dir: URL) throws {
         try write(track.initSegment().materialize(), "cmaf/\(set.name)/\(name)/init.mp4")
         for n in 0..<track.segmentCount { try write(track.mediaSegment(n).materialize(), "cmaf/\(set.name)/\(name)/\(n + 1).m4s") }
     }
+    for subtitle in set.subtitles {
+        try write(Array((SubtitleSegments.media(set) ?? "").utf8), "hls/\(set.name)/\(subtitle.name)/index.m3u8")
+        for n in 0..<(set.timelinePlan?.count ?? 0) {
+            let text = SubtitleSegments.segment(set, subtitle, n, mpegts: SubtitleSegments.cmafTimestamp(set)) ?? ""
+            try write(Array(text.utf8), "hls/\(set.name)/\(subtitle.name)/\(n + 1).vtt")
+        }
+        try write(Array(SubtitleSegments.whole(set, subtitle).utf8), "dash/\(set.name)/\(subtitle.name).vtt")
+    }
 }
 
 /// Every track of every packaged fixture decodes with ffmpeg to the same frames as
@@ -82,12 +90,14 @@ func writePackage(_ set: MediaSet, to dir: URL) throws {
             let inherited = try !sourceDecodesCleanly(oracle(path))
             #expect(status == 0 || inherited, "\(name) \(track.track.name): ffmpeg reports an error decoding the segments")
 
+            // The k-th audio track served is the source's k-th audio stream (every one is playable here).
             let stream = track.track.kind == .video ? "v:0" : "a:0"
+            let sourceStream = track.track.kind == .video ? "v:0" : "a:\(set.audios.firstIndex { $0.track.name == track.track.name } ?? 0)"
             // Frames an edit list hides before its first shown frame are kept (later frames need
             // them) and presented one tick each just before it; FFmpeg does not output them.
             let hidden = track.track.hiddenLeadingFrames
             let decoded = try decodedFrameTimes(out.path, stream: stream)
-            let theirs = try decodedFrameTimes(oracle(path), stream: stream)
+            let theirs = try decodedFrameTimes(oracle(path), stream: sourceStream)
             #expect(decoded.count == theirs.count + hidden, "\(name) \(track.track.name): \(decoded.count) frames decoded, source \(theirs.count) + \(hidden) hidden")
             let ours = Array(decoded.dropFirst(hidden))
             if hidden > 0, let shown = ours.first, let firstHidden = decoded.first {
@@ -101,7 +111,7 @@ func writePackage(_ set: MediaSet, to dir: URL) throws {
             let frame = Double(track.track.track.samples.duration(at: 0)) / Double(track.track.timescale) + 0.0005
             #expect(abs((ourFirst - shift) - first) <= frame, "\(name) \(track.track.name): first frame at \(ourFirst - shift), source \(first)")
             #expect(abs((ourLast - shift) - last) <= frame, "\(name) \(track.track.name): last frame at \(ourLast - shift), source \(last)")
-            firstTimes[track.track.kind] = (ourFirst - shift, first)
+            if track.track.name == "video" || track.track.name == "audio" { firstTimes[track.track.kind] = (ourFirst - shift, first) }
         }
         // Audio against video: the same offset as in the source, within one audio frame.
         if let v = firstTimes[.video], let a = firstTimes[.audio], let audio = set.audio {
@@ -135,8 +145,7 @@ func writePackage(_ set: MediaSet, to dir: URL) throws {
     }
 
     /// A track we cannot package is skipped with its reason; the others are served.
-    @Test(arguments: [("cover_art.m4a", ["audio"], "video", "mp4v"), ("pcm_audio.mov", ["video"], "audio", "sowt"),
-                      ("subtitles.mp4", ["video", "audio"], "subtitle", "tx3g")])
+    @Test(arguments: [("cover_art.m4a", ["audio"], "video", "mp4v"), ("pcm_audio.mov", ["video"], "audio", "sowt")])
     func unsupportedTracksAreSkipped(file: String, served: [String], skippedType: String, skippedCodec: String) throws {
         let set = try MediaSet.load(path: fixture(file), name: "v")
         #expect(set.tracks.map(\.track.name) == served)

@@ -13,8 +13,11 @@ public enum TSPlaylist {
         return out + "#EXT-X-ENDLIST\n"
     }
 
-    public static func multivariant(_ renditions: [TSRendition]) -> String {
+    /// A variant per rendition, and the video's subtitles as a `SUBTITLES` group whose
+    /// playlists (`<track>/index.m3u8` here) carry the TS clock in `X-TIMESTAMP-MAP`.
+    public static func multivariant(_ renditions: [TSRendition], subtitles: [SubtitleTrack] = []) -> String {
         var out = "#EXTM3U\n#EXT-X-VERSION:\(version)\n#EXT-X-INDEPENDENT-SEGMENTS\n"
+        out += HLSPlaylist.subtitleMedia(subtitles)
         for r in renditions {
             let durations = r.durations
             var peak = 0.0
@@ -27,6 +30,7 @@ public enum TSPlaylist {
             if let video = r.video {
                 attributes.append("FRAME-RATE=\(String(format: "%.3f", Double(video.track.count) / max(durations.reduce(0, +), 0.001)))")
             }
+            if !subtitles.isEmpty { attributes.append("SUBTITLES=\"subs\"") }
             out += "#EXT-X-STREAM-INF:" + attributes.joined(separator: ",") + "\n\(r.name)/index.m3u8\n"
         }
         return out
@@ -34,15 +38,18 @@ public enum TSPlaylist {
 }
 
 extension MediaSet {
-    /// One TS rendition per video rendition with the audio muxed in, or the audio alone.
+    /// One TS rendition per video rendition with the default audio muxed in, or the audio alone.
+    /// Every rendition moves its presentation times by the same `tsOffset90k`, so one subtitle
+    /// playlist's `X-TIMESTAMP-MAP` fits them all.
     public func tsRenditions() throws(PackagerError) -> [TSRendition] {
-        if videos.isEmpty, let audio { return [try TSRendition(name: audio.track.name, video: nil, audio: audio)] }
+        if videos.isEmpty, let audio { return [try TSRendition(name: audio.track.name, video: nil, audio: audio, offset90k: 0)] }
+        let offset = tsOffset90k
         // Renditions in a codec MPEG-TS does not carry here (AV1, VP9) are left out of the TS
         // presentation when others are in it (a ladder with H.264 beside AV1); alone, they are the error.
         var result: [TSRendition] = []
         var unsupported: PackagerError?
         for video in videos {
-            do { result.append(try TSRendition(name: video.track.name, video: video, audio: audio)) } catch {
+            do { result.append(try TSRendition(name: video.track.name, video: video, audio: audio, offset90k: offset)) } catch {
                 guard case .unsupportedCodec = error else { throw error }
                 unsupported = unsupported ?? error
             }
@@ -50,4 +57,18 @@ extension MediaSet {
         if result.isEmpty, let unsupported { throw unsupported }
         return result
     }
+}
+
+extension MediaSet {
+    /// What TS presentation times add to the CMAF ones: the largest negative composition
+    /// offset among the video renditions (TS needs PTS ≥ DTS; CMAF allows negative offsets).
+    public var tsOffset90k: UInt64 {
+        videos.map { v in
+            let shift = max(0, -Int64(v.track.compositionOffsets.min() ?? 0))
+            return UInt64(max(0, TSRendition.rescale90k(shift, Int64(max(v.track.timescale, 1)))))
+        }.max() ?? 0
+    }
+
+    /// The 90 kHz time of subtitle cue time 0 in the TS segments.
+    public var tsSubtitleTimestamp: Int64 { Int64(truncatingIfNeeded: (UInt64(max(0, presentationDelay90k)) &+ tsOffset90k) & TSRendition.clockMask) }
 }

@@ -17,9 +17,9 @@ public struct TSRendition: Sendable {
     let audioCC: [UInt8]
     /// Exact size of each segment in bytes, when knowable from sizes (else estimated).
     public let segmentSizes: [Int64]
-    /// Added to every presentation time (and audio decode time) on the 90 kHz clock: the
-    /// video's largest negative composition offset, since TS needs PTS ≥ DTS where CMAF
-    /// allows negative offsets. Audio moves with it, so sync is kept.
+    /// Added to every presentation time (and audio decode time) on the 90 kHz clock: at least
+    /// the video's largest negative composition offset, since TS needs PTS ≥ DTS where CMAF
+    /// allows negative offsets (`MediaSet.tsOffset90k`). Audio moves with it, so sync is kept.
     let offset90k: UInt64
 
     /// A TS segment is built in memory: one whose samples add up to more is refused
@@ -29,7 +29,7 @@ public struct TSRendition: Sendable {
     static let videoPID: UInt16 = 0x100
     static let audioPID: UInt16 = 0x101
 
-    public init(name: String, video: SegmentedTrack?, audio: SegmentedTrack?) throws(PackagerError) {
+    public init(name: String, video: SegmentedTrack?, audio: SegmentedTrack?, offset90k offset: UInt64) throws(PackagerError) {
         self.name = name
         self.video = video
         self.audio = audio
@@ -45,8 +45,6 @@ public struct TSRendition: Sendable {
         self.videoStream = videoStream
         audioStream = try audio.map { a throws(PackagerError) in try ElementaryStream(track: a.track, pid: Self.audioPID) }
         let count = (video ?? audio)?.segmentCount ?? 0
-        let shift = video.map { max(0, -Int64($0.track.compositionOffsets.min() ?? 0)) } ?? 0
-        let offset = UInt64(Self.rescale90k(shift, Int64(video?.track.timescale ?? 90000)))
         offset90k = offset
         var videoPackets = [Int](repeating: 0, count: count), audioPackets = [Int](repeating: 0, count: count)
         var exact = true
