@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MP4BoxTests", dependencies: ["MP4Box", "TestSupport"]),
         .testTarget(name: "VODKitTests", dependencies: ["VODKit"]),
-        .testTarget(name: "VODOriginTests", dependencies: ["VODOrigin", "VODKit", "HLSPackager", "MP4Box"]),
+        .testTarget(name: "VODOriginTests", dependencies: ["VODOrigin", "VODKit", "HLSPackager", "MP4Box", "TestSupport"]),
         .testTarget(name: "VODEdgeTests", dependencies: ["VODEdge", "VODOrigin", "VODKit", "TestSupport"]),
         .testTarget(name: "TranscodeServiceTests", dependencies: ["TranscodeService", "VODOrigin", "VODKit", "MP4Box", "TestSupport"]),
         .testTarget(name: "HLSPackagerTests", dependencies: ["HLSPackager", "MP4Box", "TestSupport"], exclude: ["Golden"]),

@@ -169,7 +169,7 @@ public enum HLSPlaylist {
     }
 
     /// The track's label, with ` (forced)` and a number when another track has the same.
-    static func subtitleName(_ track: SubtitleTrack, among subtitles: [SubtitleTrack]) -> String {
+    public static func subtitleName(_ track: SubtitleTrack, among subtitles: [SubtitleTrack]) -> String {
         func base(_ t: SubtitleTrack) -> String { t.label + (t.forced ? " (forced)" : "") }
         let mine = base(track)
         let same = subtitles.filter { base($0) == mine }

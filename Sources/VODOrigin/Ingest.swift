@@ -2,10 +2,13 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import HLSPackager
 import VODKit
 
-/// The replication target: `PUT /ingest/<video>/<file>` and `DELETE /ingest/<video>`,
-/// both with `Authorization: Bearer <token>`.
+/// The replication target: `PUT /ingest/<video>/<file>`, `PUT /ingest/<video>/subtitles/<file>`
+/// (a cue file, `<language>[.forced].vtt|srt`, added to a video at any time: it is read
+/// first and refused with the reason if it cannot be) and `DELETE /ingest/<video>`, all with
+/// `Authorization: Bearer <token>`.
 ///
 /// A PUT carries the SHA-256 of its body (hex) in `X-Content-SHA256`. The body is
 /// streamed into a hidden temporary file beside the target, hashed as it arrives,
@@ -33,12 +36,17 @@ public struct Ingest: Sendable {
         removeLeftovers()
     }
 
-    /// `/ingest/<video>/<file>` → (video, file); `/ingest/<video>` → (video, nil); else nil.
+    /// `/ingest/<video>/<file>` → (video, file); `/ingest/<video>/subtitles/<cue file>` → (video,
+    /// `subtitles/<cue file>`); `/ingest/<video>` → (video, nil); else nil.
     static func target(_ path: Substring) -> (video: Substring, file: Substring?)? {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 3 || parts.count == 4, parts[0].isEmpty, parts[1] == "ingest",
+        guard (3...5).contains(parts.count), parts[0].isEmpty, parts[1] == "ingest",
               MediaCatalog.isValidName(parts[2]) else { return nil }
         if parts.count == 3 { return (parts[2], nil) }
+        if parts.count == 5 {
+            guard MediaCatalog.isSubtitlePath(parts[3...].joined(separator: "/")) else { return nil }
+            return (parts[2], parts[3...].joined(separator: "/")[...])
+        }
         guard MediaCatalog.isValidName(parts[3]) else { return nil }
         return (parts[2], parts[3])
     }
@@ -47,7 +55,7 @@ public struct Ingest: Sendable {
     public func bodyHandling(for head: HTTPRequestHead) -> HTTPBodyHandling {
         if let refusal = authorize(head) { return .reject(refusal) }
         guard head.method == "PUT" else { return .reject(.text(405, "only PUT carries a body here")) }
-        guard let (video, file) = Self.target(head.path), let file else { return .reject(refused(400, "expected /ingest/<video>/<file> with [A-Za-z0-9._-] names")) }
+        guard let (video, file) = Self.target(head.path), let file else { return .reject(refused(400, "expected /ingest/<video>/<file> or /ingest/<video>/subtitles/<language>.vtt|srt with [A-Za-z0-9._-] names")) }
         guard let expected = head.headers[Self.checksumHeader].flatMap(SHA256.digest(hex:)) else {
             return .reject(refused(400, "missing or malformed \(Self.checksumHeader) header (64 hex digits)"))
         }
@@ -145,12 +153,17 @@ final class IngestSink: HTTPBodySink {
         self.video = video
         self.file = file
         self.expected = expected
-        dir = "\(ingest.root)/\(video)"
-        if mkdir(dir, 0o755) != 0 && errno != EEXIST { throw SystemError("mkdir \(video)") }
-        // A symlinked video directory could lead outside the root: refuse anything but a real directory.
-        var st = stat()
-        guard lstat(dir, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { throw SystemError("\(video) is not a directory", errno: ENOTDIR) }
-        temporary = "\(dir)/.\(file).\(UInt64.random(in: 0...UInt64.max)).part"
+        // A cue file goes into the video's `subtitles/` directory, anything else beside the manifest.
+        let subdirectory = file.split(separator: "/").dropLast().first.map(String.init)
+        let videoDir = "\(ingest.root)/\(video)"
+        dir = subdirectory.map { "\(videoDir)/\($0)" } ?? videoDir
+        for d in [videoDir, dir] {
+            if mkdir(d, 0o755) != 0 && errno != EEXIST { throw SystemError("mkdir \(d)") }
+            // A symlinked directory could lead outside the root: refuse anything but a real directory.
+            var st = stat()
+            guard lstat(d, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { throw SystemError("\(d) is not a directory", errno: ENOTDIR) }
+        }
+        temporary = "\(dir)/.\(file.split(separator: "/").last ?? "").\(UInt64.random(in: 0...UInt64.max)).part"
         fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else { throw SystemError("create \(video)/\(file)") }
     }
@@ -177,7 +190,8 @@ final class IngestSink: HTTPBodySink {
 
     func finish() -> HTTPReply {
         let digest = hash.take()!.finish()
-        let (fd, temporary, dir, target, video, file, ingest, received) = (fd, temporary, dir, "\(dir)/\(file)", video, file, ingest, received)
+        let name = String(file.split(separator: "/").last ?? "")
+        let (fd, temporary, dir, target, video, file, ingest, received) = (fd, temporary, dir, "\(dir)/\(name)", video, file, ingest, received)
         self.fd = -1  // the deferred work owns it now
         guard BearerToken.constantTimeEquals(digest, expected) else {
             close(fd)
@@ -192,6 +206,11 @@ final class IngestSink: HTTPBodySink {
                 unlink(temporary)
                 ingest.metrics.add("vod_ingest_files_total", [("result", "refused")])
                 return .text(409, "manifest.json refused: \(missing); send every file it lists first")
+            }
+            if file.hasPrefix("\(MediaCatalog.subtitleDirectory)/"), let problem = Self.unreadableCues(temporary, name: name) {
+                unlink(temporary)
+                ingest.metrics.add("vod_ingest_files_total", [("result", "refused")])
+                return .text(422, "\(file) refused: \(problem)")
             }
             let existed = access(target, F_OK) == 0
             guard fsync(fd) == 0, rename(temporary, target) == 0 else {
@@ -214,6 +233,14 @@ final class IngestSink: HTTPBodySink {
     func cancel() {
         if fd >= 0 { close(fd); fd = -1 }
         unlink(temporary)
+    }
+
+    /// Why a cue file cannot be served (nil when it can): refused at the door instead of
+    /// being left out of the video later.
+    static func unreadableCues(_ path: String, name: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: path) else { return "unreadable" }
+        do { _ = try SubtitleTrack.sidecar(fileName: name, bytes: [UInt8](data)) } catch { return error.description }
+        return nil
     }
 
     /// Why a manifest cannot be published yet (unreadable, or a listed file absent), nil if it can.

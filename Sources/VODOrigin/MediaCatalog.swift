@@ -78,7 +78,13 @@ public struct MediaCatalog: Sendable {
     }
 
     /// The directory of a video's cue files.
-    public static let subtitleDirectory = "subtitles"
+    public static let subtitleDirectory = VideoManifest.subtitleDirectory
+
+    /// `subtitles/<name>` with a valid name of a `.vtt` or `.srt` file: a cue file's path in a video's directory.
+    public static func isSubtitlePath(_ path: String) -> Bool {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.count == 2 && parts[0] == subtitleDirectory && isValidName(parts[1]) && SubtitleFile.Format(fileName: parts[1]) != nil
+    }
 
     /// The cue files in `media/<id>/subtitles/` whose names are valid, sorted; ones that
     /// resolve outside the root are left out.
@@ -114,7 +120,9 @@ public struct MediaCatalog: Sendable {
         for name in downloads where !isValidName(Substring(name)) || DownloadFormat(fileName: name) == nil || name == "manifest.json" {
             throw .badManifest("a download without a valid file name")
         }
-        return try renditions(of: manifest).map(\.file) + downloads
+        let subtitles = manifest.subtitles ?? []
+        for path in subtitles where !isSubtitlePath(path) { throw .badManifest("a subtitle file not named subtitles/<language>.vtt|srt") }
+        return try renditions(of: manifest).map(\.file) + downloads + subtitles
     }
 
     /// The renditions a `manifest.json` (`VideoManifest`) lists, each a valid file name.

@@ -7,7 +7,9 @@ import VODKit
 /// `/hls/<video>/master.m3u8`, `/hls/<video>/<track>/index.m3u8|iframes.m3u8`,
 /// `/cmaf/<video>/<track>/init.mp4|<n>.m4s`, `/dash/<video>/manifest.mpd`,
 /// `/hls-ts/<video>/master.m3u8`, `/hls-ts/<video>/<rendition>/index.m3u8|<n>.ts`,
-/// `/mp4/<video>/<file>.mp4`, `/api/videos[/<video>]`, `/healthz`.
+/// `/mp4/<video>/<file>.mp4`, `/download/<video>/<file>`, `/subtitles/<video>/<file>`,
+/// `/api/videos[/<video>]`, `/healthz`; subtitles at `/hls[-ts]/<video>/<subs>/index.m3u8|<n>.vtt`
+/// and `/dash/<video>/<subs>.vtt`.
 public struct OriginRouter: HTTPHandler {
     public let catalog: MediaCatalog
     let files: CatalogCache
@@ -99,6 +101,7 @@ public struct OriginRouter: HTTPHandler {
             case .failure(let error): return .response(finish(failure(error, video: id)))
             case .success(let video):
                 if case .mp4(_, let name) = target { return .response(finish(mp4(video, name))) }
+                if case .cueFile(_, let name) = target { return .response(finish(cueFile(video, name))) }
                 if let entry = cache.cached(video), let response = answer(target, entry, mayBlock: false) { return .response(finish(response)) }
             }
         }
@@ -106,6 +109,7 @@ public struct OriginRouter: HTTPHandler {
             let video: VideoFiles
             do throws(MediaCatalog.LookupError) { video = try files.files(of: id) } catch { return finish(failure(error, video: id)) }
             if case .mp4(_, let name) = target { return finish(mp4(video, name)) }
+            if case .cueFile(_, let name) = target { return finish(cueFile(video, name)) }
             do throws(PackagerError) { return finish(answer(target, try cache.mediaSet(id: String(id), video: video), mayBlock: true) ?? .text(500, "no answer")) } catch {
                 return finish(failure(error, video: id))
             }
@@ -180,18 +184,24 @@ public struct OriginRouter: HTTPHandler {
         return wholeFile(file, type: Self.progressiveType(file.name))
     }
 
+    /// A cue file as stored (it may be replaced through ingest: revalidated, not immutable).
+    func cueFile(_ video: VideoFiles, _ name: Substring) -> HTTPResponse {
+        guard let file = video.files.first(where: { $0.name == name && $0.role == .subtitle }) else { return .text(404, "no cue file \(name)") }
+        return wholeFile(file, type: name.hasSuffix(".srt") ? "application/x-subrip; charset=utf-8" : "text/vtt; charset=utf-8", cache: Self.playlistCache)
+    }
+
     /// A download version (`finish` makes it an attachment under its own name).
     func download(_ file: SourceFile) -> HTTPResponse {
         wholeFile(file, type: DownloadFormat(fileName: file.name)?.contentType ?? "application/octet-stream")
     }
 
-    /// A file sent as it is (ranges answered by `finish`), immutable, versioned by its path, size and mtime.
-    func wholeFile(_ file: SourceFile, type: String) -> HTTPResponse {
+    /// A file sent as it is (ranges answered by `finish`), immutable unless said, versioned by its path, size and mtime.
+    func wholeFile(_ file: SourceFile, type: String, cache: String = Self.immutable) -> HTTPResponse {
         var r = HTTPResponse(status: 200, body: [.file(path: file.path, offset: 0, length: file.size)])
         r.headers.append("Content-Type", type)
         r.headers.append("ETag", etag("\(file.path)|\(file.size)|\(file.modified)"))
         r.headers.append("Last-Modified", HTTPDate.format(file.modified))
-        r.headers.append("Cache-Control", Self.immutable)
+        r.headers.append("Cache-Control", cache)
         return r
     }
 
@@ -248,13 +258,22 @@ public struct OriginRouter: HTTPHandler {
     func describe(_ e: MediaSetCache.Entry) -> HTTPResponse {
         let tracks = e.set.tracks.map { t in
             let visual = t.track.track.sampleEntry?.visual
+            let audio = t.track.kind == .audio
             return VideoDescription.Track(name: t.track.name, type: t.track.kind.rawValue, codec: t.track.codec, segments: t.segmentCount,
                                           duration: Double(t.plan.end - t.plan.start(0)) / Double(t.plan.timescale),
-                                          width: visual.map { Int($0.width) }, height: visual.map { Int($0.height) })
+                                          width: visual.map { Int($0.width) }, height: visual.map { Int($0.height) },
+                                          language: audio ? Language.tag(t.track.track.language) : nil,
+                                          channels: audio ? t.track.track.sampleEntry?.channelCount.map { Int($0) } : nil)
         }
+        let subtitles = e.set.subtitles.map { t in
+            VideoDescription.Subtitle(name: t.name, language: t.language, label: HLSPlaylist.subtitleName(t, among: e.set.subtitles),
+                                      forced: t.forced, cues: t.cues.count, video: e.set.name)
+        }
+        let media = e.files.filter { $0.role != .subtitle }, cueFiles = e.files.filter { $0.role == .subtitle }
         let skipped = e.set.skipped.map { VideoDescription.Skipped(track: Int($0.id), type: $0.type, codec: $0.codec, reason: $0.reason) }
         return json(VideoDescription(id: e.set.name, title: e.title, tracks: tracks, skipped: skipped,
-                                     files: e.files.map { .init(name: $0.name, bytes: $0.size) }, hasManifest: e.manifestBytes != nil,
-                                     downloads: (e.manifest?.downloads ?? []).map(\.file)))
+                                     files: media.map { .init(name: $0.name, bytes: $0.size) }, hasManifest: e.manifestBytes != nil,
+                                     downloads: (e.manifest?.downloads ?? []).map(\.file), subtitles: subtitles,
+                                     subtitleFiles: cueFiles.map { .init(name: $0.name, bytes: $0.size) }))
     }
 }

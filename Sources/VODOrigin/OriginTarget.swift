@@ -16,6 +16,8 @@ enum OriginTarget: Equatable {
     case mp4(video: Substring, file: Substring)
     /// `/download/<video>/<file>`: a download version the manifest lists.
     case download(video: Substring, file: Substring)
+    /// `/subtitles/<video>/<file>`: a cue file of the video as stored.
+    case cueFile(video: Substring, file: Substring)
     /// Not `HTTPPath.isPlain`.
     case malformed
     case notFound
@@ -41,6 +43,7 @@ enum OriginTarget: Equatable {
             else { self = .notFound }
         case ("mp4", 3): self = .mp4(video: p[1], file: p[2])
         case ("download", 3): self = .download(video: p[1], file: p[2])
+        case ("subtitles", 3): self = .cueFile(video: p[1], file: p[2])
         default: self = .notFound
         }
     }
@@ -48,7 +51,7 @@ enum OriginTarget: Equatable {
     /// The video the target belongs to, if any.
     var video: Substring? {
         switch self {
-        case .videoInfo(let v), .videoManifest(let v), .playlist(let v, _), .cmafInit(let v, _), .cmafSegment(let v, _, _), .tsSegment(let v, _, _), .mp4(let v, _), .download(let v, _): return v
+        case .videoInfo(let v), .videoManifest(let v), .playlist(let v, _), .cmafInit(let v, _), .cmafSegment(let v, _, _), .tsSegment(let v, _, _), .mp4(let v, _), .download(let v, _), .cueFile(let v, _): return v
         case .health, .metrics, .videoList, .malformed, .notFound: return nil
         }
     }
@@ -59,7 +62,7 @@ enum OriginTarget: Equatable {
         return routes.contains(first) ? String(first) : "other"
     }
 
-    static let routes: Set<Substring> = ["hls", "cmaf", "dash", "hls-ts", "mp4", "download", "api", "healthz", "metrics", "ingest"]
+    static let routes: Set<Substring> = ["hls", "cmaf", "dash", "hls-ts", "mp4", "download", "subtitles", "api", "healthz", "metrics", "ingest"]
 
     /// `<n><suffix>` with n ≥ 1 written without leading zeros.
     static func segmentNumber(_ name: Substring, suffix: String) -> Int? {

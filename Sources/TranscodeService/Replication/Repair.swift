@@ -52,7 +52,7 @@ public struct Repair: Sendable {
         return (holders.count, copies, short)
     }
 
-    /// The video's files (renditions and download versions) from `origin` into the scratch
+    /// The video's files (renditions, download versions and cue files) from `origin` into the scratch
     /// directory, streamed to disk, and its manifest as the origin stores it (every field kept);
     /// a bare file gets a manifest listing its one rendition.
     func download(_ video: String, from origin: HTTPClientPool.Upstream) -> (media: [Replicator.File], manifest: Replicator.File)? {
@@ -60,10 +60,13 @@ public struct Repair: Sendable {
         let dir = "\(scratch)/\(video)"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         var media: [Replicator.File] = []
-        func copy(_ route: String, _ name: String) -> Bool {
+        // `stored` is the file's path in the video's directory (cue files live in `subtitles/`).
+        func copy(_ route: String, _ name: String, as stored: String? = nil) -> Bool {
+            let stored = stored ?? name
             do {
-                try fetch(origin, "/\(route)/\(video)/\(name)", to: "\(dir)/\(name)")
-                media.append(try Replicator.describe("\(dir)/\(name)", name: name))
+                if stored.contains("/") { try FileManager.default.createDirectory(atPath: "\(dir)/\(VideoManifest.subtitleDirectory)", withIntermediateDirectories: true) }
+                try fetch(origin, "/\(route)/\(video)/\(name)", to: "\(dir)/\(stored)")
+                media.append(try Replicator.describe("\(dir)/\(stored)", name: stored))
                 return true
             } catch {
                 log("repair: cannot fetch \(video)/\(name) from \(origin): \(error)")
@@ -84,6 +87,9 @@ public struct Repair: Sendable {
                 let type = info.tracks.first { $0.name == stem }?.type ?? (stem == "audio" ? "audio" : "video")
                 return .init(file: file.name, type: type == "audio" ? .audio : .video)
             }, title: info.title).encoded()
+        }
+        for file in info.subtitleFiles ?? [] {
+            guard copy("subtitles", file.name, as: "\(VideoManifest.subtitleDirectory)/\(file.name)") else { return nil }
         }
         for file in (try? VideoManifest.decode(manifest))?.downloads ?? [] { guard copy("download", file.file) else { return nil } }
         guard FileManager.default.createFile(atPath: "\(dir)/manifest.json", contents: manifest),

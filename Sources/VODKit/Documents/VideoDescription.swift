@@ -17,7 +17,13 @@ public struct VideoDescription: Codable, Equatable, Sendable {
         public var duration: Double
         public var width: Int?
         public var height: Int?
-        public init(name: String, type: String, codec: String, segments: Int, duration: Double, width: Int? = nil, height: Int? = nil) {
+        /// Audio: its language (BCP 47, nil when the source does not say) and channel count.
+        public var language: String?
+        public var channels: Int?
+        public init(name: String, type: String, codec: String, segments: Int, duration: Double, width: Int? = nil, height: Int? = nil,
+                    language: String? = nil, channels: Int? = nil) {
+            self.language = language
+            self.channels = channels
             self.name = name
             self.type = type
             self.codec = codec
@@ -42,6 +48,25 @@ public struct VideoDescription: Codable, Equatable, Sendable {
         }
     }
 
+    /// A subtitle track: its name in the URL space, language, menu label, and where its whole
+    /// WebVTT is (`/dash/<id>/<name>.vtt`).
+    public struct Subtitle: Codable, Equatable, Sendable {
+        public var name: String
+        public var language: String?
+        public var label: String
+        public var forced: Bool
+        public var cues: Int
+        public var vtt: String
+        public init(name: String, language: String?, label: String, forced: Bool, cues: Int, video: String) {
+            self.name = name
+            self.language = language
+            self.label = label
+            self.forced = forced
+            self.cues = cues
+            vtt = "/dash/\(video)/\(name).vtt"
+        }
+    }
+
     public struct File: Codable, Equatable, Sendable {
         public var name: String
         public var bytes: Int64
@@ -60,8 +85,16 @@ public struct VideoDescription: Codable, Equatable, Sendable {
     public var hlsTS: String
     /// The download versions' URLs (`/download/<id>/<file>`), nil when it has none.
     public var downloads: [String]?
+    /// Subtitle tracks served (nil: none).
+    public var subtitles: [Subtitle]?
+    /// The cue files in the video's `subtitles/` directory, as stored (at `/subtitles/<id>/<file>`;
+    /// `repair` copies them); nil: none.
+    public var subtitleFiles: [File]?
 
-    public init(id: String, title: String?, tracks: [Track], skipped: [Skipped], files: [File], hasManifest: Bool, downloads: [String] = []) {
+    public init(id: String, title: String?, tracks: [Track], skipped: [Skipped], files: [File], hasManifest: Bool, downloads: [String] = [],
+                subtitles: [Subtitle] = [], subtitleFiles: [File] = []) {
+        self.subtitles = subtitles.isEmpty ? nil : subtitles
+        self.subtitleFiles = subtitleFiles.isEmpty ? nil : subtitleFiles
         self.downloads = downloads.isEmpty ? nil : downloads.map { "/download/\(id)/\($0)" }
         self.id = id
         self.title = title

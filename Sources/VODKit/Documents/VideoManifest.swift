@@ -72,15 +72,23 @@ public struct VideoManifest: Codable, Equatable, Sendable {
     public var pending: [String]?
     /// Download versions (nil: none).
     public var downloads: [Download]?
+    /// Cue files the transcoder made or was given with the source (`subtitles/<language>.vtt`),
+    /// replicated with the video; origins also serve cue files added there later (nil: none).
+    public var subtitles: [String]?
 
-    /// Every file the video consists of: renditions, then downloads.
-    public var files: [String] { renditions.map(\.file) + (downloads ?? []).map(\.file) }
+    /// The directory of a video's cue files, beside its manifest.
+    public static let subtitleDirectory = "subtitles"
+
+    /// Every file the video consists of: renditions, then downloads, then cue files.
+    public var files: [String] { renditions.map(\.file) + (downloads ?? []).map(\.file) + (subtitles ?? []) }
 
     /// Whether more renditions are coming (`pending` is not empty).
     public var isPartial: Bool { !(pending ?? []).isEmpty }
 
     public init(video: String?, renditions: [Rendition], title: String? = nil, duration: Double? = nil, sourceSha256: String? = nil,
-                createdAt: String? = nil, timings: Timings? = nil, pending: [String]? = nil, downloads: [Download]? = nil) {
+                createdAt: String? = nil, timings: Timings? = nil, pending: [String]? = nil, downloads: [Download]? = nil,
+                subtitles: [String]? = nil) {
+        self.subtitles = subtitles
         self.pending = pending
         self.downloads = downloads
         self.video = video

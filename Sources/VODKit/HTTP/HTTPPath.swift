@@ -26,12 +26,12 @@ public enum HTTPPath {
     }
 
     /// The video a path of the URL space belongs to: the second segment of
-    /// `/hls|cmaf|dash|hls-ts|mp4|download/<video>/…` and `/api/videos/<video>`; nil otherwise.
+    /// `/hls|cmaf|dash|hls-ts|mp4|download|subtitles/<video>/…` and `/api/videos/<video>`; nil otherwise.
     public static func video(_ path: Substring) -> Substring? {
         let p = path.utf8.dropFirst().split(separator: 0x2F, maxSplits: 3, omittingEmptySubsequences: false).map { Substring($0) }
         guard p.count >= 2 else { return nil }
         switch p[0] {
-        case "hls", "cmaf", "dash", "hls-ts", "mp4", "download": return p[1]
+        case "hls", "cmaf", "dash", "hls-ts", "mp4", "download", "subtitles": return p[1]
         case "api" where p[1] == "videos" && p.count >= 3: return p[2]
         default: return nil
         }
