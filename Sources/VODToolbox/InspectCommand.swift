@@ -46,6 +46,7 @@ enum InspectCommand {
     static func text(_ p: PackagingReport) -> String {
         if let refused = p.refused { return "packaging: refused: \(refused)\n" }
         var out = "packaging: " + p.packaged.map { "\($0.type) track \($0.id)" }.joined(separator: ", ") + "\n"
+        for s in p.subtitles { out += "  subtitles \(s.name) from \(s.source): \(s.cues) cue(s)\n" }
         for s in p.skipped { out += "  skipped track \(s.id) (\(s.type) \(s.codec)): \(s.reason)\n" }
         return out
     }

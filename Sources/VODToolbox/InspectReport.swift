@@ -20,7 +20,10 @@ struct InspectReport: Encodable {
 /// would refuse the whole file.
 struct PackagingReport: Encodable {
     struct Packaged: Encodable { var id: UInt32; var type: String; var codec: String }
+    /// A text track served as WebVTT: its name in URLs, language and source track.
+    struct Subtitle: Encodable { var name: String; var language: String?; var source: String; var cues: Int }
     var packaged: [Packaged] = []
+    var subtitles: [Subtitle] = []
     var skipped: [SkippedTrack] = []
     var refused: String?
 
@@ -28,6 +31,7 @@ struct PackagingReport: Encodable {
         do {
             let set = try MediaSet.load(movie: movie, path: path, name: "inspect")
             packaged = set.tracks.map { Packaged(id: $0.track.track.id, type: $0.track.kind.rawValue, codec: $0.track.codec) }
+            subtitles = set.subtitles.map { Subtitle(name: $0.name, language: $0.language, source: $0.source, cues: $0.cues.count) }
             skipped = set.skipped
         } catch {
             refused = error.reason
