@@ -22,7 +22,7 @@ let package = Package(
         .target(name: "VODEdge", dependencies: ["VODKit"]),
         .systemLibrary(name: "CAVCodec", pkgConfig: "libavformat libavcodec libavutil libswscale libswresample",
                        providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev", "libswresample-dev"])]),
-        .target(name: "TranscodeService", dependencies: ["CAVCodec", "MP4Box", "VODKit"]),
+        .target(name: "TranscodeService", dependencies: ["CAVCodec", "MP4Box", "HLSPackager", "VODKit"]),
         .executableTarget(name: "vod-transcoder", dependencies: ["TranscodeService", "VODKit"], path: "Sources/VODTranscoderMain"),
         .executableTarget(name: "vod-edge", dependencies: ["VODEdge", "VODKit"], path: "Sources/VODEdgeMain"),
         .executableTarget(name: "vod", dependencies: ["MP4Box", "HLSPackager"], path: "Sources/VODToolbox"),

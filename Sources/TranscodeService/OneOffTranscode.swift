@@ -15,7 +15,7 @@ public enum OneOffTranscode {
         let start = Date()
         let outputs: [Pipeline.Output]
         if let plan = ChunkPlan.make(duration: info.video?.duration ?? info.duration, chunkSeconds: config.chunkSeconds,
-                                     gopSeconds: config.encode.gopSeconds, rungs: rungs, audio: info.audio != nil,
+                                     gopSeconds: config.encode.gopSeconds, rungs: rungs, audio: info.audio != nil, audioFiles: AudioRendition.plan(info).map(\.file),
                                      earlyRungs: config.earlyRungs, downloads: downloads) {
             let chunks = "\(directory)/.chunks"
             defer { try? FileManager.default.removeItem(atPath: chunks) }
@@ -36,6 +36,7 @@ public enum OneOffTranscode {
             let made = try DownloadVerifier.verify(version, in: directory, source: info)
             log(String(format: "%@: %@ %dx%d, %.3f s, %lld bytes", made.file, made.codecs, made.width ?? 0, made.height ?? 0, made.duration, made.bytes))
         }
+        for file in SourceSubtitles.extract(source: source, into: directory, log: log) { log("\(file): the source's text track as WebVTT") }
         log(String(format: "transcoded %@ in %.2f s: %@", source, Date().timeIntervalSince(start),
                    renditions.map { String(format: "%@ (%.3f s, %d kb/s)", $0.file, $0.duration, $0.bandwidth / 1000) }.joined(separator: ", ")))
     }

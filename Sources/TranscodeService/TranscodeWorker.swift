@@ -152,7 +152,7 @@ public final class TranscodeWorker: Sendable {
             update(job) { $0.state = "transcoding"; $0.percent = 0 }
             let chunks = ChunkTasks(spool: spool, job: job)
             let plan = chunks.plan ?? ChunkPlan.make(duration: info.video?.duration ?? info.duration, chunkSeconds: config.chunkSeconds,
-                                                      gopSeconds: config.encode.gopSeconds, rungs: rungs, audio: info.audio != nil,
+                                                      gopSeconds: config.encode.gopSeconds, rungs: rungs, audio: info.audio != nil, audioFiles: AudioRendition.plan(info).map(\.file),
                                                       earlyRungs: config.earlyRungs, downloads: downloads)
             update(job) { $0.phases = JobPhases(); $0.phases?.analysis = JobPhases.since(started) }
             let outputs: [Pipeline.Output]
@@ -178,6 +178,8 @@ public final class TranscodeWorker: Sendable {
             update(job) { $0.phases?.verify = JobPhases.since(verifying) }
             var manifest = manifest(job, renditions, source: info, seconds: transcodeSeconds)
             if !made.isEmpty { manifest.downloads = made }
+            let subtitles = SourceSubtitles.extract(source: source, into: work) { log("job \(job): \($0)") }
+            if !subtitles.isEmpty { manifest.subtitles = subtitles }
             let data = manifest.encoded()
             guard !data.isEmpty, FileManager.default.createFile(atPath: "\(work)/manifest.json", contents: data), rename(work, "\(dir)/out") == 0 else {
                 throw TranscodeError(stage: .verify, reason: "cannot write the outputs in \(dir)", libav: nil)
@@ -211,7 +213,8 @@ public final class TranscodeWorker: Sendable {
             video: job,
             renditions: renditions.map { r in
                 VideoManifest.Rendition(file: r.file, type: r.type == "audio" ? .audio : .video, codecs: r.codecs, bandwidth: r.bandwidth,
-                                        duration: r.duration, width: r.width, height: r.height, frameRate: r.frameRate.map { ($0 * 1000).rounded() / 1000 })
+                                        duration: r.duration, width: r.width, height: r.height, frameRate: r.frameRate.map { ($0 * 1000).rounded() / 1000 },
+                                        language: r.language, channels: r.channels)
             },
             title: lease?.original ?? "", duration: info.duration, sourceSha256: lease?.sourceSha256 ?? "", createdAt: Daemon.timestamp(),
             timings: .init(transcodeSeconds: (seconds * 100).rounded() / 100, speed: info.duration / max(seconds, 0.001)), pending: pending)

@@ -15,13 +15,18 @@ public enum Verifier {
         public var height: Int?
         public var frameRate: Double?
         public var duration: Double
+        /// Audio: the language tag (as the source has it) and channels.
+        public var language: String?
+        public var channels: Int?
     }
 
     public static func check(_ outputs: [Pipeline.Output], in directory: String, source: SourceInfo) throws(TranscodeError) -> [Rendition] {
         var renditions: [Rendition] = []
         var keyframes: [(file: String, times: [Int64], timescale: UInt32)] = []
         let frame = 1 / max(1, source.video?.frameRate ?? 25)
+        let audio = AudioRendition.plan(source)
         for output in outputs {
+            let plannedAudio = audio.first { $0.file == output.file }
             let path = "\(directory)/\(output.file)"
             let movie: Movie
             do { movie = try Movie.read(path: path) } catch {
@@ -44,7 +49,7 @@ public enum Verifier {
             let end = PresentationTimeline.presentationEnd(times: times, lastDuration: lastDuration, reordered: reordered)
             let duration = Double(end - first) / Double(track.timescale)
             let tolerance = output.kind == "video" ? frame * 1.5 : 0.1
-            let expected = (output.kind == "video" ? source.video?.duration : source.audio?.duration) ?? source.duration
+            let expected = (output.kind == "video" ? source.video?.duration : plannedAudio?.duration ?? source.audio?.duration) ?? source.duration
             if expected - duration > tolerance + 0.05 {
                 throw TranscodeError(stage: .verify, reason: String(format: "%@ lasts %.3f s of the source's %.3f s: the source is truncated or damaged", output.file, duration, expected), libav: nil)
             }
@@ -56,6 +61,10 @@ public enum Verifier {
             let bytes = (0..<track.samples.count).reduce(Int64(0)) { $0 + Int64(track.samples.size(at: $1)) }
             var r = Rendition(file: output.file, type: output.kind, codecs: track.codecString, bandwidth: Int(Double(bytes * 8) / max(duration, 0.001)),
                               duration: duration)
+            if output.kind == "audio" {
+                r.language = plannedAudio?.language
+                r.channels = track.sampleEntry?.channelCount.map { Int($0) }
+            }
             if let v = track.sampleEntry?.visual {
                 r.width = Int(v.width)
                 r.height = Int(v.height)

@@ -135,3 +135,8 @@ public enum SubtitleFile {
         return ((hours * 60 + minutes) * 60 + seconds) * 1000 + millis
     }
 }
+
+extension SubtitleFile {
+    /// `cues` as a WebVTT file, moved by `shift` milliseconds.
+    public static func webVTT(_ cues: [TextCue], shift: Int64 = 0) -> String { WebVTTWriter.document(cues, shift: shift) }
+}

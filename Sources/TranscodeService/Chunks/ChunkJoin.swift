@@ -28,12 +28,12 @@ enum ChunkJoin {
             }
             joined.append(Pipeline.Output(file: rung.file, kind: "video", rung: rung))
         }
-        if plan.audio {
+        for file in plan.audio ? plan.audioFiles ?? ["audio.mp4"] : [] {
             // A link: the early publication and the whole ladder each take the same file.
-            guard link("\(outputs("audio"))/audio.mp4", "\(work)/audio.mp4") == 0 || FileManager.default.fileExists(atPath: "\(work)/audio.mp4") else {
-                throw TranscodeError(stage: .merge, reason: "the audio task's output is missing", libav: nil)
+            guard link("\(outputs("audio"))/\(file)", "\(work)/\(file)") == 0 || FileManager.default.fileExists(atPath: "\(work)/\(file)") else {
+                throw TranscodeError(stage: .merge, reason: "\(file) of the audio task is missing", libav: nil)
             }
-            joined.append(Pipeline.Output(file: "audio.mp4", kind: "audio", rung: nil))
+            joined.append(Pipeline.Output(file: file, kind: "audio", rung: nil))
         }
         for version in plan.downloads ?? [] where rungs == nil {
             guard link("\(outputs("downloads"))/\(version.file)", "\(work)/\(version.file)") == 0 || FileManager.default.fileExists(atPath: "\(work)/\(version.file)") else {

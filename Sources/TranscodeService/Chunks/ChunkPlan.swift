@@ -12,8 +12,10 @@ public struct ChunkPlan: Codable, Equatable, Sendable {
     public var rungs: [Rung]
     /// The video's chunks, on the output's keyframe grid, in order; the last one runs to the end.
     public var windows: [ChunkWindow]
-    /// Whether there is an audio task (the whole audio track, encoded once).
+    /// Whether there is an audio task (every audio stream, whole, encoded once).
     public var audio: Bool
+    /// The audio task's files (`AudioRendition.plan`; nil: `audio.mp4` alone, as plans before several languages).
+    public var audioFiles: [String]?
     /// How many of the lowest rungs the early pass encodes (nil or 0: no early pass).
     public var earlyRungs: Int?
     /// The download versions, made by one `downloads` task from the whole source (nil or empty: none).
@@ -25,11 +27,13 @@ public struct ChunkPlan: Codable, Equatable, Sendable {
         public var rungs: [Rung]
         /// The `downloads` task's versions (empty for every other task).
         public var downloads: [DownloadVersion] = []
+        /// The audio task's files.
+        public var audioFiles: [String] = ["audio.mp4"]
         public var includeAudio: Bool { window == nil && downloads.isEmpty }
         /// The files the task leaves in its outputs.
         public var files: [String] {
             if !downloads.isEmpty { return downloads.map(\.file) }
-            return window == nil ? ["audio.mp4"] : rungs.map(\.file)
+            return window == nil ? audioFiles : rungs.map(\.file)
         }
     }
 
@@ -58,7 +62,7 @@ public struct ChunkPlan: Codable, Equatable, Sendable {
 
     /// What `task` makes; nil for a name the plan has no task for.
     public func work(_ task: String) -> Work? {
-        if task == "audio" { return audio ? Work(window: nil, rungs: []) : nil }
+        if task == "audio" { return audio ? Work(window: nil, rungs: [], audioFiles: audioFiles ?? ["audio.mp4"]) : nil }
         if task == "downloads" { return (downloads ?? []).isEmpty ? nil : Work(window: nil, rungs: [], downloads: downloads ?? []) }
         for (prefix, rungs) in [("early-", early), ("video-", later)] where task.hasPrefix(prefix) && !rungs.isEmpty {
             guard let k = Int(task.dropFirst(prefix.count)), windows.indices.contains(k) else { return nil }
@@ -75,16 +79,16 @@ public struct ChunkPlan: Codable, Equatable, Sendable {
     /// Chunks of `chunkSeconds` (rounded to whole GOPs) over `duration`; nil when that makes
     /// one chunk (a short source, or chunking off): the job is then encoded whole, as before.
     /// A last chunk shorter than half a chunk is folded into the one before it.
-    public static func make(duration: Double, chunkSeconds: Double, gopSeconds: Double, rungs: [Rung], audio: Bool, earlyRungs: Int = 0,
-                            downloads: [DownloadVersion] = []) -> ChunkPlan? {
+    public static func make(duration: Double, chunkSeconds: Double, gopSeconds: Double, rungs: [Rung], audio: Bool, audioFiles: [String]? = nil,
+                            earlyRungs: Int = 0, downloads: [DownloadVersion] = []) -> ChunkPlan? {
         guard chunkSeconds > 0, gopSeconds > 0, !rungs.isEmpty, duration.isFinite else { return nil }
         let length = max(1, (chunkSeconds / gopSeconds).rounded()) * gopSeconds
         var starts: [Double] = [0]
         while let last = starts.last, duration - (last + length) >= length / 2 { starts.append(last + length) }
         guard starts.count > 1 else { return nil }
         let windows = starts.indices.map { k in ChunkWindow(start: starts[k], end: k + 1 < starts.count ? starts[k + 1] : nil) }
-        return ChunkPlan(rungs: rungs, windows: windows, audio: audio, earlyRungs: earlyRungs > 0 && earlyRungs < rungs.count ? earlyRungs : nil,
-                         downloads: downloads.isEmpty ? nil : downloads)
+        return ChunkPlan(rungs: rungs, windows: windows, audio: audio, audioFiles: audio ? audioFiles : nil,
+                         earlyRungs: earlyRungs > 0 && earlyRungs < rungs.count ? earlyRungs : nil, downloads: downloads.isEmpty ? nil : downloads)
     }
 }
 

@@ -78,6 +78,11 @@ final class InputContainer {
     func stream(_ index: Int32) -> UnsafeMutablePointer<AVStream> { pointer.pointee.streams[Int(index)]! }
 
     /// The best stream of `type` and its decoder, or nil.
+    /// The indexes of every stream of `type`, in the container's order.
+    func streams(_ type: AVMediaType) -> [Int32] {
+        (0..<Int32(pointer.pointee.nb_streams)).filter { stream($0).pointee.codecpar.pointee.codec_type == type }
+    }
+
     func bestStream(_ type: AVMediaType) -> (index: Int32, decoder: UnsafePointer<AVCodec>)? {
         var decoder: UnsafePointer<AVCodec>?
         let index = av_find_best_stream(pointer, type, -1, -1, &decoder, 0)
@@ -132,6 +137,12 @@ final class OutputContainer {
         stream.pointee.time_base = encoder.pointer.pointee.time_base
         streams.append(stream)
         return stream.pointee.index
+    }
+
+    /// Tags stream `stream` with a language (the MP4 muxer writes it into `mdhd`).
+    func setLanguage(_ language: String, stream: Int32) {
+        guard let s = streams.first(where: { $0.pointee.index == stream }) else { return }
+        av_dict_set(&s.pointee.metadata, "language", language, 0)
     }
 
     func writeHeader() throws(LibAVError) {

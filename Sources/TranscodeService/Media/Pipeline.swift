@@ -99,7 +99,7 @@ public final class Pipeline {
         let start = input.pointer.pointee.start_time == vod_nopts_value() ? 0 : input.pointer.pointee.start_time
         let startSeconds = Double(start) / Double(AV_TIME_BASE)
         var video: VideoPath?
-        var audio: AudioPath?
+        var audios: [AudioPath] = []
         if let rotation = info.video?.rotation, !rungs.isEmpty, let (index, decoder) = input.bestStream(AVMEDIA_TYPE_VIDEO) {
             video = try VideoPath(input: input, index: index, decoder: decoder, rungs: rungs, rotation: rotation,
                                   settings: settings, directory: directory, startSeconds: startSeconds, window: window, checkSeek: seeking)
@@ -109,9 +109,14 @@ public final class Pipeline {
             let target = Int64(((startSeconds + window.start) * Double(AV_TIME_BASE)).rounded(.down))
             if av_seek_frame(input.pointer, -1, target, AVSEEK_FLAG_BACKWARD) < 0 { throw SeekMissedFrames() }
         }
-        if includeAudio, info.audio != nil, let (index, decoder) = input.bestStream(AVMEDIA_TYPE_AUDIO) {
-            audio = try AudioPath(input: input, index: index, decoder: decoder, settings: settings, directory: directory, startSeconds: startSeconds)
+        let renditions = includeAudio ? AudioRendition.plan(info) : []
+        for stream in renditions.map(\.stream).reduce(into: [Int](), { if !$0.contains($1) { $0.append($1) } }) {
+            guard stream >= 0, stream < Int(input.pointer.pointee.nb_streams) else { continue }
+            audios.append(try AudioPath(input: input, index: Int32(stream), renditions: renditions.filter { $0.stream == stream },
+                                        settings: settings, directory: directory, startSeconds: startSeconds))
         }
+        // The default stream (its stereo is `audio.mp4`) also feeds the download versions.
+        let audio = audios.first
         guard video != nil || audio != nil else { throw TranscodeError(stage: .transcode, reason: "nothing to transcode", libav: nil) }
         var versions: DownloadOutputs?
         if !downloads.isEmpty {
@@ -136,17 +141,17 @@ public final class Pipeline {
             if isCancelled() { throw TranscodeError.cancelled }
             if let v = video, packet.pointer.pointee.stream_index == v.index {
                 try v.decode(packet.pointer)
-                if v.pastWindow && audio == nil { break }  // a chunk: the rest of the file is another chunk's
-            } else if let a = audio, packet.pointer.pointee.stream_index == a.index { try a.decode(packet.pointer) }
+                if v.pastWindow && audios.isEmpty { break }  // a chunk: the rest of the file is another chunk's
+            } else if let a = audios.first(where: { $0.index == packet.pointer.pointee.stream_index }) { try a.decode(packet.pointer) }
             if Date().timeIntervalSince(lastReport) >= 1 {
                 lastReport = Date()
                 report(video: video, audio: audio, began: began)
             }
         }
         try video?.decode(nil)
-        try audio?.decode(nil)
+        for a in audios { try a.decode(nil) }
         try video?.finish()
-        try audio?.finish()
+        for a in audios { try a.finish() }
         try versions?.finish()
         report(video: video, audio: audio, began: began)
         if let v = video, v.framesIn == 0 {
@@ -156,7 +161,9 @@ public final class Pipeline {
         firstFrameSeconds = video?.firstFrameSeconds
         var outputs: [Output] = []
         for rung in video?.rungs ?? [] { outputs.append(Output(file: rung.file, kind: "video", rung: rung)) }
-        if audio != nil { outputs.append(Output(file: "audio.mp4", kind: "audio", rung: nil)) }
+        for rendition in renditions where audios.contains(where: { Int($0.index) == rendition.stream }) {
+            outputs.append(Output(file: rendition.file, kind: "audio", rung: nil))
+        }
         return outputs
     }
 
@@ -324,37 +331,49 @@ final class VideoPath {
     }
 }
 
-/// The audio side of the ladder: the decoder and one AAC encoder into `audio.mp4`.
+/// The audio side of the ladder for one source stream: its decoder and an AAC encoder per
+/// rendition of it (stereo, and 5.1 for a surround stream), each into its own file.
 final class AudioPath {
     let index: Int32
     let decoder: CodecContext
-    let encoder: AudioEncoder
-    let muxer: OutputContainer
-    var secondsDone: Double { encoder.secondsDone }
+    let outputs: [(encoder: AudioEncoder, muxer: OutputContainer)]
+    var secondsDone: Double { outputs.first?.encoder.secondsDone ?? 0 }
     /// Also given every decoded frame (the download versions of a whole job).
     var alsoDecoded: ((UnsafeMutablePointer<AVFrame>) throws -> Void)?
     let decoded = Frame()
 
-    init(input: InputContainer, index: Int32, decoder codec: UnsafePointer<AVCodec>, settings: EncodeSettings, directory: String, startSeconds: Double) throws {
+    init(input: InputContainer, index: Int32, renditions: [AudioRendition], settings: EncodeSettings, directory: String, startSeconds: Double) throws {
         self.index = index
+        let parameters = input.stream(index).pointee.codecpar.pointee
+        guard let codec = avcodec_find_decoder(parameters.codec_id) else {
+            throw TranscodeError(stage: .transcode, reason: "no decoder for audio stream \(index)", libav: nil)
+        }
         decoder = try openDecoder(input, index, codec, threads: settings.threads)
         guard let aac = avcodec_find_encoder(AV_CODEC_ID_AAC) else { throw TranscodeError(stage: .transcode, reason: "no AAC encoder", libav: nil) }
-        muxer = try OutputContainer(path: "\(directory)/audio.mp4")
-        encoder = try AudioEncoder(aac, kbps: settings.audioKbps, from: decoder, timeBase: input.stream(index).pointee.time_base,
-                                   startSeconds: startSeconds, into: muxer)
-        try muxer.writeHeader()
+        var outputs: [(AudioEncoder, OutputContainer)] = []
+        for rendition in renditions {
+            let muxer = try OutputContainer(path: "\(directory)/\(rendition.file)")
+            let encoder = try AudioEncoder(aac, kbps: rendition.kbps(stereo: settings.audioKbps), from: decoder, timeBase: input.stream(index).pointee.time_base,
+                                           startSeconds: startSeconds, into: muxer, channels: Int32(rendition.channels))
+            if let language = rendition.language { muxer.setLanguage(language, stream: encoder.stream) }
+            try muxer.writeHeader()
+            outputs.append((encoder, muxer))
+        }
+        self.outputs = outputs
     }
 
     func decode(_ packet: UnsafeMutablePointer<AVPacket>?) throws {
         try decodeFrames(packet, decoder, into: decoded, "decode audio") { frame throws in
-            try encoder.add(frame)
+            for output in outputs { try output.encoder.add(frame) }
             try alsoDecoded?(frame)
         }
     }
 
     func finish() throws {
-        try encoder.finish()
-        try muxer.finish()
+        for output in outputs {
+            try output.encoder.finish()
+            try output.muxer.finish()
+        }
     }
 }
 
@@ -379,7 +398,7 @@ func decodeFrames(_ packet: UnsafeMutablePointer<AVPacket>?, _ decoder: CodecCon
     }
 }
 
-/// One audio encoder fed from a decoder: a resampler to stereo at 48 kHz in the encoder's
+/// One audio encoder fed from a decoder: a resampler to stereo (or 5.1) at 48 kHz in the encoder's
 /// sample format, a FIFO that hands the encoder frames of exactly its size, and a stream of
 /// a muxer. The first sample is placed where the source's first frame is on the output clock.
 final class AudioEncoder {
@@ -395,13 +414,16 @@ final class AudioEncoder {
     let packet = Packet()
     let timeBase: AVRational
     let startSeconds: Double
+    /// The output's channel layout (stereo, or 5.1 for a surround rendition).
+    var layout = AVChannelLayout()
     /// Samples handed to the encoder so far (its timestamps), set from the first frame's time.
     var samples: Int64 = -1
     private(set) var secondsDone = 0.0
 
     /// Opens `codec` at `kbps` for the audio `decoder` gives (timestamps in `timeBase`) and adds its stream to `muxer`.
     init(_ codec: UnsafePointer<AVCodec>, kbps: Int, from decoder: CodecContext, timeBase: AVRational, startSeconds: Double,
-         into muxer: OutputContainer, options: [String: String] = [:]) throws {
+         into muxer: OutputContainer, options: [String: String] = [:], channels: Int32 = 2) throws {
+        av_channel_layout_default(&layout, channels)
         self.timeBase = timeBase
         self.startSeconds = startSeconds
         self.muxer = muxer
@@ -411,24 +433,24 @@ final class AudioEncoder {
         let e = encoder.pointer
         e.pointee.sample_fmt = format
         e.pointee.sample_rate = Self.sampleRate
-        var stereo = vod_channel_layout_stereo()
-        try check(av_channel_layout_copy(&e.pointee.ch_layout, &stereo), "channel layout")
+        try check(av_channel_layout_copy(&e.pointee.ch_layout, &layout), "channel layout")
         e.pointee.bit_rate = Int64(kbps) * 1000
         e.pointee.time_base = AVRational(num: 1, den: Self.sampleRate)
         if muxer.wantsGlobalHeader { e.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER }
         try encoder.open(codec, options: options)
         stream = try muxer.addStream(encoder)
         let d = decoder.pointer
-        try check(swr_alloc_set_opts2(&resampler, &stereo, format, Self.sampleRate,
+        try check(swr_alloc_set_opts2(&resampler, &layout, format, Self.sampleRate,
                                       &d.pointee.ch_layout, d.pointee.sample_fmt, d.pointee.sample_rate, 0, nil), "resampler")
         try check(swr_init(resampler), "resampler")
-        guard let f = av_audio_fifo_alloc(format, 2, 4096) else { throw LibAVError(operation: "audio FIFO", code: vod_averror(ENOMEM)) }
+        guard let f = av_audio_fifo_alloc(format, channels, 4096) else { throw LibAVError(operation: "audio FIFO", code: vod_averror(ENOMEM)) }
         fifo = f
     }
 
     deinit {
         swr_free(&resampler)
         av_audio_fifo_free(fifo)
+        av_channel_layout_uninit(&layout)
     }
 
     /// Encodes what it can of a decoded frame.
@@ -448,8 +470,7 @@ final class AudioEncoder {
         av_frame_unref(out)
         out.pointee.format = format.rawValue
         out.pointee.sample_rate = Self.sampleRate
-        var stereo = vod_channel_layout_stereo()
-        try check(av_channel_layout_copy(&out.pointee.ch_layout, &stereo), "channel layout")
+        try check(av_channel_layout_copy(&out.pointee.ch_layout, &layout), "channel layout")
         try check(swr_convert_frame(resampler, out, frame), "resample")
         if out.pointee.nb_samples > 0 { try check(vod_audio_fifo_write(fifo, out), "audio FIFO") }
         try drain(flush: false)
@@ -464,8 +485,7 @@ final class AudioEncoder {
             f.pointee.nb_samples = n
             f.pointee.format = format.rawValue
             f.pointee.sample_rate = Self.sampleRate
-            var stereo = vod_channel_layout_stereo()
-            try check(av_channel_layout_copy(&f.pointee.ch_layout, &stereo), "channel layout")
+            try check(av_channel_layout_copy(&f.pointee.ch_layout, &layout), "channel layout")
             try check(av_frame_get_buffer(f, 0), "audio buffer")
             guard vod_audio_fifo_read(fifo, f, n) == n else { throw LibAVError(operation: "audio FIFO read", code: vod_averror(EIO)) }
             f.pointee.pts = max(0, samples)

@@ -25,6 +25,9 @@ public struct SourceInfo: Codable, Equatable, Sendable {
         public var channels: Int
         /// The stream's own length in seconds (the container's when the stream does not say).
         public var duration: Double = 0
+        /// The stream's index in the container and its language tag as stored (`eng`), if any.
+        public var stream: Int? = nil
+        public var language: String? = nil
     }
 
     /// A stream's length: its own duration when the container records one, else the container's.
@@ -37,7 +40,13 @@ public struct SourceInfo: Codable, Equatable, Sendable {
     public var container: String
     public var duration: Double
     public var video: Video?
+    /// The default audio stream (libav's best).
     public var audio: Audio?
+    /// The other audio streams that decode, in the container's order (nil: none).
+    public var otherAudio: [Audio]?
+
+    /// Every audio stream kept, the default first.
+    public var audioStreams: [Audio] { (audio.map { [$0] } ?? []) + (otherAudio ?? []) }
 
     /// Opens and probes `path`. Not media, no decodable stream, or no duration: a `TranscodeError` at stage "probe".
     public static func probe(_ path: String) throws(TranscodeError) -> SourceInfo {
@@ -63,11 +72,18 @@ public struct SourceInfo: Codable, Equatable, Sendable {
                                duration: length(stream, container: info.duration))
             if let v = info.video, v.width <= 0 || v.height <= 0 { info.video = nil }
         }
-        if let (index, decoder) = input.bestStream(AVMEDIA_TYPE_AUDIO) {
-            let par = input.stream(index).pointee.codecpar.pointee
-            info.audio = Audio(codec: String(cString: decoder.pointee.name), sampleRate: Int(par.sample_rate), channels: Int(par.ch_layout.nb_channels),
-                               duration: length(input.stream(index), container: info.duration))
-            if info.audio!.sampleRate <= 0 || info.audio!.channels <= 0 { info.audio = nil }
+        if let (best, _) = input.bestStream(AVMEDIA_TYPE_AUDIO) {
+            // Every audio stream with a decoder and a sane format, the best first.
+            var streams: [Audio] = []
+            for index in [best] + input.streams(AVMEDIA_TYPE_AUDIO).filter({ $0 != best }) {
+                let stream = input.stream(index)
+                let par = stream.pointee.codecpar.pointee
+                guard let decoder = avcodec_find_decoder(par.codec_id), par.sample_rate > 0, par.ch_layout.nb_channels > 0 else { continue }
+                streams.append(Audio(codec: String(cString: decoder.pointee.name), sampleRate: Int(par.sample_rate), channels: Int(par.ch_layout.nb_channels),
+                                     duration: length(stream, container: info.duration), stream: Int(index), language: Self.language(of: stream)))
+            }
+            info.audio = streams.first
+            info.otherAudio = streams.count > 1 ? Array(streams.dropFirst()) : nil
         }
         guard info.video != nil || info.audio != nil else {
             throw TranscodeError(stage: .probe, reason: "no video or audio stream that can be decoded (an image or a data file?)", libav: nil)
@@ -79,6 +95,13 @@ public struct SourceInfo: Codable, Equatable, Sendable {
     /// The container a file's first bytes announce (an MP4/QuickTime `ftyp` or `moov`/`mdat`,
     /// Matroska/WebM, AVI, MPEG-TS), nil when they announce none: a file that starts like
     /// one but cannot be opened is cut off or damaged, not "not media".
+    /// The stream's `language` tag, nil when absent or undetermined.
+    static func language(of stream: UnsafeMutablePointer<AVStream>) -> String? {
+        guard let entry = av_dict_get(stream.pointee.metadata, "language", nil, 0), let value = entry.pointee.value else { return nil }
+        let language = String(cString: value)
+        return language.isEmpty || language == "und" ? nil : language
+    }
+
     static func containerSignature(_ path: String) -> String? {
         guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? handle.close() }

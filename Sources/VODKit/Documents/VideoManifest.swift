@@ -15,9 +15,14 @@ public struct VideoManifest: Codable, Equatable, Sendable {
         public var width: Int?
         public var height: Int?
         public var frameRate: Double?
+        /// Audio: the language tag of its source stream (`eng`) and its channel count.
+        public var language: String?
+        public var channels: Int?
 
         public init(file: String, type: Kind, codecs: String? = nil, bandwidth: Int? = nil, duration: Double? = nil,
-                    width: Int? = nil, height: Int? = nil, frameRate: Double? = nil) {
+                    width: Int? = nil, height: Int? = nil, frameRate: Double? = nil, language: String? = nil, channels: Int? = nil) {
+            self.language = language
+            self.channels = channels
             self.file = file
             self.type = type
             self.codecs = codecs

@@ -1,0 +1,48 @@
+import Foundation
+import HLSPackager
+import MP4Box
+import Testing
+@testable import TranscodeService
+
+/// The transcoder keeps every audio stream (each language as stereo AAC, a surround stream
+/// also as AAC 5.1) with its language, and the source's text tracks as WebVTT cue files;
+/// whole and in chunks, the same files. Fixture: Tests/Fixtures/languages.mp4.
+@Suite struct LanguageTranscodeTests {
+    static let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../Fixtures/languages.mp4").standardized.path
+
+    @Test func plansEveryAudioStream() throws {
+        let info = try SourceInfo.probe(Self.source)
+        #expect(info.audioStreams.map(\.language) == ["eng", "eng", "fra"] || info.audioStreams.map(\.language) == ["eng", "fra", "eng"])
+        let plan = AudioRendition.plan(info)
+        #expect(plan.first?.file == "audio.mp4" && plan.first?.channels == 2)
+        #expect(plan.map(\.file) == ["audio.mp4", "audio2.mp4", "audio3.mp4", "audio4.mp4"])
+        #expect(plan.filter { $0.channels == 6 }.count == 1 && plan.filter { $0.language == "fra" }.count == 1)
+    }
+
+    @Test(arguments: [0.0, 2.0])
+    func keepsLanguagesLayoutsAndTextTracks(chunkSeconds: Double) throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("langs-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var config = TranscoderConfig()
+        config.chunkSeconds = chunkSeconds
+        config.encode.preset = "ultrafast"
+        config.encode.gopSeconds = 1
+        try OneOffTranscode.run(source: Self.source, into: out, config: config) { _ in }
+        let plan = AudioRendition.plan(try SourceInfo.probe(Self.source))
+        for rendition in plan {
+            let path = "\(out)/\(rendition.file)"
+            #expect(run(["ffmpeg", "-v", "error", "-xerror", "-i", path, "-f", "null", "-"]) != nil, "\(rendition.file)")
+            #expect(streamField(path, "channels", stream: "a") == "\(rendition.channels)", "\(rendition.file)")
+            let language = (run(["ffprobe", "-v", "error", "-show_entries", "stream_tags=language", "-of", "csv=p=0", path]) ?? "")
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(language == rendition.language, "\(rendition.file): \(language)")
+            let seconds = Double(streamField(path, "duration", stream: "a")) ?? 0
+            #expect(abs(seconds - 6) < 0.1, "\(rendition.file): \(seconds) s")
+        }
+        // The English text track as WebVTT, at the source's times.
+        let vtt = try String(contentsOfFile: "\(out)/subtitles/en.vtt", encoding: .utf8)
+        let cues = try SubtitleFile.parse(Array(vtt.utf8), format: .vtt, source: "en.vtt")
+        #expect(cues.map { [$0.start, $0.end] } == [[400, 1900], [1950, 2050], [5000, 5900]])
+        #expect(run(["ffmpeg", "-v", "error", "-xerror", "-i", "\(out)/subtitles/en.vtt", "-f", "webvtt", "-"]) != nil)
+    }
+}
