@@ -172,12 +172,13 @@ def main():
     killed_transcoder(origins, ports)
     chunked_job_with_a_killed_worker(ports)
     modern = modern_profile()
+    languages = several_languages(origins)
     # Real-world fixtures as bare files on every origin, for the browser (issue 11: an edit list that
     # hides leading frames, access units with their own AUD/SPS/PPS in TS, AV1 and VP9).
     for n in ["o1", "o2", "o3"]:
         for name in BROWSER_FIXTURES:
             shutil.copy(os.path.join(ROOT, "Tests/Fixtures", f"{name}.mp4"), f"{WORK}/{n}/{name}.mp4")
-    browser(video, modern)
+    browser(video, modern, languages)
     print(f"e2e: {CHECKS.passed} passed, 0 failed")
 
 # Download versions of the modern profile (issue 15) and the media type each is served with.
@@ -217,6 +218,58 @@ def modern_profile():
         frames, (ok, err) = ffprobe_frames(url), decodes(url)
         check(status == 200 and headers.get("content-type") == media_type and headers.get("content-disposition", "").startswith("attachment")
               and ok and frames == want, f"download {ext} through the edge: {headers.get('content-type')}, {frames} frames (source {want}), decodes with -xerror {err}")
+    return job
+
+def several_languages(origins):
+    """Issue 16: a file with English, French and English 5.1 audio and an English mov_text track, plus a
+    French SubRip file added through the origins' ingest endpoint: through the edge the master names
+    every audio (language, layout) and both subtitle languages, ffmpeg reads each subtitle playlist
+    with the cues of its source, and each audio decodes with the source's language."""
+    fixture = os.path.join(ROOT, "Tests/Fixtures/languages.mp4")
+    job = hashlib.sha256(open(fixture, "rb").read()).hexdigest()[:20]
+    shutil.copy(fixture, f"{WORK}/spool/incoming/.languages.mp4.part")
+    os.rename(f"{WORK}/spool/incoming/.languages.mp4.part", f"{WORK}/spool/incoming/languages.mp4")
+    deadline = time.time() + 180
+    while time.time() < deadline and not os.path.exists(f"{WORK}/spool/done/{job}.json"): time.sleep(0.3)
+    holders = [o for o, n in zip(origins, ["o1", "o2", "o3"]) if os.path.exists(f"{WORK}/{n}/{job}/manifest.json")]
+    check(len(holders) == 2, f"the languages video {job} is published on {len(holders)} origins")
+    srt = open(os.path.join(ROOT, "Tests/Fixtures/languages/fr.srt"), "rb").read()
+    for origin in holders:
+        req = urllib.request.Request(f"{origin}/ingest/{job}/subtitles/fr.srt", data=srt, method="PUT",
+                                     headers={"Authorization": f"Bearer {TOKEN}", "X-Content-SHA256": hashlib.sha256(srt).hexdigest()})
+        with urllib.request.urlopen(req, timeout=30) as r: check(r.status in (200, 201, 204), f"fr.srt added to {origin} through PUT /ingest/{job}/subtitles/fr.srt ({r.status})")
+    bad = urllib.request.Request(f"{holders[0]}/ingest/{job}/subtitles/de.srt", data=b"1\nnot a time\nHallo\n", method="PUT",
+                                 headers={"Authorization": f"Bearer {TOKEN}", "X-Content-SHA256": hashlib.sha256(b"1\nnot a time\nHallo\n").hexdigest()})
+    try: urllib.request.urlopen(bad, timeout=30); status, body = 200, ""
+    except urllib.error.HTTPError as e: status, body = e.code, e.read().decode()
+    check(status == 422 and "line" in body, f"a malformed cue file is refused with 422 and its reason: {body.strip()[:100]}")
+    master = get(f"{EDGE}/hls/{job}/master.m3u8")[2].decode()
+    audio = re.findall(r'TYPE=AUDIO,.*?NAME="([^"]+)",LANGUAGE="([^"]+)".*?CHANNELS="(\d+)"', master)
+    subs = re.findall(r'TYPE=SUBTITLES,.*?LANGUAGE="([^"]+)".*?URI="([^"]+)"', master)
+    check([(l, c) for _, l, c in audio] == [("en", "2"), ("fr", "2"), ("en", "2"), ("en", "6")] and [l for l, _ in subs] == ["en", "fr"],
+          f"the master names every audio ({', '.join(n for n, _, _ in audio)}) and subtitles in English and French")
+    source_cues = subprocess.run(["ffmpeg", "-v", "error", "-i", fixture, "-map", "0:s:0", "-f", "webvtt", "-"], capture_output=True, text=True).stdout
+    for language, uri in subs:
+        out = subprocess.run(["ffmpeg", "-v", "error", "-i", f"{EDGE}/hls/{job}/{uri}", "-f", "webvtt", "-"], capture_output=True, text=True)
+        texts = [l for l in out.stdout.splitlines() if l and "-->" not in l and not l.startswith("WEBVTT") and not l.isdigit()]
+        want = [l for l in source_cues.splitlines() if l and "-->" not in l and not l.startswith("WEBVTT")] if language == "en" else \
+               [l for l in srt.decode().splitlines() if l and "-->" not in l and not l.isdigit()]
+        check(out.returncode == 0 and texts == want, f"ffmpeg reads the {language} subtitle playlist through the edge: {texts} {out.stderr[:200]}")
+    dash = f"{EDGE}/dash/{job}/manifest.mpd"
+    tags = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "a", "-show_entries", "stream=channels:stream_tags=language", "-of", "csv=p=0", dash],
+                          capture_output=True, text=True).stdout.split()
+    tags = [t for t in tags if "," in t]  # ffprobe also lists each stream once more without its tags
+    check(tags == ["2,en", "2,fr", "2,en", "6,en"],
+          f"DASH has an audio AdaptationSet per language and layout: {tags}")
+    for k, name in enumerate(["audio", "audio2", "audio3", "audio4"]):
+        ok, err = decodes(f"{EDGE}/hls/{job}/{name}/index.m3u8")
+        check(ok, f"{name} ({audio[k][0]}) decodes through the edge {err}")
+    for path in [f"/hls/{job}/lang/fr/master.m3u8", f"/hls-ts/{job}/tracks/v1-a2-s2/master.m3u8", f"/dash/{job}/lang/fr/manifest.mpd"]:
+        probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_type:stream_tags=language", "-of", "csv=p=0", EDGE + path],
+                               capture_output=True, text=True).stdout.split()
+        ok, err = decodes(EDGE + path, ("0:v:0", "0:a:0"))
+        check(ok and any(p.startswith("audio") for p in probe) and not any(p.startswith("audio,en") for p in probe),
+              f"track selection {path} through the edge: French audio only, decodes with -xerror ({' '.join(probe)}) {err}")
     return job
 
 def killed_transcoder(origins, ports):
@@ -353,7 +406,34 @@ def play_file(driver, url, past):
     driver.execute_script("document.getElementById('file-player').remove()")
     return t, error
 
-def browser(video, modern):
+def subtitles_and_audio_in_the_page(driver, video):
+    """The page's player (video.js, whose menus offer them) shows an English cue on screen at its time
+    in HLS and DASH, then switches to French audio and keeps playing."""
+    for kind in ["hls", "dash"]:
+        driver.execute_script("play(arguments[0], arguments[1])", video, kind)
+        shown, tracks, deadline = None, {}, time.time() + 30
+        while time.time() < deadline and not shown:
+            tracks = driver.execute_script("window.showSubtitles('en'); return window.playerTracks()") or {}
+            shown = next((t["active"] for t in tracks.get("text", []) if t["language"] == "en" and t["active"]), None)
+            time.sleep(0.1)
+        t = driver.execute_script("return window.currentTime()") or 0
+        check(shown == ["Hello"] and 0.4 <= t <= 1.9 + 0.3, f"Chromium ({kind.upper()}, video.js) shows the English cue {shown} at {t:.2f} s "
+              f"(source: 0.4–1.9 s); subtitle menu offers {[x['label'] for x in tracks.get('text', [])]}")
+        driver.save_screenshot(f"{OUT}/page-subtitles-{kind}.png")
+        check(driver.execute_script("return window.chooseAudio('fr')"), f"the {kind.upper()} player offers French audio: {[x['label'] for x in tracks.get('audio', [])]}")
+        switched_at = driver.execute_script("return window.currentTime()") or 0
+        deadline = time.time() + 20
+        while time.time() < deadline and (driver.execute_script("return window.currentTime()") or 0) < switched_at + 1.5: time.sleep(0.2)
+        t = driver.execute_script("return window.currentTime()") or 0
+        enabled = [x["language"] for x in (driver.execute_script("return window.playerTracks()") or {}).get("audio", []) if x["enabled"]]
+        fetched = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/audio2/'))")
+        error = (driver.execute_script("return window.vodState") or {}).get("error")
+        check(enabled == ["fr"] and fetched and t > switched_at + 1.5 and not error,
+              f"switched to French audio ({kind.upper()}): {enabled} enabled, {len(fetched)} requests for audio2, playing on to {t:.1f} s, error {error}")
+        driver.execute_script("performance.clearResourceTimings()")
+    print(f"e2e: subtitle screenshots in {OUT}/page-subtitles-hls.png and page-subtitles-dash.png")
+
+def browser(video, modern, languages):
     """Headless Chromium on the page: HLS and DASH play past 5 s with no media error."""
     try:
         from selenium import webdriver
@@ -378,6 +458,7 @@ def browser(video, modern):
             check(t > 5 and not state.get("error"), f"Chromium plays {kind.upper()} from the page: currentTime {t:.1f} s, error {state.get('error')}")
             driver.save_screenshot(f"{OUT}/page-{kind}.png")
         print(f"e2e: screenshots in {OUT}/page-hls.png and page-dash.png")
+        subtitles_and_audio_in_the_page(driver, languages)
         for name, kinds in BROWSER_FIXTURES.items():
             for kind in kinds:
                 t, state = play(driver, name, kind, past=3)

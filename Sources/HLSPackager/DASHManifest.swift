@@ -8,7 +8,9 @@ import MP4Box
 /// SegmentTemplate with `$Number$` and an exact SegmentTimeline. It lives at
 /// `/dash/<video>/manifest.mpd` and names `/cmaf/<video>/<track>/…` relatively.
 public enum DASHManifest {
-    public static func mpd(_ set: MediaSet) -> String {
+    /// `base` goes before every segment URL (`../../` for an MPD two levels deeper than
+    /// `/dash/<video>/`: a selection of tracks or a clip); the subtitle files are beside it.
+    public static func mpd(_ set: MediaSet, base: String = "") -> String {
         let duration = set.tracks.map { Double($0.plan.end - $0.plan.start(0)) / Double($0.plan.timescale) }.max() ?? 0
         var out = """
             <?xml version="1.0" encoding="UTF-8"?>
@@ -42,7 +44,7 @@ public enum DASHManifest {
                 }
                 out += "      <Representation \(attributes.joined(separator: " "))>\n"
                 out += colourProperties(entry)
-                out += segmentTemplate(video, video: set.name)
+                out += segmentTemplate(video, video: set.name, base: base)
                 out += "      </Representation>\n"
             }
             out += "    </AdaptationSet>\n"
@@ -61,7 +63,7 @@ public enum DASHManifest {
             if let channels = t.sampleEntry?.channelCount {
                 out += "        <AudioChannelConfiguration schemeIdUri=\"urn:mpeg:dash:23003:3:audio_channel_configuration:2011\" value=\"\(channels)\"/>\n"
             }
-            out += segmentTemplate(audio, video: set.name)
+            out += segmentTemplate(audio, video: set.name, base: base)
             out += "      </Representation>\n    </AdaptationSet>\n"
         }
         // Subtitles as whole WebVTT files beside the MPD (`<track>.vtt`), which dash.js, shaka and video.js read.
@@ -109,8 +111,8 @@ public enum DASHManifest {
         return out
     }
 
-    static func segmentTemplate(_ track: SegmentedTrack, video: String) -> String {
-        let base = "../../cmaf/\(video)/\(track.track.name)/"
+    static func segmentTemplate(_ track: SegmentedTrack, video: String, base: String = "") -> String {
+        let base = base + HLSPlaylist.cmafBase(track, video: video, depth: 2)
         // The period starts at the first segment: its media time is the presentation time offset.
         var out = "        <SegmentTemplate timescale=\"\(track.plan.timescale)\" presentationTimeOffset=\"\(max(0, track.plan.start(0)))\" "
             + "initialization=\"\(base)init.mp4\" media=\"\(base)$Number$.m4s\" startNumber=\"1\">\n          <SegmentTimeline>\n"

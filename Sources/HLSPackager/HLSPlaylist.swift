@@ -22,9 +22,15 @@ public enum HLSPlaylist {
 
     static func extinf(_ duration: Double) -> String { "#EXTINF:\(String(format: "%.6f", duration)),\n" }
 
+    /// The relative URL of a track's CMAF directory from a document `depth` levels under the
+    /// root at `/<kind>/<video>/…`; a clip's `video` (`<id>/clip/0-5000`) goes deeper.
+    static func cmafBase(_ track: SegmentedTrack, video: String, depth: Int) -> String {
+        String(repeating: "../", count: depth + video.utf8.count { $0 == UInt8(ascii: "/") }) + "cmaf/\(video)/\(track.track.name)/"
+    }
+
     /// The media playlist of one track: exact durations, target duration the ceiling of the longest.
     public static func media(_ track: SegmentedTrack, video: String) -> String {
-        let base = "../../../cmaf/\(video)/\(track.track.name)/"
+        let base = cmafBase(track, video: video, depth: 3)
         let durations = track.plan.durations
         var out = mediaHeader(version: version, durations: durations, extra: ["#EXT-X-MAP:URI=\"\(base)init.mp4\""])
         for (n, duration) in durations.enumerated() { out += extinf(duration) + "\(base)\(n + 1).m4s\n" }
@@ -34,7 +40,7 @@ public enum HLSPlaylist {
     /// The I-frame playlist of a video track (`iframes.m3u8` beside its `index.m3u8`):
     /// each segment's opening keyframe as a byte range of that segment, for trick play.
     public static func iFrames(_ track: SegmentedTrack, video: String) -> String {
-        let base = "../../../cmaf/\(video)/\(track.track.name)/"
+        let base = cmafBase(track, video: video, depth: 3)
         let durations = track.plan.durations
         var out = mediaHeader(version: version, durations: durations, extra: ["#EXT-X-I-FRAMES-ONLY", "#EXT-X-MAP:URI=\"\(base)init.mp4\""])
         for (n, duration) in durations.enumerated() {
@@ -46,16 +52,18 @@ public enum HLSPlaylist {
     /// The multivariant playlist: a variant per video rendition and audio group, audio as
     /// `EXT-X-MEDIA` renditions (a group per audio codec, since a variant's CODECS must
     /// cover every rendition of its group), subtitles as a `SUBTITLES` group; or the audio
-    /// alone for an audio-only video.
-    public static func multivariant(_ set: MediaSet) -> String {
+    /// alone for an audio-only video. `base` goes before every URI (`../../` for a
+    /// selection of tracks at `/hls/<video>/tracks/<choice>/master.m3u8`, whose media
+    /// playlists are the video's own).
+    public static func multivariant(_ set: MediaSet, base: String = "") -> String {
         var out = "#EXTM3U\n#EXT-X-VERSION:\(version)\n#EXT-X-INDEPENDENT-SEGMENTS\n"
         let groups = audioGroups(set)
         if !set.videos.isEmpty {
             for group in groups {
-                for (k, audio) in group.members.enumerated() { out += "#EXT-X-MEDIA:" + audioAttributes(audio, group: group.id, isDefault: k == 0, in: set) + "\n" }
+                for (k, audio) in group.members.enumerated() { out += "#EXT-X-MEDIA:" + audioAttributes(audio, group: group.id, isDefault: k == 0, in: set, base: base) + "\n" }
             }
         }
-        out += subtitleMedia(set.subtitles)
+        out += subtitleMedia(set.subtitles, base: base)
         let subtitles = set.subtitles.isEmpty ? "" : ",SUBTITLES=\"subs\""
         for video in set.videos {
             for group in groups.isEmpty ? [AudioGroup(id: "", codec: nil, members: [])] : groups {
@@ -77,7 +85,7 @@ public enum HLSPlaylist {
                 attributes += rangeAttributes(video.track.track.sampleEntry)
                 attributes.append("FRAME-RATE=\(String(format: "%.3f", Double(video.track.count) / seconds))")
                 if group.codec != nil { attributes.append("AUDIO=\"\(group.id)\"") }
-                out += "#EXT-X-STREAM-INF:" + attributes.joined(separator: ",") + subtitles + "\n\(video.track.name)/index.m3u8\n"
+                out += "#EXT-X-STREAM-INF:" + attributes.joined(separator: ",") + subtitles + "\n\(base)\(video.track.name)/index.m3u8\n"
             }
         }
         for video in set.videos {
@@ -88,7 +96,7 @@ public enum HLSPlaylist {
             var attributes = ["BANDWIDTH=\(SafeTime.int(peak.rounded(.up)))", "CODECS=\"\(video.track.codec)\""]
             if let visual = video.track.track.sampleEntry?.visual { attributes.append("RESOLUTION=\(visual.width)x\(visual.height)") }
             attributes += rangeAttributes(video.track.track.sampleEntry)
-            attributes.append("URI=\"\(video.track.name)/iframes.m3u8\"")
+            attributes.append("URI=\"\(base)\(video.track.name)/iframes.m3u8\"")
             out += "#EXT-X-I-FRAME-STREAM-INF:" + attributes.joined(separator: ",") + "\n"
         }
         if set.videos.isEmpty {
@@ -99,7 +107,7 @@ public enum HLSPlaylist {
                 var peak = 0.0
                 for n in 0..<audio.segmentCount { peak = max(peak, Double(audioSizes[n]) * 8 / max(audio.plan.duration(n), 0.001)) }
                 out += "#EXT-X-STREAM-INF:BANDWIDTH=\(SafeTime.int(peak.rounded(.up))),AVERAGE-BANDWIDTH=\(SafeTime.int((total * 8 / seconds).rounded(.up))),"
-                    + "CODECS=\"\(audio.track.codec)\"\(subtitles)\n\(audio.track.name)/index.m3u8\n"
+                    + "CODECS=\"\(audio.track.codec)\"\(subtitles)\n\(base)\(audio.track.name)/index.m3u8\n"
             }
         }
         return out
@@ -134,18 +142,18 @@ public enum HLSPlaylist {
 
     /// The attributes of an audio rendition: its language, a NAME unique in the set
     /// (language and channel layout), CHANNELS.
-    static func audioAttributes(_ audio: SegmentedTrack, group: String, isDefault: Bool, in set: MediaSet) -> String {
+    static func audioAttributes(_ audio: SegmentedTrack, group: String, isDefault: Bool, in set: MediaSet, base: String) -> String {
         let language = Language.tag(audio.track.track.language)
         var attributes = ["TYPE=AUDIO", "GROUP-ID=\"\(group)\"", "NAME=\"\(audioName(audio, in: set))\""]
         if let language { attributes.append("LANGUAGE=\"\(language)\"") }
         attributes += ["AUTOSELECT=YES", "DEFAULT=\(isDefault ? "YES" : "NO")"]
         if let channels = audio.track.track.sampleEntry?.channelCount { attributes.append("CHANNELS=\"\(channels)\"") }
-        attributes.append("URI=\"\(audio.track.name)/index.m3u8\"")
+        attributes.append("URI=\"\(base)\(audio.track.name)/index.m3u8\"")
         return attributes.joined(separator: ",")
     }
 
     /// `English`, `English 5.1`, `audio 2` when the source names no language; unique within the set.
-    static func audioName(_ audio: SegmentedTrack, in set: MediaSet) -> String {
+    public static func audioName(_ audio: SegmentedTrack, in set: MediaSet) -> String {
         func base(_ t: SegmentedTrack) -> String {
             let language = Language.tag(t.track.track.language).map(Language.name) ?? "audio"
             let channels = t.track.track.sampleEntry?.channelCount ?? 2
@@ -159,11 +167,11 @@ public enum HLSPlaylist {
 
     /// The `SUBTITLES` group: a rendition per subtitle track, none on by default (FORCED ones are
     /// shown when nothing else is), each playlist at `<track>/index.m3u8`.
-    static func subtitleMedia(_ subtitles: [SubtitleTrack]) -> String {
+    static func subtitleMedia(_ subtitles: [SubtitleTrack], base: String = "") -> String {
         subtitles.map { t in
             var attributes = ["TYPE=SUBTITLES", "GROUP-ID=\"subs\"", "NAME=\"\(subtitleName(t, among: subtitles))\""]
             if let language = t.language { attributes.append("LANGUAGE=\"\(language)\"") }
-            attributes += ["DEFAULT=NO", "AUTOSELECT=YES", "FORCED=\(t.forced ? "YES" : "NO")", "URI=\"\(t.name)/index.m3u8\""]
+            attributes += ["DEFAULT=NO", "AUTOSELECT=YES", "FORCED=\(t.forced ? "YES" : "NO")", "URI=\"\(base)\(t.name)/index.m3u8\""]
             return "#EXT-X-MEDIA:" + attributes.joined(separator: ",") + "\n"
         }.joined()
     }

@@ -8,9 +8,9 @@ import MP4Box
 public struct MediaSet: Sendable {
     /// The video id in URLs.
     public let name: String
-    public let videos: [SegmentedTrack]
+    public internal(set) var videos: [SegmentedTrack]
     /// Every audio track, the default first (named `audio`; then `audio2`, `audio3`…).
-    public let audios: [SegmentedTrack]
+    public internal(set) var audios: [SegmentedTrack]
     /// Subtitles in the order their menu lists them.
     public var subtitles: [SubtitleTrack] = []
     public let targetDuration: Double

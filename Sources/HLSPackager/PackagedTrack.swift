@@ -21,15 +21,15 @@ public struct PackagedTrack: Sendable {
     public var codec: String { track.codecString }
 
     /// Per output sample, in decode order.
-    public let sampleIndexes: [Int32]
-    public private(set) var decodeTimes: [Int64]
-    public let compositionOffsets: [Int32]
+    public internal(set) var sampleIndexes: [Int32]
+    public internal(set) var decodeTimes: [Int64]
+    public internal(set) var compositionOffsets: [Int32]
     /// Presentation time just after the last sample.
-    public private(set) var endTime: Int64
+    public internal(set) var endTime: Int64
     /// How far every time was moved later than FFmpeg presents it (in this timescale).
-    public private(set) var delay: Int64
+    public internal(set) var delay: Int64
     /// Leading frames hidden by the edit list, presented one tick each before the first shown frame.
-    public let hiddenLeadingFrames: Int
+    public internal(set) var hiddenLeadingFrames: Int
 
     static let playableCodecs = ["avc1", "avc3", "hvc1", "hev1", "av01", "vp09", "mp4a", "ac-3", "ec-3", "Opus"]
 

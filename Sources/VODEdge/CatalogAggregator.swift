@@ -19,6 +19,10 @@ final class CatalogAggregator: Sendable {
         var duration: Double?
         /// `W×H` of each video track, the name of others.
         var renditions: [String]?
+        /// Audio tracks as a menu names them (`English`, `French 5.1`), when there are several.
+        var audio: [String]?
+        /// Subtitle tracks' menu labels.
+        var subtitles: [String]?
         /// URLs of the download versions (`/download/<id>/<file>`).
         var downloads: [String]?
     }
@@ -41,6 +45,9 @@ final class CatalogAggregator: Sendable {
                 entry.renditions = info.tracks.map { t in t.width.flatMap { w in t.height.map { "\(w)×\($0)" } } ?? t.name }
                 entry.title = info.title
                 entry.downloads = info.downloads
+                let audio = info.tracks.filter { $0.type == "audio" }
+                if audio.count > 1 { entry.audio = audio.map { $0.label ?? $0.name } }
+                entry.subtitles = info.subtitles?.map(\.label)
             }
             return entry
         }

@@ -87,6 +87,7 @@ enum Page {
     const JOBS_URL = "__JOBS_URL__";
     const video = document.getElementById("player");
     let vjs = null;
+    let catalog = new Map();
     window.vodState = { error: null, playing: null };
     const watch = el => el.addEventListener("error", () => { window.vodState.error = el.error ? el.error.code + " " + el.error.message : "error"; });
     watch(video);
@@ -97,7 +98,10 @@ enum Page {
     window.play = function (id, kind) {
       const url = kind === "dash" ? `/dash/${id}/manifest.mpd` : kind === "ts" ? `/hls-ts/${id}/master.m3u8` : `/hls/${id}/master.m3u8`;
       window.vodState = { error: null, playing: url, id: id, kind: kind };
-      const native = kind !== "dash" && video.canPlayType("application/vnd.apple.mpegurl") !== "";
+      // Browsers' own HLS shows no subtitle or audio menus (Chromium's has neither): video.js does.
+      const entry = catalog.get(id) || {};
+      const menus = (entry.subtitles || []).length > 0 || (entry.audio || []).length > 1;
+      const native = kind !== "dash" && !(menus && window.videojs) && video.canPlayType("application/vnd.apple.mpegurl") !== "";
       document.getElementById("now").textContent = `${url} (${native ? "native HLS" : "video.js"})`;
       if (native) {
         if (vjs) {
@@ -116,13 +120,38 @@ enum Page {
       }
       if (!window.videojs) { window.vodState.error = "video.js is not installed (make run installs it)"; return; }
       if (!vjs) {
-        vjs = videojs("player", { muted: true, autoplay: true });
+        // Its skin styles only a player whose <video> has the class; fluid: the box's width at the video's aspect.
+        document.getElementById("player").classList.add("video-js", "vjs-fluid");
+        // video.js's own engine and tracks even where the browser plays HLS: its menus need them.
+        vjs = videojs("player", { muted: true, autoplay: true, html5: { vhs: { overrideNative: true }, hls: { overrideNative: true },
+                                  nativeAudioTracks: false, nativeVideoTracks: false, nativeTextTracks: false } });
         vjs.on("error", () => { const e = vjs.error(); window.vodState.error = e ? e.code + " " + e.message : "error"; });
       }
       vjs.src({ src: url, type: kind === "dash" ? "application/dash+xml" : "application/x-mpegURL" });
       vjs.play();
     };
     window.currentTime = () => vjs ? vjs.currentTime() : document.getElementById("player").currentTime;
+
+    // The player's subtitle and audio tracks (what its menus offer), for scripts and tests.
+    const list = l => Array.from({ length: l ? l.length : 0 }, (_, i) => l[i]);
+    window.playerTracks = () => {
+      const v = document.getElementById("player");
+      const text = list(vjs ? vjs.textTracks() : v.textTracks).filter(t => t.kind === "subtitles" || t.kind === "captions");
+      return { text: text.map(t => ({ label: t.label, language: t.language, mode: t.mode, active: list(t.activeCues).map(c => c.text) })),
+               audio: list(vjs ? vjs.audioTracks() : v.audioTracks).map(t => ({ label: t.label, language: t.language, enabled: t.enabled })) };
+    };
+    window.showSubtitles = language => {
+      const v = document.getElementById("player");
+      for (const t of list(vjs ? vjs.textTracks() : v.textTracks))
+        if (t.kind === "subtitles" || t.kind === "captions") t.mode = t.language === language ? "showing" : "disabled";
+    };
+    window.chooseAudio = language => {
+      const v = document.getElementById("player");
+      const tracks = list(vjs ? vjs.audioTracks() : v.audioTracks);
+      const pick = tracks.find(t => t.language === language);
+      if (pick) pick.enabled = true;
+      return !!pick;
+    };
 
     // A video published early (lowest rung first) gains its other rungs when its job is done;
     // players read a master playlist once, so the one playing it is reloaded where it was.
@@ -137,11 +166,14 @@ enum Page {
 
     async function refreshVideos() {
       try {
-        const list = await (await fetch("/api/catalog")).json();
-        document.getElementById("videos").innerHTML = list.length ? list.map(v => `
+        const videos = await (await fetch("/api/catalog")).json();
+        catalog = new Map(videos.map(v => [v.id, v]));
+        document.getElementById("videos").innerHTML = videos.length ? videos.map(v => `
           <tr><td class="id">${esc(v.title || v.id)}<br><span class="muted">${esc(v.id)}</span></td>
               <td>${duration(v.duration)}</td>
-              <td>${(v.renditions || []).map(r => `<span class="pill">${esc(r)}</span>`).join("")}</td>
+              <td>${(v.renditions || []).map(r => `<span class="pill">${esc(r)}</span>`).join("")}
+                  ${(v.audio || []).length > 1 ? `<br><span class="muted">audio:</span> ${v.audio.map(esc).join(", ")}` : ""}
+                  ${(v.subtitles || []).length ? `<br><span class="muted">subtitles:</span> ${v.subtitles.map(esc).join(", ")}` : ""}</td>
               <td>${(v.replicas || []).map(r => `<span class="pill">${esc(r.replace("http://", ""))}</span>`).join("")}</td>
               <td><button onclick="play('${esc(v.id)}','hls')">HLS</button><button onclick="play('${esc(v.id)}','ts')">HLS-TS</button><button onclick="play('${esc(v.id)}','dash')">DASH</button>
                   ${(v.downloads || []).map(d => `<a class="download" href="${esc(d)}">${esc(d.split(".").pop().toUpperCase())}</a>`).join(" ")}</td></tr>`).join("")

@@ -18,6 +18,11 @@ public final class MediaSetCache: Sendable {
         public let files: [SourceFile]
         private let made = Mutex<[String: Playlist]>([:])
         private let tsState = Mutex<Result<[TSRendition], PackagerError>?>(nil)
+        /// The selection of tracks or clip a URL made (`/hls/<video>/tracks/v1-a2/…`), nil for the whole video.
+        let view: VideoView?
+        /// Views made of this video so far (at most `maxViews` kept).
+        private let views = Mutex<[VideoView: Entry]>([:])
+        static let maxViews = 16
 
         public struct Playlist: Sendable {
             public let bytes: [UInt8]
@@ -38,6 +43,7 @@ public final class MediaSetCache: Sendable {
 
         init(set: MediaSet, video: VideoFiles) {
             self.set = set
+            view = nil
             key = video.key
             files = video.files
             let path = video.files.first.map { ($0.path as NSString).deletingLastPathComponent + "/manifest.json" }
@@ -47,6 +53,38 @@ public final class MediaSetCache: Sendable {
             // Subtitles: their cues, and each rendered once per segment on two clocks.
             let text = set.subtitles.reduce(0) { $0 + $1.cues.reduce(0) { $0 + $1.text.utf8.count + 64 } * 3 }
             estimatedBytes = set.tracks.reduce(64 << 10 + text) { $0 + $1.track.count * 32 + $1.segmentCount * 256 }
+        }
+
+        private init(_ view: VideoView, set: MediaSet, of whole: Entry) {
+            self.set = set
+            self.view = view
+            key = whole.key + "|" + view.path
+            files = whole.files
+            manifest = whole.manifest
+            manifestBytes = whole.manifestBytes
+            estimatedBytes = 0
+        }
+
+        /// The video as `view` presents it; nil when it names a track the video lacks or a
+        /// clip past its end. A selection is cheap (the layout is shared); a clip copies the
+        /// part of the sample tables it covers (call it on a worker unless `hasView`).
+        func derived(_ view: VideoView) throws(PackagerError) -> Entry? {
+            if let kept = views.withLock({ $0[view] }) { return kept }
+            let made: MediaSet?
+            switch view {
+            case .tracks(let selection): made = set.selecting(selection)
+            case .clip(let clip): made = try set.clipped(clip, name: set.name + "/" + clip.path)
+            }
+            guard let made else { return nil }
+            let entry = Entry(view, set: made, of: self)
+            views.withLock { if $0.count < Self.maxViews { $0[view] = entry } }
+            return entry
+        }
+
+        /// Whether `derived(view)` answers without making it.
+        func hasView(_ view: VideoView) -> Bool {
+            if case .tracks = view { return true }
+            return views.withLock { $0[view] != nil }
         }
 
         /// The TS renditions (video with audio muxed in), built once.
@@ -75,11 +113,18 @@ public final class MediaSetCache: Sendable {
         /// Whether `playlist(path)` answers without rendering.
         func hasPlaylist(_ path: String) -> Bool { made.withLock { $0[path] != nil } }
 
+        /// A selection's master playlist and MPD name the whole video's media playlists and
+        /// segments (`../../video/index.m3u8`), so those are shared; its TS presentation is its own
+        /// (the audio muxed in is the one chosen), so it serves the whole `hls-ts` tree. A clip
+        /// has its own everything (its CMAF segments at `/cmaf/<video>/clip/<range>/…`).
         private func render(_ path: String) -> String? {
             let p = path.split(separator: "/")
+            var selection = false
+            if case .tracks = view { selection = true }
+            if selection && p.first == "hls" && p.count > 2 { return nil }
             switch (p.first, p.count) {
-            case ("hls", 2) where p[1] == "master.m3u8": return HLSPlaylist.multivariant(set)
-            case ("dash", 2) where p[1] == "manifest.mpd": return DASHManifest.mpd(set)
+            case ("hls", 2) where p[1] == "master.m3u8": return HLSPlaylist.multivariant(set, base: selection ? "../../" : "")
+            case ("dash", 2) where p[1] == "manifest.mpd": return DASHManifest.mpd(set, base: selection ? "../../" : "")
             case ("dash", 2) where p[1].hasSuffix(".vtt"):
                 return set.subtitle(named: String(p[1].dropLast(4))).map { SubtitleSegments.whole(set, $0) }
             case ("hls", 3), ("hls-ts", 3):

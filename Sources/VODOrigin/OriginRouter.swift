@@ -156,6 +156,13 @@ public struct OriginRouter: HTTPHandler {
                 let ranges = segment.parts.count { if case .file = $0 { true } else { false } }
                 if ranges <= Self.maxFileRanges { return body(segment, "video/iso.segment", etag: etag) }
                 return try gathered(etag, "video/iso.segment", mayBlock: mayBlock) { () throws(PackagerError) in segment }
+            case .view(let kind, let value, let inner):
+                guard let view = VideoView(kind: kind, value: value) else { return .text(400, VideoView.malformed(kind: kind, value: value)) }
+                guard mayBlock || e.hasView(view) else { return nil }
+                guard let derived = try e.derived(view) else {
+                    return .text(404, kind == "clip" ? "clip \(value) starts after video \(e.set.name) ends" : "video \(e.set.name) has no tracks \(kind)/\(value)")
+                }
+                return answer(inner, derived, mayBlock: mayBlock)
             case .tsSegment(_, let name, let n):
                 guard mayBlock || e.hasTS else { return nil }
                 guard let r = try e.ts().first(where: { $0.name == name }) else { return .text(404, "no rendition \(name)") }
@@ -263,7 +270,8 @@ public struct OriginRouter: HTTPHandler {
                                           duration: Double(t.plan.end - t.plan.start(0)) / Double(t.plan.timescale),
                                           width: visual.map { Int($0.width) }, height: visual.map { Int($0.height) },
                                           language: audio ? Language.tag(t.track.track.language) : nil,
-                                          channels: audio ? t.track.track.sampleEntry?.channelCount.map { Int($0) } : nil)
+                                          channels: audio ? t.track.track.sampleEntry?.channelCount.map { Int($0) } : nil,
+                                          label: audio ? HLSPlaylist.audioName(t, in: e.set) : nil)
         }
         let subtitles = e.set.subtitles.map { t in
             VideoDescription.Subtitle(name: t.name, language: t.language, label: HLSPlaylist.subtitleName(t, among: e.set.subtitles),

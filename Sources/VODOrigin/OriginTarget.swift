@@ -1,7 +1,7 @@
 import VODKit
 
 /// A request path of the origin's URL space, parsed once per request.
-enum OriginTarget: Equatable {
+enum OriginTarget: Equatable, Sendable {
     case health
     case metrics
     case videoList
@@ -18,6 +18,10 @@ enum OriginTarget: Equatable {
     case download(video: Substring, file: Substring)
     /// `/subtitles/<video>/<file>`: a cue file of the video as stored.
     case cueFile(video: Substring, file: Substring)
+    /// `/hls|dash|hls-ts/<video>/tracks|lang|clip/<choice>/…` and `/cmaf/<video>/clip/<range>/…`:
+    /// a playlist or segment of a selection of the video's tracks or of a clip (`VideoView`,
+    /// read when answering, so a malformed one gets its own message).
+    indirect case view(kind: Substring, value: Substring, OriginTarget)
     /// Not `HTTPPath.isPlain`.
     case malformed
     case notFound
@@ -25,6 +29,14 @@ enum OriginTarget: Equatable {
     init(path: Substring) {
         guard HTTPPath.isPlain(path) else { self = .malformed; return }
         let p = path.utf8.dropFirst().split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { Substring($0) }
+        if p.count >= 5, VideoView.kinds.contains(p[2]), ["hls", "dash", "hls-ts"].contains(p[0]) || (p[0] == "cmaf" && p[2] == "clip") {
+            let inner = OriginTarget(path: Substring("/" + ([p[0], p[1]] + p[4...]).joined(separator: "/")))
+            switch inner {
+            case .playlist, .tsSegment, .cmafInit, .cmafSegment: self = .view(kind: p[2], value: p[3], inner)
+            default: self = .notFound
+            }
+            return
+        }
         switch (p[0], p.count) {
         case ("healthz", 1): self = .health
         case ("metrics", 1): self = .metrics
@@ -52,6 +64,7 @@ enum OriginTarget: Equatable {
     var video: Substring? {
         switch self {
         case .videoInfo(let v), .videoManifest(let v), .playlist(let v, _), .cmafInit(let v, _), .cmafSegment(let v, _, _), .tsSegment(let v, _, _), .mp4(let v, _), .download(let v, _), .cueFile(let v, _): return v
+        case .view(_, _, let inner): return inner.video
         case .health, .metrics, .videoList, .malformed, .notFound: return nil
         }
     }

@@ -20,8 +20,11 @@ public struct VideoDescription: Codable, Equatable, Sendable {
         /// Audio: its language (BCP 47, nil when the source does not say) and channel count.
         public var language: String?
         public var channels: Int?
+        /// Audio: what a player's menu shows (`English 5.1`), as in the HLS master playlist's NAME.
+        public var label: String?
         public init(name: String, type: String, codec: String, segments: Int, duration: Double, width: Int? = nil, height: Int? = nil,
-                    language: String? = nil, channels: Int? = nil) {
+                    language: String? = nil, channels: Int? = nil, label: String? = nil) {
+            self.label = label
             self.language = language
             self.channels = channels
             self.name = name
