@@ -2,7 +2,8 @@ import MP4Box
 
 /// Runs every packaging path over one untrusted file: read, lay out, plan, and
 /// build every playlist, the MPD, and the first few CMAF and TS segments of
-/// every track and rendition. The fuzz target (fuzz/FuzzPackager.swift) and the
+/// every track and rendition, of the whole video, of a clip of it and of a
+/// selection of its tracks; the same bytes as cue files. The fuzz target (fuzz/FuzzPackager.swift) and the
 /// regression test over Tests/Corrupt both call it, so a crasher found by one is
 /// replayed by the other. Errors are expected; only a trap is a failure.
 public enum PackagerExercise {
@@ -15,6 +16,22 @@ public enum PackagerExercise {
         var built = subtitles(bytes)
         guard let movie = try? Movie.read(from: MemoryByteSource(bytes)),
               let set = try? MediaSet.load(movie: movie, path: path, name: "fuzz", targetDuration: 2) else { return 0 }
+        built += exercise(set)
+        // A clip whose range the input's own bytes choose, and a selection of its tracks.
+        let from = Int64(bytes.count > 40 ? bytes[40] : 0) * 50, length = Int64(bytes.count > 41 ? bytes[41] : 40) * 50 + 1
+        if let clip = Clip(Substring("\(from)-\(from + length)")), let clipped = try? set.clipped(clip, name: "fuzz/\(clip.path)") {
+            built += exercise(clipped)
+        }
+        if let chosen = set.selecting(.tracks(videos: [1], audios: set.audios.isEmpty ? [] : [set.audios.count], subtitles: [])) {
+            _ = HLSPlaylist.multivariant(chosen, base: "../../")
+            _ = DASHManifest.mpd(chosen, base: "../../")
+        }
+        return built
+    }
+
+    /// Every playlist and the first segments of every track, subtitle and TS rendition of `set`.
+    static func exercise(_ set: MediaSet) -> Int {
+        var built = 0
         _ = HLSPlaylist.multivariant(set)
         _ = DASHManifest.mpd(set)
         for track in set.tracks {
