@@ -148,6 +148,21 @@ def main():
     ok, err = decodes(f"{EDGE}/dash/{video}/manifest.mpd", ("0:v:0", "0:a:0"))
     check(ok, f"DASH decodes with ffmpeg -v error {err}")
 
+    # Thumbnails through the edge: the frame at a time, at two widths (each its own cache entry), then a hit.
+    reference = f"{WORK}/thumb-ref.png"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-ss", "4.999", "-i", source, "-frames:v", "1", "-vf", "scale=640:360", reference], check=True)
+    for width, size in [(None, "640,360"), (160, "160,90")]:
+        url = f"{EDGE}/thumb/{video}/5000.jpg" + (f"?w={width}" if width else "")
+        status, headers, body = get(url)
+        dims = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=width,height", "-of", "csv=p=0", url], capture_output=True, text=True).stdout.strip()
+        check(status == 200 and headers.get("content-type") == "image/jpeg" and dims == size, f"thumbnail at 5 s, w={width}, through the edge: {dims}, {len(body)} bytes")
+    psnr = subprocess.run(["ffmpeg", "-v", "error", "-i", f"{EDGE}/thumb/{video}/5000.jpg", "-i", reference, "-lavfi", "[0:v][1:v]psnr=stats_file=-", "-f", "null", "-"],
+                          capture_output=True, text=True).stdout
+    db = float((re.search(r"psnr_avg:([0-9.]+)", psnr) or [0, 0])[1])
+    check(db > 30, f"the thumbnail is the source's frame at 5 s: PSNR {db:.1f} dB")
+    _, headers, _ = get(f"{EDGE}/thumb/{video}/5000.jpg?w=160")
+    check(headers.get("x-cache") == "HIT", f"a thumbnail asked again is an edge {headers.get('x-cache')}")
+
     # The first-ranked origin goes away: a fresh edge (empty cache) still serves everything.
     first = rank(origins, video)[0]
     stop(["o1", "o2", "o3"][origins.index(first)])
@@ -433,6 +448,22 @@ def subtitles_and_audio_in_the_page(driver, video):
         driver.execute_script("performance.clearResourceTimings()")
     print(f"e2e: subtitle screenshots in {OUT}/page-subtitles-hls.png and page-subtitles-dash.png")
 
+def scrub_preview(driver, video):
+    """Hovering the bar under the player shows the sprite tile of that time (from /thumb/<video>/sprites.vtt)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    play(driver, video, "hls", past=1)
+    deadline, tile = time.time() + 10, None
+    bar = driver.find_element(By.ID, "scrub")
+    while time.time() < deadline and not tile:
+        ActionChains(driver).move_to_element_with_offset(bar, 0, 0).perform()  # the middle: 6 s of 12
+        tile = driver.execute_script("const p = document.getElementById('scrub-preview'); return p.style.display === 'block' ? [p.dataset.time, p.dataset.tile] : null")
+        time.sleep(0.2)
+    status = get(EDGE + tile[1].split("#")[0])[0] if tile else None
+    check(tile and abs(float(tile[0]) - 6) < 0.2 and tile[1].endswith("sprite-1.jpg#xywh=960,0,160,90") and status == 200,
+          f"hovering the middle of the scrub bar previews tile {tile} (sheet {status})")
+    driver.save_screenshot(f"{OUT}/page-scrub.png")
+
 def browser(video, modern, languages):
     """Headless Chromium on the page: HLS and DASH play past 5 s with no media error."""
     try:
@@ -459,6 +490,7 @@ def browser(video, modern, languages):
             driver.save_screenshot(f"{OUT}/page-{kind}.png")
         print(f"e2e: screenshots in {OUT}/page-hls.png and page-dash.png")
         subtitles_and_audio_in_the_page(driver, languages)
+        scrub_preview(driver, video)
         for name, kinds in BROWSER_FIXTURES.items():
             for kind in kinds:
                 t, state = play(driver, name, kind, past=3)

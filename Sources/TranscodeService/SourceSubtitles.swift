@@ -1,4 +1,5 @@
 import CAVCodec
+import LibAV
 import Foundation
 import HLSPackager
 import MP4Box

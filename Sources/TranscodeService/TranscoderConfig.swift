@@ -1,4 +1,5 @@
 import CAVCodec
+import LibAV
 import Foundation
 import VODKit
 

@@ -144,7 +144,12 @@ public final class EdgeRouter: HTTPHandler, Sendable {
         return r
     }
 
-    func key(_ head: HTTPRequestHead) -> String { config.keyIncludesQuery ? head.target : String(head.path) }
+    /// A thumbnail's width (`?w=`) names a different picture, so it stays in the key.
+    func key(_ head: HTTPRequestHead) -> String {
+        if config.keyIncludesQuery { return head.target }
+        if head.path.hasPrefix("/thumb/"), let width = HTTPPath.queryValue(head.target, "w") { return head.path + "?w=" + width }
+        return String(head.path)
+    }
 
     /// Joins the fetch of `key` under way (getting its bytes as they arrive, if they
     /// are already flowing), or starts one on the pool.

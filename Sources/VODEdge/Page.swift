@@ -52,6 +52,9 @@ enum Page {
       .upload a { font-size: 12px; margin-right: 8px; }
       .state.receiving, .state.queued, .state.publishing { color: var(--accent); } .state.duplicate { color: var(--ok); }
       @media (max-width: 900px) { main { grid-template-columns: 1fr; } }
+      #scrub { position: relative; height: 10px; margin: 8px 0 4px; background: #dde3ec; border-radius: 5px; cursor: pointer; }
+      #scrub-fill { height: 100%; width: 0; background: #3b6fd8; border-radius: 5px; }
+      #scrub-preview { position: absolute; bottom: 16px; display: none; border: 2px solid #fff; box-shadow: 0 2px 8px rgba(0,0,0,.35); pointer-events: none; }
     </style>
     </head>
     <body>
@@ -61,6 +64,7 @@ enum Page {
         <section id="player-box">
           <h2>Player</h2>
           <video id="player" controls playsinline muted></video>
+          <div id="scrub" title="hover for previews, click to seek"><div id="scrub-fill"></div><div id="scrub-preview"></div></div>
           <div id="now">Pick a video below.</div>
         </section>
         <section>
@@ -98,6 +102,7 @@ enum Page {
     window.play = function (id, kind) {
       const url = kind === "dash" ? `/dash/${id}/manifest.mpd` : kind === "ts" ? `/hls-ts/${id}/master.m3u8` : `/hls/${id}/master.m3u8`;
       window.vodState = { error: null, playing: url, id: id, kind: kind };
+      loadSprites(id);
       // Browsers' own HLS shows no subtitle or audio menus (Chromium's has neither): video.js does.
       const entry = catalog.get(id) || {};
       const menus = (entry.subtitles || []).length > 0 || (entry.audio || []).length > 1;
@@ -110,7 +115,7 @@ enum Page {
           const fresh = document.createElement("video");
           fresh.id = "player"; fresh.controls = true; fresh.playsInline = true; fresh.muted = true;
           watch(fresh);
-          document.getElementById("player-box").insertBefore(fresh, document.getElementById("now"));
+          document.getElementById("player-box").insertBefore(fresh, document.getElementById("scrub"));
         }
         const v = document.getElementById("player");
         // A play() cut short by the next video's load rejects with AbortError: not this video's failure.
@@ -131,6 +136,42 @@ enum Page {
       vjs.play();
     };
     window.currentTime = () => vjs ? vjs.currentTime() : document.getElementById("player").currentTime;
+
+    // Scrub previews: the video's sprite track (/thumb/<id>/sprites.vtt); hovering the bar under
+    // the player shows the tile for that time, a click seeks there.
+    let sprites = [];
+    async function loadSprites(id) {
+      sprites = [];
+      try {
+        const text = await (await fetch(`/thumb/${encodeURIComponent(id)}/sprites.vtt`)).text();
+        const at = (h, m, s, f) => +h * 3600 + +m * 60 + +s + +f / 1000;
+        for (const m of text.matchAll(/(\d+):(\d+):(\d+)\.(\d+) --> (\d+):(\d+):(\d+)\.(\d+)\n(\S+?)#xywh=(\d+),(\d+),(\d+),(\d+)/g))
+          sprites.push({ start: at(m[1], m[2], m[3], m[4]), end: at(m[5], m[6], m[7], m[8]), url: `/thumb/${encodeURIComponent(id)}/${m[9]}`,
+                         x: +m[10], y: +m[11], w: +m[12], h: +m[13] });
+      } catch (e) { sprites = []; }
+    }
+    const scrub = document.getElementById("scrub"), preview = document.getElementById("scrub-preview");
+    const spriteEnd = () => sprites.length ? sprites[sprites.length - 1].end : 0;
+    const scrubTime = e => { const r = scrub.getBoundingClientRect(); return Math.max(0, Math.min(1, (e.clientX - r.left) / r.width)) * spriteEnd(); };
+    scrub.addEventListener("mousemove", e => {
+      if (!sprites.length) return;
+      const t = scrubTime(e);
+      const s = sprites.find(s => t >= s.start && t < s.end) || sprites[sprites.length - 1];
+      const left = Math.max(0, Math.min(scrub.clientWidth - s.w, e.clientX - scrub.getBoundingClientRect().left - s.w / 2));
+      preview.style.cssText = `display: block; left: ${left}px; width: ${s.w}px; height: ${s.h}px; background: url("${s.url}") -${s.x}px -${s.y}px;`;
+      preview.dataset.time = t.toFixed(2);
+      preview.dataset.tile = `${s.url}#xywh=${s.x},${s.y},${s.w},${s.h}`;
+    });
+    scrub.addEventListener("mouseleave", () => { preview.style.display = "none"; });
+    scrub.addEventListener("click", e => {
+      if (!sprites.length) return;
+      const t = scrubTime(e);
+      if (vjs) vjs.currentTime(t); else document.getElementById("player").currentTime = t;
+    });
+    setInterval(() => {
+      const end = spriteEnd(), t = window.currentTime() || 0;
+      document.getElementById("scrub-fill").style.width = end ? `${Math.min(100, 100 * t / end)}%` : "0";
+    }, 250);
 
     // The player's subtitle and audio tracks (what its menus offer), for scripts and tests.
     const list = l => Array.from({ length: l ? l.length : 0 }, (_, i) => l[i]);

@@ -41,6 +41,7 @@ public struct OriginRouter: HTTPHandler {
         metrics.gauge("vod_index_cache_entries", "Laid-out videos in memory.") { Double(cache.stats.entries) }
         metrics.gauge("vod_index_cache_bytes", "Estimated memory of the laid-out videos.") { Double(cache.stats.bytes) }
         metrics.gauge("vod_segment_cache_bytes", "Bytes of built segments kept in memory.") { Double(segments.usage.bytes) }
+        metrics.describe("vod_thumbnails_made_total", type: "counter", "Thumbnails and sprite sheets decoded and encoded (not served from memory).")
     }
 
     static let immutable = "public, max-age=31536000, immutable"
@@ -82,7 +83,7 @@ public struct OriginRouter: HTTPHandler {
             r.headers.append("Allow", "GET, HEAD, OPTIONS")
             return .response(finish(r))
         }
-        let target = OriginTarget(path: head.path)
+        let target = OriginTarget(path: head.path).withQuery(head.target)
         // The list reads the media directory: on a worker.
         if case .videoList = target { return .deferred { [self] in finish(general(target)) } }
         // A download reads the manifest and stats its file: on a worker.
@@ -163,6 +164,9 @@ public struct OriginRouter: HTTPHandler {
                     return .text(404, kind == "clip" ? "clip \(value) starts after video \(e.set.name) ends" : "video \(e.set.name) has no tracks \(kind)/\(value)")
                 }
                 return answer(inner, derived, mayBlock: mayBlock)
+            case .thumbnail(_, let ms, let width): return thumbnail(e, at: ms, width: width, mayBlock: mayBlock)
+            case .sprites: return sprites(e)
+            case .spriteSheet(_, let k): return spriteSheet(e, k, mayBlock: mayBlock)
             case .tsSegment(_, let name, let n):
                 guard mayBlock || e.hasTS else { return nil }
                 guard let r = try e.ts().first(where: { $0.name == name }) else { return .text(404, "no rendition \(name)") }

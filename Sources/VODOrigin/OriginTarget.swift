@@ -22,6 +22,12 @@ enum OriginTarget: Equatable, Sendable {
     /// a playlist or segment of a selection of the video's tracks or of a clip (`VideoView`,
     /// read when answering, so a malformed one gets its own message).
     indirect case view(kind: Substring, value: Substring, OriginTarget)
+    /// `/thumb/<video>/<ms>.jpg[?w=N]`: the frame shown at that time, as JPEG (`width`: the raw `w`).
+    case thumbnail(video: Substring, milliseconds: Int64, width: Substring?)
+    /// `/thumb/<video>/sprites.vtt`: the scrub-preview track over the sprite sheets.
+    case sprites(video: Substring)
+    /// `/thumb/<video>/sprite-<k>.jpg`: sheet k (from 1) of scrub-preview tiles.
+    case spriteSheet(video: Substring, sheet: Int)
     /// Not `HTTPPath.isPlain`.
     case malformed
     case notFound
@@ -56,8 +62,19 @@ enum OriginTarget: Equatable, Sendable {
         case ("mp4", 3): self = .mp4(video: p[1], file: p[2])
         case ("download", 3): self = .download(video: p[1], file: p[2])
         case ("subtitles", 3): self = .cueFile(video: p[1], file: p[2])
+        case ("thumb", 3):
+            if p[2] == "sprites.vtt" { self = .sprites(video: p[1]) }
+            else if p[2].hasPrefix("sprite-"), let k = Self.segmentNumber(p[2].dropFirst(7), suffix: ".jpg") { self = .spriteSheet(video: p[1], sheet: k) }
+            else if let ms = Self.milliseconds(p[2]) { self = .thumbnail(video: p[1], milliseconds: ms, width: nil) }
+            else { self = .notFound }
         default: self = .notFound
         }
+    }
+
+    /// The target with what the query adds: a thumbnail's width (`?w=`).
+    func withQuery(_ target: String) -> OriginTarget {
+        guard case .thumbnail(let video, let ms, _) = self else { return self }
+        return .thumbnail(video: video, milliseconds: ms, width: HTTPPath.queryValue(target, "w"))
     }
 
     /// The video the target belongs to, if any.
@@ -65,6 +82,7 @@ enum OriginTarget: Equatable, Sendable {
         switch self {
         case .videoInfo(let v), .videoManifest(let v), .playlist(let v, _), .cmafInit(let v, _), .cmafSegment(let v, _, _), .tsSegment(let v, _, _), .mp4(let v, _), .download(let v, _), .cueFile(let v, _): return v
         case .view(_, _, let inner): return inner.video
+        case .thumbnail(let v, _, _), .sprites(let v), .spriteSheet(let v, _): return v
         case .health, .metrics, .videoList, .malformed, .notFound: return nil
         }
     }
@@ -75,7 +93,15 @@ enum OriginTarget: Equatable, Sendable {
         return routes.contains(first) ? String(first) : "other"
     }
 
-    static let routes: Set<Substring> = ["hls", "cmaf", "dash", "hls-ts", "mp4", "download", "subtitles", "api", "healthz", "metrics", "ingest"]
+    static let routes: Set<Substring> = ["hls", "cmaf", "dash", "hls-ts", "mp4", "download", "subtitles", "thumb", "api", "healthz", "metrics", "ingest"]
+
+    /// `<ms>.jpg`: plain decimal milliseconds (no sign or leading zeros, at most 10 digits).
+    static func milliseconds(_ name: Substring) -> Int64? {
+        guard name.hasSuffix(".jpg") else { return nil }
+        let digits = name.dropLast(4)
+        guard !digits.isEmpty, digits.count <= 10, digits.allSatisfy({ $0.isASCII && $0.isNumber }), digits == "0" || digits.first != "0" else { return nil }
+        return Int64(digits)
+    }
 
     /// `<n><suffix>` with n ≥ 1 written without leading zeros.
     static func segmentNumber(_ name: Substring, suffix: String) -> Int? {

@@ -1,4 +1,5 @@
 import CAVCodec
+import LibAV
 import Foundation
 
 /// Makes a job's download versions: the source decoded once, each version's picture scaled

@@ -1,4 +1,5 @@
 import CAVCodec
+import LibAV
 
 /// Turns decoded pictures upright (90, 180 or 270 degrees clockwise): converted to
 /// YUV 4:2:0 at the source size if needed, then each plane rotated into a new frame.

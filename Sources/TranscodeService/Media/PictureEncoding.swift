@@ -1,4 +1,5 @@
 import CAVCodec
+import LibAV
 
 /// The encoder libavcodec has under `name`; `file` (what it would make) goes into the error.
 func findEncoder(_ name: String, for file: String) throws(TranscodeError) -> UnsafePointer<AVCodec> {

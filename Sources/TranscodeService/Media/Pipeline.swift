@@ -1,4 +1,5 @@
 import CAVCodec
+import LibAV
 import MP4Box
 import Foundation
 

@@ -1,4 +1,5 @@
 import CAVCodec
+import LibAV
 import Foundation
 
 /// What a source holds, from libav: container, duration and the streams the pipeline uses.

@@ -1,4 +1,5 @@
 import CAVCodec
+import LibAV
 
 /// How each codec's encoder is set up so that every rung of every codec has its keyframes
 /// at the same presentation times (closed GOPs, no scene-cut keyframes) and its MP4 sample

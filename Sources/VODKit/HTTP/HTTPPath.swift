@@ -25,13 +25,20 @@ public enum HTTPPath {
         return "attachment; filename=\"\(name)\""
     }
 
+    /// The value of query parameter `name` in `target` (`/thumb/v/1000.jpg?w=320` → `320`), nil when absent.
+    public static func queryValue(_ target: String, _ name: String) -> Substring? {
+        guard let query = target.split(separator: "?", maxSplits: 1).dropFirst().first else { return nil }
+        for pair in query.split(separator: "&") where pair.hasPrefix(name + "=") { return pair.dropFirst(name.count + 1) }
+        return nil
+    }
+
     /// The video a path of the URL space belongs to: the second segment of
     /// `/hls|cmaf|dash|hls-ts|mp4|download|subtitles/<video>/…` and `/api/videos/<video>`; nil otherwise.
     public static func video(_ path: Substring) -> Substring? {
         let p = path.utf8.dropFirst().split(separator: 0x2F, maxSplits: 3, omittingEmptySubsequences: false).map { Substring($0) }
         guard p.count >= 2 else { return nil }
         switch p[0] {
-        case "hls", "cmaf", "dash", "hls-ts", "mp4", "download", "subtitles": return p[1]
+        case "hls", "cmaf", "dash", "hls-ts", "mp4", "download", "subtitles", "thumb": return p[1]
         case "api" where p[1] == "videos" && p.count >= 3: return p[2]
         default: return nil
         }
