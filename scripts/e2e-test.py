@@ -236,18 +236,25 @@ def modern_profile():
     return job
 
 def several_languages(origins):
-    """Issue 16: a file with English, French and English 5.1 audio and an English mov_text track, plus a
-    French SubRip file added through the origins' ingest endpoint: through the edge the master names
+    """Issue 16: a file with English, French and English 5.1 audio and an English mov_text track, dropped
+    with a Spanish WebVTT file beside it (and a broken German one, left out), plus a French SubRip file
+    added later through the origins' ingest endpoint: through the edge the master names
     every audio (language, layout) and both subtitle languages, ffmpeg reads each subtitle playlist
     with the cues of its source, and each audio decodes with the source's language."""
     fixture = os.path.join(ROOT, "Tests/Fixtures/languages.mp4")
     job = hashlib.sha256(open(fixture, "rb").read()).hexdigest()[:20]
+    shutil.copy(os.path.join(ROOT, "Tests/Fixtures/languages/es.vtt"), f"{WORK}/spool/incoming/.languages.es.vtt.part")
+    os.rename(f"{WORK}/spool/incoming/.languages.es.vtt.part", f"{WORK}/spool/incoming/languages.es.vtt")
+    open(f"{WORK}/spool/incoming/languages.de.srt", "w").write("1\n00:00:01,000 --> soon\nHallo\n")
     shutil.copy(fixture, f"{WORK}/spool/incoming/.languages.mp4.part")
     os.rename(f"{WORK}/spool/incoming/.languages.mp4.part", f"{WORK}/spool/incoming/languages.mp4")
     deadline = time.time() + 180
     while time.time() < deadline and not os.path.exists(f"{WORK}/spool/done/{job}.json"): time.sleep(0.3)
     holders = [o for o, n in zip(origins, ["o1", "o2", "o3"]) if os.path.exists(f"{WORK}/{n}/{job}/manifest.json")]
     check(len(holders) == 2, f"the languages video {job} is published on {len(holders)} origins")
+    log = "".join(open(f"{WORK}/{n}.log").read() for n in ["transcoder", "transcoder2", "c2"] if os.path.exists(f"{WORK}/{n}.log"))
+    check(not os.path.exists(f"{WORK}/spool/incoming/languages.es.vtt") and "cue file left out: de.srt, line 2" in log,
+          "the cue files dropped beside it went with it; the broken one is left out with its line logged")
     srt = open(os.path.join(ROOT, "Tests/Fixtures/languages/fr.srt"), "rb").read()
     for origin in holders:
         req = urllib.request.Request(f"{origin}/ingest/{job}/subtitles/fr.srt", data=srt, method="PUT",
@@ -261,14 +268,15 @@ def several_languages(origins):
     master = get(f"{EDGE}/hls/{job}/master.m3u8")[2].decode()
     audio = re.findall(r'TYPE=AUDIO,.*?NAME="([^"]+)",LANGUAGE="([^"]+)".*?CHANNELS="(\d+)"', master)
     subs = re.findall(r'TYPE=SUBTITLES,.*?LANGUAGE="([^"]+)".*?URI="([^"]+)"', master)
-    check([(l, c) for _, l, c in audio] == [("en", "2"), ("fr", "2"), ("en", "2"), ("en", "6")] and [l for l, _ in subs] == ["en", "fr"],
-          f"the master names every audio ({', '.join(n for n, _, _ in audio)}) and subtitles in English and French")
+    check([(l, c) for _, l, c in audio] == [("en", "2"), ("fr", "2"), ("en", "2"), ("en", "6")] and [l for l, _ in subs] == ["en", "es", "fr"],
+          f"the master names every audio ({', '.join(n for n, _, _ in audio)}) and subtitles in English, Spanish and French ({[l for l, _ in subs]})")
     source_cues = subprocess.run(["ffmpeg", "-v", "error", "-i", fixture, "-map", "0:s:0", "-f", "webvtt", "-"], capture_output=True, text=True).stdout
     for language, uri in subs:
         out = subprocess.run(["ffmpeg", "-v", "error", "-i", f"{EDGE}/hls/{job}/{uri}", "-f", "webvtt", "-"], capture_output=True, text=True)
         texts = [l for l in out.stdout.splitlines() if l and "-->" not in l and not l.startswith("WEBVTT") and not l.isdigit()]
-        want = [l for l in source_cues.splitlines() if l and "-->" not in l and not l.startswith("WEBVTT")] if language == "en" else \
-               [l for l in srt.decode().splitlines() if l and "-->" not in l and not l.isdigit()]
+        want = {"en": [l for l in source_cues.splitlines() if l and "-->" not in l and not l.startswith("WEBVTT")],
+                "es": ["Hola", "Entre dos segmentos", "con dos líneas"],
+                "fr": [l for l in srt.decode().splitlines() if l and "-->" not in l and not l.isdigit()]}[language]
         check(out.returncode == 0 and texts == want, f"ffmpeg reads the {language} subtitle playlist through the edge: {texts} {out.stderr[:200]}")
     dash = f"{EDGE}/dash/{job}/manifest.mpd"
     tags = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "a", "-show_entries", "stream=channels:stream_tags=language", "-of", "csv=p=0", dash],

@@ -178,7 +178,8 @@ public final class TranscodeWorker: Sendable {
             update(job) { $0.phases?.verify = JobPhases.since(verifying) }
             var manifest = manifest(job, renditions, source: info, seconds: transcodeSeconds)
             if !made.isEmpty { manifest.downloads = made }
-            let subtitles = SourceSubtitles.extract(source: source, into: work) { log("job \(job): \($0)") }
+            var subtitles = SourceSubtitles.extract(source: source, into: work) { log("job \(job): \($0)") }
+            for file in SidecarSubtitles.publish(job: dir, into: work, log: { log("job \(job): \($0)") }) where !subtitles.contains(file) { subtitles.append(file) }
             if !subtitles.isEmpty { manifest.subtitles = subtitles }
             let data = manifest.encoded()
             guard !data.isEmpty, FileManager.default.createFile(atPath: "\(work)/manifest.json", contents: data), rename(work, "\(dir)/out") == 0 else {

@@ -7,8 +7,9 @@ import VODKit
 
 /// The directory-watch queue shared by any number of transcoders (processes or hosts):
 ///
-///     incoming/            uploaders drop files here (dotfiles, *.part, *.tmp ignored)
-///     claimed/<job>/       source.<ext>, lease.json (heartbeat, progress), out/ once transcoded
+///     incoming/            uploaders drop files here (dotfiles, *.part, *.tmp ignored; cue files
+///                          <name>.<language>.vtt|srt wait for their video <name>.<ext>)
+///     claimed/<job>/       source.<ext>, cues/ (its cue files), lease.json (heartbeat, progress), out/ once transcoded
 ///     done/<job>.json      the job record
 ///     failed/<job>/        the source and error.json
 ///
@@ -39,7 +40,7 @@ public final class Spool: Sendable {
 
     /// Names in `incoming/` that are candidates at all.
     static func isCandidate(_ name: String) -> Bool {
-        !name.hasPrefix(".") && !name.hasSuffix(".part") && !name.hasSuffix(".tmp")
+        !name.hasPrefix(".") && !name.hasSuffix(".part") && !name.hasSuffix(".tmp") && !SidecarSubtitles.isCueFile(name)
     }
 
     /// Files in `incoming/` and in its sub-folders named after `profiles` (`<profile>/<name>`)
@@ -137,6 +138,8 @@ public final class Spool: Sendable {
             rename(held, "\(incoming)/\(path)")
             return .lost
         }
+        let cueFiles = SidecarSubtitles.claim(beside: "\(incoming)/\(path)", into: "\(claimed)/\(job)")
+        if !cueFiles.isEmpty { log("\(path): taken with its cue files \(cueFiles.joined(separator: ", "))") }
         var lease = Lease(worker: worker, heartbeat: Date().timeIntervalSince1970, state: "claimed", original: name, sourceSha256: digest.hex)
         lease.profile = profile
         writeLease(job, lease)
