@@ -17,20 +17,15 @@ final class FrameGrabber {
 
     init(path: String) throws(ThumbnailError) {
         self.path = path
-        do {
-            input = try InputContainer(path: path)
+        (input, stream, decoder) = try ThumbnailError.naming(path) {
+            let input = try InputContainer(path: path)
             guard let (index, codec) = input.bestStream(AVMEDIA_TYPE_VIDEO) else { throw ThumbnailError("\(path): no video stream") }
-            stream = input.stream(index)
-            decoder = try CodecContext(codec: codec)
+            let stream = input.stream(index)
+            let decoder = try CodecContext(codec: codec)
             try check(avcodec_parameters_to_context(decoder.pointer, stream.pointee.codecpar), "decoder parameters")
             decoder.pointer.pointee.thread_count = 1  // one worker thread per request
             try decoder.open(codec)
-        } catch let error as LibAVError {
-            throw ThumbnailError(error, file: path)
-        } catch let error as ThumbnailError {
-            throw error
-        } catch {
-            throw ThumbnailError("\(path): \(error)")
+            return (input, stream, decoder)
         }
     }
 
@@ -48,7 +43,7 @@ final class FrameGrabber {
     func picture(at milliseconds: Int64, keyframe: Bool, into frame: Frame) throws(ThumbnailError) {
         let target = streamTime(milliseconds)
         let index = stream.pointee.index
-        do {
+        try ThumbnailError.naming(path) {
             try check(av_seek_frame(input.pointer, index, target, AVSEEK_FLAG_BACKWARD), "seek")
             avcodec_flush_buffers(decoder.pointer)
             let candidate = Frame()
@@ -87,12 +82,6 @@ final class FrameGrabber {
                     if keyframe || decoded >= Self.maxFramesDecoded || (pts != vod_nopts_value() && pts >= target) { return }
                 }
             }
-        } catch let error as LibAVError {
-            throw ThumbnailError(error, file: path)
-        } catch let error as ThumbnailError {
-            throw error
-        } catch {
-            throw ThumbnailError("\(path): \(error)")
         }
     }
 }

@@ -8,13 +8,19 @@ enum JPEGPicture {
     /// JPEG quality scale (2 best … 31 worst): 3 keeps a thumbnail well above 30 dB.
     static let quality: Int32 = 3
 
-    /// `source` scaled to `width`×`height` into a fresh frame.
-    static func scaled(_ source: Frame, width: Int32, height: Int32) throws(LibAVError) -> Frame {
+    /// A new full-range 4:2:0 picture with its buffers.
+    static func picture(width: Int32, height: Int32) throws(LibAVError) -> Frame {
         let out = Frame()
         out.pointer.pointee.format = AV_PIX_FMT_YUVJ420P.rawValue
         out.pointer.pointee.width = width
         out.pointer.pointee.height = height
         try check(av_frame_get_buffer(out.pointer, 0), "picture buffer")
+        return out
+    }
+
+    /// `source` scaled to `width`×`height` into a fresh frame.
+    static func scaled(_ source: Frame, width: Int32, height: Int32) throws(LibAVError) -> Frame {
+        let out = try picture(width: width, height: height)
         let s = source.pointer.pointee
         guard let context = sws_getContext(s.width, s.height, AVPixelFormat(rawValue: s.format), width, height, AV_PIX_FMT_YUVJ420P,
                                            SWS_BICUBIC, nil, nil, nil) else {
@@ -27,11 +33,7 @@ enum JPEGPicture {
 
     /// A blank (black) picture of `width`×`height`, for sprite sheets.
     static func blank(width: Int32, height: Int32) throws(LibAVError) -> Frame {
-        let out = Frame()
-        out.pointer.pointee.format = AV_PIX_FMT_YUVJ420P.rawValue
-        out.pointer.pointee.width = width
-        out.pointer.pointee.height = height
-        try check(av_frame_get_buffer(out.pointer, 0), "sheet buffer")
+        let out = try picture(width: width, height: height)
         let f = out.pointer.pointee
         if let y = f.data.0 { memset(y, 0, Int(f.linesize.0) * Int(height)) }
         if let u = f.data.1 { memset(u, 128, Int(f.linesize.1) * Int((height + 1) / 2)) }

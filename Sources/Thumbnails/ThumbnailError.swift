@@ -12,7 +12,14 @@ public struct ThumbnailError: Error, CustomStringConvertible, Sendable {
         isOutOfRange = outOfRange
     }
 
-    init(_ error: LibAVError, file: String) { self.init("\(file): \(error)") }
+    /// Runs `body`, turning any libav or other failure into a `ThumbnailError` naming `file`.
+    static func naming<T>(_ file: String, _ body: () throws -> T) throws(ThumbnailError) -> T {
+        do { return try body() } catch let error as ThumbnailError {
+            throw error
+        } catch {
+            throw ThumbnailError("\(file): \(error)")
+        }
+    }
 
     public var description: String { reason }
 }

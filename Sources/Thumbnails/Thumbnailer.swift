@@ -21,9 +21,7 @@ public enum Thumbnailer {
         try grabber.picture(at: milliseconds, keyframe: false, into: picture)
         let p = picture.pointer.pointee
         let (w, h) = size(width: Int(p.width), height: Int(p.height), requested: width)
-        do { return try JPEGPicture.encode(try JPEGPicture.scaled(picture, width: Int32(w), height: Int32(h))) } catch {
-            throw ThumbnailError(error, file: path)
-        }
+        return try ThumbnailError.naming(path) { try JPEGPicture.encode(try JPEGPicture.scaled(picture, width: Int32(w), height: Int32(h))) }
     }
 
     /// Sheet `sheet` (from 1) of `plan`: its tiles left to right, top to bottom, each the
@@ -33,7 +31,7 @@ public enum Thumbnailer {
         guard !times.isEmpty else { throw ThumbnailError("no sprite sheet \(sheet)", outOfRange: true) }
         let grabber = try FrameGrabber(path: path)
         let rows = (times.count + plan.columns - 1) / plan.columns
-        do {
+        return try ThumbnailError.naming(path) {
             let canvas = try JPEGPicture.blank(width: Int32(plan.columns * plan.tileWidth), height: Int32(rows * plan.tileHeight))
             let picture = Frame()
             for (k, time) in times.enumerated() {
@@ -42,12 +40,6 @@ public enum Thumbnailer {
                 JPEGPicture.paste(tile, into: canvas, x: (k % plan.columns) * plan.tileWidth, y: (k / plan.columns) * plan.tileHeight)
             }
             return try JPEGPicture.encode(canvas)
-        } catch let error as LibAVError {
-            throw ThumbnailError(error, file: path)
-        } catch let error as ThumbnailError {
-            throw error
-        } catch {
-            throw ThumbnailError("\(path): \(error)")
         }
     }
 }

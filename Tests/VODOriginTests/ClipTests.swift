@@ -10,14 +10,7 @@ import Testing
 /// `from`, its frames are the source's in that range on a clock from 0, audio starts within a
 /// frame of the video as in the source, subtitles move with it; bad ranges are 400 and 404.
 @Suite(.serialized) struct ClipTests {
-    func origin() throws -> OriginFixture {
-        let o = try OriginFixture()
-        let subtitles = o.media.appendingPathComponent("langs/subtitles")
-        try FileManager.default.createDirectory(at: subtitles, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: fixture("languages.mp4"), toPath: o.media.appendingPathComponent("langs.mp4").path)
-        try FileManager.default.copyItem(atPath: fixture("languages/fr.srt"), toPath: subtitles.appendingPathComponent("fr.srt").path)
-        return o
-    }
+    func origin() throws -> OriginFixture { try OriginFixture.withLanguages(cueFiles: ["fr.srt"]) }
 
     /// Presentation times (ms) of the frames ffprobe reads from `url`'s stream `stream`, in order.
     func frameTimes(_ url: String, stream: String = "v:0") throws -> [Double] {

@@ -7,6 +7,19 @@ import HLSPackager
 let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 func fixture(_ name: String) -> String { repo.appendingPathComponent("Tests/Fixtures/\(name)").path }
 
+extension OriginFixture {
+    /// The fixture's origin with `languages.mp4` as the bare video `langs` and the named cue
+    /// files of `Tests/Fixtures/languages/` in `langs/subtitles/`.
+    static func withLanguages(cueFiles: [String]) throws -> OriginFixture {
+        let o = try OriginFixture()
+        let subtitles = o.media.appendingPathComponent("langs/subtitles")
+        try FileManager.default.createDirectory(at: subtitles, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: fixture("languages.mp4"), toPath: o.media.appendingPathComponent("langs.mp4").path)
+        for name in cueFiles { try FileManager.default.copyItem(atPath: fixture("languages/\(name)"), toPath: subtitles.appendingPathComponent(name).path) }
+        return o
+    }
+}
+
 /// A media root with a bare video, a transcoder-style ladder, a broken file and
 /// symlinks that point outside, served by an origin on a free port.
 final class OriginFixture: @unchecked Sendable {

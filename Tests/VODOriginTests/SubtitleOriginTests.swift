@@ -10,13 +10,8 @@ import Testing
 /// plays), cue files added through ingest, and ffmpeg reading the playlists over HTTP.
 @Suite(.serialized) struct SubtitleOriginTests {
     func origin() throws -> OriginFixture {
-        let o = try OriginFixture()
-        let fm = FileManager.default
-        let subtitles = o.media.appendingPathComponent("langs/subtitles")
-        try fm.createDirectory(at: subtitles, withIntermediateDirectories: true)
-        try fm.copyItem(atPath: fixture("languages.mp4"), toPath: o.media.appendingPathComponent("langs.mp4").path)
-        for name in ["fr.srt", "es.vtt"] { try fm.copyItem(atPath: fixture("languages/\(name)"), toPath: subtitles.appendingPathComponent(name).path) }
-        try Data("WEBVTT\n\n00:01.000 --> later\nbroken\n".utf8).write(to: subtitles.appendingPathComponent("de.vtt"))
+        let o = try OriginFixture.withLanguages(cueFiles: ["fr.srt", "es.vtt"])
+        try Data("WEBVTT\n\n00:01.000 --> later\nbroken\n".utf8).write(to: o.media.appendingPathComponent("langs/subtitles/de.vtt"))
         return o
     }
 

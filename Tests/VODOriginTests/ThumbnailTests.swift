@@ -9,11 +9,7 @@ import Testing
 /// ffmpeg shows at that time (PSNR over 30 dB against `ffmpeg -ss T -frames:v 1`), made once
 /// and then served from memory; the sprites' WebVTT covers the whole video.
 @Suite(.serialized) struct ThumbnailTests {
-    func origin() throws -> OriginFixture {
-        let o = try OriginFixture()
-        try FileManager.default.copyItem(atPath: fixture("languages.mp4"), toPath: o.media.appendingPathComponent("langs.mp4").path)
-        return o
-    }
+    func origin() throws -> OriginFixture { try OriginFixture.withLanguages(cueFiles: []) }
 
     /// PSNR (dB, average over planes) of picture `a` against `b`, as ffmpeg's psnr filter measures it.
     func psnr(_ a: String, _ b: String) throws -> Double {

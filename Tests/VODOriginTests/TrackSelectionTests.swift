@@ -9,15 +9,7 @@ import Testing
 /// HLS-TS and DASH: the playlists name only the chosen tracks (and the whole video's media
 /// playlists and segments), ffmpeg hears the chosen audio, unknown tracks are 404.
 @Suite(.serialized) struct TrackSelectionTests {
-    func origin() throws -> OriginFixture {
-        let o = try OriginFixture()
-        let fm = FileManager.default
-        let subtitles = o.media.appendingPathComponent("langs/subtitles")
-        try fm.createDirectory(at: subtitles, withIntermediateDirectories: true)
-        try fm.copyItem(atPath: fixture("languages.mp4"), toPath: o.media.appendingPathComponent("langs.mp4").path)
-        try fm.copyItem(atPath: fixture("languages/fr.srt"), toPath: subtitles.appendingPathComponent("fr.srt").path)
-        return o
-    }
+    func origin() throws -> OriginFixture { try OriginFixture.withLanguages(cueFiles: ["fr.srt"]) }
 
     func text(_ r: HTTPClientConnection.Response) -> String { String(decoding: r.body, as: UTF8.self) }
 
