@@ -45,6 +45,6 @@ fuzz() {  # name module "source dirs" seeds...
 mp4_seeds=(Tests/Fixtures Tests/Corrupt)
 [ -d ../shared/media ] && mp4_seeds+=(../shared/media)
 fuzz MP4 MP4Box Sources/MP4Box "${mp4_seeds[@]}" || exit 1
-fuzz Packager HLSPackager "Sources/MP4Box Sources/HLSPackager" "${mp4_seeds[@]}" || exit 1
+fuzz Packager HLSPackager "Sources/MP4Box Sources/HLSPackager" "${mp4_seeds[@]}" fuzz/seeds/choices || exit 1
 fuzz HTTP VODKit Sources/VODKit/HTTP fuzz/seeds/http || exit 1
 echo "fuzz: no crash in ${seconds}s"

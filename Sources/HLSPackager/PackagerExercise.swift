@@ -13,7 +13,7 @@ public enum PackagerExercise {
     /// Returns how many responses were built (0 when the file was refused).
     @discardableResult
     public static func run(path: String, bytes: [UInt8]) -> Int {
-        var built = subtitles(bytes)
+        var built = subtitles(bytes) + urlChoices(bytes)
         guard let movie = try? Movie.read(from: MemoryByteSource(bytes)),
               let set = try? MediaSet.load(movie: movie, path: path, name: "fuzz", targetDuration: 2) else { return 0 }
         built += exercise(set)
@@ -56,6 +56,18 @@ public enum PackagerExercise {
             }
         }
         return built
+    }
+
+    /// The first line of the bytes as the URL pieces a request chooses a view with
+    /// (the `<from>-<to>` of `clip/`, the `v1-a2` of `tracks/`, the `fr` of `lang/`).
+    static func urlChoices(_ bytes: [UInt8]) -> Int {
+        let line = Substring(String(decoding: bytes.prefix(64).prefix { $0 != 0x0A }, as: UTF8.self))
+        var read = 0
+        if let clip = Clip(line) { _ = clip.path; read += 1 }
+        for kind: Substring in ["tracks", "lang"] {
+            if let choice = TrackSelection(kind: kind, value: line) { _ = choice.path; read += 1 }
+        }
+        return read
     }
 
     /// The same bytes as a WebVTT and as a SubRip file, written back out as WebVTT.
