@@ -142,13 +142,13 @@ public enum HLSPlaylist {
 
     /// The attributes of an audio rendition: its language, a NAME unique in the set
     /// (language and channel layout), CHANNELS.
-    static func audioAttributes(_ audio: SegmentedTrack, group: String, isDefault: Bool, in set: MediaSet, base: String) -> String {
+    static func audioAttributes(_ audio: SegmentedTrack, group: String, isDefault: Bool, in set: MediaSet, base: String, uri: Bool = true) -> String {
         let language = Language.tag(audio.track.track.language)
         var attributes = ["TYPE=AUDIO", "GROUP-ID=\"\(group)\"", "NAME=\"\(audioName(audio, in: set))\""]
         if let language { attributes.append("LANGUAGE=\"\(language)\"") }
         attributes += ["AUTOSELECT=YES", "DEFAULT=\(isDefault ? "YES" : "NO")"]
         if let channels = audio.track.track.sampleEntry?.channelCount { attributes.append("CHANNELS=\"\(channels)\"") }
-        attributes.append("URI=\"\(base)\(audio.track.name)/index.m3u8\"")
+        if uri { attributes.append("URI=\"\(base)\(audio.track.name)/index.m3u8\"") }
         return attributes.joined(separator: ",")
     }
 

@@ -49,7 +49,7 @@ public enum PackagerExercise {
             for n in 0..<min(set.timelinePlan?.count ?? 0, segmentsPerTrack) { _ = SubtitleSegments.segment(set, subtitle, n, mpegts: set.tsSubtitleTimestamp) }
         }
         if let renditions = try? set.tsRenditions() {
-            _ = TSPlaylist.multivariant(renditions, subtitles: set.subtitles)
+            _ = TSPlaylist.multivariant(renditions, subtitles: set.subtitles, of: set)
             for r in renditions {
                 _ = TSPlaylist.media(r)
                 for n in 0..<min(r.segmentCount, segmentsPerTrack) where (try? r.segment(n)) != nil { built += 1 }

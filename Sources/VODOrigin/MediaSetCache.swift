@@ -134,7 +134,7 @@ public final class MediaSetCache: Sendable {
                 if p[2] == "index.m3u8" { return HLSPlaylist.media(t, video: set.name) }
                 if p[2] == "iframes.m3u8" && t.track.kind == .video { return HLSPlaylist.iFrames(t, video: set.name) }
                 return nil
-            case ("hls-ts", 2) where p[1] == "master.m3u8": return (try? ts()).map { TSPlaylist.multivariant($0, subtitles: set.subtitles) }
+            case ("hls-ts", 2) where p[1] == "master.m3u8": return (try? ts()).map { TSPlaylist.multivariant($0, subtitles: set.subtitles, of: set) }
             default: return nil
             }
         }

@@ -65,7 +65,7 @@ enum PackageCommand {
             do {
                 let renditions = try set.tsRenditions()
                 let ts = URL(fileURLWithPath: outdir).appendingPathComponent("hls-ts/\(video)")
-                try write(TSPlaylist.multivariant(renditions, subtitles: set.subtitles), to: ts.appendingPathComponent("master.m3u8"))
+                try write(TSPlaylist.multivariant(renditions, subtitles: set.subtitles, of: set), to: ts.appendingPathComponent("master.m3u8"))
                 for r in renditions {
                     try write(TSPlaylist.media(r), to: ts.appendingPathComponent("\(r.name)/index.m3u8"))
                     for n in 0..<r.segmentCount { try write(r.segment(n).materialize(), to: ts.appendingPathComponent("\(r.name)/\(n + 1).ts")) }

@@ -83,7 +83,7 @@ func writePackage(_ set: MediaSet, to dir: URL) throws {
         let set = try MediaSet.load(path: path, name: "v", targetDuration: 1)
         var firstTimes: [PackagedTrack.Kind: (ours: Double, source: Double)] = [:]
         for track in set.tracks {
-            let out = FileManager.default.temporaryDirectory.appendingPathComponent("pkg-\(name)-\(track.track.name).mp4")
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("pkg-\(getpid())-\(name)-\(track.track.name).mp4")
             try concatenated(track, to: out)
             defer { try? FileManager.default.removeItem(at: out) }
             let (status, _) = try run(["ffmpeg", "-v", "error", "-xerror", "-i", out.path, "-f", "null", "-"])

@@ -62,7 +62,7 @@ import Testing
         let initBytes = try video.initSegment().materialize()
         for (n, length) in ranges.enumerated() {
             let segment = try video.mediaSegment(n).materialize()
-            let url = FileManager.default.temporaryDirectory.appendingPathComponent("iframe-\(file)-\(n).mp4")
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("iframe-\(getpid())-\(file)-\(n).mp4")
             try Data(initBytes + segment[0..<Int(length)]).write(to: url)
             defer { try? FileManager.default.removeItem(at: url) }
             let (_, out) = try run(["ffprobe", "-v", "quiet", "-select_streams", "v:0", "-show_entries", "frame=key_frame", "-of", "csv=p=0", url.path])

@@ -25,7 +25,7 @@ func allSegments(_ r: TSRendition) throws -> [UInt8] {
             let bytes = try allSegments(rendition)
             #expect(bytes.count % 188 == 0)
             #expect(Int64(bytes.count) == rendition.segmentSizes.reduce(0, +), "\(name): segment sizes announced for bandwidth differ from the real ones")
-            let out = FileManager.default.temporaryDirectory.appendingPathComponent("ts-\(name)-\(rendition.name).ts")
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("ts-\(getpid())-\(name)-\(rendition.name).ts")
             try Data(bytes).write(to: out)
             defer { try? FileManager.default.removeItem(at: out) }
             let (status, _) = try run(["ffmpeg", "-v", "error", "-xerror", "-i", out.path, "-map", "0", "-f", "null", "-"])
@@ -125,7 +125,7 @@ func allSegments(_ r: TSRendition) throws -> [UInt8] {
                                targetDuration: 1, file: "test")
         let r = try #require(try set.tsRenditions().first)
         let bytes = try allSegments(r)
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("ts-two-files.ts")
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("ts-two-files-\(getpid()).ts")
         try Data(bytes).write(to: out)
         defer { try? FileManager.default.removeItem(at: out) }
         let (status, _) = try run(["ffmpeg", "-v", "error", "-xerror", "-i", out.path, "-map", "0", "-f", "null", "-"])

@@ -36,7 +36,7 @@ import Testing
     func fragmentsDecodeLikeTheSource(file: String) throws {
         let path = Media.fixture(file)
         let (bytes, track) = try fragmentedCopy(of: path, trackIndex: 0)
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("frag-\(file)")
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("frag-\(getpid())-\(file)")
         try Data(bytes).write(to: out)
         defer { try? FileManager.default.removeItem(at: out) }
 
@@ -60,7 +60,7 @@ import Testing
         let path = Media.fixture("h264_bframes_aac.mp4")
         let (bytes, track) = try fragmentedCopy(of: path, trackIndex: 1)
         #expect(track.mediaType == .audio)
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("frag-audio.mp4")
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("frag-audio-\(getpid()).mp4")
         try Data(bytes).write(to: out)
         defer { try? FileManager.default.removeItem(at: out) }
         let (status, _) = try run(["ffmpeg", "-v", "error", "-xerror", "-i", out.path, "-f", "null", "-"])

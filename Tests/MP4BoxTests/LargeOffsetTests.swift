@@ -41,7 +41,7 @@ import Testing
         var newMoov = ByteWriter()
         try rewrite(ByteReader(Array(data[Int(moov.offset)..<Int(moov.end)])), delta: delta, into: &newMoov)
 
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("large-offsets.mp4")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("large-offsets-\(getpid()).mp4")
         _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: url) }
         let file = try FileHandle(forWritingTo: url)

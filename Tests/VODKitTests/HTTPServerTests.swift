@@ -90,7 +90,7 @@ extension HTTPClientConnection {
 
 @Suite(.serialized) struct HTTPServerTests {
     static let bigFile: String = {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vod-http-test-5mb.bin").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vod-http-test-5mb-\(getpid()).bin").path
         var bytes = [UInt8](repeating: 0, count: 5 << 20)
         for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: i &* 31 &+ i >> 9) }
         _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))

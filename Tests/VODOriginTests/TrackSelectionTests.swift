@@ -61,5 +61,10 @@ import Testing
             #expect(abs(hz - 660) < 15, "\(path): \(hz) Hz")
         }
         #expect(abs(try tone("\(base)/hls-ts/langs/tracks/v1-a3/master.m3u8") - 330) < 15)
+        // The whole TS presentation offers the other languages as audio-only renditions beside the muxed one.
+        let ts = String(decoding: try o.get("/hls-ts/langs/master.m3u8").body, as: UTF8.self)
+        #expect(ts.contains("TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"English\",LANGUAGE=\"en\",AUTOSELECT=YES,DEFAULT=YES,CHANNELS=\"2\"\n")
+                && ts.contains("NAME=\"French\",LANGUAGE=\"fr\",AUTOSELECT=YES,DEFAULT=NO,CHANNELS=\"2\",URI=\"audio2/index.m3u8\"") && ts.contains("AUDIO=\"audio\""), "\(ts)")
+        #expect(abs(try tone("\(base)/hls-ts/langs/audio2/index.m3u8") - 660) < 15)
     }
 }

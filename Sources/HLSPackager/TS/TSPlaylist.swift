@@ -13,12 +13,20 @@ public enum TSPlaylist {
         return out + "#EXT-X-ENDLIST\n"
     }
 
-    /// A variant per rendition, and the video's subtitles as a `SUBTITLES` group whose
-    /// playlists (`<track>/index.m3u8` here) carry the TS clock in `X-TIMESTAMP-MAP`.
-    public static func multivariant(_ renditions: [TSRendition], subtitles: [SubtitleTrack] = []) -> String {
+    /// A variant per video rendition (the default audio muxed in), the other audio tracks as
+    /// an `AUDIO` group of audio-only renditions beside the muxed one (which has no URI, as
+    /// RFC 8216 has it for audio carried in the variant), and the subtitles as a `SUBTITLES`
+    /// group whose playlists carry the TS clock in `X-TIMESTAMP-MAP`.
+    public static func multivariant(_ renditions: [TSRendition], subtitles: [SubtitleTrack] = [], of set: MediaSet? = nil) -> String {
         var out = "#EXTM3U\n#EXT-X-VERSION:\(version)\n#EXT-X-INDEPENDENT-SEGMENTS\n"
+        let variants = renditions.contains { $0.video != nil } ? renditions.filter { $0.video != nil } : renditions
+        let alternates = renditions.filter { r in r.video == nil && !variants.contains { $0.name == r.name } }
+        if let set, let muxed = variants.first?.audio, !alternates.isEmpty {
+            out += "#EXT-X-MEDIA:" + HLSPlaylist.audioAttributes(muxed, group: "audio", isDefault: true, in: set, base: "", uri: false) + "\n"
+            for r in alternates { if let audio = r.audio { out += "#EXT-X-MEDIA:" + HLSPlaylist.audioAttributes(audio, group: "audio", isDefault: false, in: set, base: "") + "\n" } }
+        }
         out += HLSPlaylist.subtitleMedia(subtitles)
-        for r in renditions {
+        for r in variants {
             let durations = r.durations
             var peak = 0.0
             for (n, d) in durations.enumerated() { peak = max(peak, Double(r.segmentSizes[n]) * 8 / max(d, 0.001)) }
@@ -30,6 +38,7 @@ public enum TSPlaylist {
             if let video = r.video {
                 attributes.append("FRAME-RATE=\(String(format: "%.3f", Double(video.track.count) / max(durations.reduce(0, +), 0.001)))")
             }
+            if set != nil && !alternates.isEmpty && r.audio != nil { attributes.append("AUDIO=\"audio\"") }
             if !subtitles.isEmpty { attributes.append("SUBTITLES=\"subs\"") }
             out += "#EXT-X-STREAM-INF:" + attributes.joined(separator: ",") + "\n\(r.name)/index.m3u8\n"
         }
@@ -38,9 +47,10 @@ public enum TSPlaylist {
 }
 
 extension MediaSet {
-    /// One TS rendition per video rendition with the default audio muxed in, or the audio alone.
-    /// Every rendition moves its presentation times by the same `tsOffset90k`, so one subtitle
-    /// playlist's `X-TIMESTAMP-MAP` fits them all.
+    /// One TS rendition per video rendition with the default audio muxed in (or the audio alone),
+    /// then one audio-only rendition per other audio track of the default's codec (the
+    /// alternatives a variant's CODECS covers). Every rendition moves its presentation times by the
+    /// same `tsOffset90k`, so the alternatives and one subtitle playlist's `X-TIMESTAMP-MAP` fit them all.
     public func tsRenditions() throws(PackagerError) -> [TSRendition] {
         if videos.isEmpty, let audio { return [try TSRendition(name: audio.track.name, video: nil, audio: audio, offset90k: 0)] }
         let offset = tsOffset90k
@@ -55,6 +65,9 @@ extension MediaSet {
             }
         }
         if result.isEmpty, let unsupported { throw unsupported }
+        for other in audios.dropFirst() where other.track.codec == audio?.track.codec {
+            if let alone = try? TSRendition(name: other.track.name, video: nil, audio: other, offset90k: offset) { result.append(alone) }
+        }
         return result
     }
 }
