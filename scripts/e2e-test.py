@@ -507,6 +507,8 @@ def browser(video, modern, languages):
         check(t > 3 and not state.get("error"), f"Chromium plays our own AV1 rung of the modern profile through MSE past 3 s: currentTime {t:.1f} s, error {state.get('error')}")
         links = driver.execute_script("return [...document.querySelectorAll('a.download')].map(a => a.getAttribute('href'))")
         check(all(f"/download/{modern}/download_240.{ext}" in links for ext in DOWNLOAD_TYPES), f"the page links the modern video's download versions ({len(links)} links)")
+        t, error = play_file(driver, f"/mp4/{video}/clip/2000-9000.mp4", past=3)
+        check(t > 3 and not error, f"Chromium plays a 7-second clip as one MP4 (/mp4/<video>/clip/2000-9000.mp4) past 3 s: currentTime {t:.1f} s, error {error}")
         for ext in ["webm", "mp4"]:
             t, error = play_file(driver, f"/download/{modern}/download_240.{ext}", past=3)
             check(t > 3 and not error, f"Chromium plays the {ext.upper()} download version in a <video> past 3 s: currentTime {t:.1f} s, error {error}")

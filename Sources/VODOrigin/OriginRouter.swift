@@ -165,6 +165,9 @@ public struct OriginRouter: HTTPHandler {
                 }
                 return answer(inner, derived, mayBlock: mayBlock)
             case .thumbnail(_, let ms, let width): return thumbnail(e, at: ms, width: width, mayBlock: mayBlock)
+            case .progressive:
+                guard mayBlock else { return nil }  // walks every segment's samples
+                return body(try ProgressiveFile.body(e.set), "video/mp4", etag: "\(e.key)|progressive")
             case .sprites: return sprites(e)
             case .spriteSheet(_, let k): return spriteSheet(e, k, mayBlock: mayBlock)
             case .tsSegment(_, let name, let n):

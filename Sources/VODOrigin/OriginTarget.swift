@@ -22,6 +22,8 @@ enum OriginTarget: Equatable, Sendable {
     /// a playlist or segment of a selection of the video's tracks or of a clip (`VideoView`,
     /// read when answering, so a malformed one gets its own message).
     indirect case view(kind: Substring, value: Substring, OriginTarget)
+    /// The video (a clip of it: `/mp4/<video>/clip/<from>-<to>.mp4`) as one fragmented MP4 file.
+    case progressive(video: Substring)
     /// `/thumb/<video>/<ms>.jpg[?w=N]`: the frame shown at that time, as JPEG (`width`: the raw `w`).
     case thumbnail(video: Substring, milliseconds: Int64, width: Substring?)
     /// `/thumb/<video>/sprites.vtt`: the scrub-preview track over the sprite sheets.
@@ -60,6 +62,7 @@ enum OriginTarget: Equatable, Sendable {
             else if let n = Self.segmentNumber(p[3], suffix: ".ts") { self = .tsSegment(video: p[1], rendition: p[2], number: n) }
             else { self = .notFound }
         case ("mp4", 3): self = .mp4(video: p[1], file: p[2])
+        case ("mp4", 4) where p[2] == "clip" && p[3].hasSuffix(".mp4"): self = .view(kind: "clip", value: p[3].dropLast(4), .progressive(video: p[1]))
         case ("download", 3): self = .download(video: p[1], file: p[2])
         case ("subtitles", 3): self = .cueFile(video: p[1], file: p[2])
         case ("thumb", 3):
@@ -82,7 +85,7 @@ enum OriginTarget: Equatable, Sendable {
         switch self {
         case .videoInfo(let v), .videoManifest(let v), .playlist(let v, _), .cmafInit(let v, _), .cmafSegment(let v, _, _), .tsSegment(let v, _, _), .mp4(let v, _), .download(let v, _), .cueFile(let v, _): return v
         case .view(_, _, let inner): return inner.video
-        case .thumbnail(let v, _, _), .sprites(let v), .spriteSheet(let v, _): return v
+        case .thumbnail(let v, _, _), .sprites(let v), .spriteSheet(let v, _), .progressive(let v): return v
         case .health, .metrics, .videoList, .malformed, .notFound: return nil
         }
     }

@@ -54,6 +54,22 @@ import Testing
         #expect(String(decoding: crc, as: UTF8.self).split(separator: "\n").filter { !$0.hasPrefix("#") }.count == 90)
     }
 
+    /// `/mp4/<video>/clip/<from>-<to>.mp4`: the clip as one file, video and audio muxed, with the
+    /// HLS clip's frames, its duration in the header, and byte ranges.
+    @Test func progressiveClipIsOneFile() throws {
+        let o = try origin()
+        let url = "http://127.0.0.1:\(o.server.port)/mp4/langs/clip/1500-4000.mp4"
+        #expect(try frameTimes(url).count == 90)
+        #expect(try frameTimes(url, stream: "a:0").count == 141)
+        let (status, _) = try runProgram(["ffmpeg", "-v", "error", "-xerror", "-i", url, "-map", "0", "-f", "null", "-"])
+        #expect(status == 0)
+        let (_, duration) = try runProgram(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", url])
+        #expect(abs((Double(String(decoding: duration, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) - 3.0) < 0.1)
+        let whole = try o.get("/mp4/langs/clip/1500-4000.mp4"), part = try o.get("/mp4/langs/clip/1500-4000.mp4", [("Range", "bytes=100-199")])
+        #expect(whole.headers["Content-Type"] == "video/mp4" && part.status == 206 && part.body == Array(whole.body[100..<200]))
+        #expect(try o.get("/mp4/langs/clip/4000-1000.mp4").status == 400)
+    }
+
     @Test func subtitlesMoveWithTheClip() throws {
         let o = try origin()
         let vtt = String(decoding: try o.get("/dash/langs/clip/1500-4000/subs_fr.vtt").body, as: UTF8.self)

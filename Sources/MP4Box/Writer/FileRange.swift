@@ -8,7 +8,7 @@ public struct FileRange: Equatable, Sendable {
 
 extension Array where Element == FileRange {
     /// Appends a range, merging it with the last one when they touch.
-    mutating func appendMerging(_ range: FileRange) {
+    public mutating func appendMerging(_ range: FileRange) {
         guard range.length > 0 else { return }
         if let last = self.last, last.end == range.offset {
             self[count - 1].length += range.length

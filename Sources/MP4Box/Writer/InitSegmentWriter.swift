@@ -18,7 +18,9 @@ public enum InitSegmentWriter {
 
     public static let cmafBrands = Brands(major: "iso6", minorVersion: 0, compatible: ["iso6", "cmfc", "mp41", "dash"])
 
-    public static func write(tracks: [TrackInput], movieTimescale: UInt32 = 1000, brands: Brands = cmafBrands) -> [UInt8] {
+    /// `fragmentDuration` (in `movieTimescale`), when known, goes into `mehd`: what a progressive
+    /// reader shows as the duration of a file made of fragments.
+    public static func write(tracks: [TrackInput], movieTimescale: UInt32 = 1000, brands: Brands = cmafBrands, fragmentDuration: UInt64? = nil) -> [UInt8] {
         var w = ByteWriter(capacity: 1024)
         w.write(FileTypeBox(brands: brands))
         w.box("moov") { moov in
@@ -27,6 +29,9 @@ public enum InitSegmentWriter {
             moov.write(MovieHeaderBox(timescale: movieTimescale, duration: 0, nextTrackID: next))
             for input in tracks { writeTrack(input, to: &moov) }
             moov.box("mvex") { mvex in
+                if let fragmentDuration {
+                    mvex.box("mehd") { mehd in mehd.versionAndFlags(1, 0); mehd.u64(fragmentDuration) }
+                }
                 for input in tracks { mvex.write(TrackExtendsBox(trackID: input.trackID)) }
             }
         }
