@@ -152,10 +152,11 @@ public enum HLSPlaylist {
         return attributes.joined(separator: ",")
     }
 
-    /// `English`, `English 5.1`, `audio 2` when the source names no language; unique within the set.
+    /// The track's title when it has one (`Commentary`), else its language (`English`, `audio`
+    /// when the source names none), with the layout beyond stereo (`English 5.1`); unique within the set.
     public static func audioName(_ audio: SegmentedTrack, in set: MediaSet) -> String {
         func base(_ t: SegmentedTrack) -> String {
-            let language = Language.tag(t.track.track.language).map(Language.name) ?? "audio"
+            let language = TrackTitle.of(t.track.track.handler.name) ?? Language.tag(t.track.track.language).map(Language.name) ?? "audio"
             let channels = t.track.track.sampleEntry?.channelCount ?? 2
             return channels > 2 ? "\(language) \(channels == 6 ? "5.1" : channels == 8 ? "7.1" : "\(channels) ch")" : language
         }

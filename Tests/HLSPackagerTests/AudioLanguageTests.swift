@@ -34,6 +34,21 @@ import Testing
         #expect(mpd.contains("lang=\"fr\"") && mpd.contains("<Representation id=\"audio3\"") && mpd.contains("value=\"6\""))
     }
 
+    /// A track whose `hdlr` names it (ffmpeg writes a stream's `handler_name` there) is called by
+    /// that title; writers' own handler names ("SoundHandler") are no title.
+    @Test func titledTracksAreNamedByTheirTitle() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("titled-\(UUID().uuidString).mp4").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let made = try runProgram(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-f", "lavfi", "-i",
+                                   "sine=frequency=660:duration=2", "-map", "0", "-map", "1", "-c:a", "aac", "-metadata:s:a:0", "language=eng",
+                                   "-metadata:s:a:1", "language=eng", "-metadata:s:a:1", "handler_name=Director's commentary", path])
+        #expect(made.status == 0)
+        let set = try MediaSet.load(path: path, name: "titled", targetDuration: 2)
+        #expect(set.audios.map { HLSPlaylist.audioName($0, in: set) } == ["English", "Director's commentary"])
+        #expect(DASHManifest.mpd(set).contains("<Label>Director&apos;s commentary</Label>") || DASHManifest.mpd(set).contains("<Label>Director's commentary</Label>"))
+        #expect(!TrackTitle.isTitle("SoundHandler") && !TrackTitle.isTitle("Core Media Audio") && !TrackTitle.isTitle("GPAC ISO Audio Handler"))
+    }
+
     @Test func bothLanguagesDecodeFromHLSAndDASH() throws {
         let set = try MediaSet.load(path: fixture("languages.mp4"), name: "languages", targetDuration: 2)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("langs-\(UUID().uuidString)")

@@ -19,6 +19,26 @@ import Testing
         #expect(plan.filter { $0.channels == 6 }.count == 1 && plan.filter { $0.language == "fra" }.count == 1)
     }
 
+    /// A stream's title (its `title` tag or a handler name that is one) is kept as the output's
+    /// handler name, where the packager finds it.
+    @Test func keepsTitles() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("titles-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let source = "\(dir)/source.mkv"
+        #expect(run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25:duration=2", "-f", "lavfi", "-i", "sine=duration=2",
+                     "-f", "lavfi", "-i", "sine=frequency=660:duration=2", "-map", "0", "-map", "1", "-map", "2", "-c:v", "libx264", "-c:a", "aac",
+                     "-metadata:s:a:1", "title=Commentary", source]) != nil)
+        #expect(AudioRendition.plan(try SourceInfo.probe(source)).map(\.title) == [nil, "Commentary"])
+        var config = TranscoderConfig()
+        config.chunkSeconds = 0
+        config.encode.preset = "ultrafast"
+        config.ladder = [.init(height: 90, videoKbps: 200)]
+        try OneOffTranscode.run(source: source, into: "\(dir)/out", config: config) { _ in }
+        let handler = (run(["ffprobe", "-v", "error", "-show_entries", "stream_tags=handler_name", "-of", "csv=p=0", "\(dir)/out/audio2.mp4"]) ?? "")
+        #expect(handler.trimmingCharacters(in: .whitespacesAndNewlines) == "Commentary")
+    }
+
     @Test(arguments: [0.0, 2.0])
     func keepsLanguagesLayoutsAndTextTracks(chunkSeconds: Double) throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("langs-\(UUID().uuidString)").path

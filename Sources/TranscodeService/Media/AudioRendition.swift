@@ -11,6 +11,8 @@ public struct AudioRendition: Codable, Equatable, Sendable {
     public var channels: Int
     /// The stream's language tag as the source has it (`eng`), nil when it has none.
     public var language: String?
+    /// The stream's title, kept as the output's handler name (what the packager names it by).
+    public var title: String?
     /// The stream's duration (what the verifier expects of the file).
     public var duration: Double
 
@@ -20,7 +22,7 @@ public struct AudioRendition: Codable, Equatable, Sendable {
         for audio in info.audioStreams {
             for channels in audio.channels >= 6 ? [2, 6] : [2] {
                 result.append(AudioRendition(file: result.isEmpty ? "audio.mp4" : "audio\(result.count + 1).mp4", stream: audio.stream ?? 0,
-                                             channels: channels, language: audio.language, duration: audio.duration))
+                                             channels: channels, language: audio.language, title: audio.title, duration: audio.duration))
             }
         }
         return result

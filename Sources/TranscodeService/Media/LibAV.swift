@@ -50,10 +50,12 @@ final class OutputContainer {
         return stream.pointee.index
     }
 
-    /// Tags stream `stream` with a language (the MP4 muxer writes it into `mdhd`).
-    func setLanguage(_ language: String, stream: Int32) {
+    /// Tags stream `stream` with a language (the MP4 muxer writes it into `mdhd`) and a title
+    /// (into `hdlr`'s name, where the packager reads it).
+    func tag(stream: Int32, language: String?, title: String?) {
         guard let s = streams.first(where: { $0.pointee.index == stream }) else { return }
-        av_dict_set(&s.pointee.metadata, "language", language, 0)
+        if let language { av_dict_set(&s.pointee.metadata, "language", language, 0) }
+        if let title { av_dict_set(&s.pointee.metadata, "handler_name", title, 0) }
     }
 
     func writeHeader() throws(LibAVError) {

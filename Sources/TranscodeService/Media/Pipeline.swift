@@ -356,7 +356,7 @@ final class AudioPath {
             let muxer = try OutputContainer(path: "\(directory)/\(rendition.file)")
             let encoder = try AudioEncoder(aac, kbps: rendition.kbps(stereo: settings.audioKbps), from: decoder, timeBase: input.stream(index).pointee.time_base,
                                            startSeconds: startSeconds, into: muxer, channels: Int32(rendition.channels))
-            if let language = rendition.language { muxer.setLanguage(language, stream: encoder.stream) }
+            muxer.tag(stream: encoder.stream, language: rendition.language, title: rendition.title)
             try muxer.writeHeader()
             outputs.append((encoder, muxer))
         }

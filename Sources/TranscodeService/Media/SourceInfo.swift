@@ -1,6 +1,7 @@
 import CAVCodec
 import LibAV
 import Foundation
+import HLSPackager
 
 /// What a source holds, from libav: container, duration and the streams the pipeline uses.
 public struct SourceInfo: Codable, Equatable, Sendable {
@@ -29,6 +30,8 @@ public struct SourceInfo: Codable, Equatable, Sendable {
         /// The stream's index in the container and its language tag as stored (`eng`), if any.
         public var stream: Int? = nil
         public var language: String? = nil
+        /// The stream's title (`title` tag, or a handler name that is one), e.g. `Commentary`.
+        public var title: String? = nil
     }
 
     /// A stream's length: its own duration when the container records one, else the container's.
@@ -81,7 +84,8 @@ public struct SourceInfo: Codable, Equatable, Sendable {
                 let par = stream.pointee.codecpar.pointee
                 guard let decoder = avcodec_find_decoder(par.codec_id), par.sample_rate > 0, par.ch_layout.nb_channels > 0 else { continue }
                 streams.append(Audio(codec: String(cString: decoder.pointee.name), sampleRate: Int(par.sample_rate), channels: Int(par.ch_layout.nb_channels),
-                                     duration: length(stream, container: info.duration), stream: Int(index), language: Self.language(of: stream)))
+                                     duration: length(stream, container: info.duration), stream: Int(index), language: Self.language(of: stream),
+                                     title: Self.title(of: stream)))
             }
             info.audio = streams.first
             info.otherAudio = streams.count > 1 ? Array(streams.dropFirst()) : nil
@@ -101,6 +105,17 @@ public struct SourceInfo: Codable, Equatable, Sendable {
         guard let entry = av_dict_get(stream.pointee.metadata, "language", nil, 0), let value = entry.pointee.value else { return nil }
         let language = String(cString: value)
         return language.isEmpty || language == "und" ? nil : language
+    }
+
+    /// The stream's title: its `title` tag, else a `handler_name` that names the track rather
+    /// than the software that wrote it (`TrackTitle.isTitle`).
+    static func title(of stream: UnsafeMutablePointer<AVStream>) -> String? {
+        for key in ["title", "handler_name"] {
+            guard let entry = av_dict_get(stream.pointee.metadata, key, nil, 0), let value = entry.pointee.value else { continue }
+            let text = String(cString: value).trimmingCharacters(in: .whitespaces)
+            if TrackTitle.isTitle(text) { return text }
+        }
+        return nil
     }
 
     static func containerSignature(_ path: String) -> String? {
