@@ -39,6 +39,27 @@ import Testing
         #expect(handler.trimmingCharacters(in: .whitespacesAndNewlines) == "Commentary")
     }
 
+    /// Text subtitle streams of other containers (Matroska here: SubRip and ASS) are read with
+    /// libavformat and kept as WebVTT with their language, times and text (ASS styling dropped).
+    @Test func keepsTextStreamsOfOtherContainers() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mkv-subs-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let srt = URL(fileURLWithPath: Self.source).deletingLastPathComponent().appendingPathComponent("languages/fr.srt").path
+        let source = "\(dir)/source.mkv"
+        #expect(run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25:duration=5", "-i", srt, "-i", srt,
+                     "-map", "0", "-map", "1", "-map", "2", "-c:v", "libx264", "-c:s:0", "srt", "-c:s:1", "ass",
+                     "-metadata:s:s:0", "language=fre", "-metadata:s:s:1", "language=ger", source]) != nil)
+        var logged: [String] = []
+        let files = SourceSubtitles.extract(source: source, into: dir) { logged.append($0) }
+        #expect(files == ["subtitles/fr.vtt", "subtitles/de.vtt"] && logged.isEmpty, "\(files) \(logged)")
+        for file in files {
+            let vtt = (try? String(contentsOfFile: "\(dir)/\(file)", encoding: .utf8)) ?? ""
+            #expect(vtt.contains("00:00:00.500 --> 00:00:01.800\n") && vtt.contains("00:00:01.900 --> 00:00:02.300\nUne réplique à cheval")
+                    && vtt.contains("00:00:03.700 --> 00:00:04.400\nSur la deuxième frontière"), "\(file): \(vtt)")
+        }
+    }
+
     @Test(arguments: [0.0, 2.0])
     func keepsLanguagesLayoutsAndTextTracks(chunkSeconds: Double) throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("langs-\(UUID().uuidString)").path
