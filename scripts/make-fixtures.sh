@@ -138,4 +138,8 @@ ff -f lavfi -i "$video:duration=6" -f lavfi -i "$tone:duration=6" -f lavfi -i "s
    -c:s mov_text -metadata:s:a:0 language=eng -metadata:s:a:1 language=fra -metadata:s:a:2 language=eng -metadata:s:s:0 language=eng \
    -movflags +faststart "$out/languages.mp4"
 rm -f "$out/.en.srt"
+# Extended language: Brazilian Portuguese audio, `por` in mdhd and `pt-BR` in an elng box (moov last, so no offset moves).
+ff -f lavfi -i "sine=frequency=550:sample_rate=48000:duration=1" "${aac[@]}" -metadata:s:a:0 language=por "$out/.elng.m4a"
+python3 "$(dirname "$0")/add-extended-language.py" "$out/.elng.m4a" "$out/extended_language.m4a" pt-BR
+rm -f "$out/.elng.m4a"
 ls -l "$out"

@@ -49,6 +49,16 @@ import Testing
         #expect(!TrackTitle.isTitle("SoundHandler") && !TrackTitle.isTitle("Core Media Audio") && !TrackTitle.isTitle("GPAC ISO Audio Handler"))
     }
 
+    /// An `elng` box's tag wins over `mdhd`'s code (Tests/Fixtures/extended_language.m4a:
+    /// `por` and `pt-BR`, made by scripts/add-extended-language.py).
+    @Test func extendedLanguageIsUsed() throws {
+        let set = try MediaSet.load(path: fixture("extended_language.m4a"), name: "pt", targetDuration: 2)
+        #expect(set.audios.first?.track.track.extendedLanguage == "pt-BR" && set.audios.first?.track.track.mediaHeader.language == "por")
+        #expect(HLSPlaylist.audioName(set.audios[0], in: set) == "Portuguese (BR)")
+        #expect(DASHManifest.mpd(set).contains("lang=\"pt-BR\""))
+        #expect(try runProgram(["ffmpeg", "-v", "error", "-xerror", "-i", fixture("extended_language.m4a"), "-f", "null", "-"]).status == 0)
+    }
+
     @Test func bothLanguagesDecodeFromHLSAndDASH() throws {
         let set = try MediaSet.load(path: fixture("languages.mp4"), name: "languages", targetDuration: 2)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("langs-\(UUID().uuidString)")

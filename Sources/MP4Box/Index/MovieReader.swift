@@ -123,12 +123,14 @@ struct MovieReader {
         guard let tkhd else { throw MP4Error(.invalid, path: path, "no 'tkhd' box") }
         var mdhd: MediaHeaderBox?
         var hdlr: HandlerBox?
+        var elng: String?
         var stbl: ByteReader?
         for (h, child) in try mdia.boxes() {
             var body = child
             switch h.type {
             case "mdhd": mdhd = try body.whole(MediaHeaderBox.self)
             case "hdlr": hdlr = try HandlerBox(payload: &body)
+            case "elng": if (try? body.versionAndFlags()) != nil { elng = body.cString() }
             case "minf":
                 for (mh, m) in try body.boxes() where mh.type == "stbl" { stbl = m }
             default: break
@@ -151,6 +153,7 @@ struct MovieReader {
         track.hasCompositionTable = built.hasCompositionTable
         track.samplesPastEnd = built.samplesPastEnd
         track.otherBoxes = other
+        track.extendedLanguage = elng.flatMap(Track.languageTag)
         return track
     }
 }

@@ -42,5 +42,15 @@ public struct Track: Sendable {
     public var mediaType: MediaType { MediaType(handler: handler.handlerType) }
     public var sampleEntry: SampleEntry? { sampleDescription.entries.first }
     public var codecString: String { sampleEntry?.codecString ?? "none" }
-    public var language: String { mediaHeader.language }
+    /// An `elng` box's BCP 47 tag (`pt-BR`), for languages `mdhd`'s three letters cannot say.
+    public var extendedLanguage: String?
+    /// The track's language: `elng` when present, else `mdhd`'s ISO 639-2 code.
+    public var language: String { extendedLanguage ?? mediaHeader.language }
+
+    /// `text` when it has the shape of a BCP 47 tag (letters, digits, `-`; at most 35), else nil.
+    static func languageTag(_ text: String) -> String? {
+        guard !text.isEmpty, text.count <= 35, text.first?.isLetter == true,
+              text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else { return nil }
+        return text
+    }
 }
