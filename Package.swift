@@ -13,7 +13,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "MP4Box"),
-        .target(name: "HLSPackager", dependencies: ["MP4Box"]),
+        .target(name: "HLSPackager", dependencies: ["MP4Box", "CCrypto"]),
         .target(name: "CLinux"),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "VODKit", dependencies: ["CLinux", "CCrypto"]),
@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "TranscodeService", dependencies: ["CAVCodec", "LibAV", "MP4Box", "HLSPackager", "VODKit"]),
         .executableTarget(name: "vod-transcoder", dependencies: ["TranscodeService", "VODKit"], path: "Sources/VODTranscoderMain"),
         .executableTarget(name: "vod-edge", dependencies: ["VODEdge", "VODKit"], path: "Sources/VODEdgeMain"),
-        .executableTarget(name: "vod", dependencies: ["MP4Box", "HLSPackager"], path: "Sources/VODToolbox"),
+        .executableTarget(name: "vod", dependencies: ["MP4Box", "HLSPackager", "VODKit"], path: "Sources/VODToolbox"),
         .executableTarget(name: "vod-bench", dependencies: ["MP4Box", "HLSPackager"], path: "Sources/VODBench"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MP4BoxTests", dependencies: ["MP4Box", "TestSupport"]),

@@ -12,6 +12,9 @@ public enum PackagerError: Error, Equatable, CustomStringConvertible, Sendable {
     case brokenTrack(file: String, reason: String)
     /// A segment number outside the plan.
     case noSuchSegment(Int)
+    /// A protected video asked for in a form its encryption cannot take (DASH of an
+    /// `aes-128` video, a CENC track of a codec without subsample rules here).
+    case cannotProtect(file: String, reason: String)
 
     /// The description without the file name (for a track skipped within its file).
     public var reason: String {
@@ -21,6 +24,7 @@ public enum PackagerError: Error, Equatable, CustomStringConvertible, Sendable {
         case let .unsupportedCodec(_, codec): return "codec \(codec) cannot be packaged for HLS/DASH"
         case let .brokenTrack(_, reason): return reason
         case let .noSuchSegment(n): return "segment \(n) does not exist"
+        case let .cannotProtect(_, reason): return reason
         }
     }
 
@@ -31,6 +35,7 @@ public enum PackagerError: Error, Equatable, CustomStringConvertible, Sendable {
         case let .unsupportedCodec(file, codec): return "\(file): codec \(codec) cannot be packaged for HLS/DASH"
         case let .brokenTrack(file, reason): return "\(file): \(reason)"
         case let .noSuchSegment(n): return "segment \(n) does not exist"
+        case let .cannotProtect(file, reason): return "\(file): \(reason)"
         }
     }
 }

@@ -26,6 +26,7 @@ extension PackagerError: HTTPResponseError {
         case .noSuchSegment: return 404
         case .noPlayableTrack, .unsupportedCodec: return 415
         case .unreadable, .brokenTrack: return 500
+        case .cannotProtect: return 403
         }
     }
 
@@ -35,6 +36,7 @@ extension PackagerError: HTTPResponseError {
         case .noPlayableTrack: return "the video has no track that can be packaged"
         case .unsupportedCodec(_, let codec): return "codec \(codec) cannot be packaged"
         case .unreadable, .brokenTrack: return "the video cannot be read"
+        case .cannotProtect(_, let reason): return reason
         }
     }
 }

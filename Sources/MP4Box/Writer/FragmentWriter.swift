@@ -20,8 +20,10 @@ public enum FragmentWriter {
         public var trackID: UInt32
         public var baseDecodeTime: UInt64
         public var samples: [SampleInput]
-        public init(trackID: UInt32, baseDecodeTime: UInt64, samples: [SampleInput]) {
-            self.trackID = trackID; self.baseDecodeTime = baseDecodeTime; self.samples = samples
+        /// Set when the samples are encrypted: `saiz`, `saio` and `senc` follow the `trun`.
+        public var encryption: SampleEncryptionInput?
+        public init(trackID: UInt32, baseDecodeTime: UInt64, samples: [SampleInput], encryption: SampleEncryptionInput? = nil) {
+            self.trackID = trackID; self.baseDecodeTime = baseDecodeTime; self.samples = samples; self.encryption = encryption
         }
     }
 
@@ -61,14 +63,18 @@ public enum FragmentWriter {
 
         var moof = ByteWriter(capacity: 64 + runs.reduce(0) { $0 + $1.samples.count * 16 })
         var dataOffsetFields: [Int] = []
+        var auxiliaryOffsets: [(field: Int, entries: Int)] = []
         moof.box("moof") { m in
             m.write(MovieFragmentHeaderBox(sequenceNumber: sequenceNumber))
             for run in runs {
                 m.box("traf") { traf in
                     writeTrackFragment(run, to: &traf, dataOffsetField: &dataOffsetFields)
+                    if let encryption = run.encryption { auxiliaryOffsets.append(encryption.write(to: &traf)) }
                 }
             }
         }
+        // saio: from the start of the moof (default-base-is-moof) to the first senc entry.
+        for (field, entries) in auxiliaryOffsets { moof.set32(UInt32(truncatingIfNeeded: entries), at: field) }
         // Data offsets are from the start of the moof to each run's first byte in the mdat.
         var position = Int64(moof.count) + Int64(mdatHeaderSize)
         for (field, bytes) in zip(dataOffsetFields, runBytes) {
@@ -109,7 +115,7 @@ public enum FragmentWriter {
             let tfdt = run.baseDecodeTime > UInt32.max ? 20 : 16
             let perSample = 8 + (!allSync && !onlyFirstSync ? 4 : 0) + (hasOffsets ? 4 : 0)
             let trun = 16 + 4 + (onlyFirstSync ? 4 : 0) + samples.count * perSample
-            moof += 8 + tfhd + tfdt + trun
+            moof += 8 + tfhd + tfdt + trun + (run.encryption?.boxesSize ?? 0)
             payload += samples.reduce(0) { $0 + Int64($1.size) }
         }
         var size = moof + (payload + 8 > Int64(UInt32.max) ? 16 : 8)

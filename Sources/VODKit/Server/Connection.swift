@@ -146,7 +146,7 @@ final class Connection {
                     } else {
                         let body = pendingBody
                         pendingBody = []
-                        dispatch(loop.handler.reply(to: HTTPRequest(head: head, body: body)), head: head, loop: loop)
+                        dispatch(loop.handler.reply(to: HTTPRequest(head: head, body: body, peer: peer)), head: head, loop: loop)
                     }
                     continue
                 }
@@ -156,7 +156,7 @@ final class Connection {
                 exchangeStarted = monotonicNanoseconds()
                 if head.framing == .none {
                     requestStarted = unread == 0 ? nil : now
-                    dispatch(loop.handler.reply(to: HTTPRequest(head: head)), head: head, loop: loop)
+                    dispatch(loop.handler.reply(to: HTTPRequest(head: head, peer: peer)), head: head, loop: loop)
                 } else {
                     try beginBody(head, loop: loop)
                 }
@@ -465,6 +465,9 @@ final class Connection {
     }
 
     var peerDescription: String { "fd \(fd)" }
+
+    /// The client's address, asked of the socket once (signed URLs bound to an address use it).
+    lazy var peer: String = PeerAddress.peer(of: fd)
 }
 
 /// Calls `body` with iovecs pointing into the arrays themselves (no copy): each
