@@ -50,6 +50,7 @@ extension MediaSet {
         let clippedAudios = audios.map(\.track).compactMap(cutTrack)
         var set = try MediaSet(name: name, videos: clippedVideos, audios: clippedAudios, targetDuration: targetDuration,
                                file: lead.sourcePath, skipped: skipped)
+        set.protection = protection
         // Subtitles: the cues the clip shows, on its clock.
         let startMs = SafeTime.rescale(cut.start &- lead.delay, from: Int64(lead.timescale), to: 1000, nearest: true)
         let endMs = SafeTime.rescale(cut.end &- lead.delay, from: Int64(lead.timescale), to: 1000, nearest: true)

@@ -15,7 +15,7 @@ public enum DASHManifest {
         var out = """
             <?xml version="1.0" encoding="UTF-8"?>
             <MPD xmlns="urn:mpeg:dash:schema:mpd:2011"\(set.videos.contains { $0.track.track.sampleEntry?.supplementalCodec != nil }
-                ? " xmlns:scte214=\"urn:scte:dash:scte214-extensions\"" : "") type="static" \
+                ? " xmlns:scte214=\"urn:scte:dash:scte214-extensions\"" : "")\(set.protection == nil ? "" : " xmlns:cenc=\"urn:mpeg:cenc:2013\" xmlns:dashif=\"https://dashif.org/CPS\"") type="static" \
             profiles="urn:mpeg:dash:profile:isoff-live:2011,urn:mpeg:dash:profile:cmaf:2019" \
             mediaPresentationDuration="\(iso8601(duration))" minBufferTime="\(iso8601(min(set.targetDuration, 4)))">
               <Period id="0" start="PT0S">
@@ -30,6 +30,7 @@ public enum DASHManifest {
         for (k, group) in families.enumerated() {
             out += "    <AdaptationSet id=\"\(k == 0 ? 0 : k + 1)\" contentType=\"video\" mimeType=\"video/mp4\" segmentAlignment=\"true\" startWithSAP=\"1\">\n"
             if k == 0 { out += mainRole }
+            if let protection = set.protection { out += KeySignalling.contentProtection(protection, video: set.name, base: base) }
             for video in group.videos {
                 var attributes = ["id=\"\(video.track.name)\"", "codecs=\"\(video.track.codec)\"",
                                   "bandwidth=\(quote(peakBandwidth(video, extra: [])))"]
@@ -55,6 +56,7 @@ public enum DASHManifest {
             let lang = Language.tag(t.language).map { " lang=\"\($0)\"" } ?? ""
             out += "    <AdaptationSet id=\"\(k == 0 ? 1 : 100 + k)\" contentType=\"audio\" mimeType=\"audio/mp4\"\(lang) segmentAlignment=\"true\" startWithSAP=\"1\">\n"
             out += k == 0 ? mainRole : role("alternate")
+            if let protection = set.protection { out += KeySignalling.contentProtection(protection, video: set.name, base: base) }
             out += "      <Label>\(xml(HLSPlaylist.audioName(audio, in: set)))</Label>\n"
             var attributes = ["id=\"\(audio.track.name)\"", "codecs=\"\(audio.track.codec)\"",
                               "bandwidth=\(quote(peakBandwidth(audio, extra: [])))"]

@@ -12,6 +12,7 @@ public enum HLSPlaylist {
     /// The opening lines every VOD media playlist shares: target duration the ceiling
     /// of the longest segment, then any `extra` tags (EXT-X-MAP, EXT-X-I-FRAMES-ONLY).
     static func mediaHeader(version: Int, durations: [Double], extra: [String] = []) -> String {
+        let extra = extra.filter { !$0.isEmpty }
         var lines = ["#EXTM3U", "#EXT-X-VERSION:\(version)", "#EXT-X-TARGETDURATION:\(SafeTime.int((durations.max() ?? 0).rounded(.up)))",
                      "#EXT-X-PLAYLIST-TYPE:VOD"]
         lines += extra.filter { $0 == "#EXT-X-I-FRAMES-ONLY" }
@@ -29,11 +30,19 @@ public enum HLSPlaylist {
     }
 
     /// The media playlist of one track: exact durations, target duration the ceiling of the longest.
-    public static func media(_ track: SegmentedTrack, video: String) -> String {
+    public static func media(_ track: SegmentedTrack, video: String, protection: Protection? = nil) -> String {
         let base = cmafBase(track, video: video, depth: 3)
         let durations = track.plan.durations
-        var out = mediaHeader(version: version, durations: durations, extra: ["#EXT-X-MAP:URI=\"\(base)init.mp4\""])
-        for (n, duration) in durations.enumerated() { out += extinf(duration) + "\(base)\(n + 1).m4s\n" }
+        // AES-128: the MAP before any key, so the init segment is clear; CENC: the key tags first.
+        var extra = ["#EXT-X-MAP:URI=\"\(base)init.mp4\""]
+        if let protection, protection.scheme != .aes128 { extra = KeySignalling.sampleKeyTags(protection, video: video, depth: 3) + extra }
+        var out = mediaHeader(version: version, durations: durations, extra: extra)
+        for (n, duration) in durations.enumerated() {
+            if let protection, protection.scheme == .aes128 {
+                out += KeySignalling.segmentKeyTag(protection, video: video, depth: 3, iv: protection.segmentIV(set: video, track: track.track.name, segment: n))
+            }
+            out += extinf(duration) + "\(base)\(n + 1).m4s\n"
+        }
         return out + "#EXT-X-ENDLIST\n"
     }
 
@@ -88,7 +97,8 @@ public enum HLSPlaylist {
                 out += "#EXT-X-STREAM-INF:" + attributes.joined(separator: ",") + subtitles + "\n\(base)\(video.track.name)/index.m3u8\n"
             }
         }
-        for video in set.videos {
+        // I-frame byte ranges are those of clear segments: a protected video has none.
+        for video in set.videos where set.protection == nil {
             var peak = 0.0
             for n in 0..<video.segmentCount {
                 peak = max(peak, Double(video.leadingKeyframeLength(n)) * 8 / max(video.plan.duration(n), 0.001))

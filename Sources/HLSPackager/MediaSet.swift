@@ -13,6 +13,8 @@ public struct MediaSet: Sendable {
     public internal(set) var audios: [SegmentedTrack]
     /// Subtitles in the order their menu lists them.
     public var subtitles: [SubtitleTrack] = []
+    /// Set for a protected video: its segments are served only encrypted with this.
+    public var protection: Protection?
     public let targetDuration: Double
     /// Tracks of the source that are not packaged, with the reason.
     public let skipped: [SkippedTrack]

@@ -15,6 +15,8 @@ public enum PackagerError: Error, Equatable, CustomStringConvertible, Sendable {
     /// A protected video asked for in a form its encryption cannot take (DASH of an
     /// `aes-128` video, a CENC track of a codec without subsample rules here).
     case cannotProtect(file: String, reason: String)
+    /// A protected video whose key cannot be had now (the key service is down).
+    case keyUnavailable(video: String, reason: String)
 
     /// The description without the file name (for a track skipped within its file).
     public var reason: String {
@@ -25,6 +27,7 @@ public enum PackagerError: Error, Equatable, CustomStringConvertible, Sendable {
         case let .brokenTrack(_, reason): return reason
         case let .noSuchSegment(n): return "segment \(n) does not exist"
         case let .cannotProtect(_, reason): return reason
+        case let .keyUnavailable(_, reason): return reason
         }
     }
 
@@ -36,6 +39,7 @@ public enum PackagerError: Error, Equatable, CustomStringConvertible, Sendable {
         case let .brokenTrack(file, reason): return "\(file): \(reason)"
         case let .noSuchSegment(n): return "segment \(n) does not exist"
         case let .cannotProtect(file, reason): return "\(file): \(reason)"
+        case let .keyUnavailable(_, reason): return reason
         }
     }
 }

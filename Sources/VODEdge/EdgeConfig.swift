@@ -47,17 +47,22 @@ public struct EdgeConfig: Codable, Equatable, Sendable {
     public var jobsURL = "/api/jobs"
     /// Files served under `/static/` (the page's player library, installed by the setup).
     public var staticDir = "var/static"
+    /// The signed-URL keys file (as the origin's; empty: tokens are passed on unchecked).
+    public var signingKeysFile = ""
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy or CDN).
+    public var trustForwardedFor = false
 
     public init() {}
 
     public static let usage = """
         usage: vod-edge [--config FILE] [--listen HOST:PORT] [--origins URL,URL,...] [--cache-dir DIR] [--token TOKEN]
-                        [--max-cache-mb N] [--max-objects N] [--loops N] [--workers N] [--no-access-log]
+                        [--max-cache-mb N] [--max-objects N] [--loops N] [--workers N] [--no-access-log] [--signing-keys FILE]
         Caches what players fetch from the origins on disk (LRU under a byte budget), one origin fetch per object
         however many ask at once, failing over between the origins that hold each video.
         Config keys (JSON): listen, origins, cacheDir, maxCacheMB, maxObjects, maxObjectMB, minFreeMB, cacheRetrySeconds, token,
         originTimeoutSeconds, connectTimeoutMilliseconds, originFetchSeconds, originResolveSeconds, originDownSeconds,
-        staleIfErrorSeconds, notFoundSeconds, keyIncludesQuery, transcoders, loops, workers, accessLog, jobsURL, staticDir. Keys left out keep their defaults; an unknown key is an error.
+        staleIfErrorSeconds, notFoundSeconds, keyIncludesQuery, transcoders, loops, workers, accessLog, jobsURL, staticDir,
+        signingKeysFile, trustForwardedFor. Keys left out keep their defaults; an unknown key is an error.
 
         """
 
@@ -67,6 +72,7 @@ public struct EdgeConfig: Codable, Equatable, Sendable {
             "--origins": { $0.origins = $1.split(separator: ",").map(String.init) },
             "--cache-dir": { $0.cacheDir = $1 },
             "--token": { $0.token = $1 },
+            "--signing-keys": { $0.signingKeysFile = $1 },
             "--max-cache-mb": CommandLineConfig.count(\.maxCacheMB, "--max-cache-mb"),
             "--max-objects": CommandLineConfig.count(\.maxObjects, "--max-objects"),
             "--loops": CommandLineConfig.count(\.loops, "--loops", allowZero: true),

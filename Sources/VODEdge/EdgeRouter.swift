@@ -15,6 +15,15 @@ public final class EdgeRouter: HTTPHandler, Sendable {
     let pool: WorkerPool
     let catalog: CatalogAggregator
     let transcoders: TranscoderProxy
+    let signing: URLSigning
+
+    /// What a fetch from an origin carries besides the path: the request's URL token (the
+    /// origin checks it too) and the client's address (for tokens bound to one).
+    struct Upstream: Sendable {
+        let token: Substring?
+        let client: String
+        func target(_ key: String) -> String { token.map { "/t/\($0)" + key } ?? key }
+    }
     /// Fetches under way by object key, and how many were started (each one's id).
     private let inflight = Mutex<(byKey: [String: Flight], started: UInt64)>(([:], 0))
 
@@ -50,8 +59,10 @@ public final class EdgeRouter: HTTPHandler, Sendable {
                                           "content-range", "access-control-allow-origin", "access-control-expose-headers", "age", "via",
                                           "x-cache", "cache-status", "content-disposition"]
 
-    public init(config: EdgeConfig, store: CacheStore, origins: OriginSet, metrics: Metrics, log: @escaping @Sendable (String) -> Void) {
+    public init(config: EdgeConfig, store: CacheStore, origins: OriginSet, metrics: Metrics, signingKeys: SigningKeys? = nil,
+                log: @escaping @Sendable (String) -> Void) {
         self.config = config
+        signing = URLSigning(keys: signingKeys, trustForwardedFor: config.trustForwardedFor)
         self.store = store
         self.origins = origins
         self.metrics = metrics
@@ -78,7 +89,16 @@ public final class EdgeRouter: HTTPHandler, Sendable {
     }
 
     public func reply(to request: HTTPRequest) -> HTTPReply {
-        let head = request.head
+        // A signed URL's token is checked here, so a refused request never reaches an origin,
+        // and taken out of the path: the cache key never holds it.
+        let head: HTTPRequestHead, token: Substring?, verified: Bool
+        switch signing.admit(request.head, peer: request.peer, now: Int64(Date().timeIntervalSince1970)) {
+        case .admit(let admitted, let t, let valid): (head, token, verified) = (admitted, t, valid)
+        case .refuse(let refusal):
+            metrics.add("vod_edge_requests_total", [("cache", "refused")])
+            return .response(refusal)
+        }
+        let upstream = Upstream(token: token, client: signing.clientAddress(request.head, peer: request.peer))
         let path = head.path
         if TranscoderProxy.handles(path) { return transcoders.reply(to: request) }
         switch (head.method, path) {
@@ -115,14 +135,18 @@ public final class EdgeRouter: HTTPHandler, Sendable {
         let now = Date().timeIntervalSince1970
         // The hit path: an index lookup and the send, nothing else on the event loop.
         let indexed = store.lookup(key)
-        if let object = indexed, object.isFresh(now: now) && object.verified { return .response(serve(.object(object, state: .hit), head)) }
-        if indexed == nil && !store.isIndexing { return .later { [self] respond in fetch(key, head, stale: nil) { respond(self.serve($0, head)) } } }
+        if let object = indexed, object.isFresh(now: now) && object.verified { return .response(serve(.object(object, state: .hit), head, verified: verified)) }
+        if indexed == nil && !store.isIndexing {
+            return .later { [self] respond in fetch(key, head, upstream, stale: nil) { respond(self.serve($0, head, verified: verified)) } }
+        }
         return .later { [self] respond in
             pool.submit { [self] in
-                guard let object = indexed ?? store.lookupOnDisk(key) else { return fetch(key, head, stale: nil) { respond(self.serve($0, head)) } }
+                guard let object = indexed ?? store.lookupOnDisk(key) else {
+                    return fetch(key, head, upstream, stale: nil) { respond(self.serve($0, head, verified: verified)) }
+                }
                 // Written by an earlier run: check it once; expired: ask the origin whether it changed.
-                if object.isFresh(now: now), object.verified || store.verify(object) { return respond(serve(.object(object, state: .hit), head)) }
-                fetch(key, head, stale: store.lookup(key)) { respond(self.serve($0, head)) }
+                if object.isFresh(now: now), object.verified || store.verify(object) { return respond(serve(.object(object, state: .hit), head, verified: verified)) }
+                fetch(key, head, upstream, stale: store.lookup(key)) { respond(self.serve($0, head, verified: verified)) }
             }
         }
     }
@@ -153,7 +177,7 @@ public final class EdgeRouter: HTTPHandler, Sendable {
 
     /// Joins the fetch of `key` under way (getting its bytes as they arrive, if they
     /// are already flowing), or starts one on the pool.
-    func fetch(_ key: String, _ head: HTTPRequestHead, stale: CacheStore.Object?, then done: @escaping @Sendable (Fetched) -> Void) {
+    func fetch(_ key: String, _ head: HTTPRequestHead, _ upstream: Upstream, stale: CacheStore.Object?, then done: @escaping @Sendable (Fetched) -> Void) {
         let (flight, streaming) = inflight.withLock { inflight -> (UInt64?, Fetched?) in
             guard let running = inflight.byKey[key] else {
                 inflight.started += 1
@@ -162,7 +186,7 @@ public final class EdgeRouter: HTTPHandler, Sendable {
             }
             if let streaming = running.streaming { return (nil, streaming) }
             inflight.byKey[key]?.waiters.append { [self] fetched in
-                if case .alone = fetched { fetchAlone(key, stale: stale, then: done) } else { done(fetched) }
+                if case .alone = fetched { fetchAlone(key, upstream, stale: stale, then: done) } else { done(fetched) }
             }
             return (nil, nil)
         }
@@ -175,7 +199,7 @@ public final class EdgeRouter: HTTPHandler, Sendable {
         }
         pool.submit { [self] in
             // The key is what is asked of the origins: the path, with the query when it is part of the key.
-            let result = fetchFromOrigins(key, target: key, stale: stale) { publish(key, flight: flight, $0) }
+            let result = fetchFromOrigins(key, target: upstream.target(key), forwardedFor: upstream.client, stale: stale) { publish(key, flight: flight, $0) }
             let waiters = inflight.withLock { inflight -> [@Sendable (Fetched) -> Void] in
                 guard inflight.byKey[key]?.id == flight else { return [] }  // handed off (piped): a later fetch may hold the key
                 return inflight.byKey.removeValue(forKey: key)?.waiters ?? []
@@ -185,10 +209,10 @@ public final class EdgeRouter: HTTPHandler, Sendable {
     }
 
     /// A fetch not shared with other requests (its response is piped to this one only).
-    func fetchAlone(_ key: String, stale: CacheStore.Object?, then done: @escaping @Sendable (Fetched) -> Void) {
+    func fetchAlone(_ key: String, _ upstream: Upstream, stale: CacheStore.Object?, then done: @escaping @Sendable (Fetched) -> Void) {
         pool.submit { [self] in
             var answered = false
-            let result = fetchFromOrigins(key, target: key, stale: stale) { early in
+            let result = fetchFromOrigins(key, target: upstream.target(key), forwardedFor: upstream.client, stale: stale) { early in
                 if !answered { answered = true; done(early) }
             }
             if !answered { done(result) }
@@ -223,9 +247,10 @@ public final class EdgeRouter: HTTPHandler, Sendable {
     /// Asks the origins for `target`; `early` gets the response as soon as its head is in
     /// when the body is streamed (to the cache and its players, or through a pipe); the
     /// result is the final outcome (for requests still waiting, if any).
-    func fetchFromOrigins(_ key: String, target: String, stale: CacheStore.Object?, early: (Fetched) -> Void) -> Fetched {
-        let video = HTTPPath.video(Substring(target).prefix { $0 != "?" }).map(String.init) ?? target
+    func fetchFromOrigins(_ key: String, target: String, forwardedFor client: String = "", stale: CacheStore.Object?, early: (Fetched) -> Void) -> Fetched {
+        let video = HTTPPath.video(Substring(key).prefix { $0 != "?" }).map(String.init) ?? key
         var headers: [(String, String)] = []
+        if !client.isEmpty { headers.append(("X-Forwarded-For", client)) }
         if let stale, let etag = stale.headers.first(where: { $0.first?.lowercased() == "etag" })?.last { headers.append(("If-None-Match", etag)) }
         let outcome = origins.fetch(target, video: video, headers: headers, log: log) { connection, head, notFoundBody -> Fetched in
             if head.status == 304, let stale { return .object(store.refresh(stale), state: .revalidated) }
@@ -292,8 +317,14 @@ public final class EdgeRouter: HTTPHandler, Sendable {
         return piped
     }
 
-    /// The player's response, with `Age`, `Via`, `X-Cache` and `Cache-Status`.
-    func serve(_ fetched: Fetched, _ head: HTTPRequestHead) -> HTTPResponse {
+    /// The player's response, with `Age`, `Via`, `X-Cache` and `Cache-Status`. An object of a
+    /// signed-only video (`X-VOD-Access: signed` from its origin) goes to signed requests only.
+    func serve(_ fetched: Fetched, _ head: HTTPRequestHead, verified: Bool = false) -> HTTPResponse {
+        if !verified, Self.isSignedOnly(fetched) {
+            if case .piped(_, _, let pipe) = fetched { pipe.cancel() }
+            metrics.add("vod_edge_requests_total", [("cache", "refused")])
+            return .text(403, "this video needs a signed URL")
+        }
         var response: HTTPResponse
         let state: String
         switch fetched {
@@ -331,6 +362,16 @@ public final class EdgeRouter: HTTPHandler, Sendable {
             response.headers.append("Content-Disposition", disposition)
         }
         return HTTPConditional.apply(response, to: head)
+    }
+
+    static func isSignedOnly(_ fetched: Fetched) -> Bool {
+        let headers: [[String]]
+        switch fetched {
+        case .object(let object, _): headers = object.headers
+        case .passed(_, let h, _), .piped(_, let h, _), .streaming(_, let h, _, _, _): headers = h
+        case .alone, .failed: return false
+        }
+        return headers.contains { $0.count == 2 && $0[0].lowercased() == "x-vod-access" && $0[1] == "signed" }
     }
 
     /// RFC 9211: `vod-edge; hit`, `vod-edge; fwd=miss; stored`, …

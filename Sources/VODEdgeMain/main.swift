@@ -22,7 +22,8 @@ do {
     server.log = { log("error: \($0)") }
     if config.accessLog { server.accessLog = { log("access: \($0)") } }
     let metrics = Metrics()
-    let http = try HTTPServer(config: server, handler: EdgeRouter(config: config, store: store, origins: origins, metrics: metrics, log: { log($0) }))
+    let http = try HTTPServer(config: server, handler: EdgeRouter(config: config, store: store, origins: origins, metrics: metrics,
+                                                                     signingKeys: config.signingKeysFile.isEmpty ? nil : try SigningKeys.load(config.signingKeysFile), log: { log($0) }))
     daemon.serve(http, metrics: metrics) {
         "listening on \(host):\($0), origins \(config.origins.joined(separator: ", ")), cache \(config.cacheDir) (\(config.maxCacheMB) MiB, \(config.maxObjects) objects)"
     }

@@ -40,9 +40,11 @@ public final class MediaSetCache: Sendable {
         public let manifestBytes: [UInt8]?
 
         public var title: String? { manifest?.title }
+        /// Every media URL needs a signed token: the manifest says `"access"` other than
+        /// `"public"`, or it exists and cannot be read (closed, never open, by mistake).
+        public let signedOnly: Bool
 
-        init(set: MediaSet, video: VideoFiles) {
-            self.set = set
+        init(set: MediaSet, video: VideoFiles, id: String, protection policy: ProtectionPolicy) throws(PackagerError) {
             view = nil
             key = video.key
             files = video.files
@@ -50,6 +52,10 @@ public final class MediaSetCache: Sendable {
             let data = path.flatMap { FileManager.default.contents(atPath: $0) }
             manifest = data.flatMap { try? VideoManifest.decode($0) }
             manifestBytes = manifest == nil ? nil : data.map { [UInt8]($0) }
+            signedOnly = VideoAccess.signedOnly(manifestData: data, manifest: manifest)
+            var set = set
+            set.protection = try policy.protection(id: id, manifest: manifest)
+            self.set = set
             // Subtitles: their cues, and each rendered once per segment on two clocks.
             let text = set.subtitles.reduce(0) { $0 + $1.cues.reduce(0) { $0 + $1.text.utf8.count + 64 } * 3 }
             estimatedBytes = set.tracks.reduce(64 << 10 + text) { $0 + $1.track.count * 32 + $1.segmentCount * 256 }
@@ -62,6 +68,7 @@ public final class MediaSetCache: Sendable {
             files = whole.files
             manifest = whole.manifest
             manifestBytes = whole.manifestBytes
+            signedOnly = whole.signedOnly
             estimatedBytes = 0
         }
 
@@ -129,10 +136,10 @@ public final class MediaSetCache: Sendable {
                 return set.subtitle(named: String(p[1].dropLast(4))).map { SubtitleSegments.whole(set, $0) }
             case ("hls", 3), ("hls-ts", 3):
                 if let subtitle = set.subtitle(named: String(p[1])) { return renderSubtitle(subtitle, p[2], ts: p[0] == "hls-ts") }
-                if p[0] == "hls-ts" { return p[2] == "index.m3u8" ? (try? ts())?.first { $0.name == p[1] }.map(TSPlaylist.media) : nil }
+                if p[0] == "hls-ts" { return p[2] == "index.m3u8" ? (try? ts())?.first { $0.name == p[1] }.map { TSPlaylist.media($0, video: set.name, protection: set.protection) } : nil }
                 guard let t = set.track(named: String(p[1])) else { return nil }
-                if p[2] == "index.m3u8" { return HLSPlaylist.media(t, video: set.name) }
-                if p[2] == "iframes.m3u8" && t.track.kind == .video { return HLSPlaylist.iFrames(t, video: set.name) }
+                if p[2] == "index.m3u8" { return HLSPlaylist.media(t, video: set.name, protection: set.protection) }
+                if p[2] == "iframes.m3u8" && t.track.kind == .video && set.protection == nil { return HLSPlaylist.iFrames(t, video: set.name) }
                 return nil
             case ("hls-ts", 2) where p[1] == "master.m3u8": return (try? ts()).map { TSPlaylist.multivariant($0, subtitles: set.subtitles, of: set) }
             default: return nil
@@ -166,12 +173,14 @@ public final class MediaSetCache: Sendable {
     public let capacity: Int
     public let maxBytes: Int
     private let targetDuration: Double
+    let protection: ProtectionPolicy
 
     /// Told what a loaded video's source lacks although it plays (`MediaSet.warnings`).
     let log: @Sendable (String) -> Void
 
-    public init(capacity: Int, maxBytes: Int = 512 << 20, targetDuration: Double, log: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(capacity: Int, maxBytes: Int = 512 << 20, targetDuration: Double, protection: ProtectionPolicy = .none, log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.log = log
+        self.protection = protection
         self.capacity = max(1, capacity)
         self.maxBytes = maxBytes
         self.targetDuration = targetDuration
@@ -210,7 +219,7 @@ public final class MediaSetCache: Sendable {
             guard let result = pending.result.withLock({ $0 }) else { throw .brokenTrack(file: id, reason: "its load ended without a result") }
             return try result.get()
         }
-        let result = Result { () throws(PackagerError) in Entry(set: try load(id: id, files: video.files), video: video) }
+        let result = Result { () throws(PackagerError) in try Entry(set: try load(id: id, files: video.files), video: video, id: id, protection: protection) }
         if case .success(let entry) = result { for warning in entry.set.warnings { log("video \(id): \(warning)") } }
         pending.result.withLock { $0 = result }
         contents.withLock { c in

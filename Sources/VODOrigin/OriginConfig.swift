@@ -1,4 +1,5 @@
 import Foundation
+import HLSPackager
 import VODKit
 
 /// `vod-origin` settings: `config/origin.json`, then command-line flags over it.
@@ -26,15 +27,30 @@ public struct OriginConfig: Codable, Equatable, Sendable {
     public var idleTimeoutSeconds = 60.0
     /// One access-log line a request on stderr.
     public var accessLog = true
+    /// The signed-URL keys file (`{"keys":[{"id","secret"}],"requireSignature"}`; empty: signing off).
+    public var signingKeysFile = ""
+    /// Take the client address for IP-bound tokens from `X-Forwarded-For` (our edge sets it);
+    /// turn off when players reach the origin directly.
+    public var trustForwardedFor = true
+    /// Encryption of every video whose manifest does not say (`aes-128`, `cenc`, `cbcs`; empty: clear).
+    public var encryption = ""
+    /// Hex secret the content keys are derived from (HMAC-SHA256 of the video id).
+    public var keySecret = ""
+    /// A key service (`http://HOST:PORT/keys/{video}`) answering `{"kid","key","iv"}` in hex; wins over keySecret.
+    public var keyServiceURL = ""
+    /// How long a key service answer is used before it is asked again (kept while the service is down).
+    public var keyCacheSeconds = 300.0
 
     public init() {}
 
     public static let usage = """
         usage: vod-origin [--config FILE] [--listen HOST:PORT] [--media DIR] [--token TOKEN]
                           [--segment-duration SECONDS] [--cache-entries N] [--index-cache-mb N] [--segment-cache-mb N] [--loops N] [--workers N] [--no-access-log]
+                          [--signing-keys FILE] [--encryption aes-128|cenc|cbcs] [--key-secret HEX] [--key-service URL]
         Serves HLS (CMAF and MPEG-TS), DASH and progressive MP4 cut on the fly from the MP4s under --media.
         Config keys (JSON) have the flags' names in camelCase: listen, media, token, segmentDuration,
-        cacheEntries, indexCacheMB, segmentCacheMB, loops, workers, maxConnections, requestTimeoutSeconds, idleTimeoutSeconds, accessLog.
+        cacheEntries, indexCacheMB, segmentCacheMB, loops, workers, maxConnections, requestTimeoutSeconds, idleTimeoutSeconds, accessLog,
+        signingKeysFile, trustForwardedFor, encryption, keySecret, keyServiceURL, keyCacheSeconds.
         Keys left out keep their defaults; an unknown key is an error.
 
         """
@@ -56,8 +72,18 @@ public struct OriginConfig: Codable, Equatable, Sendable {
             "--segment-cache-mb": CommandLineConfig.count(\.segmentCacheMB, "--segment-cache-mb", allowZero: true),
             "--loops": CommandLineConfig.count(\.loops, "--loops", allowZero: true),
             "--workers": CommandLineConfig.count(\.workers, "--workers"),
+            "--signing-keys": { $0.signingKeysFile = $1 },
+            "--encryption": { $0.encryption = $1 },
+            "--key-secret": { $0.keySecret = $1 },
+            "--key-service": { $0.keyServiceURL = $1 },
         ], switches: ["--no-access-log": { $0.accessLog = false }])
         _ = try config.hostAndPort()
+        guard config.encryption.isEmpty || EncryptionScheme(rawValue: config.encryption) != nil else {
+            throw ConfigError("encryption must be aes-128, cenc or cbcs, not \(config.encryption)")
+        }
+        guard config.encryption.isEmpty || !config.keySecret.isEmpty || !config.keyServiceURL.isEmpty else {
+            throw ConfigError("encryption \(config.encryption) needs keySecret or keyServiceURL")
+        }
         return config
     }
 

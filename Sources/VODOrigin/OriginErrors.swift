@@ -27,6 +27,7 @@ extension PackagerError: HTTPResponseError {
         case .noPlayableTrack, .unsupportedCodec: return 415
         case .unreadable, .brokenTrack: return 500
         case .cannotProtect: return 403
+        case .keyUnavailable: return 503
         }
     }
 
@@ -37,6 +38,7 @@ extension PackagerError: HTTPResponseError {
         case .unsupportedCodec(_, let codec): return "codec \(codec) cannot be packaged"
         case .unreadable, .brokenTrack: return "the video cannot be read"
         case .cannotProtect(_, let reason): return reason
+        case .keyUnavailable: return "the video's key cannot be had now; try again later"
         }
     }
 }

@@ -18,6 +18,8 @@ public struct OriginRouter: HTTPHandler {
     public let log: @Sendable (String) -> Void
     public let metrics: Metrics
     let ingest: Ingest
+    /// Signed-URL checks (keys nil: tokens are taken out, never checked).
+    let signing: URLSigning
 
     /// A CMAF segment made of more file ranges than this (an interleaved source) is
     /// gathered into memory once and kept in `segments`, instead of one `sendfile` a frame.
@@ -25,7 +27,9 @@ public struct OriginRouter: HTTPHandler {
 
     /// `token` guards the ingest endpoint; empty switches ingest off.
     public init(catalog: MediaCatalog, cache: MediaSetCache, segments: SegmentMemoryCache = SegmentMemoryCache(budgetBytes: 128 << 20),
-                token: String = "", metrics: Metrics = Metrics(), log: @escaping @Sendable (String) -> Void = { _ in }) {
+                token: String = "", signing: URLSigning = URLSigning(keys: nil, trustForwardedFor: true), metrics: Metrics = Metrics(),
+                log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.signing = signing
         self.catalog = catalog
         files = CatalogCache(catalog: catalog)
         self.cache = cache
@@ -41,6 +45,7 @@ public struct OriginRouter: HTTPHandler {
         metrics.gauge("vod_index_cache_entries", "Laid-out videos in memory.") { Double(cache.stats.entries) }
         metrics.gauge("vod_index_cache_bytes", "Estimated memory of the laid-out videos.") { Double(cache.stats.bytes) }
         metrics.gauge("vod_segment_cache_bytes", "Bytes of built segments kept in memory.") { Double(segments.usage.bytes) }
+        metrics.describe("vod_signed_url_refusals_total", type: "counter", "Requests refused for a missing, malformed, expired or wrong URL token.")
         metrics.describe("vod_thumbnails_made_total", type: "counter", "Thumbnails and sprite sheets decoded and encoded (not served from memory).")
     }
 
@@ -63,9 +68,17 @@ public struct OriginRouter: HTTPHandler {
     /// video reads its moov, a TS segment or a gathered CMAF segment not yet built
     /// reads sample data) goes to the worker pool.
     public func reply(to request: HTTPRequest) -> HTTPReply {
-        let head = request.head
-        if Self.isIngest(head.path) { return ingest.reply(to: request) }
+        if Self.isIngest(request.head.path) { return ingest.reply(to: request) }
         let started = DispatchTime.now().uptimeNanoseconds
+        // A token (in the path or the query) is checked and taken out before routing.
+        let head: HTTPRequestHead, verified: Bool
+        switch signing.admit(request.head, peer: request.peer, now: Int64(Date().timeIntervalSince1970)) {
+        case .admit(let admitted, _, let valid): (head, verified) = (admitted, valid)
+        case .refuse(let refusal):
+            metrics.add("vod_http_requests_total", [("route", OriginTarget.route(request.head.path)), ("status", String(refusal.status))])
+            metrics.add("vod_signed_url_refusals_total")
+            return .response(refusal)
+        }
         let finish: @Sendable (HTTPResponse) -> HTTPResponse = { [self] response in
             let route = OriginTarget.route(head.path)
             var result = HTTPConditional.apply(response, to: head)
@@ -78,7 +91,8 @@ public struct OriginRouter: HTTPHandler {
             return result
         }
         if head.method == "OPTIONS" { return .response(finish(HTTPConditional.options())) }
-        guard head.method == "GET" || head.method == "HEAD" else {
+        // EME sends its ClearKey licence request as a POST.
+        guard head.method == "GET" || head.method == "HEAD" || (head.method == "POST" && head.path.hasPrefix("/clearkey/")) else {
             var r = HTTPResponse.text(405, "method not allowed")
             r.headers.append("Allow", "GET, HEAD, OPTIONS")
             return .response(finish(r))
@@ -89,7 +103,12 @@ public struct OriginRouter: HTTPHandler {
         // A download reads the manifest and stats its file: on a worker.
         if case .download(let id, let name) = target {
             return .deferred { [self] in
-                do throws(MediaCatalog.LookupError) { return finish(download(try files.catalog.download(name, of: id))) } catch {
+                do throws(MediaCatalog.LookupError) {
+                    let file = try files.catalog.download(name, of: id)
+                    let access = VideoAccess(files: [file], policy: cache.protection)
+                    if let refusal = access.refusal(target, video: id, verified: verified, scheme: nil) { return finish(refusal) }
+                    return finish(access.marked(download(file)))
+                } catch {
                     return finish(failure(error, video: id))
                 }
             }
@@ -101,20 +120,37 @@ public struct OriginRouter: HTTPHandler {
             switch known {
             case .failure(let error): return .response(finish(failure(error, video: id)))
             case .success(let video):
-                if case .mp4(_, let name) = target { return .response(finish(mp4(video, name))) }
-                if case .cueFile(_, let name) = target { return .response(finish(cueFile(video, name))) }
-                if let entry = cache.cached(video), let response = answer(target, entry, mayBlock: false) { return .response(finish(response)) }
+                if let entry = cache.cached(video) {
+                    let access = VideoAccess(entry)
+                    if let refusal = access.refusal(target, video: id, verified: verified, scheme: entry.set.protection?.scheme) { return .response(finish(refusal)) }
+                    if case .mp4(_, let name) = target { return .response(finish(access.marked(mp4(video, name)))) }
+                    if case .cueFile(_, let name) = target { return .response(finish(access.marked(cueFile(video, name)))) }
+                    if let response = answer(target, entry, mayBlock: false) { return .response(finish(access.marked(response))) }
+                }
             }
         }
         return .deferred { [self] in
             let video: VideoFiles
             do throws(MediaCatalog.LookupError) { video = try files.files(of: id) } catch { return finish(failure(error, video: id)) }
-            if case .mp4(_, let name) = target { return finish(mp4(video, name)) }
-            if case .cueFile(_, let name) = target { return finish(cueFile(video, name)) }
-            do throws(PackagerError) { return finish(answer(target, try cache.mediaSet(id: String(id), video: video), mayBlock: true) ?? .text(500, "no answer")) } catch {
+            // Whole files are sent whatever their codecs (no layout needed): their manifest decides access.
+            if case .mp4(_, let name) = target { return finish(whole(video, target, verified) { mp4(video, name) }) }
+            if case .cueFile(_, let name) = target { return finish(whole(video, target, verified) { cueFile(video, name) }) }
+            do throws(PackagerError) {
+                let entry = try cache.mediaSet(id: String(id), video: video)
+                let access = VideoAccess(entry)
+                if let refusal = access.refusal(target, video: id, verified: verified, scheme: entry.set.protection?.scheme) { return finish(refusal) }
+                return finish(access.marked(answer(target, entry, mayBlock: true) ?? .text(500, "no answer")))
+            } catch {
                 return finish(failure(error, video: id))
             }
         }
+    }
+
+    /// A whole file of a video, if its manifest allows this request to have it (on a worker).
+    func whole(_ video: VideoFiles, _ target: OriginTarget, _ verified: Bool, _ make: () -> HTTPResponse) -> HTTPResponse {
+        let access = VideoAccess(files: video.files, policy: cache.protection)
+        if let refusal = access.refusal(target, video: target.video ?? "", verified: verified, scheme: nil) { return refusal }
+        return access.marked(make())
     }
 
     func general(_ target: OriginTarget) -> HTTPResponse {
@@ -147,9 +183,16 @@ public struct OriginRouter: HTTPHandler {
                 return playlist(e, path)
             case .cmafInit(_, let name):
                 guard let track = e.set.track(named: String(name)) else { return .text(404, "no track \(name)") }
+                if let p = e.set.protection { return body(try track.initSegment(protection: p), "video/mp4", etag: "\(e.key)|\(name)|init|\(protectionTag(p))") }
                 return body(track.initSegment(), "video/mp4", etag: "\(e.key)|\(name)|init")
             case .cmafSegment(_, let name, let n):
                 guard let track = e.set.track(named: String(name)) else { return .text(404, "no track \(name)") }
+                // Encrypted while cut, on a worker; kept in memory like a gathered segment.
+                if let p = e.set.protection {
+                    return try gathered("\(e.key)|\(name)|\(n)|\(protectionTag(p))", "video/iso.segment", mayBlock: mayBlock) { () throws(PackagerError) in
+                        ResponseBody(try track.mediaSegment(n - 1, protection: p, set: e.set.name))
+                    }
+                }
                 let etag = "\(e.key)|\(name)|\(n)"
                 // Gathered before: sent from memory without describing the segment again.
                 if let kept = segments.get(etag) { return body(ResponseBody(kept), "video/iso.segment", etag: etag) }
@@ -169,10 +212,20 @@ public struct OriginRouter: HTTPHandler {
                 guard mayBlock else { return nil }  // walks every segment's samples
                 return body(try ProgressiveFile.body(e.set), "video/mp4", etag: "\(e.key)|progressive")
             case .sprites: return sprites(e)
+            case .key(_, let file): return key(e, file: file)
+            case .clearKey: return clearKey(e)
             case .spriteSheet(_, let k): return spriteSheet(e, k, mayBlock: mayBlock)
             case .tsSegment(_, let name, let n):
                 guard mayBlock || e.hasTS else { return nil }
                 guard let r = try e.ts().first(where: { $0.name == name }) else { return .text(404, "no rendition \(name)") }
+                if let p = e.set.protection {
+                    return try gathered("\(e.key)|ts|\(name)|\(n)|\(protectionTag(p))", "video/mp2t", mayBlock: mayBlock) { () throws(PackagerError) in
+                        let segment = try r.segment(n - 1)
+                        let clear: [UInt8]
+                        do throws(MP4Error) { clear = try segment.materialize() } catch { throw .unreadable(file: e.set.name, error) }
+                        return ResponseBody(try SegmentedTrack.sealed(clear, p, iv: p.segmentIV(set: e.set.name, track: "ts-" + r.name, segment: n - 1), file: e.set.name))
+                    }
+                }
                 return try gathered("\(e.key)|ts|\(name)|\(n)", "video/mp2t", mayBlock: mayBlock) { () throws(PackagerError) in try r.segment(n - 1) }
             default: return general(target)
             }
@@ -258,6 +311,9 @@ public struct OriginRouter: HTTPHandler {
         r.headers.append("ETag", etag(key))
         return r
     }
+
+    /// What names a protection in cache keys and ETags: scheme and key id.
+    func protectionTag(_ p: Protection) -> String { p.scheme.rawValue + "-" + Hex.encode(p.key.id) }
 
     /// A strong validator: SHA-256 of what identifies the bytes (source versions and URL).
     func etag(_ key: String) -> String { "\"" + SHA256.hex(Array(SHA256.hash(Array(key.utf8)).prefix(12))) + "\"" }

@@ -30,6 +30,10 @@ enum OriginTarget: Equatable, Sendable {
     case sprites(video: Substring)
     /// `/thumb/<video>/sprite-<k>.jpg`: sheet k (from 1) of scrub-preview tiles.
     case spriteSheet(video: Substring, sheet: Int)
+    /// `/key/<video>/<kid hex>.key`: a protected video's key, 16 raw bytes (signed URLs only).
+    case key(video: Substring, file: Substring)
+    /// `/clearkey/<video>`: the W3C ClearKey licence (JSON Web Key set) of a protected video (signed URLs only).
+    case clearKey(video: Substring)
     /// Not `HTTPPath.isPlain`.
     case malformed
     case notFound
@@ -64,6 +68,8 @@ enum OriginTarget: Equatable, Sendable {
         case ("mp4", 3): self = .mp4(video: p[1], file: p[2])
         case ("mp4", 4) where p[2] == "clip" && p[3].hasSuffix(".mp4"): self = .view(kind: "clip", value: p[3].dropLast(4), .progressive(video: p[1]))
         case ("download", 3): self = .download(video: p[1], file: p[2])
+        case ("key", 3): self = .key(video: p[1], file: p[2])
+        case ("clearkey", 2): self = .clearKey(video: p[1])
         case ("subtitles", 3): self = .cueFile(video: p[1], file: p[2])
         case ("thumb", 3):
             if p[2] == "sprites.vtt" { self = .sprites(video: p[1]) }
@@ -85,7 +91,7 @@ enum OriginTarget: Equatable, Sendable {
         switch self {
         case .videoInfo(let v), .videoManifest(let v), .playlist(let v, _), .cmafInit(let v, _), .cmafSegment(let v, _, _), .tsSegment(let v, _, _), .mp4(let v, _), .download(let v, _), .cueFile(let v, _): return v
         case .view(_, _, let inner): return inner.video
-        case .thumbnail(let v, _, _), .sprites(let v), .spriteSheet(let v, _), .progressive(let v): return v
+        case .thumbnail(let v, _, _), .sprites(let v), .spriteSheet(let v, _), .progressive(let v), .key(let v, _), .clearKey(let v): return v
         case .health, .metrics, .videoList, .malformed, .notFound: return nil
         }
     }
@@ -96,7 +102,7 @@ enum OriginTarget: Equatable, Sendable {
         return routes.contains(first) ? String(first) : "other"
     }
 
-    static let routes: Set<Substring> = ["hls", "cmaf", "dash", "hls-ts", "mp4", "download", "subtitles", "thumb", "api", "healthz", "metrics", "ingest"]
+    static let routes: Set<Substring> = ["hls", "cmaf", "dash", "hls-ts", "mp4", "download", "subtitles", "thumb", "api", "healthz", "metrics", "ingest", "key", "clearkey"]
 
     /// `<ms>.jpg`: plain decimal milliseconds (no sign or leading zeros, at most 10 digits).
     static func milliseconds(_ name: Substring) -> Int64? {

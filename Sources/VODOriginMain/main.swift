@@ -1,5 +1,6 @@
 import Foundation
 import VODKit
+import HLSPackager
 import VODOrigin
 
 /// `vod-origin`: the origin daemon. Wiring only; the behaviour lives in VODOrigin and VODKit.
@@ -13,7 +14,11 @@ do {
     try FileManager.default.createDirectory(atPath: config.media, withIntermediateDirectories: true)
     let (host, port) = try config.hostAndPort()
     let catalog = try MediaCatalog(root: config.media)
-    let cache = MediaSetCache(capacity: config.cacheEntries, maxBytes: config.indexCacheMB << 20, targetDuration: config.segmentDuration, log: { log($0) })
+    let signingKeys = config.signingKeysFile.isEmpty ? nil : try SigningKeys.load(config.signingKeysFile)
+    let keys = try ContentKeys(secretHex: config.keySecret, serviceURL: config.keyServiceURL, cacheSeconds: config.keyCacheSeconds)
+    let protection = ProtectionPolicy(defaultScheme: EncryptionScheme(rawValue: config.encryption), keys: keys)
+    let cache = MediaSetCache(capacity: config.cacheEntries, maxBytes: config.indexCacheMB << 20, targetDuration: config.segmentDuration,
+                              protection: protection, log: { log($0) })
     var server = HTTPServer.Config()
     server.host = host
     server.port = port
@@ -25,9 +30,12 @@ do {
     server.log = { log("error: \($0)") }
     if config.accessLog { server.accessLog = { log("access: \($0)") } }
     let metrics = Metrics()
-    let http = try HTTPServer(config: server, handler: OriginRouter(catalog: catalog, cache: cache, segments: SegmentMemoryCache(budgetBytes: config.segmentCacheMB << 20), token: config.token, metrics: metrics, log: { log($0) }))
+    let http = try HTTPServer(config: server, handler: OriginRouter(catalog: catalog, cache: cache, segments: SegmentMemoryCache(budgetBytes: config.segmentCacheMB << 20), token: config.token,
+                                                                 signing: URLSigning(keys: signingKeys, trustForwardedFor: config.trustForwardedFor), metrics: metrics, log: { log($0) }))
     daemon.serve(http, metrics: metrics) {
-        "listening on \(host):\($0), media \(catalog.root), \(server.loops) loops, \(server.workers) workers, \(catalog.videoIDs().count) videos, ingest \(config.token.isEmpty ? "off" : "on")"
+        "listening on \(host):\($0), media \(catalog.root), \(server.loops) loops, \(server.workers) workers, \(catalog.videoIDs().count) videos, ingest \(config.token.isEmpty ? "off" : "on"), "
+            + "signed URLs \(signingKeys.map { "on (\($0.keys.count) keys\($0.requireSignature ? ", required" : ""))" } ?? "off"), "
+            + "encryption \(config.encryption.isEmpty ? "per manifest" : config.encryption), keys \(config.keyServiceURL.isEmpty ? (config.keySecret.isEmpty ? "none" : "derived") : "from \(config.keyServiceURL)")"
     }
 } catch {
     daemon.cannotStart(error)

@@ -8,6 +8,8 @@ let usage = """
     commands:
       inspect FILE [--json] [--samples]   tracks, codecs, durations, keyframes and edit lists of an MP4
       package FILE OUTDIR [--segment S]   HLS playlists and CMAF segments of FILE, laid out as the URL space
+      sign --keys FILE [--key ID] --expires-in S [--ip ADDR] [--prefix] PATH
+                                          PATH as a signed URL path (/t/<token>/…) for origin and edge
       help                                this text
 
     """
@@ -24,6 +26,8 @@ case "inspect":
     exit(InspectCommand.run(arguments))
 case "package":
     exit(PackageCommand.run(arguments))
+case "sign":
+    exit(SignCommand.run(arguments))
 case "help", "--help", "-h":
     print(usage, terminator: "")
 case "--version":

@@ -47,7 +47,7 @@ public struct Protection: Sendable, Equatable {
 
     /// The IV of whole-segment AES-128 segment `n` of track `name` in `set`: unique per
     /// segment (clips and selections included, as their set names differ).
-    func segmentIV(set: String, track: String, segment n: Int) -> [UInt8] {
+    public func segmentIV(set: String, track: String, segment n: Int) -> [UInt8] {
         Array(Digest.sha256(key.iv + Array("\(set)|\(track)|\(n)".utf8)).prefix(16))
     }
 }

@@ -6,10 +6,14 @@ public enum TSPlaylist {
     /// Version 3: floating-point EXTINF, no fMP4.
     static let version = 3
 
-    public static func media(_ rendition: TSRendition) -> String {
+    /// `protection`: every segment is whole-segment AES-128 (whatever the video's CENC scheme), each with its IV.
+    public static func media(_ rendition: TSRendition, video: String = "", protection: Protection? = nil) -> String {
         let durations = rendition.durations
         var out = HLSPlaylist.mediaHeader(version: version, durations: durations)
-        for (n, d) in durations.enumerated() { out += HLSPlaylist.extinf(d) + "\(n + 1).ts\n" }
+        for (n, d) in durations.enumerated() {
+            if let protection { out += KeySignalling.segmentKeyTag(protection, video: video, depth: 3, iv: protection.segmentIV(set: video, track: "ts-" + rendition.name, segment: n)) }
+            out += HLSPlaylist.extinf(d) + "\(n + 1).ts\n"
+        }
         return out + "#EXT-X-ENDLIST\n"
     }
 

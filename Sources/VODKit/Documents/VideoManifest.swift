@@ -81,6 +81,13 @@ public struct VideoManifest: Codable, Equatable, Sendable {
     /// replicated with the video; origins also serve cue files added there later (nil: none).
     public var subtitles: [String]?
 
+    /// `"signed"`: every media URL of the video needs a signed token (`"public"` or nil: none).
+    /// Any other value counts as signed, so a typo never opens a video.
+    public var access: String?
+    /// `"aes-128"`, `"cenc"` or `"cbcs"`: the video's segments are served only encrypted so
+    /// (nil: the origin's `encryption` setting).
+    public var encryption: String?
+
     /// The directory of a video's cue files, beside its manifest.
     public static let subtitleDirectory = "subtitles"
 

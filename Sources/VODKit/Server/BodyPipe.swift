@@ -138,7 +138,7 @@ public final class BodyPipe: Sendable {
     }
 
     /// The connection will not send the rest: the producer's next write fails.
-    func cancel() {
+    public func cancel() {
         let wakeProducer = state.withLock { s -> Bool in
             s.cancelled = true
             s.chunks = []

@@ -1,0 +1,55 @@
+import Foundation
+import HLSPackager
+import VODKit
+
+/// What a video's manifest says about who may have it and how: read from disk for the
+/// responses that do not lay the video out (`/mp4/`, `/subtitles/`, `/download/`).
+struct VideoAccess: Sendable {
+    /// Media URLs need a signed token.
+    let signedOnly: Bool
+    /// Segments are served only encrypted; whole files not at all.
+    let encrypted: Bool
+
+    init(signedOnly: Bool, encrypted: Bool) { self.signedOnly = signedOnly; self.encrypted = encrypted }
+
+    init(_ entry: MediaSetCache.Entry) { self.init(signedOnly: entry.signedOnly, encrypted: entry.set.protection != nil) }
+
+    /// From the manifest beside `files` (blocking: on a worker).
+    init(files: [SourceFile], policy: ProtectionPolicy) {
+        let path = files.first.map { ($0.path as NSString).deletingLastPathComponent + "/manifest.json" }
+        let data = path.flatMap { FileManager.default.contents(atPath: $0) }
+        let manifest = data.flatMap { try? VideoManifest.decode($0) }
+        self.init(signedOnly: Self.signedOnly(manifestData: data, manifest: manifest),
+                  encrypted: manifest?.encryption != nil || policy.defaultScheme != nil || (data != nil && manifest == nil))
+    }
+
+    /// A manifest that says `"access"` other than `"public"`, or one that cannot be read
+    /// (closed, never open, by mistake).
+    static func signedOnly(manifestData: Data?, manifest: VideoManifest?) -> Bool {
+        manifestData != nil && (manifest == nil || (manifest?.access ?? "public") != "public")
+    }
+
+    /// The refusal for `target` of this video (nil: allowed). `verified`: the request carried a valid token.
+    func refusal(_ target: OriginTarget, video: Substring, verified: Bool, scheme: EncryptionScheme?) -> HTTPResponse? {
+        if signedOnly && !verified { return .text(403, "video \(video) needs a signed URL") }
+        switch target {
+        case .key, .clearKey:
+            guard verified else { return .text(403, "keys are given only to signed URLs") }
+            guard encrypted else { return .text(404, "video \(video) is not encrypted") }
+        case .mp4, .download, .progressive, .view(_, _, .progressive):
+            if encrypted { return .text(403, "video \(video) is served only encrypted, as HLS or DASH") }
+        case .playlist(_, let path) where path.hasPrefix("dash/") && scheme == .aes128:
+            return .text(403, "video \(video) is encrypted with aes-128, which DASH cannot carry; use HLS")
+        default: break
+        }
+        return nil
+    }
+
+    /// Marks a response of a signed-only video for caches (the edge serves it only to signed requests).
+    func marked(_ response: HTTPResponse) -> HTTPResponse {
+        guard signedOnly else { return response }
+        var r = response
+        r.headers.append(URLSigning.accessHeader, "signed")
+        return r
+    }
+}
