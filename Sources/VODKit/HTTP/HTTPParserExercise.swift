@@ -48,6 +48,7 @@ public enum HTTPParserExercise {
                     parser.reset()
                     _ = head.path
                     exerciseTus(head)
+                    exerciseSigning(head)
                     switch head.framing {
                     case .none: break
                     case .contentLength(let n): remainingBody = n
@@ -59,6 +60,15 @@ public enum HTTPParserExercise {
                 return
             }
         }
+    }
+
+    static let signing = URLSigning(keys: SigningKeys(keys: [.init(id: "k1", secret: String(repeating: "ab", count: 16))], requireSignature: true),
+                                    trustForwardedFor: true)
+
+    /// A request's URL token taken out and checked, as origin and edge do before routing.
+    static func exerciseSigning(_ head: HTTPRequestHead) {
+        _ = signing.admit(head, peer: "127.0.0.1", now: 1_800_000_000)
+        if let token = URLSigning.takeToken(head).1 { _ = URLToken.Presented(token) }
     }
 
     /// The tus headers of a request, as the transcoder's upload endpoint reads them.
