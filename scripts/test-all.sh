@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command (`make test`): Swift tests, the CLI check, the whole
-# stack end to end (with headless Chromium), uploads with a real tus client (tuspy),
+# stack end to end (with headless Chromium), content protection on the real daemons
+# (signed URLs, AES-128 with ffmpeg, cenc/cbcs with Chromium's ClearKey), uploads with a real tus client (tuspy),
 # the libav leak check under valgrind,
 # then the parser fuzzer for FUZZ_SECONDS. Any failure stops it with a non-zero exit;
 # success ends with one plain summary line.
@@ -14,8 +15,10 @@ cli=$(scripts/cli-smoke.sh | tee /dev/stderr | grep -oE "[0-9]+ passed" | grep -
 swift build 2>&1 | grep -E "error|warning:" || true   # the daemons, for the end-to-end test
 e2e=$(/usr/bin/python3 scripts/e2e-test.py .build/debug | tee /dev/stderr | sed -nE "s/^e2e: ([0-9]+) passed.*/\1/p")
 [ -n "$e2e" ] || { echo "test-all: the end-to-end test failed" >&2; exit 1; }
+protection=$(/usr/bin/python3 scripts/protection-test.py .build/debug | tee /dev/stderr | sed -nE "s/^protection: ([0-9]+) passed.*/\1/p")
+[ -n "$protection" ] || { echo "test-all: the protection test failed" >&2; exit 1; }
 upload=$(/usr/bin/python3 scripts/upload-test.py .build/debug | tee /dev/stderr | sed -nE "s/^upload: ([0-9]+) passed.*/\1/p")
 [ -n "$upload" ] || { echo "test-all: the upload test failed" >&2; exit 1; }
 scripts/leak-check.sh
 fuzz/run.sh "${FUZZ_SECONDS:-60}"
-echo "tests: $((unit + cli + e2e + upload + 2)) passed, 0 failed"
+echo "tests: $((unit + cli + e2e + protection + upload + 2)) passed, 0 failed"

@@ -125,6 +125,9 @@ public final class EdgeRouter: HTTPHandler, Sendable {
         case ("GET", _) where path.hasPrefix("/static/"), ("HEAD", _) where path.hasPrefix("/static/"):
             return .deferred { [self] in HTTPConditional.apply(staticFile(String(path.dropFirst(8))), to: head) }  // resolves paths: on a worker
         case ("GET", _), ("HEAD", _): break
+        // EME posts its ClearKey licence request; the licence does not depend on it (one key a
+        // video), so it is fetched like a GET (never stored: the origin says no-store).
+        case ("POST", _) where path.hasPrefix("/clearkey/"): break
         default:
             var r = HTTPResponse.text(405, "method not allowed")
             r.headers.append("Allow", "GET, HEAD, OPTIONS, PURGE")

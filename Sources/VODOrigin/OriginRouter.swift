@@ -107,7 +107,7 @@ public struct OriginRouter: HTTPHandler {
                     let file = try files.catalog.download(name, of: id)
                     let access = VideoAccess(files: [file], policy: cache.protection)
                     if let refusal = access.refusal(target, video: id, verified: verified, scheme: nil) { return finish(refusal) }
-                    return finish(access.marked(download(file)))
+                    return finish(access.marked(download(file), target))
                 } catch {
                     return finish(failure(error, video: id))
                 }
@@ -123,9 +123,9 @@ public struct OriginRouter: HTTPHandler {
                 if let entry = cache.cached(video) {
                     let access = VideoAccess(entry)
                     if let refusal = access.refusal(target, video: id, verified: verified, scheme: entry.set.protection?.scheme) { return .response(finish(refusal)) }
-                    if case .mp4(_, let name) = target { return .response(finish(access.marked(mp4(video, name)))) }
-                    if case .cueFile(_, let name) = target { return .response(finish(access.marked(cueFile(video, name)))) }
-                    if let response = answer(target, entry, mayBlock: false) { return .response(finish(access.marked(response))) }
+                    if case .mp4(_, let name) = target { return .response(finish(access.marked(mp4(video, name), target))) }
+                    if case .cueFile(_, let name) = target { return .response(finish(access.marked(cueFile(video, name), target))) }
+                    if let response = answer(target, entry, mayBlock: false) { return .response(finish(access.marked(response, target))) }
                 }
             }
         }
@@ -139,7 +139,7 @@ public struct OriginRouter: HTTPHandler {
                 let entry = try cache.mediaSet(id: String(id), video: video)
                 let access = VideoAccess(entry)
                 if let refusal = access.refusal(target, video: id, verified: verified, scheme: entry.set.protection?.scheme) { return finish(refusal) }
-                return finish(access.marked(answer(target, entry, mayBlock: true) ?? .text(500, "no answer")))
+                return finish(access.marked(answer(target, entry, mayBlock: true) ?? .text(500, "no answer"), target))
             } catch {
                 return finish(failure(error, video: id))
             }
@@ -150,7 +150,7 @@ public struct OriginRouter: HTTPHandler {
     func whole(_ video: VideoFiles, _ target: OriginTarget, _ verified: Bool, _ make: () -> HTTPResponse) -> HTTPResponse {
         let access = VideoAccess(files: video.files, policy: cache.protection)
         if let refusal = access.refusal(target, video: target.video ?? "", verified: verified, scheme: nil) { return refusal }
-        return access.marked(make())
+        return access.marked(make(), target)
     }
 
     func general(_ target: OriginTarget) -> HTTPResponse {

@@ -31,6 +31,7 @@ struct VideoAccess: Sendable {
 
     /// The refusal for `target` of this video (nil: allowed). `verified`: the request carried a valid token.
     func refusal(_ target: OriginTarget, video: Substring, verified: Bool, scheme: EncryptionScheme?) -> HTTPResponse? {
+        if Self.describes(target) { return nil }
         if signedOnly && !verified { return .text(403, "video \(video) needs a signed URL") }
         switch target {
         case .key, .clearKey:
@@ -45,9 +46,17 @@ struct VideoAccess: Sendable {
         return nil
     }
 
+    /// What describes a video (the catalog, repair's manifest copies) is not its media: open to all.
+    static func describes(_ target: OriginTarget) -> Bool {
+        switch target {
+        case .videoInfo, .videoManifest: return true
+        default: return false
+        }
+    }
+
     /// Marks a response of a signed-only video for caches (the edge serves it only to signed requests).
-    func marked(_ response: HTTPResponse) -> HTTPResponse {
-        guard signedOnly else { return response }
+    func marked(_ response: HTTPResponse, _ target: OriginTarget) -> HTTPResponse {
+        guard signedOnly, !Self.describes(target) else { return response }
         var r = response
         r.headers.append(URLSigning.accessHeader, "signed")
         return r
