@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import HLSPackager
 import TestSupport
 import Testing
@@ -187,5 +188,67 @@ final class ProtectionFixture: @unchecked Sendable {
         #expect(try f.get(f.edge.port, try sign(["--key", "k2", "--expires-in", "60", "--ip", "127.0.0.1", "/hls/secret/master.m3u8"])).status == 200)
         #expect(try f.get(f.edge.port, try sign(["--expires-in", "-10", "/hls/secret/master.m3u8"])).status == 403)
         #expect(try runProgram([vod, "sign", "--keys", keysFile.path, "--key", "nope", "--expires-in", "60", "/hls/secret/master.m3u8"]).status == 2)
+    }
+}
+
+/// A key service that can be switched off: answers `/keys/<video>` with a fixed key.
+final class KeyService: HTTPHandler, Sendable {
+    let up = Mutex(true)
+    let asked = Mutex(0)
+    func reply(to request: HTTPRequest) -> HTTPReply {
+        asked.withLock { $0 += 1 }
+        guard up.withLock({ $0 }) else { return .response(.text(500, "down")) }
+        let video = request.head.path.split(separator: "/").last ?? ""
+        let body = #"{"kid":"00112233445566778899aabbccddeeff","key":"\#(video == "one" ? "0f0e0d0c0b0a09080706050403020100" : "ffeeddccbbaa99887766554433221100")"}"#
+        return .response(HTTPResponse(status: 200, body: [.bytes(Array(body.utf8))]))
+    }
+}
+
+@Suite(.serialized) struct KeyServiceTests {
+    /// Keys from the service are used and kept; with the service down a known video keeps
+    /// working and a new one is a 503.
+    @Test func aDownKeyServiceFailsOnlyNewVideos() throws {
+        let service = KeyService()
+        var c = HTTPServer.Config()
+        c.port = 0
+        c.loops = 1
+        let server = try HTTPServer(config: c, handler: service)
+        server.start()
+        defer { server.stop() }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("keyservice-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for video in ["one", "two"] {
+            try FileManager.default.createDirectory(at: dir.appendingPathComponent(video), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: twelveSeconds, toPath: dir.appendingPathComponent("\(video)/video.mp4").path)
+            try Data(#"{"video":"\#(video)","renditions":[{"file":"video.mp4","type":"video"}],"encryption":"cenc"}"#.utf8)
+                .write(to: dir.appendingPathComponent("\(video)/manifest.json"))
+        }
+        let keys = try #require(try ContentKeys(secretHex: "", serviceURL: "http://127.0.0.1:\(server.port)/keys/{video}", cacheSeconds: 0))
+        let router = OriginRouter(catalog: try MediaCatalog(root: dir.path), cache: MediaSetCache(capacity: 1, targetDuration: 2, protection: ProtectionPolicy(keys: keys)),
+                                  signing: URLSigning(keys: SigningKeys(keys: [.init(id: "k1", secret: String(repeating: "ab", count: 16))]), trustForwardedFor: true))
+        var o = HTTPServer.Config()
+        o.port = 0
+        o.loops = 1
+        let origin = try HTTPServer(config: o, handler: router)
+        origin.start()
+        defer { origin.stop() }
+        func get(_ path: String) throws -> HTTPClientConnection.Response { try HTTPClientConnection(host: "127.0.0.1", port: origin.port).request("GET", path) }
+        #expect(try get("/cmaf/one/video/1.m4s").status == 200)
+        let mpd = String(decoding: try get("/dash/one/manifest.mpd").body, as: UTF8.self)
+        #expect(mpd.contains("cenc:default_KID=\"00112233-4455-6677-8899-aabbccddeeff\""))
+        let token = URLToken(keyID: "k1", expires: Int64(Date().timeIntervalSince1970) + 60, scope: "one").signed(secret: Array(repeating: 0xab, count: 16))
+        #expect(try get("/t/\(token)/key/one/00112233445566778899aabbccddeeff.key").body == Hex.decode("0f0e0d0c0b0a09080706050403020100"))
+        service.up.withLock { $0 = false }
+        // The cache holds one video: asking for two evicts one, which must then be laid out (and keyed) again.
+        let two = try get("/cmaf/two/video/1.m4s")
+        #expect(two.status == 503)
+        #expect(String(decoding: two.body, as: UTF8.self).contains("try again"))
+        #expect(try get("/cmaf/one/video/2.m4s").status == 200, "a key already had keeps working while the service is down")
+        service.up.withLock { $0 = true }
+        #expect(try get("/cmaf/two/video/1.m4s").status == 200)
+        // "two" took the cache's one place: "one" is laid out again with the service down, from the key kept.
+        service.up.withLock { $0 = false }
+        #expect(try get("/cmaf/one/video/3.m4s").status == 200, "a key past keyCacheSeconds is kept while the service is down")
+        #expect(try get("/t/\(token)/key/one/00112233445566778899aabbccddeeff.key").status == 200)
     }
 }
