@@ -195,7 +195,7 @@ public struct OriginRouter: HTTPHandler {
                 }
                 let etag = "\(e.key)|\(name)|\(n)"
                 // Gathered before: sent from memory without describing the segment again.
-                if let kept = segments.get(etag) { return body(ResponseBody(kept), "video/iso.segment", etag: etag) }
+                if let kept = segments.get(etag) { return sent(kept, "video/iso.segment", etag: etag) }
                 let segment = try track.mediaSegment(n - 1)
                 let ranges = segment.parts.count { if case .file = $0 { true } else { false } }
                 if ranges <= Self.maxFileRanges { return body(segment, "video/iso.segment", etag: etag) }
@@ -236,14 +236,22 @@ public struct OriginRouter: HTTPHandler {
 
     /// A segment kept whole in memory (`segments`), built on a worker the first time.
     func gathered(_ key: String, _ type: String, mayBlock: Bool, _ make: () throws(PackagerError) -> ResponseBody) throws(PackagerError) -> HTTPResponse? {
+        if let kept = segments.get(key) { return sent(kept, type, etag: key) }
+        guard mayBlock else { return nil }
+        let segment = try make()
         let bytes: [UInt8]
-        if let kept = segments.get(key) { bytes = kept } else {
-            guard mayBlock else { return nil }
-            let segment = try make()
-            do { bytes = try segment.materialize() } catch { throw .unreadable(file: key, error) }
-            segments.put(key, bytes)
-        }
+        do { bytes = try segment.materialize() } catch { throw .unreadable(file: key, error) }
+        if let kept = segments.put(key, bytes) { return sent(kept, type, etag: key) }
         return body(ResponseBody(bytes), type, etag: key)
+    }
+
+    /// A response sent from a segment kept in memory (`sendfile` from its memory file).
+    func sent(_ kept: SegmentMemoryCache.Kept, _ type: String, etag key: String) -> HTTPResponse {
+        var r = HTTPResponse(status: 200, body: [.openFile(kept.file, offset: 0, length: kept.length)])
+        r.headers.append("Content-Type", type)
+        r.headers.append("Cache-Control", Self.immutable)
+        r.headers.append("ETag", etag(key))
+        return r
     }
 
     func mp4(_ video: VideoFiles, _ name: Substring) -> HTTPResponse {

@@ -62,12 +62,12 @@ extension OriginRouter {
 
     /// A picture kept in memory under `key`, made on a worker the first time.
     func made(_ key: String, _ type: String, mayBlock: Bool, video: String, _ make: () throws(ThumbnailError) -> [UInt8]) -> HTTPResponse? {
-        if let kept = segments.get(key) { return body(ResponseBody(kept), type, etag: key) }
+        if let kept = segments.get(key) { return sent(kept, type, etag: key) }
         guard mayBlock else { return nil }
         do {
             let bytes = try make()
-            segments.put(key, bytes)
             metrics.add("vod_thumbnails_made_total")
+            if let kept = segments.put(key, bytes) { return sent(kept, type, etag: key) }
             return body(ResponseBody(bytes), type, etag: key)
         } catch {
             if error.isOutOfRange { return .text(404, error.reason) }

@@ -1,5 +1,5 @@
 // Linux system headers the Glibc module does not export: epoll, eventfd, sendfile,
-// accept4. No logic here; VODKit wraps these calls in Swift.
+// accept4, memfd_create. No logic here; VODKit wraps these calls in Swift.
 #ifndef VOD_CLINUX_H
 #define VOD_CLINUX_H
 #include <sys/types.h>
@@ -13,4 +13,9 @@
 extern int accept4(int fd, struct sockaddr *address, socklen_t *length, int flags);
 
 static inline int vod_accept4(int fd, int flags) { return accept4(fd, 0, 0, flags); }
+
+// memfd_create likewise (glibc 2.27); 1 is MFD_CLOEXEC.
+extern int memfd_create(const char *name, unsigned int flags);
+
+static inline int vod_memfd(const char *name) { return memfd_create(name, 1); }
 #endif
