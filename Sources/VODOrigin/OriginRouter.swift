@@ -190,7 +190,7 @@ public struct OriginRouter: HTTPHandler {
                 // Encrypted while cut, on a worker; kept in memory like a gathered segment.
                 if let p = e.set.protection {
                     return try gathered("\(e.key)|\(name)|\(n)|\(protectionTag(p))", "video/iso.segment", mayBlock: mayBlock) { () throws(PackagerError) in
-                        ResponseBody(try track.mediaSegment(n - 1, protection: p, set: e.set.name))
+                        try track.mediaSegment(n - 1, protection: p, set: e.set.name)
                     }
                 }
                 let etag = "\(e.key)|\(name)|\(n)"

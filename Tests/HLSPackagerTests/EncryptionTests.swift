@@ -18,7 +18,7 @@ struct EncryptionTests {
     /// Init + every segment of a track, encrypted.
     func encrypted(_ track: SegmentedTrack, _ protection: Protection, set: String) throws -> [UInt8] {
         var bytes = try track.initSegment(protection: protection).materialize()
-        for n in 0..<track.segmentCount { bytes += try track.mediaSegment(n, protection: protection, set: set) }
+        for n in 0..<track.segmentCount { bytes += try track.mediaSegment(n, protection: protection, set: set).materialize() }
         return bytes
     }
 
@@ -81,7 +81,7 @@ struct EncryptionTests {
         let protection = Protection(scheme: .aes128, key: Self.key)
         let track = try #require(set.videos.first)
         let clear = try track.mediaSegment(1).materialize()
-        let sealed = try track.mediaSegment(1, protection: protection, set: set.name)
+        let sealed = try track.mediaSegment(1, protection: protection, set: set.name).materialize()
         #expect(sealed.count == (clear.count / 16 + 1) * 16)
         let iv = protection.segmentIV(set: set.name, track: track.track.name, segment: 1)
         #expect(iv != protection.segmentIV(set: set.name, track: track.track.name, segment: 2))

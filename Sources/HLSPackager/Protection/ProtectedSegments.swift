@@ -13,40 +13,42 @@ extension SegmentedTrack {
 
     /// Media segment `segment` (0-based) encrypted: the whole segment for `aes-128` (IV from
     /// `segmentIV`), its samples with `senc`/`saiz`/`saio` for CENC.
-    public func mediaSegment(_ segment: Int, protection: Protection, set: String) throws(PackagerError) -> [UInt8] {
+    public func mediaSegment(_ segment: Int, protection: Protection, set: String) throws(PackagerError) -> ResponseBody {
         if protection.scheme == .aes128 {
             let body = try mediaSegment(segment)
             let clear: [UInt8]
             do throws(MP4Error) { clear = try body.materialize() } catch { throw .unreadable(file: track.sourcePath, error) }
-            return try Self.sealed(clear, protection, iv: protection.segmentIV(set: set, track: track.name, segment: segment), file: track.sourcePath)
+            return ResponseBody(try Self.sealed(clear, protection, iv: protection.segmentIV(set: set, track: track.name, segment: segment), file: track.sourcePath))
         }
         guard segment >= 0 && segment < segmentCount else { throw .noSuchSegment(segment + 1) }
         guard let encryptor = SampleEncryptor(track: track, protection: protection) else { throw cannotEncrypt(protection) }
         var (runs, sidx) = fragmentInput(segment)
-        let range = samples(of: segment)
+        let inputs = runs[0].samples
+        // The samples' bytes in one buffer (a read per run of adjacent samples), encrypted in place.
+        var ranges: [FileRange] = []
+        for input in inputs { ranges.appendMerging(FileRange(offset: input.offset, length: Int64(input.size))) }
         var payload: [UInt8] = []
-        payload.reserveCapacity(runs[0].samples.reduce(0) { $0 + Int($1.size) })
-        var ivs: [[UInt8]] = [], subsamples: [[SampleEncryptionInput.Subsample]] = []
-        do {
+        payload.reserveCapacity(inputs.reduce(0) { $0 + Int($1.size) })
+        do throws(MP4Error) {
             let source = try FileByteSource(path: track.sourcePath)
-            for (input, i) in zip(runs[0].samples, range) {
-                var sample = try source.read(at: input.offset, count: Int(input.size))
-                let sourceIndex = track.sampleIndexes[i]
-                let (ok, subs) = encryptor.encrypt(&sample, sourceSample: sourceIndex)
-                guard ok else { throw PackagerError.cannotProtect(file: track.sourcePath, reason: "libcrypto could not encrypt a sample") }
-                if encryptor.ivSize > 0 { ivs.append(encryptor.iv(sourceSample: sourceIndex)) }
-                if let subs { subsamples.append(subs) }
-                payload += sample
-            }
-        } catch let error as MP4Error { throw .unreadable(file: track.sourcePath, error) } catch let error as PackagerError { throw error } catch {
-            throw .cannotProtect(file: track.sourcePath, reason: "\(error)")
+            for range in ranges { payload += try source.read(at: range.offset, count: Int(range.length)) }
+        } catch { throw .unreadable(file: track.sourcePath, error) }
+        var ivs: [[UInt8]] = [], subsamples: [[SampleEncryptionInput.Subsample]] = []
+        var at = 0
+        for (input, i) in zip(inputs, samples(of: segment)) {
+            let sourceIndex = track.sampleIndexes[i]
+            let (ok, subs) = encryptor.encrypt(&payload, sample: at..<at + Int(input.size), sourceSample: sourceIndex)
+            guard ok else { throw .cannotProtect(file: track.sourcePath, reason: "libcrypto could not encrypt a sample") }
+            if encryptor.ivSize > 0 { ivs.append(encryptor.iv(sourceSample: sourceIndex)) }
+            if let subs { subsamples.append(subs) }
+            at += Int(input.size)
         }
         // With a constant IV and whole samples (cbcs audio) there is no per-sample information: no senc.
         if encryptor.ivSize > 0 || encryptor.nalLengthSize != nil {
             runs[0].encryption = SampleEncryptionInput(ivSize: encryptor.ivSize, ivs: ivs, subsamples: encryptor.nalLengthSize == nil ? nil : subsamples)
         }
         let fragment = FragmentWriter.write(sequenceNumber: UInt32(truncatingIfNeeded: segment + 1), runs: runs, sidx: sidx)
-        return fragment.header + payload
+        return ResponseBody(parts: [.bytes(fragment.header), .bytes(payload)])
     }
 
     /// A whole segment (TS or CMAF) encrypted with AES-128-CBC and PKCS#7 padding.

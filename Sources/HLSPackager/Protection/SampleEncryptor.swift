@@ -47,43 +47,49 @@ struct SampleEncryptor {
         return (0..<8).map { UInt8(truncatingIfNeeded: value >> (56 - 8 * $0)) }
     }
 
-    /// Encrypts `sample` in place; returns its subsamples (nil for whole-sample encryption),
-    /// or nil in `ok` when libcrypto failed.
-    func encrypt(_ sample: inout [UInt8], sourceSample index: Int32) -> (ok: Bool, subsamples: [SampleEncryptionInput.Subsample]?) {
-        let map = nalLengthSize.map { subsampleMap(sample, lengthSize: $0) }
+    /// Encrypts the sample at `sample` in `buffer` in place; returns its subsamples (nil for
+    /// whole-sample encryption), and whether libcrypto did it.
+    func encrypt(_ buffer: inout [UInt8], sample: Range<Int>, sourceSample index: Int32) -> (ok: Bool, subsamples: [SampleEncryptionInput.Subsample]?) {
+        let map = nalLengthSize.map { subsampleMap(buffer[sample], lengthSize: $0) }
         var ranges: [Range<Int>] = []
         if let map {
-            var at = 0
+            var at = sample.lowerBound
             for s in map {
                 at += Int(s.clear)
                 if s.protected > 0 { ranges.append(at..<at + Int(s.protected)) }
                 at += Int(s.protected)
             }
         } else {
-            ranges = [0..<(scheme == .cenc ? sample.count : sample.count / 16 * 16)]
+            ranges = [sample.lowerBound..<sample.lowerBound + (scheme == .cenc ? sample.count : sample.count / 16 * 16)]
         }
         let ok: Bool
         switch scheme {
-        case .cenc: ok = AESCipher.ctr(&sample, ranges: ranges, key: key.key, iv: iv(sourceSample: index) + [UInt8](repeating: 0, count: 8))
-        case .cbcs: ok = AESCipher.cbcPattern(&sample, ranges: ranges, key: key.key, iv: key.iv, crypt: map == nil ? 1 : Self.crypt, skip: map == nil ? 0 : Self.skip)
+        case .cenc: ok = AESCipher.ctr(&buffer, ranges: ranges, key: key.key, iv: iv(sourceSample: index) + [UInt8](repeating: 0, count: 8))
+        case .cbcs: ok = AESCipher.cbcPattern(&buffer, ranges: ranges, key: key.key, iv: key.iv, crypt: map == nil ? 1 : Self.crypt, skip: map == nil ? 0 : Self.skip)
         case .aes128: ok = false
         }
         return (ok, map)
     }
 
+    /// Encrypts a whole sample in place (tests).
+    func encrypt(_ sample: inout [UInt8], sourceSample index: Int32) -> (ok: Bool, subsamples: [SampleEncryptionInput.Subsample]?) {
+        encrypt(&sample, sample: 0..<sample.count, sourceSample: index)
+    }
+
     /// Clear and protected byte counts over the sample's NAL units.
-    func subsampleMap(_ sample: [UInt8], lengthSize: Int) -> [SampleEncryptionInput.Subsample] {
+    func subsampleMap(_ sample: ArraySlice<UInt8>, lengthSize: Int) -> [SampleEncryptionInput.Subsample] {
         var pairs: [(clear: Int, protected: Int)] = []
         var clear = 0
+        let base = sample.startIndex, count = sample.count
         var at = 0
-        while at < sample.count {
-            guard at + lengthSize <= sample.count else { clear += sample.count - at; break }
+        while at < count {
+            guard at + lengthSize <= count else { clear += count - at; break }
             var size = 0
-            for k in 0..<lengthSize { size = size << 8 | Int(sample[at + k]) }
-            let total = min(lengthSize + size, sample.count - at)
+            for k in 0..<lengthSize { size = size << 8 | Int(sample[base + at + k]) }
+            let total = min(lengthSize + size, count - at)
             let header = isHEVC ? 2 : 1
             let leader = lengthSize + header + Self.sliceHeaderAllowance
-            if total > lengthSize, isSlice(sample[at + lengthSize]), total >= leader + 16 {
+            if total > lengthSize, isSlice(sample[base + at + lengthSize]), total >= leader + 16 {
                 let protected = (total - leader) / 16 * 16
                 pairs.append((clear + total - protected, protected))
                 clear = 0
