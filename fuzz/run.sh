@@ -2,7 +2,8 @@
 # Fuzzes the parsers of outside bytes with libFuzzer for a fixed time budget: the MP4
 # parser (fuzz/FuzzMP4.swift), the packager behind it (fuzz/FuzzPackager.swift: every
 # playlist, the MPD, CMAF and TS segments of each input) and the HTTP request parser
-# (fuzz/FuzzHTTP.swift), each for a third of it.
+# with the URL-token checks (fuzz/FuzzHTTP.swift), each for a third of it; the packager
+# also encrypts each input with a scheme its bytes choose.
 #   fuzz/run.sh [SECONDS]        default 60 (or FUZZ_SECONDS)
 # A crash fails the run and leaves its input in fuzz/out/<target>/crashes/: copy it into
 # Tests/Corrupt/ (MP4 and packager, replayed by CorruptRegressionTests and
@@ -25,7 +26,7 @@ fuzz() {  # name module "source dirs" seeds...
       sed -e '/^import MP4Box$/d' "$f" > "$out/src/$(echo "$f" | tr / _)"
     done
   done
-  if ! swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name "$module" \
+  if ! swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name "$module" -I Sources/CCrypto \
        "fuzz/Fuzz$name.swift" "$out"/src/*.swift -o "$out/fuzz" 2>"$out/build.log"; then
     grep -v "Cannot export local symbol" "$out/build.log" >&2
     return 1
@@ -46,5 +47,5 @@ mp4_seeds=(Tests/Fixtures Tests/Corrupt)
 [ -d ../shared/media ] && mp4_seeds+=(../shared/media)
 fuzz MP4 MP4Box Sources/MP4Box "${mp4_seeds[@]}" || exit 1
 fuzz Packager HLSPackager "Sources/MP4Box Sources/HLSPackager" "${mp4_seeds[@]}" fuzz/seeds/choices || exit 1
-fuzz HTTP VODKit Sources/VODKit/HTTP fuzz/seeds/http || exit 1
+fuzz HTTP VODKit "Sources/VODKit/HTTP Sources/VODKit/Signing Sources/VODKit/SafeName.swift Sources/VODKit/SHA256.swift" fuzz/seeds/http || exit 1
 echo "fuzz: no crash in ${seconds}s"

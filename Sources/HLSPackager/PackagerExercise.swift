@@ -2,8 +2,8 @@ import MP4Box
 
 /// Runs every packaging path over one untrusted file: read, lay out, plan, and
 /// build every playlist, the MPD, and the first few CMAF and TS segments of
-/// every track and rendition, of the whole video, of a clip of it and of a
-/// selection of its tracks; the same bytes as cue files. The fuzz target (fuzz/FuzzPackager.swift) and the
+/// every track and rendition, of the whole video, of it encrypted, of a clip of it
+/// and of a selection of its tracks; the same bytes as cue files. The fuzz target (fuzz/FuzzPackager.swift) and the
 /// regression test over Tests/Corrupt both call it, so a crasher found by one is
 /// replayed by the other. Errors are expected; only a trap is a failure.
 public enum PackagerExercise {
@@ -22,6 +22,11 @@ public enum PackagerExercise {
         if let clip = Clip(Substring("\(from)-\(from + length)")), let clipped = try? set.clipped(clip, name: "fuzz/\(clip.path)") {
             built += exercise(clipped)
         }
+        // The same video protected with the scheme the input's bytes choose (the NAL walk over samples).
+        let schemes = EncryptionScheme.allCases
+        var protected = set
+        protected.protection = Protection(scheme: schemes[Int(bytes.count > 42 ? bytes[42] : 0) % schemes.count], key: fuzzKey)
+        built += exercise(protected)
         if let chosen = set.selecting(.tracks(videos: [1], audios: set.audios.isEmpty ? [] : [set.audios.count], subtitles: [])) {
             _ = HLSPlaylist.multivariant(chosen, base: "../../")
             _ = DASHManifest.mpd(chosen, base: "../../")
@@ -29,13 +34,23 @@ public enum PackagerExercise {
         return built
     }
 
-    /// Every playlist and the first segments of every track, subtitle and TS rendition of `set`.
+    static let fuzzKey = ContentKey(id: Array(repeating: 1, count: 16), key: Array(repeating: 2, count: 16), iv: Array(repeating: 3, count: 16))!
+
+    /// Every playlist and the first segments of every track, subtitle and TS rendition of `set`
+    /// (encrypted when `set.protection` says).
     static func exercise(_ set: MediaSet) -> Int {
         var built = 0
         _ = HLSPlaylist.multivariant(set)
         _ = DASHManifest.mpd(set)
         for track in set.tracks {
-            _ = HLSPlaylist.media(track, video: set.name)
+            _ = HLSPlaylist.media(track, video: set.name, protection: set.protection)
+            if let protection = set.protection {
+                _ = try? track.initSegment(protection: protection).materialize(limit: 16 << 20)
+                for n in 0..<min(track.segmentCount, segmentsPerTrack) {
+                    if let body = try? track.mediaSegment(n, protection: protection, set: set.name), (try? body.materialize(limit: 16 << 20)) != nil { built += 1 }
+                }
+                continue
+            }
             if track.track.kind == .video { _ = HLSPlaylist.iFrames(track, video: set.name) }
             _ = try? track.initSegment().materialize(limit: 16 << 20)
             for n in 0..<min(track.segmentCount, segmentsPerTrack) {
@@ -51,7 +66,7 @@ public enum PackagerExercise {
         if let renditions = try? set.tsRenditions() {
             _ = TSPlaylist.multivariant(renditions, subtitles: set.subtitles, of: set)
             for r in renditions {
-                _ = TSPlaylist.media(r)
+                _ = TSPlaylist.media(r, video: set.name, protection: set.protection)
                 for n in 0..<min(r.segmentCount, segmentsPerTrack) where (try? r.segment(n)) != nil { built += 1 }
             }
         }

@@ -96,7 +96,7 @@ public final class EdgeRouter: HTTPHandler, Sendable {
         case .admit(let admitted, let t, let valid): (head, token, verified) = (admitted, t, valid)
         case .refuse(let refusal):
             metrics.add("vod_edge_requests_total", [("cache", "refused")])
-            return .response(refusal)
+            return .response(.text(refusal.status, refusal.reason))
         }
         let upstream = Upstream(token: token, client: signing.clientAddress(request.head, peer: request.peer))
         let path = head.path

@@ -77,7 +77,7 @@ public struct OriginRouter: HTTPHandler {
         case .refuse(let refusal):
             metrics.add("vod_http_requests_total", [("route", OriginTarget.route(request.head.path)), ("status", String(refusal.status))])
             metrics.add("vod_signed_url_refusals_total")
-            return .response(refusal)
+            return .response(.text(refusal.status, refusal.reason))
         }
         let finish: @Sendable (HTTPResponse) -> HTTPResponse = { [self] response in
             let route = OriginTarget.route(head.path)

@@ -18,7 +18,7 @@ public struct URLSigning: Sendable {
         /// The request without its token. `token`: as sent (to pass on to an origin);
         /// `verified`: it was checked against the keys and is valid for this URL.
         case admit(HTTPRequestHead, token: Substring?, verified: Bool)
-        case refuse(HTTPResponse)
+        case refuse(Refusal)
     }
 
     public var requireSignature: Bool { keys?.requireSignature ?? false }
@@ -28,17 +28,18 @@ public struct URLSigning: Sendable {
     public func admit(_ head: HTTPRequestHead, peer: String, now: Int64) -> Decision {
         let (stripped, token) = Self.takeToken(head)
         guard let token else {
-            if requireSignature && Self.isMedia(stripped.path) { return .refuse(.text(403, "this URL needs a signature (/t/<token>/… or ?token=)")) }
+            if requireSignature && Self.isMedia(stripped.path) { return .refuse(Refusal(status: 403, reason: "this URL needs a signature (/t/<token>/… or ?token=)")) }
             return .admit(stripped, token: nil, verified: false)
         }
         guard let keys else { return .admit(stripped, token: token, verified: false) }
         switch check(token, path: stripped.path, client: clientAddress(head, peer: peer), keys: keys, now: now) {
         case .success: return .admit(stripped, token: token, verified: true)
-        case .failure(let refusal): return .refuse(.text(refusal.status, refusal.reason))
+        case .failure(let refusal): return .refuse(refusal)
         }
     }
 
-    public struct Refusal: Error, Equatable {
+    /// Why a request is refused: 400 (not a token) or 403, and a body that says why.
+    public struct Refusal: Error, Equatable, Sendable {
         public let status: Int
         public let reason: String
     }
@@ -62,7 +63,7 @@ public struct URLSigning: Sendable {
     /// The client: the first `X-Forwarded-For` address when trusted, else the socket's peer.
     public func clientAddress(_ head: HTTPRequestHead, peer: String) -> String {
         if trustForwardedFor, let forwarded = head.headers["X-Forwarded-For"],
-           let first = forwarded.split(separator: ",").first?.trimmingCharacters(in: .whitespaces), !first.isEmpty {
+           let first = forwarded.split(separator: ",").first?.trimmingSpaces(), !first.isEmpty {
             return first
         }
         return peer
