@@ -101,4 +101,62 @@ struct EncryptionTests {
         #expect(throws: PackagerError.self) { try video.initSegment(protection: Protection(scheme: .cbcs, key: Self.key)) }
         #expect(throws: PackagerError.self) { try video.mediaSegment(0, protection: Protection(scheme: .cenc, key: Self.key), set: "v") }
     }
+
+    /// Where our slice headers end, against ffmpeg's `trace_headers` bitstream filter (which
+    /// prints every slice header field with its bit position), for every slice of 90 frames.
+    @Test(arguments: ["h264_bframes_aac.mp4", "h264_inband_aud.mp4", "vfr_bframes.mp4", "edit_hides_frames.mp4",
+                      // Made here: the slice header's other branches (CAVLC, fields, scaling matrices, many
+                      // references, weighted prediction, 4:4:4, several slices a picture).
+                      "gen:-profile:v baseline -x264-params slices=3",
+                      "gen:-flags +ildct+ilme -x264-params interlaced=1:bframes=2",
+                      "gen:-x264-params cqm=jvt:ref=6:weightp=2:bframes=3:b-pyramid=normal:slices=2",
+                      "gen:-pix_fmt yuv444p -profile:v high444 -x264-params bframes=2"])
+    func sliceHeadersEndWhereFFmpegReadsThem(file: String) throws {
+        var file = file
+        if file.hasPrefix("gen:") {
+            let out = temporary("slices-\(abs(file.hashValue)).mp4")
+            let made = try run(["sh", "-c", "ffmpeg -v error -y -f lavfi -i testsrc2=size=320x240:rate=25:duration=4 -c:v libx264 \(file.dropFirst(4)) '\(out.path)'"])
+            #expect(made.status == 0, "\(made.output)")
+            file = out.path
+        }
+        defer { if file.hasPrefix("/") { try? FileManager.default.removeItem(atPath: file) } }
+        let (status, trace) = try run(["sh", "-c", "ffmpeg -v trace -i '\(file.hasPrefix("/") ? file : fixture(file))' -map 0:v:0 -frames:v 90 -c copy -bsf:v trace_headers -f null - 2>&1"])
+        #expect(status == 0)
+        // For each slice header: the bit after its last field (cabac_alignment_one_bit is not the header's).
+        var ends: [Int] = []
+        var inSlice = false
+        for line in trace.split(separator: "\n") where line.contains("[trace_headers") {
+            if line.hasSuffix("Slice Header") { inSlice = true; ends.append(0); continue }
+            if line.contains("Packet:") || line.contains("nal_unit_type:") { inSlice = false; continue }
+            guard inSlice, !line.contains("cabac_alignment_one_bit") else { continue }
+            let fields = line.split(separator: "]", maxSplits: 1).last?.split(separator: " ") ?? []
+            guard fields.count >= 4, let position = Int(fields[0]), let bits = fields[fields.count - 3].allSatisfy({ $0 == "0" || $0 == "1" }) ? Optional(fields[fields.count - 3].count) : nil else { continue }
+            ends[ends.count - 1] = max(ends[ends.count - 1], position + bits)
+        }
+        let set = try MediaSet.load(path: file.hasPrefix("/") ? file : fixture(file), name: "v", targetDuration: 2)
+        let video = try #require(set.videos.first)
+        let entry = try #require(video.track.track.sampleEntry)
+        let avcC = try #require(entry.avcC)
+        var sets = AVCParameterSets(avcC: avcC)
+        let source = try FileByteSource(path: video.track.sourcePath)
+        let samples = video.track.track.samples
+        var ours: [Int] = []
+        for s in 0..<min(samples.count, 90) {
+            let bytes = try source.read(at: samples.offset(at: s), count: Int(samples.size(at: s)))
+            var at = 0
+            while at + avcC.nalLengthSize <= bytes.count {
+                let size = bytes[at..<at + avcC.nalLengthSize].reduce(0) { $0 << 8 | Int($1) }
+                let nal = bytes[(at + avcC.nalLengthSize)..<min(bytes.count, at + avcC.nalLengthSize + size)]
+                let type = (nal.first ?? 0) & 0x1F
+                if type == 7 || type == 8 { sets.add(nal) }
+                if type == 1 || type == 5 { ours.append(sets.sliceHeaderLength(nal) ?? -1) }
+                at += avcC.nalLengthSize + size
+            }
+        }
+        #expect(!ours.isEmpty)
+        #expect(ours.count == ends.count, "\(file): \(ours.count) slices, ffmpeg \(ends.count)")
+        // In bytes: ours count the NAL's own bytes (emulation prevention included), ffmpeg's bits the payload's.
+        let expected = ends.map { ($0 + 7) / 8 }
+        #expect(ours == expected, "\(file): first differences \(zip(ours, expected).enumerated().filter { $0.element.0 != $0.element.1 }.prefix(5).map { "\($0.offset): \($0.element)" })")
+    }
 }

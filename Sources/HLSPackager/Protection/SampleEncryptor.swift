@@ -3,9 +3,11 @@ import MP4Box
 /// Encrypts the samples of one track as ISO/IEC 23001-7 says for its scheme and codec.
 ///
 /// Video (AVC, HEVC: length-prefixed NAL units): NAL units other than coded slices stay
-/// clear; of each slice, the length prefix, the NAL header and the next 32 bytes (the slice
-/// header: Apple's SAMPLE-AES leaves the same 32 bytes) stay clear, and the rest is protected
-/// in whole 16-byte blocks (what is left over joins the clear bytes of the next subsample).
+/// clear; of each slice, the length prefix, the NAL header and the slice header stay clear
+/// (H.264: read to its last bit with the parameter sets, `AVCParameterSets`; HEVC, or a
+/// slice that cannot be read: the 32 bytes after the NAL header, which Apple's SAMPLE-AES
+/// also leaves), and the rest is protected in whole 16-byte blocks (what is left over joins
+/// the clear bytes of the next subsample).
 /// Audio: the whole sample (`cenc`), or its whole blocks (`cbcs`).
 struct SampleEncryptor {
     let scheme: EncryptionScheme
@@ -15,6 +17,8 @@ struct SampleEncryptor {
     let isHEVC: Bool
     /// Distinguishes the IVs of different source tracks under one key (`cenc`).
     let trackTag: UInt16
+    /// H.264: the parameter sets of the sample entry, to find where each slice header ends.
+    let parameterSets: AVCParameterSets?
 
     /// Bytes of each coded slice left clear after its NAL header.
     static let sliceHeaderAllowance = 32
@@ -27,6 +31,7 @@ struct SampleEncryptor {
         scheme = protection.scheme
         key = protection.key
         trackTag = UInt16(truncatingIfNeeded: track.track.id)
+        parameterSets = entry.avcC.map { AVCParameterSets(avcC: $0) }
         switch track.kind {
         case .audio:
             nalLengthSize = nil
@@ -81,14 +86,17 @@ struct SampleEncryptor {
         var pairs: [(clear: Int, protected: Int)] = []
         var clear = 0
         let base = sample.startIndex, count = sample.count
+        var sets = parameterSets  // in-band SPS/PPS apply to the slices after them
         var at = 0
         while at < count {
             guard at + lengthSize <= count else { clear += count - at; break }
             var size = 0
             for k in 0..<lengthSize { size = size << 8 | Int(sample[base + at + k]) }
             let total = min(lengthSize + size, count - at)
-            let header = isHEVC ? 2 : 1
-            let leader = lengthSize + header + Self.sliceHeaderAllowance
+            let nal = sample[(base + at + lengthSize)..<(base + at + total)]
+            if !isHEVC, let first = nal.first, first & 0x1F == 7 || first & 0x1F == 8 { sets?.add(nal) }
+            let header = (!isHEVC ? sets?.sliceHeaderLength(nal) : nil) ?? ((isHEVC ? 2 : 1) + Self.sliceHeaderAllowance)
+            let leader = lengthSize + header
             if total > lengthSize, isSlice(sample[base + at + lengthSize]), total >= leader + 16 {
                 let protected = (total - leader) / 16 * 16
                 pairs.append((clear + total - protected, protected))
