@@ -21,8 +21,9 @@ public struct OriginRouter: HTTPHandler {
     /// Signed-URL checks (keys nil: tokens are taken out, never checked).
     let signing: URLSigning
 
-    /// A CMAF segment made of more file ranges than this (an interleaved source) is
-    /// gathered into memory once and kept in `segments`, instead of one `sendfile` a frame.
+    /// A CMAF segment made of more file ranges than this (an interleaved source) is sent
+    /// as its ranges (a `sendfile` a frame) the first time it is asked for, then gathered
+    /// into memory and kept in `segments` when asked again.
     static let maxFileRanges = 8
 
     /// `token` guards the ingest endpoint; empty switches ingest off.
@@ -198,7 +199,7 @@ public struct OriginRouter: HTTPHandler {
                 if let kept = segments.get(etag) { return sent(kept, "video/iso.segment", etag: etag) }
                 let segment = try track.mediaSegment(n - 1)
                 let ranges = segment.parts.count { if case .file = $0 { true } else { false } }
-                if ranges <= Self.maxFileRanges { return body(segment, "video/iso.segment", etag: etag) }
+                if ranges <= Self.maxFileRanges || !segments.askedBefore(etag) { return body(segment, "video/iso.segment", etag: etag) }
                 return try gathered(etag, "video/iso.segment", mayBlock: mayBlock) { () throws(PackagerError) in segment }
             case .view(let kind, let value, let inner):
                 guard let view = VideoView(kind: kind, value: value) else { return .text(400, VideoView.malformed(kind: kind, value: value)) }

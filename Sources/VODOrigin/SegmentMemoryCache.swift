@@ -3,7 +3,7 @@ import Foundation
 import VODKit
 
 /// Segments that cost more than a `sendfile` of the source to send, kept in memory once
-/// built: MPEG-TS segments (built by reading and repacketizing samples), CMAF segments of
+/// built (interleaved CMAF segments only from their second request, `askedBefore`): MPEG-TS segments (built by reading and repacketizing samples), CMAF segments of
 /// interleaved files (hundreds of small file ranges, gathered into one buffer), encrypted
 /// segments and thumbnails. Each is an in-memory file (`memfd`), sent with `sendfile` like
 /// a file on disk. Bounded by bytes and by count (each holds a descriptor), least recently
@@ -20,7 +20,14 @@ public final class SegmentMemoryCache: Sendable {
         var items: [String: (kept: Kept, lastUse: UInt64)] = [:]
         var clock: UInt64 = 0
         var bytes: Int64 = 0
+        /// Keys asked for once (oldest first), for `askedBefore`.
+        var asked: Set<String> = []
+        var askedOrder: [String] = []
+        var askedStart = 0
     }
+
+    /// How many keys `askedBefore` remembers.
+    static let rememberedAsks = 8192
     private let contents = Mutex(Contents())
     public let budget: Int
     /// The most segments kept (each one an open descriptor).
@@ -29,6 +36,25 @@ public final class SegmentMemoryCache: Sendable {
     public init(budgetBytes: Int, maxItems: Int = 4096) { budget = budgetBytes; self.maxItems = maxItems }
 
     public var usage: (items: Int, bytes: Int) { contents.withLock { ($0.items.count, Int($0.bytes)) } }
+
+    /// Whether `key` was asked for before (and the memory takes segments at all); remembers
+    /// it otherwise. A segment that is costly to send from its file ranges is gathered into
+    /// memory only on its second request: behind edges most are asked for once per edge, and
+    /// sending their ranges once costs less than gathering them.
+    public func askedBefore(_ key: String) -> Bool {
+        guard budget > 0 else { return false }
+        return contents.withLock { c in
+            if c.asked.contains(key) { return true }
+            c.asked.insert(key)
+            c.askedOrder.append(key)
+            if c.askedOrder.count - c.askedStart > Self.rememberedAsks {
+                c.asked.remove(c.askedOrder[c.askedStart])
+                c.askedStart += 1
+                if c.askedStart > Self.rememberedAsks { c.askedOrder.removeFirst(c.askedStart); c.askedStart = 0 }
+            }
+            return false
+        }
+    }
 
     public func get(_ key: String) -> Kept? {
         contents.withLock { c in

@@ -262,7 +262,8 @@ final class LockedArray: @unchecked Sendable {
 
     @Test func gatheredSegmentsEqualTheirRangesAndAreKept() throws {
         let o = try OriginFixture()
-        // demo.mp4 interleaves audio and video: its segments are many small ranges, gathered once.
+        // demo.mp4 interleaves audio and video: its segments are many small ranges, sent as ranges
+        // the first time, gathered into memory and kept when asked again.
         let set = try MediaSet.load(path: fixture("h264_bframes_aac.mp4"), name: "demo", targetDuration: 1)
         let expected = try set.track(named: "video")!.mediaSegment(0).materialize()
         let first = try o.get("/cmaf/demo/video/1.m4s"), second = try o.get("/cmaf/demo/video/1.m4s")
