@@ -3,11 +3,12 @@
 // ClearKey: the "encrypted" event's init data (our pssh) makes a licence request that is
 // POSTed to /clearkey/<video>, whose JSON Web Key set unlocks the segments appended to MSE.
 (async (prefix, id) => {
+  // Before any await: the previous video's element and clock must not be read as this one's.
   window.vodState = { error: null, playing: "eme:" + id, licences: 0 };
-  const info = await (await fetch(`/api/videos/${id}`)).json();
-  const old = document.getElementById("mse"); if (old) old.remove();
+  const old = document.getElementById("mse"); if (old) { old.pause(); old.remove(); }
   const v = document.createElement("video"); v.id = "mse"; v.muted = true; document.body.appendChild(v);
   window.currentTime = () => v.currentTime;
+  const info = await (await fetch(`/api/videos/${id}`)).json();
   v.addEventListener("error", () => { window.vodState.error = "media error " + (v.error && v.error.code) + " " + (v.error && v.error.message); });
   const type = t => `${t.type}/mp4; codecs="${t.codec}"`;
   const access = await navigator.requestMediaKeySystemAccess("org.w3.clearkey", [{

@@ -136,7 +136,7 @@ def browser(edge):
             while time.time() < deadline:
                 t = driver.execute_script("return window.currentTime ? window.currentTime() : 0") or 0
                 state = driver.execute_script("return window.vodState") or {}
-                if t > 3 or state.get("error"): break
+                if (t > 3 and state.get("licences", 0) >= 1) or state.get("error"): break
                 time.sleep(0.25)
             check(t > 3 and not state.get("error") and state.get("licences", 0) >= 1,
                   f"Chromium plays the {video} CMAF with ClearKey (EME, licence from /clearkey/) past 3 s: currentTime {t:.1f} s, "
