@@ -5,6 +5,7 @@
 # median ratio. One server thread each (worker_processes 1, --loops 1) and one wrk
 # thread, since this machine has 2 cores.
 #   bench/origin-bench.sh [ROUNDS] [SECONDS] [PATTERN]   (PATTERN: only rows whose name matches)
+#   SEGMENT_CACHE_MB=0 bench/origin-bench.sh …          the origin's segment memory off (the case behind edges)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}; seconds=${2:-5}; pattern=${3:-}
@@ -32,7 +33,7 @@ for v in short:720p-1min hour:720p-60min; do
 done
 
 port=18181; nport=18182
-.build/release/vod-origin --media "$out/media" --listen 127.0.0.1:$port --loops 1 --no-access-log 2>"$out/origin.log" &
+.build/release/vod-origin --media "$out/media" --listen 127.0.0.1:$port --loops 1 --segment-cache-mb "${SEGMENT_CACHE_MB:-128}" --no-access-log 2>"$out/origin.log" &
 origin=$!
 cat > "$out/nginx/nginx.conf" <<CONF
 worker_processes 1;
