@@ -12,7 +12,6 @@ public enum HLSPlaylist {
     /// The opening lines every VOD media playlist shares: target duration the ceiling
     /// of the longest segment, then any `extra` tags (EXT-X-MAP, EXT-X-I-FRAMES-ONLY).
     static func mediaHeader(version: Int, durations: [Double], extra: [String] = []) -> String {
-        let extra = extra.filter { !$0.isEmpty }
         var lines = ["#EXTM3U", "#EXT-X-VERSION:\(version)", "#EXT-X-TARGETDURATION:\(SafeTime.int((durations.max() ?? 0).rounded(.up)))",
                      "#EXT-X-PLAYLIST-TYPE:VOD"]
         lines += extra.filter { $0 == "#EXT-X-I-FRAMES-ONLY" }

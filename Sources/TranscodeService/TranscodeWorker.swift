@@ -292,12 +292,10 @@ public final class TranscodeWorker: Sendable {
     /// POSTs a JSON event to the configured webhook (best effort, logged on failure).
     func notify(_ event: JobEvent) {
         guard !config.webhook.isEmpty else { return }
-        var rest = Substring(config.webhook)
-        guard rest.hasPrefix("http://") else { log("webhook \(config.webhook): only http:// URLs are supported"); return }
-        rest = rest.dropFirst(7)
-        let slash = rest.firstIndex(of: "/") ?? rest.endIndex
-        guard let upstream = HTTPClientPool.Upstream(url: String(rest[..<slash])) else { log("webhook \(config.webhook): no HOST:PORT"); return }
-        let path = slash == rest.endIndex ? "/" : String(rest[slash...])
+        guard let (upstream, path) = HTTPClientPool.Upstream.split(url: config.webhook) else {
+            log("webhook \(config.webhook): not an http://HOST:PORT/PATH URL")
+            return
+        }
         do {
             let body = APIJSON.encode(event)
             let r = try HTTPClientConnection(host: upstream.host, port: upstream.port, timeoutSeconds: 5, connectTimeoutMilliseconds: 2000)

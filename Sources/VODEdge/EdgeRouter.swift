@@ -98,7 +98,6 @@ public final class EdgeRouter: HTTPHandler, Sendable {
             metrics.add("vod_edge_requests_total", [("cache", "refused")])
             return .response(.text(refusal.status, refusal.reason))
         }
-        let upstream = Upstream(token: token, client: signing.clientAddress(request.head, peer: request.peer))
         let path = head.path
         if TranscoderProxy.handles(path) { return transcoders.reply(to: request) }
         switch (head.method, path) {
@@ -139,6 +138,8 @@ public final class EdgeRouter: HTTPHandler, Sendable {
         // The hit path: an index lookup and the send, nothing else on the event loop.
         let indexed = store.lookup(key)
         if let object = indexed, object.isFresh(now: now) && object.verified { return .response(serve(.object(object, state: .hit), head, verified: verified)) }
+        // Not a hit: what a fetch passes on to the origin.
+        let upstream = Upstream(token: token, client: signing.clientAddress(request.head, peer: request.peer))
         if indexed == nil && !store.isIndexing {
             return .later { [self] respond in fetch(key, head, upstream, stale: nil) { respond(self.serve($0, head, verified: verified)) } }
         }

@@ -32,14 +32,7 @@ public struct SHA256: ~Copyable {
 
     /// Parses 64 hex digits (either case) back into a digest.
     public static func digest(hex: String) -> [UInt8]? {
-        let digits = Array(hex.utf8)
-        guard digits.count == 64 else { return nil }
-        var out: [UInt8] = []
-        for i in stride(from: 0, to: 64, by: 2) {
-            guard let hi = ChunkedDecoder.hex(digits[i]), let lo = ChunkedDecoder.hex(digits[i + 1]) else { return nil }
-            out.append(hi << 4 | lo)
-        }
-        return out
+        hex.utf8.count == 64 ? Hex.decode(hex) : nil
     }
 
     public static func hex(_ digest: [UInt8]) -> String {

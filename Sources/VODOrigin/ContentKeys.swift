@@ -14,7 +14,7 @@ public final class ContentKeys: Sendable {
     }
 
     let secret: [UInt8]?
-    let service: (host: String, port: UInt16, path: String)?
+    let service: (upstream: HTTPClientPool.Upstream, path: String)?
     let cacheSeconds: Double
     private let known = Mutex<[String: (key: ContentKey, fetched: Double)]>([:])
 
@@ -26,18 +26,17 @@ public final class ContentKeys: Sendable {
             secret = bytes
         }
         if serviceURL.isEmpty { service = nil } else {
-            guard serviceURL.hasPrefix("http://") else { throw CommandLineConfig.UsageError("keyServiceURL must be http://HOST:PORT/PATH (with {video})") }
-            let rest = serviceURL.dropFirst(7)
-            let slash = rest.firstIndex(of: "/") ?? rest.endIndex
-            let (host, port) = try CommandLineConfig.hostAndPort(String(rest[..<slash]).contains(":") ? String(rest[..<slash]) : String(rest[..<slash]) + ":80")
-            service = (host, port, slash == rest.endIndex ? "/" : String(rest[slash...]))
+            guard let split = HTTPClientPool.Upstream.split(url: serviceURL) else {
+                throw CommandLineConfig.UsageError("keyServiceURL must be http://HOST:PORT/PATH (with {video})")
+            }
+            service = split
         }
         self.cacheSeconds = cacheSeconds
     }
 
     /// The key of `video` (blocking when it asks the service: call it on a worker).
     public func key(for video: String) throws(Unavailable) -> ContentKey {
-        guard let service else { return derived(video) }
+        guard let service else { return try derived(video) }
         let now = Date().timeIntervalSince1970
         let kept = known.withLock { $0[video] }
         if let kept, now - kept.fetched < cacheSeconds { return kept.key }
@@ -51,11 +50,13 @@ public final class ContentKeys: Sendable {
         }
     }
 
-    func derived(_ video: String) -> ContentKey {
+    func derived(_ video: String) throws(Unavailable) -> ContentKey {
         let secret = self.secret ?? []
         func part(_ label: String) -> [UInt8] { Array(HMACSHA256.mac(key: secret, message: Array("\(label)|\(video)".utf8)).prefix(16)) }
-        // Sixteen bytes from each MAC: always a key.
-        return ContentKey(id: part("kid"), key: part("key"), iv: part("iv")) ?? ContentKey(id: [UInt8](repeating: 0, count: 16), key: part("key"), iv: part("iv"))!
+        guard let key = ContentKey(id: part("kid"), key: part("key"), iv: part("iv")) else {
+            throw Unavailable(description: "libcrypto could not derive the key of video \(video)")
+        }
+        return key
     }
 
     struct ServiceAnswer: Decodable {
@@ -64,10 +65,10 @@ public final class ContentKeys: Sendable {
         var iv: String?
     }
 
-    private func fetch(_ video: String, from service: (host: String, port: UInt16, path: String)) throws(Unavailable) -> ContentKey {
+    private func fetch(_ video: String, from service: (upstream: HTTPClientPool.Upstream, path: String)) throws(Unavailable) -> ContentKey {
         let path = service.path.replacingOccurrences(of: "{video}", with: video)
         do {
-            let connection = try HTTPClientConnection(host: service.host, port: service.port, timeoutSeconds: 3, connectTimeoutMilliseconds: 1000)
+            let connection = try HTTPClientConnection(host: service.upstream.host, port: service.upstream.port, timeoutSeconds: 3, connectTimeoutMilliseconds: 1000)
             let response = try connection.request("GET", path)
             guard response.status == 200 else { throw Unavailable(description: "key service answered \(response.status) for video \(video)") }
             let answer = try JSONDecoder().decode(ServiceAnswer.self, from: Data(response.body))
@@ -77,7 +78,7 @@ public final class ContentKeys: Sendable {
             }
             return made
         } catch let error as Unavailable { throw error } catch {
-            throw Unavailable(description: "key service \(service.host):\(service.port) unreachable for video \(video): \(error)")
+            throw Unavailable(description: "key service \(service.upstream) unreachable for video \(video): \(error)")
         }
     }
 }

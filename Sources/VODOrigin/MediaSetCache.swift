@@ -48,9 +48,8 @@ public final class MediaSetCache: Sendable {
             view = nil
             key = video.key
             files = video.files
-            let path = video.files.first.map { ($0.path as NSString).deletingLastPathComponent + "/manifest.json" }
-            let data = path.flatMap { FileManager.default.contents(atPath: $0) }
-            manifest = data.flatMap { try? VideoManifest.decode($0) }
+            let (data, manifest) = VideoAccess.manifest(beside: video.files)
+            self.manifest = manifest
             manifestBytes = manifest == nil ? nil : data.map { [UInt8]($0) }
             signedOnly = VideoAccess.signedOnly(manifestData: data, manifest: manifest)
             var set = set

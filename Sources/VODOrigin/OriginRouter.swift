@@ -322,7 +322,7 @@ public struct OriginRouter: HTTPHandler {
     }
 
     /// What names a protection in cache keys and ETags: scheme and key id.
-    func protectionTag(_ p: Protection) -> String { p.scheme.rawValue + "-" + Hex.encode(p.key.id) }
+    func protectionTag(_ p: Protection) -> String { p.scheme.rawValue + "-" + p.key.idHex }
 
     /// A strong validator: SHA-256 of what identifies the bytes (source versions and URL).
     func etag(_ key: String) -> String { "\"" + SHA256.hex(Array(SHA256.hash(Array(key.utf8)).prefix(12))) + "\"" }

@@ -20,10 +20,10 @@ public final class SegmentMemoryCache: Sendable {
         var items: [String: (kept: Kept, lastUse: UInt64)] = [:]
         var clock: UInt64 = 0
         var bytes: Int64 = 0
-        /// Keys asked for once (oldest first), for `askedBefore`.
+        /// Keys asked for once, for `askedBefore`: a set, and a ring of them (the oldest replaced).
         var asked: Set<String> = []
-        var askedOrder: [String] = []
-        var askedStart = 0
+        var askedRing: [String] = []
+        var askedNext = 0
     }
 
     /// How many keys `askedBefore` remembers.
@@ -46,11 +46,12 @@ public final class SegmentMemoryCache: Sendable {
         return contents.withLock { c in
             if c.asked.contains(key) { return true }
             c.asked.insert(key)
-            c.askedOrder.append(key)
-            if c.askedOrder.count - c.askedStart > Self.rememberedAsks {
-                c.asked.remove(c.askedOrder[c.askedStart])
-                c.askedStart += 1
-                if c.askedStart > Self.rememberedAsks { c.askedOrder.removeFirst(c.askedStart); c.askedStart = 0 }
+            if c.askedRing.count < Self.rememberedAsks {
+                c.askedRing.append(key)
+            } else {
+                c.asked.remove(c.askedRing[c.askedNext])
+                c.askedRing[c.askedNext] = key
+                c.askedNext = (c.askedNext + 1) % Self.rememberedAsks
             }
             return false
         }

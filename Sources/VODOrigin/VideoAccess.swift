@@ -16,11 +16,16 @@ struct VideoAccess: Sendable {
 
     /// From the manifest beside `files` (blocking: on a worker).
     init(files: [SourceFile], policy: ProtectionPolicy) {
-        let path = files.first.map { ($0.path as NSString).deletingLastPathComponent + "/manifest.json" }
-        let data = path.flatMap { FileManager.default.contents(atPath: $0) }
-        let manifest = data.flatMap { try? VideoManifest.decode($0) }
+        let (data, manifest) = Self.manifest(beside: files)
         self.init(signedOnly: Self.signedOnly(manifestData: data, manifest: manifest),
                   encrypted: manifest?.encryption != nil || policy.defaultScheme != nil || (data != nil && manifest == nil))
+    }
+
+    /// The `manifest.json` beside a video's files, as stored and as read (nil: none, or not readable).
+    static func manifest(beside files: [SourceFile]) -> (data: Data?, manifest: VideoManifest?) {
+        let path = files.first.map { ($0.path as NSString).deletingLastPathComponent + "/manifest.json" }
+        let data = path.flatMap { FileManager.default.contents(atPath: $0) }
+        return (data, data.flatMap { try? VideoManifest.decode($0) })
     }
 
     /// A manifest that says `"access"` other than `"public"`, or one that cannot be read

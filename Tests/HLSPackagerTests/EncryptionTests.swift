@@ -60,7 +60,7 @@ struct EncryptionTests {
         let s = Int(video.track.sampleIndexes[0])
         let clear = try source.read(at: index.offset(at: s), count: Int(index.size(at: s)))
         var sample = clear
-        let (ok, subsamples) = encryptor.encrypt(&sample, sourceSample: video.track.sampleIndexes[0])
+        let (ok, subsamples) = encryptor.encrypt(&sample, sample: 0..<sample.count, sourceSample: video.track.sampleIndexes[0])
         #expect(ok)
         let subs = try #require(subsamples)
         #expect(subs.reduce(0) { $0 + Int($1.clear) + Int($1.protected) } == clear.count)

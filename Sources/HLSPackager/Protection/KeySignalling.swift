@@ -10,7 +10,7 @@ enum KeySignalling {
     /// The video id of a set name (a clip's name is `<id>/clip/<range>`).
     static func videoID(_ setName: String) -> String { String(setName.prefix { $0 != "/" }) }
 
-    static func hex(_ bytes: [UInt8]) -> String { "0x" + bytes.map { String($0, radix: 16).leftPadded(2) }.joined() }
+    static func hex(_ bytes: [UInt8]) -> String { "0x" + ContentKey.hex(bytes) }
 
     /// The EXT-X-KEY tags of a CMAF media playlist of a CENC video: the raw key (`identity`)
     /// and the W3C ClearKey licence (for EME players).

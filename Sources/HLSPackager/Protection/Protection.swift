@@ -22,10 +22,12 @@ public struct ContentKey: Sendable, Equatable {
         self.id = id; self.key = key; self.iv = iv
     }
 
+    /// The KID in hex (key URLs, ETags).
+    public var idHex: String { Self.hex(id) }
+
     /// The KID as a UUID (`cenc:default_KID`).
     public var uuid: String {
-        let hex = id.map { String($0, radix: 16).leftPadded(2) }.joined()
-        let h = Array(hex)
+        let h = Array(idHex)
         return [h[0..<8], h[8..<12], h[12..<16], h[16..<20], h[20..<32]].map { String($0) }.joined(separator: "-")
     }
 }
@@ -39,7 +41,7 @@ public struct Protection: Sendable, Equatable {
 
     /// The path of the key (16 raw bytes) under the root: `key/<video>/<kid hex>.key`.
     public static func keyPath(video: String, key: ContentKey) -> String {
-        "key/\(video)/" + key.id.map { String($0, radix: 16).leftPadded(2) }.joined() + ".key"
+        "key/\(video)/\(key.idHex).key"
     }
 
     /// The path of the ClearKey licence under the root: `clearkey/<video>`.
@@ -52,6 +54,10 @@ public struct Protection: Sendable, Equatable {
     }
 }
 
-extension String {
-    func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+extension ContentKey {
+    /// Lower-case hex, two digits a byte.
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef")
+        return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
+    }
 }

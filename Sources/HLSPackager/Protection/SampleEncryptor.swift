@@ -76,11 +76,6 @@ struct SampleEncryptor {
         return (ok, map)
     }
 
-    /// Encrypts a whole sample in place (tests).
-    func encrypt(_ sample: inout [UInt8], sourceSample index: Int32) -> (ok: Bool, subsamples: [SampleEncryptionInput.Subsample]?) {
-        encrypt(&sample, sample: 0..<sample.count, sourceSample: index)
-    }
-
     /// Clear and protected byte counts over the sample's NAL units.
     func subsampleMap(_ sample: ArraySlice<UInt8>, lengthSize: Int) -> [SampleEncryptionInput.Subsample] {
         var pairs: [(clear: Int, protected: Int)] = []

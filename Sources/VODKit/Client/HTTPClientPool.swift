@@ -20,6 +20,15 @@ public final class HTTPClientPool: Sendable {
             self.port = port
         }
 
+        /// `http://HOST:PORT/PATH` as the upstream and the path (`/` when there is none).
+        public static func split(url: String) -> (upstream: Upstream, path: String)? {
+            guard url.hasPrefix("http://") else { return nil }
+            let rest = url.dropFirst(7)
+            let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+            guard let upstream = Upstream(url: String(rest[..<slash])) else { return nil }
+            return (upstream, slash == rest.endIndex ? "/" : String(rest[slash...]))
+        }
+
         public var description: String { "http://\(host):\(port)" }
     }
 
