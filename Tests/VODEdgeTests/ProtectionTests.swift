@@ -7,16 +7,6 @@ import Testing
 @testable import VODKit
 @testable import VODOrigin
 
-/// A server with one loop on a free port, started.
-func startedServer(_ handler: HTTPHandler) throws -> HTTPServer {
-    var c = HTTPServer.Config()
-    c.port = 0
-    c.loops = 1
-    let server = try HTTPServer(config: c, handler: handler)
-    server.start()
-    return server
-}
-
 /// An origin and an edge sharing a signing-keys file, over three videos: `demo` (public,
 /// clear), `secret` (`"access": "signed"`, cenc) and `aes` (public, AES-128).
 final class ProtectionFixture: @unchecked Sendable {
@@ -40,14 +30,14 @@ final class ProtectionFixture: @unchecked Sendable {
         let policy = ProtectionPolicy(keys: try ContentKeys(secretHex: String(repeating: "5a", count: 16), serviceURL: "", cacheSeconds: 60))
         originHandler = CountingOrigin(OriginRouter(catalog: try MediaCatalog(root: media.path), cache: MediaSetCache(capacity: 8, targetDuration: 2, protection: policy),
                                                     signing: URLSigning(keys: keys, trustForwardedFor: true)))
-        origin = try startedServer(originHandler)
+        origin = try TranscoderProxyTests.server(originHandler)
         var config = EdgeConfig()
         config.origins = ["http://127.0.0.1:\(origin.port)"]
         config.cacheDir = dir.appendingPathComponent("cache").path
         let store = CacheStore(dir: config.cacheDir, maxBytes: 64 << 20, maxObjects: 1000, log: { _ in })
         store.rebuildIndex()
         let set = OriginSet(try config.upstreams(), pool: HTTPClientPool(timeoutSeconds: 2, connectTimeoutMilliseconds: 500), downSeconds: 5)
-        edge = try startedServer(EdgeRouter(config: config, store: store, origins: set, metrics: Metrics(), signingKeys: keys, log: { _ in }))
+        edge = try TranscoderProxyTests.server(EdgeRouter(config: config, store: store, origins: set, metrics: Metrics(), signingKeys: keys, log: { _ in }))
     }
 
     deinit {
@@ -214,7 +204,7 @@ final class KeyService: HTTPHandler, Sendable {
     /// working and a new one is a 503.
     @Test func aDownKeyServiceFailsOnlyNewVideos() throws {
         let service = KeyService()
-        let server = try startedServer(service)
+        let server = try TranscoderProxyTests.server(service)
         defer { server.stop() }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("keyservice-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -227,7 +217,7 @@ final class KeyService: HTTPHandler, Sendable {
         let keys = try #require(try ContentKeys(secretHex: "", serviceURL: "http://127.0.0.1:\(server.port)/keys/{video}", cacheSeconds: 0))
         let router = OriginRouter(catalog: try MediaCatalog(root: dir.path), cache: MediaSetCache(capacity: 1, targetDuration: 2, protection: ProtectionPolicy(keys: keys)),
                                   signing: URLSigning(keys: SigningKeys(keys: [.init(id: "k1", secret: String(repeating: "ab", count: 16))]), trustForwardedFor: true))
-        let origin = try startedServer(router)
+        let origin = try TranscoderProxyTests.server(router)
         defer { origin.stop() }
         func get(_ path: String) throws -> HTTPClientConnection.Response { try HTTPClientConnection(host: "127.0.0.1", port: origin.port).request("GET", path) }
         #expect(try get("/cmaf/one/video/1.m4s").status == 200)
