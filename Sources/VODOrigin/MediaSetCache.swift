@@ -27,6 +27,18 @@ public final class MediaSetCache: Sendable {
         public struct Playlist: Sendable {
             public let bytes: [UInt8]
             public let etag: String
+            /// A long playlist (a media playlist of a long video) also kept in a memory file,
+            /// sent with `sendfile` like a static file instead of copied from the heap by `writev`.
+            public let file: OpenFile?
+
+            /// Bytes from which a memory file pays: below, one `writev` of headers and body is cheaper.
+            static let fileThreshold = 8 << 10
+
+            init(bytes: [UInt8], etag: String) {
+                self.bytes = bytes
+                self.etag = etag
+                file = bytes.count >= Self.fileThreshold ? OpenFile.inMemory(bytes, name: "vod-playlist") : nil
+            }
         }
 
         /// Estimated memory: the sample index (about 18 bytes a sample), the presentation

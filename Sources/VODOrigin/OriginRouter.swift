@@ -80,8 +80,8 @@ public struct OriginRouter: HTTPHandler {
             metrics.add("vod_signed_url_refusals_total")
             return .response(.text(refusal.status, refusal.reason))
         }
+        let route = OriginTarget.route(head.path)
         let finish: @Sendable (HTTPResponse) -> HTTPResponse = { [self] response in
-            let route = OriginTarget.route(head.path)
             var result = HTTPConditional.apply(response, to: head)
             if result.status < 300, let disposition = HTTPPath.downloadDisposition(target: head.target, path: head.path) {
                 result.headers.append("Content-Disposition", disposition)
@@ -294,7 +294,7 @@ public struct OriginRouter: HTTPHandler {
 
     func playlist(_ e: MediaSetCache.Entry, _ path: String) -> HTTPResponse {
         guard let made = e.playlist(path) else { return .text(404, "not found") }
-        var r = HTTPResponse(status: 200, body: [.bytes(made.bytes)])
+        var r = HTTPResponse(status: 200, body: [made.file.map { .openFile($0, offset: 0, length: Int64(made.bytes.count)) } ?? .bytes(made.bytes)])
         r.headers.append("Content-Type", path.hasSuffix(".mpd") ? "application/dash+xml" : path.hasSuffix(".vtt") ? "text/vtt; charset=utf-8" : "application/vnd.apple.mpegurl")
         r.headers.append("Cache-Control", e.manifest?.isPartial == true && Self.listsRenditions(path) ? Self.partialCache : Self.playlistCache)
         r.headers.append("ETag", made.etag)

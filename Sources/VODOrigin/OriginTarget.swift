@@ -56,13 +56,14 @@ enum OriginTarget: Equatable, Sendable {
         case ("api", 3) where p[1] == "videos": self = .videoInfo(video: p[2])
         case ("api", 4) where p[1] == "videos" && p[3] == "manifest.json": self = .videoManifest(video: p[2])
         case ("hls", 3), ("dash", 3), ("hls-ts", 3), ("hls", 4):
-            self = .playlist(video: p[1], path: ([p[0]] + p.dropFirst(2)).joined(separator: "/"))
+            // "<format>/<the rest after the video>", cut from the path without joining pieces.
+            self = .playlist(video: p[1], path: String(p[0]) + "/" + path[p[2].startIndex...])
         case ("cmaf", 4):
             if p[3] == "init.mp4" { self = .cmafInit(video: p[1], track: p[2]) }
             else if let n = Self.segmentNumber(p[3], suffix: ".m4s") { self = .cmafSegment(video: p[1], track: p[2], number: n) }
             else { self = .notFound }
         case ("hls-ts", 4):
-            if p[3] == "index.m3u8" || p[3].hasSuffix(".vtt") { self = .playlist(video: p[1], path: "hls-ts/\(p[2])/\(p[3])") }
+            if p[3] == "index.m3u8" || p[3].hasSuffix(".vtt") { self = .playlist(video: p[1], path: "hls-ts/" + path[p[2].startIndex...]) }
             else if let n = Self.segmentNumber(p[3], suffix: ".ts") { self = .tsSegment(video: p[1], rendition: p[2], number: n) }
             else { self = .notFound }
         case ("mp4", 3): self = .mp4(video: p[1], file: p[2])
@@ -96,13 +97,27 @@ enum OriginTarget: Equatable, Sendable {
         }
     }
 
-    /// The label for metrics (first path segment of the URL space, else "other").
+    /// The label for metrics (first path segment of the URL space, else "other"): a literal, nothing allocated.
     static func route(_ path: Substring) -> String {
-        let first = path.utf8.dropFirst().split(separator: UInt8(ascii: "/"), maxSplits: 1).first.map { Substring($0) } ?? ""
-        return routes.contains(first) ? String(first) : "other"
+        let rest = path.utf8.dropFirst()
+        switch Substring(rest[..<(rest.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex)]) {
+        case "hls": return "hls"
+        case "cmaf": return "cmaf"
+        case "dash": return "dash"
+        case "hls-ts": return "hls-ts"
+        case "mp4": return "mp4"
+        case "download": return "download"
+        case "subtitles": return "subtitles"
+        case "thumb": return "thumb"
+        case "api": return "api"
+        case "healthz": return "healthz"
+        case "metrics": return "metrics"
+        case "ingest": return "ingest"
+        case "key": return "key"
+        case "clearkey": return "clearkey"
+        default: return "other"
+        }
     }
-
-    static let routes: Set<Substring> = ["hls", "cmaf", "dash", "hls-ts", "mp4", "download", "subtitles", "thumb", "api", "healthz", "metrics", "ingest", "key", "clearkey"]
 
     /// `<ms>.jpg`: plain decimal milliseconds (no sign or leading zeros, at most 10 digits).
     static func milliseconds(_ name: Substring) -> Int64? {

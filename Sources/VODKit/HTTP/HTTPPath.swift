@@ -5,13 +5,21 @@ public enum HTTPPath {
     /// is refused before it can name anything on disk.
     public static func isPlain(_ path: Substring) -> Bool {
         var previous: UInt8 = 0
+        var segmentLength = 0, segmentDots = 0
         for (i, c) in path.utf8.enumerated() {
             if i == 0 && c != 0x2F { return false }
             if c == 0x25 || c == 0x5C || c < 0x21 || c == 0x7F || (c == 0x2F && previous == 0x2F) { return false }
+            if c == 0x2F {
+                if segmentLength > 0 && segmentDots == segmentLength && segmentLength <= 2 { return false }
+                segmentLength = 0; segmentDots = 0
+            } else {
+                segmentLength += 1
+                if c == 0x2E { segmentDots += 1 }
+            }
             previous = c
         }
         guard !path.isEmpty else { return false }
-        return !path.utf8.split(separator: 0x2F).contains { $0.elementsEqual(".".utf8) || $0.elementsEqual("..".utf8) }
+        return !(segmentLength > 0 && segmentDots == segmentLength && segmentLength <= 2)
     }
 
     /// `Content-Disposition: attachment` for a download version (`/download/<video>/<file>`) and
@@ -19,6 +27,7 @@ public enum HTTPPath {
     /// its name. Nil otherwise. The path is plain (checked). Origin and edge both add it per
     /// request, so the edge never stores it.
     public static func downloadDisposition(target: String, path: Substring) -> String? {
+        guard path.hasPrefix("/download/") || target.utf8.contains(0x3F) else { return nil }  // most requests: no query, not a download
         guard let name = path.split(separator: "/").last else { return nil }
         let asked = target.split(separator: "?", maxSplits: 1).dropFirst().first.map { $0.split(separator: "&").contains("download=1") } ?? false
         guard asked || path.hasPrefix("/download/") else { return nil }

@@ -92,11 +92,11 @@ public struct HTTPRequestParser: Sendable {
         guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty else { throw .badRequest("malformed request line") }
         guard parts[0].allSatisfy(Self.isTokenByte) else { throw .badRequest("malformed method") }
         guard parts[1].allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { throw .badRequest("invalid byte in the request target") }
-        let version = Array(parts[2])
-        guard version.count == 8, version.starts(with: Array("HTTP/".utf8)), version[6] == 0x2E,
-              (0x30...0x39).contains(version[5]), (0x30...0x39).contains(version[7]) else { throw .badRequest("malformed HTTP version") }
-        guard version[5] == 0x31, version[7] == 0x30 || version[7] == 0x31 else { throw .versionNotSupported }
-        return (String(decoding: parts[0], as: UTF8.self), String(decoding: parts[1], as: UTF8.self), Int(version[7] - 0x30))
+        let version = parts[2], v = version.startIndex
+        guard version.count == 8, version.starts(with: "HTTP/".utf8), version[v + 6] == 0x2E,
+              (0x30...0x39).contains(version[v + 5]), (0x30...0x39).contains(version[v + 7]) else { throw .badRequest("malformed HTTP version") }
+        guard version[v + 5] == 0x31, version[v + 7] == 0x30 || version[v + 7] == 0x31 else { throw .versionNotSupported }
+        return (String(decoding: parts[0], as: UTF8.self), String(decoding: parts[1], as: UTF8.self), Int(version[v + 7] - 0x30))
     }
 
     private func parseField(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> (String, String) {
@@ -116,6 +116,7 @@ public struct HTTPRequestParser: Sendable {
     /// (RFC 9112 3.2.2: a server must accept it; the authority in it replaces Host). Other
     /// targets are returned as they are, for the router to judge.
     static func originForm(_ target: String) -> String {
+        if target.utf8.first == UInt8(ascii: "/") { return target }  // the usual origin form
         let lower = target.prefix(8).lowercased()
         let scheme = lower.hasPrefix("http://") ? 7 : lower.hasPrefix("https://") ? 8 : 0
         guard scheme > 0 else { return target }
@@ -148,7 +149,8 @@ public struct HTTPRequestParser: Sendable {
             guard list.count == 1 else { throw .notImplemented("transfer coding \(list.dropLast().joined(separator: ","))") }
             framing = .chunked
         }
-        let connection = headers.values("Connection").joined(separator: ",").split(separator: ",").map { $0.trimmingSpaces() }
+        let connections = headers.values("Connection")
+        let connection = connections.isEmpty ? [] : connections.joined(separator: ",").split(separator: ",").map { $0.trimmingSpaces() }
         let keepAlive = minor == 1 ? !connection.contains { $0.caseInsensitiveEquals("close") }
                                    : connection.contains { $0.caseInsensitiveEquals("keep-alive") }
         return HTTPRequestHead(method: method, target: Self.originForm(target), minorVersion: minor, headers: headers, framing: framing, keepAlive: keepAlive)

@@ -98,7 +98,10 @@ final class Connection {
     enum ReadResult { case open, closed }
 
     /// Reads until the socket is drained (edge-triggered); returns `.closed` on EOF or error.
-    func readAvailable(now: Int64, scratch: UnsafeMutableRawBufferPointer) -> ReadResult {
+    /// `shortReadDrains`: a read that returns less than asked has emptied the socket (bytes
+    /// arriving later raise a new edge), so the read that would only say EAGAIN is skipped,
+    /// as nginx does; not when the event reported a hang-up, whose EOF must be read.
+    func readAvailable(now: Int64, scratch: UnsafeMutableRawBufferPointer, shortReadDrains: Bool = false) -> ReadResult {
         if lingerUntil != nil {  // lingering: discard what still comes
             while true {
                 let n = recv(fd, scratch.baseAddress, scratch.count, 0)
@@ -111,11 +114,13 @@ final class Connection {
             let stalled = outputBlocked || awaiting != nil || morePending || waitingForSink
             readCutShort = unread >= readLimit || (stalled && unread >= Self.stalledUnread)
             if readCutShort { return .open }  // unprocessed backlog: read again after writing
-            let n = recv(fd, scratch.baseAddress, min(scratch.count, readLimit - unread), 0)
+            let asked = min(scratch.count, readLimit - unread)
+            let n = recv(fd, scratch.baseAddress, asked, 0)
             if n > 0 {
                 if unread == 0 && pendingHead == nil && requestStarted == nil { requestStarted = now }
                 readBuffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
                 lastActivity = now
+                if shortReadDrains && n < asked { return .open }
                 continue
             }
             if n == 0 { return .closed }
@@ -310,18 +315,30 @@ final class Connection {
         }
         var text: [UInt8] = []
         text.reserveCapacity(512)
-        func line(_ parts: String...) { for p in parts { text.append(contentsOf: p.utf8) }; text.append(13); text.append(10) }
-        line("HTTP/1.", minorVersion == 0 ? "0" : "1", " ", String(response.status), " ", HTTPResponse.reason(response.status))
-        line("Date: ", HTTPDate.cachedNow())
-        line("Server: vod")
+        // Appended field by field (no intermediate strings): this runs for every response.
+        func field(_ name: StaticString, _ value: String) {
+            text.append(contentsOf: UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            text.append(contentsOf: value.utf8)
+            text.append(13); text.append(10)
+        }
+        text.append(contentsOf: minorVersion == 0 ? "HTTP/1.0 ".utf8 : "HTTP/1.1 ".utf8)
+        text.append(contentsOf: String(response.status).utf8)
+        text.append(0x20)
+        text.append(contentsOf: HTTPResponse.reason(response.status).utf8)
+        text.append(13); text.append(10)
+        field("Date: ", HTTPDate.cachedNow())
+        field("Server: ", "vod")
         for (name, value) in response.headers where !name.caseInsensitiveEquals("Content-Length") && !name.caseInsensitiveEquals("Connection") {
-            line(name, ": ", value)
+            text.append(contentsOf: name.utf8)
+            text.append(0x3A); text.append(0x20)
+            text.append(contentsOf: value.utf8)
+            text.append(13); text.append(10)
         }
         let chunked = response.lengthUnknown && minorVersion > 0
         if response.lengthUnknown {
-            if chunked { line("Transfer-Encoding: chunked") }
-        } else if response.status != 304 && response.status != 204 { line("Content-Length: ", String(response.contentLength)) }
-        if !keepAlive { line("Connection: close") } else if minorVersion == 0 { line("Connection: keep-alive") }
+            if chunked { field("Transfer-Encoding: ", "chunked") }
+        } else if response.status != 304 && response.status != 204 { field("Content-Length: ", String(response.contentLength)) }
+        if !keepAlive { field("Connection: ", "close") } else if minorVersion == 0 { field("Connection: ", "keep-alive") }
         text.append(13); text.append(10)
         // Header and body bytes go out as separate iovecs of one writev: bodies are not copied.
         push(.bytes(text, sent: 0))

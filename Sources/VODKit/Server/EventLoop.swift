@@ -101,7 +101,8 @@ final class EventLoop: @unchecked Sendable {
                     continue
                 }
                 if event.events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
-                    if c.readAvailable(now: now, scratch: scratch) == .closed && !c.wantsWrite { drop(fd); continue }
+                    let hangUp = event.events & (EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0
+                    if c.readAvailable(now: now, scratch: scratch, shortReadDrains: !hangUp) == .closed && !c.wantsWrite { drop(fd); continue }
                     process(c)
                 }
                 service(c)
