@@ -53,13 +53,55 @@ public final class Metrics: Sendable {
     }
 
     public func observe(_ name: String, _ labels: [(String, String)] = [], _ value: Double,
-                        bounds: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]) {
+                        bounds: [Double] = Metrics.defaultBounds) {
         let key = Self.labels(labels)
         shard.values.withLock {
             // Mutated in place (no copy of the bucket array per observation).
             $0.histograms[name, default: [:]][key, default: Histogram(bounds: bounds, counts: Array(repeating: 0, count: bounds.count))].record(value)
         }
     }
+
+    /// A counter of one series held by its user, for the hot path: adding is one relaxed
+    /// atomic add, no labels rendered and no table looked up per event. Made once
+    /// (`counter(_:_:)`), summed into its series when the metrics are rendered.
+    public final class Counter: Sendable {
+        private let total = Atomic<Int64>(0)
+        public func add(_ n: Int64 = 1) { total.add(n, ordering: .relaxed) }
+        var value: Int64 { total.load(ordering: .relaxed) }
+    }
+
+    /// A histogram of one series held by its user (see `Counter`).
+    public final class HistogramCell: Sendable {
+        fileprivate let histogram: Mutex<Histogram>
+        fileprivate init(bounds: [Double]) { histogram = Mutex(Histogram(bounds: bounds, counts: Array(repeating: 0, count: bounds.count))) }
+        public func observe(_ value: Double) { histogram.withLock { $0.record(value) } }
+    }
+
+    private let held = Mutex<(counters: [String: [String: Counter]], histograms: [String: [String: HistogramCell]])>(([:], [:]))
+
+    /// The counter of series `name{labels}` (the same one for the same series).
+    public func counter(_ name: String, _ labels: [(String, String)] = []) -> Counter {
+        let key = Self.labels(labels)
+        return held.withLock { h in
+            if let c = h.counters[name]?[key] { return c }
+            let c = Counter()
+            h.counters[name, default: [:]][key] = c
+            return c
+        }
+    }
+
+    /// The histogram of series `name{labels}` (the same one for the same series).
+    public func histogram(_ name: String, _ labels: [(String, String)] = [], bounds: [Double] = Metrics.defaultBounds) -> HistogramCell {
+        let key = Self.labels(labels)
+        return held.withLock { h in
+            if let c = h.histograms[name]?[key] { return c }
+            let c = HistogramCell(bounds: bounds)
+            h.histograms[name, default: [:]][key] = c
+            return c
+        }
+    }
+
+    public static let defaultBounds: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]
 
     /// A gauge read when the metrics are rendered.
     public func gauge(_ name: String, _ text: String, _ read: @escaping @Sendable () -> Double) {
@@ -69,6 +111,16 @@ public final class Metrics: Sendable {
     /// Every shard's counters and histograms added up.
     private func totals() -> Values {
         var all = Values()
+        let (counters, histograms) = held.withLock { ($0.counters, $0.histograms) }
+        for (name, byLabels) in counters {
+            for (labels, c) in byLabels where c.value != 0 { all.counters[name, default: [:]][labels, default: 0] += Double(c.value) }
+        }
+        for (name, byLabels) in histograms {
+            for (labels, c) in byLabels {
+                let h = c.histogram.withLock { $0 }
+                if h.total > 0 { all.histograms[name, default: [:]][labels] = h }
+            }
+        }
         for shard in shards {
             let values = shard.values.withLock { $0 }
             for (name, byLabels) in values.counters {
@@ -113,9 +165,11 @@ public final class Metrics: Sendable {
     static func labels(_ labels: [(String, String)]) -> String {
         guard !labels.isEmpty else { return "" }
         var out = "{"
+        out.reserveCapacity(64)  // one allocation: this runs for every request
         for (i, (name, value)) in labels.enumerated() {
             if i > 0 { out += "," }
-            out += name + "=\""
+            out += name
+            out += "=\""
             // Escaping is rare (route and status values never need it): look before rewriting.
             if value.utf8.contains(where: { $0 == 0x5C || $0 == 0x22 || $0 == 0x0A }) {
                 for c in value.unicodeScalars {
@@ -131,7 +185,8 @@ public final class Metrics: Sendable {
             }
             out += "\""
         }
-        return out + "}"
+        out += "}"
+        return out
     }
 
     static func number(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v) }

@@ -17,6 +17,7 @@ public struct OriginRouter: HTTPHandler {
     public let segments: SegmentMemoryCache
     public let log: @Sendable (String) -> Void
     public let metrics: Metrics
+    let requests: RequestMetrics
     let ingest: Ingest
     /// Signed-URL checks (keys nil: tokens are taken out, never checked).
     let signing: URLSigning
@@ -37,6 +38,7 @@ public struct OriginRouter: HTTPHandler {
         self.segments = segments
         self.log = log
         self.metrics = metrics
+        requests = RequestMetrics(metrics)
         ingest = Ingest(root: catalog.root, token: token, files: files, metrics: metrics, log: log)
         metrics.describe("vod_http_requests_total", type: "counter", "Requests by route and status.")
         metrics.describe("vod_http_response_bytes_total", type: "counter", "Response body bytes by route.")
@@ -63,7 +65,7 @@ public struct OriginRouter: HTTPHandler {
         Self.isIngest(head.path) ? ingest.bodyHandling(for: head) : .buffer
     }
 
-    static func isIngest(_ path: Substring) -> Bool { path == "/ingest" || path.hasPrefix("/ingest/") }
+    static func isIngest(_ path: Substring) -> Bool { path.utf8.starts(with: "/ingest".utf8) && (path.utf8.count == 7 || path.utf8.starts(with: "/ingest/".utf8)) }
 
     /// Answers from memory when it can; anything that may block (the first load of a
     /// video reads its moov, a TS segment or a gathered CMAF segment not yet built
@@ -76,19 +78,19 @@ public struct OriginRouter: HTTPHandler {
         switch signing.admit(request.head, peer: request.peer, now: Int64(Date().timeIntervalSince1970)) {
         case .admit(let admitted, _, let valid): (head, verified) = (admitted, valid)
         case .refuse(let refusal):
-            metrics.add("vod_http_requests_total", [("route", OriginTarget.route(request.head.path)), ("status", String(refusal.status))])
+            requests.countStatus(route: OriginTarget.route(request.head.path), refusal.status)
             metrics.add("vod_signed_url_refusals_total")
             return .response(.text(refusal.status, refusal.reason))
         }
         let route = OriginTarget.route(head.path)
-        let finish: @Sendable (HTTPResponse) -> HTTPResponse = { [self] response in
+        // A local function, not a closure value: the requests answered here allocate no context for it.
+        @Sendable func finish(_ response: HTTPResponse) -> HTTPResponse {
             var result = HTTPConditional.apply(response, to: head)
             if result.status < 300, let disposition = HTTPPath.downloadDisposition(target: head.target, path: head.path) {
                 result.headers.append("Content-Disposition", disposition)
             }
-            metrics.add("vod_http_requests_total", [("route", route), ("status", String(result.status))])
-            metrics.add("vod_http_response_bytes_total", [("route", route)], Double(result.contentLength))
-            metrics.observe("vod_http_request_duration_seconds", [("route", route)], Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+            requests.record(route: route, status: result.status, bytes: result.contentLength,
+                            seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
             return result
         }
         if head.method == "OPTIONS" { return .response(finish(HTTPConditional.options())) }

@@ -40,7 +40,16 @@ enum OriginTarget: Equatable, Sendable {
 
     init(path: Substring) {
         guard HTTPPath.isPlain(path) else { self = .malformed; return }
-        let p = path.utf8.dropFirst().split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { Substring($0) }
+        // The segments after the leading "/" (a plain path has one), in one array.
+        var p: [Substring] = []
+        p.reserveCapacity(8)
+        let bytes = path.utf8
+        var start = bytes.index(after: bytes.startIndex), i = start
+        while i < bytes.endIndex {
+            if bytes[i] == UInt8(ascii: "/") { p.append(path[start..<i]); start = bytes.index(after: i) }
+            i = bytes.index(after: i)
+        }
+        p.append(path[start...])
         if p.count >= 5, VideoView.kinds.contains(p[2]), ["hls", "dash", "hls-ts"].contains(p[0]) || (p[0] == "cmaf" && p[2] == "clip") {
             let inner = OriginTarget(path: Substring("/" + ([p[0], p[1]] + p[4...]).joined(separator: "/")))
             switch inner {
@@ -96,6 +105,9 @@ enum OriginTarget: Equatable, Sendable {
         case .health, .metrics, .videoList, .malformed, .notFound: return nil
         }
     }
+
+    /// Every label `route` gives.
+    static let routeNames = ["hls", "cmaf", "dash", "hls-ts", "mp4", "download", "subtitles", "thumb", "api", "healthz", "metrics", "ingest", "key", "clearkey", "other"]
 
     /// The label for metrics (first path segment of the URL space, else "other"): a literal, nothing allocated.
     static func route(_ path: Substring) -> String {

@@ -27,7 +27,7 @@ public enum HTTPPath {
     /// its name. Nil otherwise. The path is plain (checked). Origin and edge both add it per
     /// request, so the edge never stores it.
     public static func downloadDisposition(target: String, path: Substring) -> String? {
-        guard path.hasPrefix("/download/") || target.utf8.contains(0x3F) else { return nil }  // most requests: no query, not a download
+        guard path.utf8.starts(with: "/download/".utf8) || target.utf8.contains(0x3F) else { return nil }  // most requests: no query, not a download
         guard let name = path.split(separator: "/").last else { return nil }
         let asked = target.split(separator: "?", maxSplits: 1).dropFirst().first.map { $0.split(separator: "&").contains("download=1") } ?? false
         guard asked || path.hasPrefix("/download/") else { return nil }

@@ -88,15 +88,19 @@ public struct HTTPRequestParser: Sendable {
     }
 
     private func parseRequestLine(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> (String, String, Int) {
-        let parts = line.split(separator: 0x20, omittingEmptySubsequences: false)
-        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty else { throw .badRequest("malformed request line") }
-        guard parts[0].allSatisfy(Self.isTokenByte) else { throw .badRequest("malformed method") }
-        guard parts[1].allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { throw .badRequest("invalid byte in the request target") }
-        let version = parts[2], v = version.startIndex
+        // Exactly two spaces: method, target, version (found by hand: this runs for every request).
+        guard let first = line.firstIndex(of: 0x20) else { throw .badRequest("malformed request line") }
+        let afterFirst = line[(first + 1)...]
+        guard let second = afterFirst.firstIndex(of: 0x20), !afterFirst[(second + 1)...].contains(0x20) else { throw .badRequest("malformed request line") }
+        let method = line[..<first], target = line[(first + 1)..<second], version = line[(second + 1)...]
+        guard !method.isEmpty, !target.isEmpty else { throw .badRequest("malformed request line") }
+        guard method.allSatisfy(Self.isTokenByte) else { throw .badRequest("malformed method") }
+        guard target.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { throw .badRequest("invalid byte in the request target") }
+        let v = version.startIndex
         guard version.count == 8, version.starts(with: "HTTP/".utf8), version[v + 6] == 0x2E,
               (0x30...0x39).contains(version[v + 5]), (0x30...0x39).contains(version[v + 7]) else { throw .badRequest("malformed HTTP version") }
         guard version[v + 5] == 0x31, version[v + 7] == 0x30 || version[v + 7] == 0x31 else { throw .versionNotSupported }
-        return (String(decoding: parts[0], as: UTF8.self), String(decoding: parts[1], as: UTF8.self), Int(version[v + 7] - 0x30))
+        return (String(decoding: method, as: UTF8.self), String(decoding: target, as: UTF8.self), Int(version[v + 7] - 0x30))
     }
 
     private func parseField(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> (String, String) {
@@ -127,11 +131,17 @@ public struct HTTPRequestParser: Sendable {
     }
 
     private func interpret(method: String, target: String, minor: Int, headers: HTTPHeaders) throws(HTTPParseError) -> HTTPRequestHead {
-        let hosts = headers.values("Host")
-        if minor == 1 && hosts.count != 1 { throw .badRequest(hosts.isEmpty ? "no Host header" : "more than one Host header") }
-        if hosts.count > 1 { throw .badRequest("more than one Host header") }
-        let lengths = headers.values("Content-Length")
-        let codings = headers.values("Transfer-Encoding")
+        // One pass over the fields for the four that frame the request.
+        var hosts = 0
+        var lengths: [String] = [], codings: [String] = [], connections: [String] = []
+        for (name, value) in headers {
+            if name.caseInsensitiveEquals("Host") { hosts += 1 }
+            else if name.caseInsensitiveEquals("Content-Length") { lengths.append(value) }
+            else if name.caseInsensitiveEquals("Transfer-Encoding") { codings.append(value) }
+            else if name.caseInsensitiveEquals("Connection") { connections.append(value) }
+        }
+        if minor == 1 && hosts != 1 { throw .badRequest(hosts == 0 ? "no Host header" : "more than one Host header") }
+        if hosts > 1 { throw .badRequest("more than one Host header") }
         if !lengths.isEmpty && !codings.isEmpty { throw .badRequest("both Content-Length and Transfer-Encoding") }
         if lengths.count > 1 { throw .badRequest("more than one Content-Length") }
         var framing = HTTPBodyFraming.none
@@ -149,7 +159,6 @@ public struct HTTPRequestParser: Sendable {
             guard list.count == 1 else { throw .notImplemented("transfer coding \(list.dropLast().joined(separator: ","))") }
             framing = .chunked
         }
-        let connections = headers.values("Connection")
         let connection = connections.isEmpty ? [] : connections.joined(separator: ",").split(separator: ",").map { $0.trimmingSpaces() }
         let keepAlive = minor == 1 ? !connection.contains { $0.caseInsensitiveEquals("close") }
                                    : connection.contains { $0.caseInsensitiveEquals("keep-alive") }

@@ -72,7 +72,7 @@ public struct URLSigning: Sendable {
     /// The request with its token taken out: `/t/<token>/rest` → `/rest`, `?token=…` removed.
     public static func takeToken(_ head: HTTPRequestHead) -> (HTTPRequestHead, Substring?) {
         // Most requests carry no token: neither `/t/` nor a query.
-        if !head.path.hasPrefix("/t/") && head.path.endIndex == head.target.endIndex { return (head, nil) }
+        if !head.path.utf8.starts(with: "/t/".utf8) && head.path.endIndex == head.target.endIndex { return (head, nil) }
         let target = head.target
         var path = head.path
         var query = target[path.endIndex...]
