@@ -7,13 +7,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
-bench/make-720p.sh >/dev/null
+bench/make-ladders.sh
 swift build -c release --product vod-origin >/dev/null
 out=$PWD/bench/out/cold
 rm -rf "$out"; mkdir -p "$out/media/ladder-hour"
 ln bench/out/720p-60min.mp4 "$out/media/hour.mp4"
 dir=bench/out/ladder-hour
-[ -s "$dir/video_720.mp4" ] || { echo "run bench/origin-bench.sh once first (makes $dir)" >&2; exit 1; }
 ln "$dir/video_720.mp4" "$dir/audio.mp4" "$out/media/ladder-hour/"
 echo '{"renditions":[{"file":"video_720.mp4","type":"video"},{"file":"audio.mp4","type":"audio"}]}' > "$out/media/ladder-hour/manifest.json"
 cat "$out"/media/hour.mp4 "$out"/media/ladder-hour/*.mp4 >/dev/null   # page cache warm, as on a busy origin

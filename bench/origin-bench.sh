@@ -13,22 +13,15 @@ command -v nginx >/dev/null && command -v wrk >/dev/null || {
   echo "origin-bench: installing nginx-light and wrk" >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light wrk >/dev/null
 }
-bench/make-720p.sh >/dev/null
+bench/make-ladders.sh
 swift build -c release --product vod-origin >/dev/null
 out=$PWD/bench/out/origin
 rm -rf "$out"; mkdir -p "$out/media" "$out/static" "$out/nginx"
 ln bench/out/720p-1min.mp4 "$out/media/short.mp4"
 ln bench/out/720p-60min.mp4 "$out/media/hour.mp4"
-# The transcoder's layout: video and audio in separate files, so a segment is one file range.
-for v in short:720p-1min hour:720p-60min; do
-  name=${v%%:*}; src=bench/out/${v#*:}.mp4; dir=bench/out/ladder-$name
-  if [ ! -s "$dir/video_720.mp4" ]; then
-    mkdir -p "$dir"
-    ffmpeg -hide_banner -loglevel error -y -i "$src" -map 0:v -c copy -movflags +faststart "$dir/video_720.mp4"
-    ffmpeg -hide_banner -loglevel error -y -i "$src" -map 0:a -c copy -movflags +faststart "$dir/audio.mp4"
-  fi
+for name in short hour; do
   mkdir -p "$out/media/ladder-$name"
-  ln "$dir/video_720.mp4" "$dir/audio.mp4" "$out/media/ladder-$name/"
+  ln "bench/out/ladder-$name/video_720.mp4" "bench/out/ladder-$name/audio.mp4" "$out/media/ladder-$name/"
   echo '{"renditions":[{"file":"video_720.mp4","type":"video"},{"file":"audio.mp4","type":"audio"}]}' > "$out/media/ladder-$name/manifest.json"
 done
 

@@ -16,7 +16,10 @@ public final class MediaSetCache: Sendable {
         public let set: MediaSet
         public let key: String
         public let files: [SourceFile]
-        private let made = Mutex<[String: Playlist]>([:])
+        private let made = Mutex<(playlists: [String: Playlist], absent: Set<String>)>(([:], []))
+        /// Paths found to have no playlist, remembered (up to this many) so that asking again
+        /// is answered 404 on the event loop instead of rendering on a worker each time.
+        static let maxAbsent = 256
         private let tsState = Mutex<Result<[TSRendition], PackagerError>?>(nil)
         /// The selection of tracks or clip a URL made (`/hls/<video>/tracks/v1-a2/…`), nil for the whole video.
         let view: VideoView?
@@ -121,15 +124,20 @@ public final class MediaSetCache: Sendable {
         /// `hls-ts/master.m3u8`, `hls-ts/<rendition>/index.m3u8`, and the subtitles' texts
         /// (`hls[-ts]/<subs>/index.m3u8`, `hls[-ts]/<subs>/<n>.vtt`, `dash/<subs>.vtt`); nil if there is none.
         public func playlist(_ path: String) -> Playlist? {
-            if let hit = made.withLock({ $0[path] }) { return hit }
-            guard let text = render(path) else { return nil }
+            let (hit, absent) = made.withLock { ($0.playlists[path], $0.absent.contains(path)) }
+            if let hit { return hit }
+            if absent { return nil }
+            guard let text = render(path) else {
+                made.withLock { if $0.absent.count < Self.maxAbsent { $0.absent.insert(path) } }
+                return nil
+            }
             let playlist = Playlist(bytes: Array(text.utf8), etag: "\"" + SHA256.hex(Array(SHA256.hash(Array((key + path + text).utf8)).prefix(12))) + "\"")
-            made.withLock { $0[path] = playlist }
+            made.withLock { $0.playlists[path] = playlist }
             return playlist
         }
 
-        /// Whether `playlist(path)` answers without rendering.
-        func hasPlaylist(_ path: String) -> Bool { made.withLock { $0[path] != nil } }
+        /// Whether `playlist(path)` answers without rendering (a playlist or a known absence).
+        func hasPlaylist(_ path: String) -> Bool { made.withLock { $0.playlists[path] != nil || $0.absent.contains(path) } }
 
         /// A selection's master playlist and MPD name the whole video's media playlists and
         /// segments (`../../video/index.m3u8`), so those are shared; its TS presentation is its own

@@ -58,7 +58,8 @@ enum OriginTarget: Equatable, Sendable {
             }
             return
         }
-        switch (p[0], p.count) {
+        // As a String: the first segments of the URL space are small strings, compared as words.
+        switch (String(p[0]), p.count) {
         case ("healthz", 1): self = .health
         case ("metrics", 1): self = .metrics
         case ("api", 2) where p[1] == "videos": self = .videoList
@@ -112,7 +113,7 @@ enum OriginTarget: Equatable, Sendable {
     /// The label for metrics (first path segment of the URL space, else "other"): a literal, nothing allocated.
     static func route(_ path: Substring) -> String {
         let rest = path.utf8.dropFirst()
-        switch Substring(rest[..<(rest.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex)]) {
+        switch String(Substring(rest[..<(rest.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex)])) {
         case "hls": return "hls"
         case "cmaf": return "cmaf"
         case "dash": return "dash"

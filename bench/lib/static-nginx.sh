@@ -1,0 +1,41 @@
+# Sourced by the benchmark scripts: Debian's nginx serving a directory as static files,
+# configured as in production (sendfile, keep-alive), and the helpers the scripts share.
+#   static_nginx DIR PORT ROOT [WORKERS]   writes DIR/nginx.conf, starts nginx, stops it on exit
+#   rps URL [THREADS] [CONNECTIONS]       wrk's requests per second over $seconds s
+#   median V…                             the middle value
+#   ratio A B                             A/B with three decimals
+
+need_nginx_and_wrk() {
+  command -v nginx >/dev/null && command -v wrk >/dev/null && return
+  echo "$(basename "$0"): installing nginx-light and wrk" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light wrk >/dev/null
+}
+
+static_nginx() {
+  local dir=$1 port=$2 root=$3 workers=${4:-1}
+  mkdir -p "$dir"
+  cat > "$dir/nginx.conf" <<CONF
+worker_processes $workers;
+pid $dir/nginx.pid;
+error_log $dir/error.log;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  sendfile on; tcp_nopush on; tcp_nodelay on;
+  keepalive_requests 1000000;
+  types { application/vnd.apple.mpegurl m3u8; application/dash+xml mpd; video/iso.segment m4s; video/mp2t ts; text/plain txt; }
+  default_type text/plain;
+  server { listen 127.0.0.1:$port reuseport; root $root; }
+}
+CONF
+  nginx -c "$dir/nginx.conf"
+  STATIC_NGINX_CONF="$dir/nginx.conf"
+}
+
+stop_static_nginx() { [ -n "${STATIC_NGINX_CONF:-}" ] && nginx -c "$STATIC_NGINX_CONF" -s stop 2>/dev/null || true; }
+
+rps() { wrk -t"${2:-1}" -c"${3:-32}" -d"${seconds:-5}s" "$1" | awk '/Requests\/sec/ {print $2}'; }
+
+median() { printf "%s\n" "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+ratio() { python3 -c "print(f'{$1/$2:.3f}')"; }

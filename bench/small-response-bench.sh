@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Small responses against static nginx serving the very same bytes: master playlist,
+# media playlist of the 60-minute file (600 segments), MPD, /healthz and a 404, with
+# one event loop / one nginx worker (wrk -t1 -c32) and with two (wrk -t2 -c64).
+# Alternates A and B within each round; prints req/s medians and the median ratio.
+#   bench/small-response-bench.sh [ROUNDS] [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-3}; seconds=${2:-5}
+. bench/lib/static-nginx.sh
+need_nginx_and_wrk
+bench/make-ladders.sh
+swift build -c release --product vod-origin >/dev/null
+out=$PWD/bench/out/small
+rm -rf "$out"; mkdir -p "$out/media" "$out/static"
+for name in short hour; do
+  mkdir -p "$out/media/ladder-$name"
+  ln "bench/out/ladder-$name/video_720.mp4" "bench/out/ladder-$name/audio.mp4" "$out/media/ladder-$name/"
+  echo '{"renditions":[{"file":"video_720.mp4","type":"video"},{"file":"audio.mp4","type":"audio"}]}' > "$out/media/ladder-$name/manifest.json"
+done
+
+port=18185; nport=18186
+origin=
+trap 'kill $origin 2>/dev/null; stop_static_nginx' EXIT
+urls=(/hls/ladder-short/master.m3u8 /hls/ladder-hour/video_720/index.m3u8 /dash/ladder-hour/manifest.mpd /healthz /hls/ladder-short/missing/index.m3u8)
+names=("master playlist" "media playlist, 60-min (600 segments)" "MPD, 60-min" "/healthz" "404")
+printf "%-40s %6s %10s %12s %12s %8s\n" "response" "loops" "bytes" "vod req/s" "nginx req/s" "ratio"
+for loops in 1 2; do
+  .build/release/vod-origin --media "$out/media" --listen 127.0.0.1:$port --loops $loops --no-access-log 2>"$out/origin.log" &
+  origin=$!
+  until curl -sf -o /dev/null "http://127.0.0.1:$port/healthz"; do sleep 0.05; done
+  for u in "${urls[@]}"; do  # the static copies: what the origin answers (the 404 stays missing)
+    [ "$u" = "${urls[4]}" ] && continue
+    mkdir -p "$out/static$(dirname "$u")"
+    curl -sf "http://127.0.0.1:$port$u" -o "$out/static$u"
+  done
+  static_nginx "$out/nginx" $nport "$out/static" $loops
+  sleep 0.5
+  for i in "${!urls[@]}"; do
+    u=${urls[$i]}; ours=(); theirs=(); ratios=()
+    for _ in $(seq "$rounds"); do
+      a=$(rps "http://127.0.0.1:$port$u" $loops $((32 * loops))); b=$(rps "http://127.0.0.1:$nport$u" $loops $((32 * loops)))
+      ours+=("$a"); theirs+=("$b"); ratios+=("$(ratio "$a" "$b")")
+    done
+    bytes=$(curl -s "http://127.0.0.1:$port$u" | wc -c)
+    printf "%-40s %6s %10s %12s %12s %8s\n" "${names[$i]}" $loops "$bytes" "$(median "${ours[@]}")" "$(median "${theirs[@]}")" "$(median "${ratios[@]}")"
+  done
+  kill $origin; wait $origin 2>/dev/null || true; origin=
+  stop_static_nginx; sleep 0.5
+done
