@@ -58,7 +58,24 @@ public struct MediaSet: Sendable {
         var texts: [(track: Track, cues: [TextCue])] = []
         var skipped: [SkippedTrack] = []
         var firstError: PackagerError?
-        for track in movie.tracks {
+        // The tracks to lay out: every audio track and the first video track, laid out side by
+        // side (the rest of the video tracks only if the first fails, below).
+        var firstVideo: Int?
+        let candidates = movie.tracks.indices.filter { i in
+            let track = movie.tracks[i]
+            guard !track.samples.isEmpty else { return false }
+            if track.mediaType == .audio { return true }
+            guard track.mediaType == .video, firstVideo == nil else { return false }
+            firstVideo = i
+            return true
+        }
+        let layOut: @Sendable (Track) -> Result<PackagedTrack, PackagerError> = { [timescale = movie.timescale] track in
+            Result { () throws(PackagerError) in
+                try PackagedTrack(name: "", kind: track.mediaType == .video ? .video : .audio, track: track, movieTimescale: timescale, sourcePath: path)
+            }
+        }
+        let laidOut = Dictionary(uniqueKeysWithValues: zip(candidates, candidates.map { movie.tracks[$0] }.concurrentMap(layOut)))
+        for (i, track) in movie.tracks.enumerated() {
             let kind: PackagedTrack.Kind
             switch track.mediaType {
             case .video: kind = .video
@@ -82,11 +99,11 @@ public struct MediaSet: Sendable {
                 skipped.append(SkippedTrack(track, "only the first playable video track is packaged"))
                 continue
             }
-            do {
-                let name = kind == .video ? "video" : audioName(audios.count)
-                let packaged = try PackagedTrack(name: name, kind: kind, track: track, movieTimescale: movie.timescale, sourcePath: path)
+            switch laidOut[i] ?? layOut(track) {
+            case .success(var packaged):
+                packaged.name = kind == .video ? "video" : audioName(audios.count)
                 if kind == .video { video = packaged } else { audios.append(packaged) }
-            } catch {
+            case .failure(let error):
                 firstError = firstError ?? error
                 skipped.append(SkippedTrack(track, error.reason))
             }

@@ -13,7 +13,7 @@ public struct PackagedTrack: Sendable {
     public enum Kind: String, Sendable { case video, audio }
 
     /// Name in URLs (`/cmaf/<video>/<name>/…`) and playlists.
-    public let name: String
+    public internal(set) var name: String
     public let kind: Kind
     public let track: Track
     public let sourcePath: String
@@ -47,23 +47,31 @@ public struct PackagedTrack: Sendable {
         // video starts at its first keyframe and keeps frames needed to decode others.
         var indexes: [Int32] = [], dts: [Int64] = [], pts: [Int64] = [], discarded: [Bool] = []
         indexes.reserveCapacity(timeline.count); dts.reserveCapacity(timeline.count); pts.reserveCapacity(timeline.count)
-        var overflow = false
-        timeline.forEach { p in
-            if kind == .audio && p.discard { return }
-            if kind == .video && indexes.isEmpty && !samples.isSync(at: p.sampleIndex) { return }
-            if p.sampleIndex > Int(Int32.max) { overflow = true; return }
-            indexes.append(Int32(p.sampleIndex)); dts.append(p.dts); pts.append(p.pts); discarded.append(p.discard)
+        if kind == .video { discarded.reserveCapacity(timeline.count) }
+        var overflow = false, anyDiscarded = false
+        // A plain loop (this runs for every sample of a video's first request): no closure state.
+        for p in timeline {
+            if kind == .audio && p.discard { continue }
+            if kind == .video && indexes.isEmpty && !samples.isSync(at: p.sampleIndex) { continue }
+            if p.sampleIndex > Int(Int32.max) { overflow = true; continue }
+            indexes.append(Int32(truncatingIfNeeded: p.sampleIndex)); dts.append(p.dts); pts.append(p.pts)
+            if kind == .video { discarded.append(p.discard); anyDiscarded = anyDiscarded || p.discard }
         }
         guard !indexes.isEmpty, !overflow else { throw .brokenTrack(file: sourcePath, reason: "track \(track.id) has no samples to present") }
         // Times beyond ±2^60 (a tfdt near 2^63, wrapped sums of absurd durations) are refused,
         // so that every shift and sum below and in the packager stays inside 64 bits.
-        guard zip(dts, pts).allSatisfy({ SafeTime.admits($0) && SafeTime.admits($1) }) else {
-            throw .brokenTrack(file: sourcePath, reason: "track \(track.id): sample times beyond ±2^60 in its timescale")
+        var minDTS = Int64.max, minPTS = Int64.max
+        for k in 0..<dts.count {
+            guard SafeTime.admits(dts[k]) && SafeTime.admits(pts[k]) else {
+                throw .brokenTrack(file: sourcePath, reason: "track \(track.id): sample times beyond ±2^60 in its timescale")
+            }
+            minDTS = min(minDTS, dts[k]); minPTS = min(minPTS, pts[k])
         }
-        hiddenLeadingFrames = kind == .video ? Self.squeezeHiddenLeadingFrames(pts: &pts, discarded: discarded) : 0
+        hiddenLeadingFrames = anyDiscarded ? Self.squeezeHiddenLeadingFrames(pts: &pts, discarded: discarded) : 0
+        if hiddenLeadingFrames > 0 { minPTS = pts.min() ?? minPTS }
         // Decode times of 0 or later (a tfdt cannot be negative) and presentation times too:
         // the whole track moves later, decode and presentation times together.
-        let shift = max(0, -(dts.min() ?? 0), -(pts.min() ?? 0))
+        let shift = max(0, -minDTS, -minPTS)
         var offsets: [Int32] = []
         offsets.reserveCapacity(indexes.count)
         for k in 0..<indexes.count {
@@ -94,6 +102,13 @@ public struct PackagedTrack: Sendable {
         let hidden = pts.indices.filter { discarded[$0] && pts[$0] < firstShown }.sorted { pts[$0] < pts[$1] }
         for (rank, i) in hidden.enumerated() { pts[i] = firstShown - Int64(hidden.count - rank) }
         return hidden.count
+    }
+
+    /// The same track under another name.
+    public func renamed(_ name: String) -> PackagedTrack {
+        var copy = self
+        copy.name = name
+        return copy
     }
 
     /// The same track moved `ticks` later (to line up with the other tracks of its video).

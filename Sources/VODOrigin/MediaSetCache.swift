@@ -263,25 +263,29 @@ public final class MediaSetCache: Sendable {
         let media = files.filter { $0.role != .subtitle }
         var set: MediaSet
         if media.count == 1 { set = try MediaSet.load(path: media[0].path, name: id, targetDuration: targetDuration) } else {
+            // Each file read and laid out on its own core: the first request waits for them all.
+            let laidOut = media.concurrentMap { file -> Result<PackagedTrack?, PackagerError> in
+                Result { () throws(PackagerError) in
+                    let movie: Movie
+                    do throws(MP4Error) { movie = try Movie.read(path: file.path) } catch { throw .unreadable(file: file.path, error) }
+                    let stem = String(file.name.dropLast(file.name.hasSuffix(".mp4") ? 4 : 0))
+                    switch file.role {
+                    case .video:
+                        guard let t = movie.tracks.first(where: { $0.mediaType == .video && !$0.samples.isEmpty }) else { return nil }
+                        return try PackagedTrack(name: stem, kind: .video, track: t, movieTimescale: movie.timescale, sourcePath: file.path)
+                    case .audio:
+                        guard let t = movie.tracks.first(where: { $0.mediaType == .audio && !$0.samples.isEmpty }) else { return nil }
+                        return try PackagedTrack(name: "", kind: .audio, track: t, movieTimescale: movie.timescale, sourcePath: file.path)
+                    case .subtitle: return nil
+                    }
+                }
+            }
             var videos: [PackagedTrack] = []
             var audios: [PackagedTrack] = []
-            for file in media {
-                let movie: Movie
-                do { movie = try Movie.read(path: file.path) } catch { throw .unreadable(file: file.path, error) }
-                let stem = String(file.name.dropLast(file.name.hasSuffix(".mp4") ? 4 : 0))
-                switch file.role {
-                case .video:
-                    if let t = movie.tracks.first(where: { $0.mediaType == .video && !$0.samples.isEmpty }) {
-                        videos.append(try PackagedTrack(name: stem, kind: .video, track: t, movieTimescale: movie.timescale, sourcePath: file.path))
-                    }
-                case .audio:
-                    // Every audio file is a language or layout of its own, named as MediaSet names them.
-                    if let t = movie.tracks.first(where: { $0.mediaType == .audio && !$0.samples.isEmpty }) {
-                        audios.append(try PackagedTrack(name: MediaSet.audioName(audios.count), kind: .audio, track: t,
-                                                        movieTimescale: movie.timescale, sourcePath: file.path))
-                    }
-                case .subtitle: break
-                }
+            for result in laidOut {
+                guard let track = try result.get() else { continue }
+                // Every audio file is a language or layout of its own, named as MediaSet names them.
+                if track.kind == .video { videos.append(track) } else { audios.append(track.renamed(MediaSet.audioName(audios.count))) }
             }
             set = try MediaSet(name: id, videos: videos, audios: audios, targetDuration: targetDuration, file: id)
         }

@@ -1,7 +1,7 @@
 /// Bounds-checked big-endian reads over one box's bytes. A reader made for a
 /// child box cannot read past that child's end, and every error carries the
 /// box path it happened in.
-public struct ByteReader {
+public struct ByteReader: Sendable {
     public let bytes: [UInt8]
     public internal(set) var position: Int
     public let end: Int

@@ -91,10 +91,14 @@ struct MovieReader {
         guard traks.count <= limits.maxTracks else {
             throw MP4Error(.limitExceeded, path: "moov", "\(traks.count) tracks exceed the limit of \(limits.maxTracks)")
         }
-        var tracks: [Track] = []
-        for var trak in traks {
-            if let track = try readTrack(&trak, fileSize: fileSize) { tracks.append(track) }
+        // Each track's sample table is expanded on its own core (a long movie's first request waits for them all).
+        let reader = self
+        let read = traks.concurrentMap { trak -> Result<Track?, MP4Error> in
+            var trak = trak
+            return Result { () throws(MP4Error) in try reader.readTrack(&trak, fileSize: fileSize) }
         }
+        var tracks: [Track] = []
+        for result in read { if let track = try result.get() { tracks.append(track) } }
         return Movie(fileType: nil, header: header, tracks: tracks, isFragmented: false, topLevelBoxes: [],
                      fileSize: fileSize, trackExtends: trex, otherBoxes: other)
     }

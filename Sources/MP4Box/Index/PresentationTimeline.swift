@@ -91,7 +91,7 @@ public struct PresentationTimeline: Sendable {
             if isAudio { firstAudioEdit = firstAudioEdit < 0 ? 1 : 0 }
 
             var search = mediaTime
-            if isAudio { search = max(search &- mediaTimescale, raw[0]) }
+            if isAudio { search = Swift.max(search &- mediaTimescale, raw[0]) }
             var start = findPreviousKeyframe(search, any: false, raw: raw, ctts: ctts)
             if start < 0 { start = findPreviousKeyframe(search, any: true, raw: raw, ctts: ctts) }
             if start < 0 { start = 0 }
@@ -114,7 +114,7 @@ public struct PresentationTimeline: Sendable {
                     }
                 } else {
                     let corrected = counter &+ c &+ shift
-                    minCorrectedPTS = minCorrectedPTS < 0 ? corrected : min(minCorrectedPTS, corrected)
+                    minCorrectedPTS = minCorrectedPTS < 0 ? corrected : Swift.min(minCorrectedPTS, corrected)
                     if !startEncountered { startEncountered = true; range.dtsOffset = counter &- raw[i] }
                 }
                 range.samples = start..<(i + 1)
@@ -155,7 +155,7 @@ public struct PresentationTimeline: Sendable {
             }
         }
         if track.hasCompositionTable && m >= 0 {
-            var c = min(m, track.compositionCoverage)
+            var c = Swift.min(m, track.compositionCoverage)
             while m >= 0 && c >= 0 && c < track.compositionCoverage {
                 if raw[m] &+ Int64(samples.compositionOffset(at: c)) <= ts && samples.isSync(at: m) { break }
                 m -= 1
@@ -167,21 +167,7 @@ public struct PresentationTimeline: Sendable {
 
     /// Calls `body` with every presented sample in demux order.
     public func forEach(_ body: (PresentedSample) -> Void) {
-        let samples = track.samples
-        let hasCtts = track.hasCompositionTable || samples.hasCompositionOffsets
-        for range in ranges where !range.samples.isEmpty {
-            var dts = samples.dts(at: range.samples.lowerBound)
-            for i in range.samples {
-                let rawTS = dts &- track.compositionShift
-                let outDTS = (range.dtsOffset.map { rawTS &+ $0 } ?? range.constantDTS) &- finalShift
-                let c = Int64(samples.compositionOffset(at: i))
-                let pts = hasCtts && i < track.compositionCoverage ? outDTS &+ track.compositionShift &+ c : outDTS
-                let cts = rawTS &+ track.compositionShift &+ c
-                let discard = (cts < range.mediaStart || cts >= range.mediaEnd) && i != range.partialSample
-                body(PresentedSample(sampleIndex: i, dts: outDTS, pts: pts, discard: discard))
-                dts &+= Int64(samples.duration(at: i))
-            }
-        }
+        for p in self { body(p) }
     }
 
     /// All presented samples (for tools and tests; the packager iterates).
@@ -201,6 +187,49 @@ public struct PresentationTimeline: Sendable {
         }
         guard track.timescale > 0 else { return 0 }
         return Double(track.samples.endDTS &- track.samples.startDTS) / Double(track.timescale)
+    }
+}
+
+extension PresentationTimeline: Sequence {
+    /// The presented samples in demux order, one at a time: a plain loop over them
+    /// (the packager's lay-out of every sample) needs no closure around its state.
+    public struct Iterator: IteratorProtocol {
+        let timeline: PresentationTimeline
+        let samples: SampleIndex
+        let hasCtts: Bool
+        var rangeIndex = 0
+        var range: Range?
+        var i = 0, end = 0
+        var dts: Int64 = 0
+
+        public mutating func next() -> PresentedSample? {
+            while i >= end || range == nil {
+                guard rangeIndex < timeline.ranges.count else { return nil }
+                let r = timeline.ranges[rangeIndex]
+                rangeIndex += 1
+                guard !r.samples.isEmpty else { continue }
+                range = r
+                i = r.samples.lowerBound
+                end = r.samples.upperBound
+                dts = samples.dts(at: i)
+            }
+            guard let range else { return nil }
+            let track = timeline.track
+            let rawTS = dts &- track.compositionShift
+            let outDTS = (range.dtsOffset.map { rawTS &+ $0 } ?? range.constantDTS) &- timeline.finalShift
+            let c = Int64(samples.compositionOffset(at: i))
+            let pts = hasCtts && i < track.compositionCoverage ? outDTS &+ track.compositionShift &+ c : outDTS
+            let cts = rawTS &+ track.compositionShift &+ c
+            let discard = (cts < range.mediaStart || cts >= range.mediaEnd) && i != range.partialSample
+            let presented = PresentedSample(sampleIndex: i, dts: outDTS, pts: pts, discard: discard)
+            dts &+= Int64(samples.duration(at: i))
+            i += 1
+            return presented
+        }
+    }
+
+    public func makeIterator() -> Iterator {
+        Iterator(timeline: self, samples: track.samples, hasCtts: track.hasCompositionTable || track.samples.hasCompositionOffsets)
     }
 }
 

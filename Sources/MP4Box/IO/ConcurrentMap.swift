@@ -1,0 +1,16 @@
+import Dispatch
+import Synchronization
+
+extension Array where Element: Sendable {
+    /// `map` with the elements transformed at once on the machine's cores, results in order:
+    /// the tracks of a movie are indexed and laid out side by side, since its first request waits for all.
+    public func concurrentMap<T: Sendable>(_ transform: @Sendable (Element) -> T) -> [T] {
+        guard count > 1 else { return map(transform) }
+        let results = Mutex<[T?]>(Array<T?>(repeating: nil, count: count))
+        DispatchQueue.concurrentPerform(iterations: count) { i in
+            let value = transform(self[i])
+            results.withLock { $0[i] = value }
+        }
+        return results.withLock { $0.compactMap { $0 } }
+    }
+}
