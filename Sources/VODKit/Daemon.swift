@@ -9,7 +9,11 @@ public struct Daemon: Sendable {
     public let name: String
     public static let version = "0.1.0"
 
-    public init(name: String) { self.name = name }
+    /// Every daemon keeps freed memory for reuse (`MemoryReuse`).
+    public init(name: String) {
+        self.name = name
+        MemoryReuse.configure()
+    }
 
     /// A line on stderr: UTC time, daemon, message (one `write(2)`, so lines from threads do not mix).
     public func log(_ message: String) {

@@ -201,8 +201,12 @@ public struct OriginRouter: HTTPHandler {
                 if let kept = segments.get(etag) { return sent(kept, "video/iso.segment", etag: etag) }
                 let segment = try track.mediaSegment(n - 1)
                 let ranges = segment.parts.count { if case .file = $0 { true } else { false } }
-                if ranges <= Self.maxFileRanges || !segments.askedBefore(etag) { return body(segment, "video/iso.segment", etag: etag) }
-                return try gathered(etag, "video/iso.segment", mayBlock: mayBlock) { () throws(PackagerError) in segment }
+                if ranges <= Self.maxFileRanges { return body(segment, "video/iso.segment", etag: etag) }
+                // An interleaved source: read from the disk either way, so on a worker. Asked
+                // before: gathered and kept; else its span read once and sent in pieces.
+                guard mayBlock else { return nil }
+                if segments.askedBefore(etag) { return try gathered(etag, "video/iso.segment", mayBlock: true) { () throws(PackagerError) in segment } }
+                return try spanned(segment, "video/iso.segment", etag: etag)
             case .view(let kind, let value, let inner):
                 guard let view = VideoView(kind: kind, value: value) else { return .text(400, VideoView.malformed(kind: kind, value: value)) }
                 guard mayBlock || e.hasView(view) else { return nil }
@@ -247,6 +251,36 @@ public struct OriginRouter: HTTPHandler {
         if let kept = segments.put(key, bytes) { return sent(kept, type, etag: key) }
         return body(ResponseBody(bytes), type, etag: key)
     }
+
+    /// A segment made of many ranges of one file (an interleaved source) with its span read
+    /// at once and its ranges sent as pieces of that buffer: one read and one `writev`
+    /// instead of a `sendfile` a frame. Ranges spread over much more than they hold go as they are.
+    func spanned(_ segment: ResponseBody, _ type: String, etag key: String) throws(PackagerError) -> HTTPResponse {
+        var path: String?, low = Int64.max, high = Int64.min, total: Int64 = 0
+        for case let .file(p, range) in segment.parts {
+            guard path == nil || path == p else { return body(segment, type, etag: key) }
+            path = p
+            low = min(low, range.offset); high = max(high, range.offset + range.length); total += range.length
+        }
+        guard let path, high - low <= max(2 * total, 1 << 20), high - low <= Self.maxSpan else { return body(segment, type, etag: key) }
+        let span: [UInt8]
+        do throws(MP4Error) { span = try FileByteSource(path: path).read(at: low, count: Int(high - low)) } catch { throw .unreadable(file: path, error) }
+        var r = HTTPResponse(status: 200, body: segment.parts.map { part in
+            switch part {
+            case .bytes(let bytes): return .bytes(bytes)
+            case let .file(_, range):
+                let start = Int(range.offset - low)
+                return .slice(span[start..<start + Int(range.length)])
+            }
+        })
+        r.headers.append("Content-Type", type)
+        r.headers.append("Cache-Control", Self.immutable)
+        r.headers.append("ETag", etag(key))
+        return r
+    }
+
+    /// The largest span `spanned` reads at once.
+    static let maxSpan: Int64 = 64 << 20
 
     /// A response sent from a segment kept in memory (`sendfile` from its memory file).
     func sent(_ kept: SegmentMemoryCache.Kept, _ type: String, etag key: String) -> HTTPResponse {

@@ -94,6 +94,12 @@ struct ElementaryStream: Sendable {
 
     /// The elementary stream bytes of one sample.
     func payload(_ sample: ArraySlice<UInt8>, isSync: Bool) throws(PackagerError) -> [UInt8] {
+        Array(try payloadPieces(sample, isSync: isSync).joined())
+    }
+
+    /// The same as pieces in order (start codes, the sample's own NAL units, an ADTS header and
+    /// the frame), so the packet writer copies the sample's bytes once, into the packets.
+    func payloadPieces(_ sample: ArraySlice<UInt8>, isSync: Bool) throws(PackagerError) -> [ArraySlice<UInt8>] {
         switch codec {
         case .h264, .hevc:
             let units = try nalUnits(sample)
@@ -101,14 +107,14 @@ struct ElementaryStream: Sendable {
             // the front (FFmpeg's libx264 puts its version SEI before it), or ours.
             let delimiter = units.first { nalType($0) == delimiterType }
             let hasParameterSets = units.contains { nalType($0) == sequenceParameterSetType }
-            var out: [UInt8] = []
-            out.reserveCapacity(sample.count + parameterSets.count + 16)
-            if let delimiter { out += [0, 0, 0, 1]; out += delimiter } else { out += accessUnitDelimiter }
-            if isSync && !hasParameterSets { out += parameterSets }
-            for unit in units where nalType(unit) != delimiterType { out += [0, 0, 0, 1]; out += unit }
+            var out: [ArraySlice<UInt8>] = []
+            out.reserveCapacity(2 * units.count + 3)
+            if let delimiter { out.append(Self.startCode[...]); out.append(delimiter) } else { out.append(accessUnitDelimiter[...]) }
+            if isSync && !hasParameterSets { out.append(parameterSets[...]) }
+            for unit in units where nalType(unit) != delimiterType { out.append(Self.startCode[...]); out.append(unit) }
             return out
         case .aac:
-            guard let adts else { return Array(sample) }
+            guard let adts else { return [sample] }
             let length = sample.count + 7
             guard length < 1 << 13 else { throw .brokenTrack(file: file, reason: "AAC frame of \(sample.count) bytes is too long for ADTS") }
             var header: [UInt8] = [0xFF, 0xF1, 0, 0, 0, 0, 0xFC]
@@ -116,11 +122,13 @@ struct ElementaryStream: Sendable {
             header[3] = (adts.channels & 3) << 6 | UInt8(length >> 11)
             header[4] = UInt8(length >> 3 & 0xFF)
             header[5] = UInt8(length & 7) << 5 | 0x1F
-            return header + sample
+            return [header[...], sample]
         case .ac3, .eac3:
-            return Array(sample)
+            return [sample]
         }
     }
+
+    static let startCode: [UInt8] = [0, 0, 0, 1]
 }
 
 extension ElementaryStream {

@@ -13,30 +13,33 @@ struct TSPacketWriter {
     /// One packet: `payload` must fit after the header and any adaptation field;
     /// what it does not fill is stuffed.
     mutating func packet(pid: UInt16, start: Bool, cc: UInt8, payload: ArraySlice<UInt8>, pcr: UInt64? = nil, randomAccess: Bool = false) {
+        header(pid: pid, start: start, cc: cc, payloadCount: payload.count, pcr: pcr, randomAccess: randomAccess)
+        bytes.append(contentsOf: payload)
+    }
+
+    /// A packet's header, adaptation field and stuffing, for `payloadCount` bytes of payload to follow.
+    private mutating func header(pid: UInt16, start: Bool, cc: UInt8, payloadCount: Int, pcr: UInt64?, randomAccess: Bool) {
         var adaptation = pcr != nil || randomAccess ? 2 + (pcr != nil ? 6 : 0) : 0
         let room = 184 - adaptation
-        precondition(payload.count <= room, "TS payload over capacity")
-        let stuffing = room - payload.count
+        precondition(payloadCount <= room, "TS payload over capacity")
+        let stuffing = room - payloadCount
         if stuffing > 0 { adaptation += stuffing }
         bytes.append(0x47)
         bytes.append((start ? 0x40 : 0) | UInt8(pid >> 8 & 0x1F))
         bytes.append(UInt8(pid & 0xFF))
         bytes.append((adaptation > 0 ? 0x30 : 0x10) | cc & 0x0F)
-        if adaptation > 0 {
-            bytes.append(UInt8(adaptation - 1))
-            if adaptation > 1 {
-                bytes.append((pcr != nil ? 0x10 : 0) | (randomAccess ? 0x40 : 0))
-                var used = 2
-                if let pcr {
-                    let base = pcr / 300, ext = pcr % 300
-                    bytes += [UInt8(base >> 25 & 0xFF), UInt8(base >> 17 & 0xFF), UInt8(base >> 9 & 0xFF), UInt8(base >> 1 & 0xFF),
-                              UInt8((base & 1) << 7) | 0x7E | UInt8(ext >> 8), UInt8(ext & 0xFF)]
-                    used += 6
-                }
-                bytes += repeatElement(0xFF, count: adaptation - used)
-            }
+        guard adaptation > 0 else { return }
+        bytes.append(UInt8(adaptation - 1))
+        guard adaptation > 1 else { return }
+        bytes.append((pcr != nil ? 0x10 : 0) | (randomAccess ? 0x40 : 0))
+        var used = 2
+        if let pcr {
+            let base = pcr / 300, ext = pcr % 300
+            bytes.append(UInt8(base >> 25 & 0xFF)); bytes.append(UInt8(base >> 17 & 0xFF)); bytes.append(UInt8(base >> 9 & 0xFF))
+            bytes.append(UInt8(base >> 1 & 0xFF)); bytes.append(UInt8((base & 1) << 7) | 0x7E | UInt8(ext >> 8)); bytes.append(UInt8(ext & 0xFF))
+            used += 6
         }
-        bytes += payload
+        bytes.append(contentsOf: repeatElement(0xFF, count: adaptation - used))
     }
 
     /// A PSI section (PAT or PMT) in one packet, with pointer field and CRC.
@@ -90,15 +93,35 @@ struct TSPacketWriter {
 
     /// Splits a whole PES packet into TS packets; returns the next continuity counter.
     mutating func pes(_ pes: [UInt8], pid: UInt16, cc: UInt8, pcr: UInt64?, randomAccess: Bool) -> UInt8 {
+        self.pes([pes[...]], pid: pid, cc: cc, pcr: pcr, randomAccess: randomAccess)
+    }
+
+    /// The same for a PES packet given as pieces in order (its header, then its payload's
+    /// parts): each byte is copied once, from its piece into its packet.
+    mutating func pes(_ pieces: [ArraySlice<UInt8>], pid: UInt16, cc: UInt8, pcr: UInt64?, randomAccess: Bool) -> UInt8 {
         var cc = cc
-        var offset = 0
+        var remaining = pieces.reduce(0) { $0 + $1.count }
         var first = true
-        while offset < pes.count {
+        var piece = 0
+        var position = pieces.first?.startIndex ?? 0
+        while remaining > 0 {
             let hasAdaptation = first && (pcr != nil || randomAccess)
             let room = hasAdaptation ? 184 - 2 - (pcr != nil ? 6 : 0) : 184
-            let n = min(room, pes.count - offset)
-            packet(pid: pid, start: first, cc: cc, payload: pes[offset..<offset + n], pcr: first ? pcr : nil, randomAccess: first && randomAccess)
-            offset += n
+            let n = min(room, remaining)
+            header(pid: pid, start: first, cc: cc, payloadCount: n, pcr: first ? pcr : nil, randomAccess: first && randomAccess)
+            var need = n
+            while need > 0 {
+                let p = pieces[piece]
+                let take = min(need, p.endIndex - position)
+                bytes.append(contentsOf: p[position..<position + take])
+                need -= take
+                position += take
+                if position == p.endIndex, piece + 1 < pieces.count {
+                    piece += 1
+                    position = pieces[piece].startIndex
+                }
+            }
+            remaining -= n
             cc = (cc + 1) & 0x0F
             first = false
         }

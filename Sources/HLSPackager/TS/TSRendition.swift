@@ -160,15 +160,15 @@ public struct TSRendition: Sendable {
                 do { data = try span.source.read(at: offset, count: size)[...] } catch { throw .unreadable(file: track.sourcePath, error) }
             }
             let sync = track.isSync(item.i)
-            let payload = try stream.payload(data, isSync: sync)
+            let payload = try stream.payloadPieces(data, isSync: sync)
             let (pts, dts) = Self.timestamps(track, item.i, offset: offset90k)
             let header = TSPacketWriter.pesHeader(streamID: stream.streamID, pts: pts, dts: pts == dts ? nil : dts,
-                                                  payloadLength: payload.count, bounded: item.audio)
+                                                  payloadLength: payload.reduce(0) { $0 + $1.count }, bounded: item.audio)
             let carriesPCR = item.audio == (video == nil)
             if item.audio {
-                acc = writer.pes(header + payload, pid: stream.pid, cc: acc, pcr: carriesPCR ? dts * 300 : nil, randomAccess: false)
+                acc = writer.pes([header[...]] + payload, pid: stream.pid, cc: acc, pcr: carriesPCR ? dts * 300 : nil, randomAccess: false)
             } else {
-                vcc = writer.pes(header + payload, pid: stream.pid, cc: vcc, pcr: dts * 300, randomAccess: sync)
+                vcc = writer.pes([header[...]] + payload, pid: stream.pid, cc: vcc, pcr: dts * 300, randomAccess: sync)
             }
         }
         return ResponseBody(writer.bytes)

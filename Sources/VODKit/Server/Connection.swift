@@ -9,7 +9,7 @@ import CLinux
 /// for bytes and `sendfile` for file ranges, as far as the socket takes them.
 final class Connection {
     enum Output {
-        case bytes([UInt8], sent: Int)
+        case bytes(ArraySlice<UInt8>, sent: Int)
         case file(OpenFile, offset: Int64, remaining: Int64)
         case growing(GrowingFile, offset: Int64, remaining: Int64)
         /// Bytes taken from the pipe as the worker produces them; `chunked`: framed as chunks.
@@ -197,7 +197,7 @@ final class Connection {
         if case .contentLength(let n) = head.framing { pendingLength = n } else { pendingLength = 0 }
         pendingHead = head
         if head.minorVersion == 1, head.headers["Expect"]?.caseInsensitiveEquals("100-continue") == true {
-            push(.bytes(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8), sent: 0))
+            push(.bytes(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)[...], sent: 0))
         }
     }
 
@@ -341,12 +341,13 @@ final class Connection {
         if !keepAlive { field("Connection: ", "close") } else if minorVersion == 0 { field("Connection: ", "keep-alive") }
         text.append(13); text.append(10)
         // Header and body bytes go out as separate iovecs of one writev: bodies are not copied.
-        push(.bytes(text, sent: 0))
+        push(.bytes(text[...], sent: 0))
         if !head {
             var fileIndex = 0
             for part in response.body {
                 switch part {
-                case .bytes(let b): if !b.isEmpty { push(.bytes(b, sent: 0)) }
+                case .bytes(let b): if !b.isEmpty { push(.bytes(b[...], sent: 0)) }
+                case .slice(let b): if !b.isEmpty { push(.bytes(b, sent: 0)) }
                 case let .file(_, offset, length):
                     push(.file(files[fileIndex], offset: offset, remaining: length))
                     fileIndex += 1
@@ -386,8 +387,8 @@ final class Connection {
         while let first = output.first {
             switch first {
             case .bytes:
-                var runs: [(bytes: [UInt8], sent: Int)] = []
-                for item in output.prefix(64) {
+                var runs: [(bytes: ArraySlice<UInt8>, sent: Int)] = []
+                for item in output.prefix(256) {
                     guard case .bytes(let b, let sent) = item else { break }
                     runs.append((b, sent))
                 }
@@ -429,7 +430,7 @@ final class Connection {
                     let n = Int64(held.count)
                     output[0] = .growing(g, offset: offset + n, remaining: remaining - n)
                     if n == remaining { output.removeFirst() }
-                    output.insert(.bytes(held, sent: 0), at: 0)
+                    output.insert(.bytes(held[...], sent: 0), at: 0)
                     continue
                 }
                 guard let n = sendChunk(from: g.fd, offset: offset, count: available, now: now) else { continue }
@@ -445,11 +446,11 @@ final class Connection {
                     return .blocked
                 case .finished:
                     output.removeFirst()
-                    if chunked { output.insert(.bytes(Array("0\r\n\r\n".utf8), sent: 0), at: 0); queuedBytes += 5 }
+                    if chunked { output.insert(.bytes(Array("0\r\n\r\n".utf8)[...], sent: 0), at: 0); queuedBytes += 5 }
                 case .bytes(let b):
                     // Sent before the pipe's next bytes; the pipe stays behind them.
                     let framed = chunked ? Array((String(b.count, radix: 16) + "\r\n").utf8) + b + [13, 10] : b
-                    output.insert(.bytes(framed, sent: 0), at: 0)
+                    output.insert(.bytes(framed[...], sent: 0), at: 0)
                     queuedBytes += Int64(framed.count)
                 }
             }
@@ -489,13 +490,19 @@ final class Connection {
 
 /// Calls `body` with iovecs pointing into the arrays themselves (no copy): each
 /// array is pinned by a nested `withUnsafeBytes` for the duration of the call.
-func withPinnedIOVecs(_ runs: ArraySlice<(bytes: [UInt8], sent: Int)>, _ iov: [iovec], _ body: ([iovec]) -> Int) -> Int {
+func withPinnedIOVecs(_ runs: ArraySlice<(bytes: ArraySlice<UInt8>, sent: Int)>, _ iov: [iovec], _ body: ([iovec]) -> Int) -> Int {
+    var vectors = iov
+    vectors.reserveCapacity(iov.count + runs.count)
+    return pin(runs, &vectors, body)
+}
+
+/// One level per run, all appending to the one array of iovecs.
+private func pin(_ runs: ArraySlice<(bytes: ArraySlice<UInt8>, sent: Int)>, _ iov: inout [iovec], _ body: ([iovec]) -> Int) -> Int {
     guard let first = runs.first else { return body(iov) }
     return first.bytes.withUnsafeBytes { raw in
-        var next = iov
         if let base = raw.baseAddress, raw.count > first.sent {
-            next.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: base + first.sent), iov_len: raw.count - first.sent))
+            iov.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: base + first.sent), iov_len: raw.count - first.sent))
         }
-        return withPinnedIOVecs(runs.dropFirst(), next, body)
+        return pin(runs.dropFirst(), &iov, body)
     }
 }

@@ -85,6 +85,13 @@ public enum HTTPConditional {
                 let take = min(n - skip, left)
                 result.append(.bytes(Array(b[Int(skip)..<Int(skip + take)])))
                 skip = 0; left -= take
+            case .slice(let b):
+                let n = Int64(b.count)
+                if skip >= n { skip -= n; continue }
+                let take = min(n - skip, left)
+                let start = b.startIndex + Int(skip)
+                result.append(.slice(b[start..<start + Int(take)]))
+                skip = 0; left -= take
             case let .file(path, offset, length):
                 if skip >= length { skip -= length; continue }
                 let take = min(length - skip, left)
