@@ -91,6 +91,21 @@ import Testing
         #expect(error("GET / HTTP/1.1x\r\nHost: a\r\n\r\n") == .badRequest("malformed HTTP version"))
         #expect(error("G(T / HTTP/1.1\r\nHost: a\r\n\r\n") == .badRequest("malformed method"))
         #expect(error("GET /a\u{7F} HTTP/1.1\r\nHost: a\r\n\r\n") == .badRequest("invalid byte in the request target"))
+        #expect(error("GET / HTTP/1.1 \r\nHost: a\r\n\r\n") == .badRequest("malformed request line"))
+        #expect(error("GET /\r\nHost: a\r\n\r\n") == .badRequest("malformed request line"))
+        #expect(error(" / HTTP/1.1\r\nHost: a\r\n\r\n") == .badRequest("malformed request line"))
+        #expect(error("GET / x HTTP/1.1\r\nHost: a\r\n\r\n") == .badRequest("malformed request line"))
+        #expect(error("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n") == .badRequest("both Content-Length and Transfer-Encoding"))
+        #expect(error("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\ncontent-length: 3\r\n\r\n") == .badRequest("more than one Content-Length"))
+    }
+
+    @Test func plainPaths() {
+        for plain in ["/", "/a", "/a/b.mp4", "/a/", "/a/...", "/a/.b", "/..a/b", "/a/b..", "/t/x/hls/v/master.m3u8"] {
+            #expect(HTTPPath.isPlain(Substring(plain)), "\(plain)")
+        }
+        for refused in ["", "a/b", "/a/../b", "/a/./b", "/..", "/.", "/a/..", "/a/.", "/a//b", "/a%2e", "/a\\b", "/a b", "/a\u{7F}"] {
+            #expect(!HTTPPath.isPlain(Substring(refused)), "\(refused)")
+        }
     }
 
     @Test func limitsHoldWhileBytesAreStillArriving() {

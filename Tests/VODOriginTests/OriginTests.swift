@@ -39,7 +39,7 @@ final class OriginFixture: @unchecked Sendable {
 
     static let token = "test-token-1"
 
-    init(token: String = OriginFixture.token) throws {
+    init(token: String = OriginFixture.token, segmentCacheMB: Int = 128) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("origin-\(UUID().uuidString)")
         media = dir.appendingPathComponent("media")
         let fm = FileManager.default
@@ -68,7 +68,8 @@ final class OriginFixture: @unchecked Sendable {
         var config = HTTPServer.Config()
         config.port = 0
         config.loops = 2
-        router = OriginRouter(catalog: try MediaCatalog(root: media.path), cache: cache, token: token, log: { errors.add($0) })
+        router = OriginRouter(catalog: try MediaCatalog(root: media.path), cache: cache, segments: SegmentMemoryCache(budgetBytes: segmentCacheMB << 20),
+                              token: token, log: { errors.add($0) })
         server = try HTTPServer(config: config, handler: router)
         server.start()
     }
@@ -275,6 +276,31 @@ final class LockedArray: @unchecked Sendable {
         #expect(try o.get("/cmaf/demo/video/1.m4s", [("Range", "bytes=10-19")]).body == Array(expected[10...19]))
     }
 
+    @Test func interleavedSegmentsAreSentAsSlicesOfOneSpan() throws {
+        // The memory off (the case behind edges): every request reads the segment's span once
+        // and sends its ranges as slices of that buffer; bytes and ranges as from the file.
+        let set = try MediaSet.load(path: fixture("h264_bframes_aac.mp4"), name: "demo", targetDuration: 1)
+        let segment = try set.track(named: "video")!.mediaSegment(0)
+        #expect(segment.parts.count { if case .file = $0 { true } else { false } } > OriginRouter.maxFileRanges)
+        let span = try OriginFixture().router.spanned(segment, "video/iso.segment", etag: "k")
+        #expect(span.body.contains { if case .slice = $0 { true } else { false } } && !span.body.contains { if case .file = $0 { true } else { false } })
+        let o = try OriginFixture(segmentCacheMB: 0)
+        let expected = try segment.materialize()
+        for _ in 0..<3 { #expect(try o.get("/cmaf/demo/video/1.m4s").body == expected) }
+        let last = expected.count - 100
+        let partial = try o.get("/cmaf/demo/video/1.m4s", [("Range", "bytes=1000-\(last)")])
+        #expect(partial.status == 206 && partial.body == Array(expected[1000...last]))
+        #expect(o.router.segments.usage.items == 0)
+    }
+
+    @Test func absentPlaylistsAreRemembered() throws {
+        let o = try OriginFixture()
+        #expect(try o.get("/hls/demo/nope/index.m3u8").status == 404)
+        let entry = try #require(o.cache.cached(try o.router.files.files(of: "demo")))
+        #expect(entry.hasPlaylist("hls/nope/index.m3u8") && entry.playlist("hls/nope/index.m3u8") == nil)
+        #expect(try o.get("/hls/demo/nope/index.m3u8").status == 404 && o.get("/hls/demo/video/index.m3u8").status == 200)
+    }
+
     @Test func methods() throws {
         let o = try OriginFixture()
         let c = try HTTPClientConnection(host: "127.0.0.1", port: o.server.port)
@@ -319,6 +345,20 @@ final class LockedArray: @unchecked Sendable {
         let bytes = text.split(separator: "\n").first { $0.hasPrefix("vod_http_response_bytes_total{route=\"cmaf\"}") }
         #expect(bytes.flatMap { Double($0.split(separator: " ")[1]) } ?? 0 > 1000)
         #expect(o.server.openConnections >= 0)
+    }
+
+    @Test func heldCountersRenderAsTheirSeries() {
+        let m = Metrics()
+        let c = m.counter("x_total", [("route", "hls"), ("status", "200")])
+        #expect(!m.render().contains("x_total"))  // a series appears once counted
+        c.add(); c.add(2)
+        m.add("x_total", [("route", "hls"), ("status", "200")])
+        #expect(m.counter("x_total", [("route", "hls"), ("status", "200")]) === c)
+        let h = m.histogram("t_seconds", [("route", "hls")])
+        h.observe(0.002); m.observe("t_seconds", [("route", "hls")], 0.2)
+        let text = m.render()
+        #expect(text.contains("x_total{route=\"hls\",status=\"200\"} 4"))
+        #expect(text.contains("t_seconds_bucket{route=\"hls\",le=\"0.0025\"} 1") && text.contains("t_seconds_count{route=\"hls\"} 2"))
     }
 
     @Test func labelValuesAreEscaped() {
