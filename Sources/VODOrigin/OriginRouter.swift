@@ -245,46 +245,58 @@ public struct OriginRouter: HTTPHandler {
     func gathered(_ key: String, _ type: String, mayBlock: Bool, _ make: () throws(PackagerError) -> ResponseBody) throws(PackagerError) -> HTTPResponse? {
         if let kept = segments.get(key) { return sent(kept, type, etag: key) }
         guard mayBlock else { return nil }
-        let segment = try make()
-        let bytes: [UInt8]
-        do { bytes = try segment.materialize() } catch { throw .unreadable(file: key, error) }
-        if let kept = segments.put(key, bytes) { return sent(kept, type, etag: key) }
-        return body(ResponseBody(bytes), type, etag: key)
+        let pieces = try self.pieces(of: try make())
+        if let kept = segments.put(key, pieces: pieces) { return sent(kept, type, etag: key) }
+        return sliced(pieces, type, etag: key)
     }
 
     /// A segment made of many ranges of one file (an interleaved source) with its span read
     /// at once and its ranges sent as pieces of that buffer: one read and one `writev`
-    /// instead of a `sendfile` a frame. Ranges spread over much more than they hold go as they are.
+    /// instead of a `sendfile` a frame.
     func spanned(_ segment: ResponseBody, _ type: String, etag key: String) throws(PackagerError) -> HTTPResponse {
-        var path: String?, low = Int64.max, high = Int64.min, total: Int64 = 0
+        sliced(try pieces(of: segment), type, etag: key)
+    }
+
+    /// The bytes of `segment` in order, as slices of what was read: the span of its file ranges
+    /// read once when they lie close together in one file, else every part read on its own.
+    func pieces(of segment: ResponseBody) throws(PackagerError) -> [ArraySlice<UInt8>] {
+        var path: String?, low = Int64.max, high = Int64.min, total: Int64 = 0, oneFile = true
         for case let .file(p, range) in segment.parts {
-            guard path == nil || path == p else { return body(segment, type, etag: key) }
+            if path != nil && path != p { oneFile = false }
             path = p
             low = min(low, range.offset); high = max(high, range.offset + range.length); total += range.length
         }
-        guard let path, high - low <= max(2 * total, 1 << 20), high - low <= Self.maxSpan else { return body(segment, type, etag: key) }
+        guard let path else { return segment.parts.compactMap { if case .bytes(let b) = $0 { b[...] } else { nil } } }  // built bytes (TS)
+        guard oneFile, high - low <= max(2 * total, 1 << 20), high - low <= Self.maxSpan else {
+            do throws(MP4Error) { return [try segment.materialize()[...]] } catch { throw .unreadable(file: path, error) }
+        }
         let span: [UInt8]
         do throws(MP4Error) { span = try FileByteSource(path: path).read(at: low, count: Int(high - low)) } catch { throw .unreadable(file: path, error) }
-        var r = HTTPResponse(status: 200, body: segment.parts.map { part in
+        return segment.parts.map { part in
             switch part {
-            case .bytes(let bytes): return .bytes(bytes)
+            case .bytes(let bytes): return bytes[...]
             case let .file(_, range):
                 let start = Int(range.offset - low)
-                return .slice(span[start..<start + Int(range.length)])
+                return span[start..<start + Int(range.length)]
             }
-        })
-        r.headers.append("Content-Type", type)
-        r.headers.append("Cache-Control", Self.immutable)
-        r.headers.append("ETag", etag(key))
-        return r
+        }
     }
 
-    /// The largest span `spanned` reads at once.
+    /// The largest span `pieces` reads at once.
     static let maxSpan: Int64 = 64 << 20
+
+    func sliced(_ pieces: [ArraySlice<UInt8>], _ type: String, etag key: String) -> HTTPResponse {
+        segmentResponse(pieces.map { .slice($0) }, type, etag: key)
+    }
 
     /// A response sent from a segment kept in memory (`sendfile` from its memory file).
     func sent(_ kept: SegmentMemoryCache.Kept, _ type: String, etag key: String) -> HTTPResponse {
-        var r = HTTPResponse(status: 200, body: [.openFile(kept.file, offset: 0, length: kept.length)])
+        segmentResponse([.openFile(kept.file, offset: 0, length: kept.length)], type, etag: key)
+    }
+
+    /// A segment's 200: immutable, validated by what identifies its bytes.
+    func segmentResponse(_ body: [HTTPResponse.Part], _ type: String, etag key: String) -> HTTPResponse {
+        var r = HTTPResponse(status: 200, body: body)
         r.headers.append("Content-Type", type)
         r.headers.append("Cache-Control", Self.immutable)
         r.headers.append("ETag", etag(key))
@@ -345,16 +357,12 @@ public struct OriginRouter: HTTPHandler {
     }
 
     func body(_ b: ResponseBody, _ type: String, etag key: String) -> HTTPResponse {
-        var r = HTTPResponse(status: 200, body: b.parts.map { part in
+        segmentResponse(b.parts.map { part in
             switch part {
             case .bytes(let bytes): return .bytes(bytes)
             case let .file(path, range): return .file(path: path, offset: range.offset, length: range.length)
             }
-        })
-        r.headers.append("Content-Type", type)
-        r.headers.append("Cache-Control", Self.immutable)
-        r.headers.append("ETag", etag(key))
-        return r
+        }, type, etag: key)
     }
 
     /// What names a protection in cache keys and ETags: scheme and key id.

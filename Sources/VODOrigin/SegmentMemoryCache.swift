@@ -6,8 +6,9 @@ import VODKit
 /// built (interleaved CMAF segments only from their second request, `askedBefore`): MPEG-TS segments (built by reading and repacketizing samples), CMAF segments of
 /// interleaved files (hundreds of small file ranges, gathered into one buffer), encrypted
 /// segments and thumbnails. Each is an in-memory file (`memfd`), sent with `sendfile` like
-/// a file on disk. Bounded by bytes and by count (each holds a descriptor), least recently
-/// used dropped first. Transcoder-layout clear CMAF segments never come here: they go out
+/// a file on disk. Bounded by bytes and by count (each holds a descriptor); the eviction
+/// order is two LRU queues (`RecencyQueues`: O(1), and a segment asked for once is dropped
+/// before one asked for again). Transcoder-layout clear CMAF segments never come here: they go out
 /// as one range of their source.
 public final class SegmentMemoryCache: Sendable {
     /// A kept segment: its in-memory file and length.
@@ -17,8 +18,8 @@ public final class SegmentMemoryCache: Sendable {
     }
 
     private struct Contents {
-        var items: [String: (kept: Kept, lastUse: UInt64)] = [:]
-        var clock: UInt64 = 0
+        var items: [String: Kept] = [:]
+        var order = RecencyQueues()
         var bytes: Int64 = 0
         /// Keys asked for once, for `askedBefore`: a set, and a ring of them (the oldest replaced).
         var asked: Set<String> = []
@@ -59,28 +60,31 @@ public final class SegmentMemoryCache: Sendable {
 
     public func get(_ key: String) -> Kept? {
         contents.withLock { c in
-            guard var item = c.items[key] else { return nil }
-            c.clock += 1
-            item.lastUse = c.clock
-            c.items[key] = item
-            return item.kept
+            guard let kept = c.items[key] else { return nil }
+            c.order.touch(key)
+            return kept
         }
     }
 
     /// Keeps `value` under `key`; nil when it is too large for the budget or no memory file can be made.
     @discardableResult
-    public func put(_ key: String, _ value: [UInt8]) -> Kept? {
-        guard value.count <= budget / 4, let file = OpenFile.inMemory(value) else { return nil }
-        let kept = Kept(file: file, length: Int64(value.count))
+    public func put(_ key: String, _ value: [UInt8]) -> Kept? { put(key, pieces: [value[...]]) }
+
+    /// Keeps the concatenation of `pieces` (slices of a span read once) under `key`, written
+    /// to its memory file straight from them.
+    @discardableResult
+    public func put(_ key: String, pieces: [ArraySlice<UInt8>]) -> Kept? {
+        let length = pieces.reduce(0) { $0 + $1.count }
+        guard length <= budget / 4, let file = OpenFile.inMemory(pieces: pieces) else { return nil }
+        let kept = Kept(file: file, length: Int64(length))
         contents.withLock { c in
-            if let old = c.items[key] { c.bytes -= old.kept.length }
-            c.clock += 1
-            c.items[key] = (kept, c.clock)
+            if let old = c.items[key] { c.bytes -= old.length }
+            c.items[key] = kept
+            c.order.insert(key)
             c.bytes += kept.length
-            // Evicting scans the table: it runs once a miss, which already cost a segment build.
-            while c.bytes > Int64(budget) || c.items.count > maxItems, let oldest = c.items.min(by: { $0.value.lastUse < $1.value.lastUse }) {
-                c.bytes -= oldest.value.kept.length
-                c.items[oldest.key] = nil
+            while c.bytes > Int64(budget) || c.items.count > maxItems, let victim = c.order.victim(except: key) {
+                c.order.remove(victim)
+                if let dropped = c.items.removeValue(forKey: victim) { c.bytes -= dropped.length }
             }
         }
         return kept

@@ -4,6 +4,7 @@ import Testing
 import Glibc
 #endif
 @testable import VODEdge
+import VODKit
 
 @Suite struct CacheStoreTests {
     func makeStore(_ dir: String, objects: Int) -> CacheStore {

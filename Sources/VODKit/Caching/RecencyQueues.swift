@@ -3,8 +3,8 @@
 /// queue without pushing out what players come back to). Eviction takes the oldest of
 /// the first queue, then of the second. Nodes live in one array linked by index, so
 /// nothing is allocated per use.
-struct RecencyQueues {
-    private struct Node {
+public struct RecencyQueues: Sendable {
+    private struct Node: Sendable {
         var key: String
         var previous = -1
         var next = -1
@@ -18,12 +18,14 @@ struct RecencyQueues {
     private var oldest = [-1, -1]
     private var newest = [-1, -1]
 
-    var count: Int { slots.count }
+    public init() {}
 
-    func contains(_ key: String) -> Bool { slots[key] != nil }
+    public var count: Int { slots.count }
+
+    public func contains(_ key: String) -> Bool { slots[key] != nil }
 
     /// A new object, newest of the used-once queue (or, after a restart, of the queue it was in).
-    mutating func insert(_ key: String, reused: Bool = false) {
+    public mutating func insert(_ key: String, reused: Bool = false) {
         remove(key)
         let node = Node(key: key, reused: reused)
         let slot: Int
@@ -39,7 +41,7 @@ struct RecencyQueues {
     }
 
     /// A use: the object becomes the newest of the used-again queue.
-    mutating func touch(_ key: String) {
+    public mutating func touch(_ key: String) {
         guard let slot = slots[key] else { return }
         unlink(slot)
         nodes[slot].reused = true
@@ -47,9 +49,9 @@ struct RecencyQueues {
     }
 
     /// Whether the object has been used since it was stored.
-    func isReused(_ key: String) -> Bool { slots[key].map { nodes[$0].reused } ?? false }
+    public func isReused(_ key: String) -> Bool { slots[key].map { nodes[$0].reused } ?? false }
 
-    mutating func remove(_ key: String) {
+    public mutating func remove(_ key: String) {
         guard let slot = slots.removeValue(forKey: key) else { return }
         unlink(slot)
         nodes[slot].key = ""
@@ -57,7 +59,7 @@ struct RecencyQueues {
     }
 
     /// The next object to evict (not removed), skipping `except`.
-    func victim(except: String? = nil) -> String? {
+    public func victim(except: String? = nil) -> String? {
         for queue in 0..<2 {
             var slot = oldest[queue]
             while slot >= 0 {
