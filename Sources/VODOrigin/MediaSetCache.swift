@@ -23,6 +23,27 @@ public final class MediaSetCache: Sendable {
         private let tsState = Mutex<Result<[TSRendition], PackagerError>?>(nil)
         /// The selection of tracks or clip a URL made (`/hls/<video>/tracks/v1-a2/…`), nil for the whole video.
         let view: VideoView?
+        /// Responses of clear segments sent as one file range each (the transcoder's layout),
+        /// so that asking again does not describe the segment again (moof, ETag): at most
+        /// `maxResponses`, all dropped when full.
+        private let responses = Mutex<[SegmentKey: HTTPResponse]>([:])
+        static let maxResponses = 64
+        struct SegmentKey: Hashable, Sendable {
+            let track: String
+            let number: Int
+        }
+
+        func response(track: Substring, segment number: Int) -> HTTPResponse? {
+            responses.withLock { $0[SegmentKey(track: String(track), number: number)] }
+        }
+
+        func remember(_ response: HTTPResponse, track: Substring, segment number: Int) {
+            responses.withLock {
+                if $0.count >= Self.maxResponses { $0.removeAll(keepingCapacity: true) }
+                $0[SegmentKey(track: String(track), number: number)] = response
+            }
+        }
+
         /// Views made of this video so far (at most `maxViews` kept).
         private let views = Mutex<[VideoView: Entry]>([:])
         static let maxViews = 16

@@ -196,12 +196,18 @@ public struct OriginRouter: HTTPHandler {
                         try track.mediaSegment(n - 1, protection: p, set: e.set.name)
                     }
                 }
+                // One file range (the transcoder's layout): the response made for it before.
+                if let made = e.response(track: name, segment: n) { return made }
                 let etag = "\(e.key)|\(name)|\(n)"
                 // Gathered before: sent from memory without describing the segment again.
                 if let kept = segments.get(etag) { return sent(kept, "video/iso.segment", etag: etag) }
                 let segment = try track.mediaSegment(n - 1)
                 let ranges = segment.parts.count { if case .file = $0 { true } else { false } }
-                if ranges <= Self.maxFileRanges { return body(segment, "video/iso.segment", etag: etag) }
+                if ranges <= Self.maxFileRanges {
+                    let made = body(segment, "video/iso.segment", etag: etag)
+                    e.remember(made, track: name, segment: n)
+                    return made
+                }
                 // An interleaved source: read from the disk either way, so on a worker. Asked
                 // before: gathered and kept; else its span read once and sent in pieces.
                 guard mayBlock else { return nil }
