@@ -1,33 +1,43 @@
 #!/usr/bin/env bash
-# The first request after start-up for the 60-minute file's media playlist (exact
-# segment durations): the origin parses the moov, lays the video out and makes that
-# one playlist. Restarts the origin for each of ROUNDS tries (page cache warm: the
-# file was read before), prints each time and the median, then a warm request.
+# The first request for a 60-minute video (exact segment durations): the origin parses the
+# moov, lays the video out and answers. Two cases, ROUNDS tries each (page cache warm: the
+# files were read before), median and then a warm request:
+#   first after start-up — a fresh origin process, this its first request;
+#   cold video, warm origin — another 60-minute video was loaded first (the process, its
+#   threads and its allocator are warm), then this one (a catalog's index-cache miss).
+# For the media playlist and for a mid-file CMAF segment, bare file and transcoder layout.
 #   bench/cold-request.sh [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
+. bench/lib/static-nginx.sh   # median
 bench/make-ladders.sh
 swift build -c release --product vod-origin >/dev/null
 out=$PWD/bench/out/cold
-rm -rf "$out"; mkdir -p "$out/media/ladder-hour"
-ln bench/out/720p-60min.mp4 "$out/media/hour.mp4"
-dir=bench/out/ladder-hour
-ln "$dir/video_720.mp4" "$dir/audio.mp4" "$out/media/ladder-hour/"
-echo '{"renditions":[{"file":"video_720.mp4","type":"video"},{"file":"audio.mp4","type":"audio"}]}' > "$out/media/ladder-hour/manifest.json"
-cat "$out"/media/hour.mp4 "$out"/media/ladder-hour/*.mp4 >/dev/null   # page cache warm, as on a busy origin
+rm -rf "$out"; mkdir -p "$out/media"
+# Two copies of each (distinct paths are distinct videos to the origin; hard links share the page cache).
+for copy in hour warm; do
+  ln bench/out/720p-60min.mp4 "$out/media/$copy.mp4"
+  mkdir -p "$out/media/ladder-$copy"
+  ln bench/out/ladder-hour/video_720.mp4 bench/out/ladder-hour/audio.mp4 "$out/media/ladder-$copy/"
+  echo '{"renditions":[{"file":"video_720.mp4","type":"video"},{"file":"audio.mp4","type":"audio"}]}' > "$out/media/ladder-$copy/manifest.json"
+done
+cat bench/out/720p-60min.mp4 bench/out/ladder-hour/*.mp4 >/dev/null   # page cache warm, as on a busy origin
 port=18191
-measure() {  # URL → seconds of the first request after a fresh start
+measure() {  # URL [WARM-UP URL] → seconds of the request (after the warm-up one, if given)
   .build/release/vod-origin --media "$out/media" --listen 127.0.0.1:$port --loops 1 --no-access-log 2>/dev/null &
   local pid=$!
   until curl -sf -o /dev/null "http://127.0.0.1:$port/healthz"; do sleep 0.05; done
+  [ -n "${2:-}" ] && curl -sf -o /dev/null "http://127.0.0.1:$port$2"
   curl -sf -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$port$1"
   curl -sf -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$port$1" > "$out/warm"
   kill $pid; wait $pid 2>/dev/null || true
 }
-for u in /hls/hour/video/index.m3u8 /hls/ladder-hour/video_720/index.m3u8; do
-  times=(); for _ in $(seq "$rounds"); do times+=("$(measure "$u")"); done
-  median=$(printf "%s\n" "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  printf "%-42s first: %s ms (median of %s: %s)   then: %s ms\n" "$u" \
-    "$(python3 -c "print(round($median*1000,1))")" "$rounds" "$(printf "%s " "${times[@]}")" "$(python3 -c "print(round($(cat "$out/warm")*1000,2))")"
+ms() { python3 -c "print(round($1*1000,1))"; }
+printf "%-42s %22s %24s %10s\n" "request" "first after start-up" "cold video, warm origin" "then"
+for u in /hls/hour/video/index.m3u8 /cmaf/hour/video/300.m4s /hls/ladder-hour/video_720/index.m3u8 /cmaf/ladder-hour/video_720/300.m4s; do
+  warmup=${u/hour/warm}
+  first=(); cold=()
+  for _ in $(seq "$rounds"); do first+=("$(measure "$u")"); cold+=("$(measure "$u" "$warmup")"); done
+  printf "%-42s %19s ms %21s ms %7s ms\n" "$u" "$(ms "$(median "${first[@]}")")" "$(ms "$(median "${cold[@]}")")" "$(ms "$(cat "$out/warm")")"
 done
