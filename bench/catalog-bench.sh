@@ -6,7 +6,8 @@
 # loop / one worker each, wrk -t1 -c32: req/s and p50/p99 latency, alternating, ROUNDS rounds.
 # 2) The same players through edges whose cache holds a quarter of the catalog's bytes — vod-edge,
 # nginx proxy_cache, Varnish (malloc) — each from empty, filled for SECONDS, then measured for
-# SECONDS: hit ratio and the bytes the origin sent (read from the origin's own counters).
+# SECONDS: hit ratio, the bytes the origin sent (read from the origin's own counters) and what
+# the cache held at the end (nginx's cache manager enforces max_size after the fact).
 # LAYOUT=ladder serves each video as the transcoder publishes it (video.mp4 and audio.mp4 and
 # a manifest: a segment is one range of a file); the default, bare, serves the single
 # interleaved MP4 as dropped in (a segment is many ranges: read as one span, kept in memory
@@ -122,19 +123,19 @@ for line in sys.stdin:
     if line.startswith("vod_http_response_bytes_total{route=\"cmaf\"}") or line.startswith("vod_http_response_bytes_total{route=\"hls\"}"): byt += float(line.split()[-1])
 print(int(req), int(byt))'
 }
-printf "\n%-22s %10s %10s %14s %9s\n" "edge ($budget MB cache)" "req/s" "hit ratio" "origin MB" "p99 ms"
-edge_run() {  # NAME PORT: a first run fills the cache, the second is measured (steady state)
+printf "\n%-22s %10s %10s %14s %9s %9s\n" "edge ($budget MB cache)" "req/s" "hit ratio" "origin MB" "p99 ms" "held MB"
+edge_run() {  # NAME PORT HELD-COMMAND: a first run fills the cache, the second is measured (steady state)
   local before after
   run "$2" > /dev/null
   before=$(origin_counts)
   local r; r=$(run "$2")
   after=$(origin_counts)
-  python3 - "$1" "$r" "$before" "$after" <<'PY'
+  python3 - "$1" "$r" "$before" "$after" "$(eval "$3")" <<'PY'
 import sys
 name, (rps, p50, p99, total, bad) = sys.argv[1], sys.argv[2].split()
 (r0, b0), (r1, b1) = (map(int, s.split()) for s in sys.argv[3:5])
 hit = 1 - (r1 - r0) / max(int(total), 1)
-print(f"{name:<22} {float(rps):>10.0f} {hit:>10.3f} {(b1 - b0) / 1e6:>14.1f} {float(p99):>9.2f}")
+print(f"{name:<22} {float(rps):>10.0f} {hit:>10.3f} {(b1 - b0) / 1e6:>14.1f} {float(p99):>9.2f} {sys.argv[5]:>9}")
 PY
 }
 rm -rf "$out/edge-cache"
@@ -142,13 +143,13 @@ rm -rf "$out/edge-cache"
   --loops 1 --no-access-log 2>"$out/edge.log" &
 pids+=($!); e=$!
 until curl -sf -o /dev/null "http://127.0.0.1:$eport/healthz"; do sleep 0.05; done
-edge_run "vod-edge" $eport
+edge_run "vod-edge" $eport "du -sm $out/edge-cache | cut -f1"
 kill $e
 rm -rf "$out/proxy/cache"; nginx -c "$out/proxy/nginx.conf"; sleep 0.5
-edge_run "nginx proxy_cache" $xport
+edge_run "nginx proxy_cache" $xport "du -sm $out/proxy/cache | cut -f1"
 nginx -c "$out/proxy/nginx.conf" -s stop; sleep 0.3
 varnishd -F -j none -n "$out/varnish" -a 127.0.0.1:$vport -f "$out/proxy/default.vcl" -s malloc,${budget}m -p thread_pools=1 >/dev/null 2>"$out/varnish.log" &
 pids+=($!); v=$!
 sleep 1.5
-edge_run "Varnish" $vport
+edge_run "Varnish" $vport "varnishstat -n $out/varnish -1 -f SMA.s0.g_bytes | awk '{print int(\$2 / 1048576)}'"
 kill $v
