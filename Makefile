@@ -50,6 +50,10 @@ bench: release
 	bench/packager-bench.sh
 	bench/origin-bench.sh
 	bench/cold-request.sh
+	bench/small-response-bench.sh
+	bench/concurrency-bench.sh
+	bench/catalog-bench.sh
+	LAYOUT=ladder bench/catalog-bench.sh
 	bench/edge-bench.sh
 	bench/transcode-bench.sh
 	bench/pipeline-bench.sh

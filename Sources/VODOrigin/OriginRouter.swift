@@ -22,9 +22,9 @@ public struct OriginRouter: HTTPHandler {
     /// Signed-URL checks (keys nil: tokens are taken out, never checked).
     let signing: URLSigning
 
-    /// A CMAF segment made of more file ranges than this (an interleaved source) is sent
-    /// as its ranges (a `sendfile` a frame) the first time it is asked for, then gathered
-    /// into memory and kept in `segments` when asked again.
+    /// A CMAF segment made of more file ranges than this (an interleaved source) is read as
+    /// one span on a worker and sent as slices of it the first time it is asked for, then
+    /// gathered into memory and kept in `segments` when asked again.
     static let maxFileRanges = 8
 
     /// `token` guards the ingest endpoint; empty switches ingest off.
