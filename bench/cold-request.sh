@@ -11,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
 . bench/lib/static-nginx.sh   # median
+. bench/lib/ladder.sh
 bench/make-ladders.sh
 swift build -c release --product vod-origin >/dev/null
 out=$PWD/bench/out/cold
@@ -18,9 +19,7 @@ rm -rf "$out"; mkdir -p "$out/media"
 # Two copies of each (distinct paths are distinct videos to the origin; hard links share the page cache).
 for copy in hour warm; do
   ln bench/out/720p-60min.mp4 "$out/media/$copy.mp4"
-  mkdir -p "$out/media/ladder-$copy"
-  ln bench/out/ladder-hour/video_720.mp4 bench/out/ladder-hour/audio.mp4 "$out/media/ladder-$copy/"
-  echo '{"renditions":[{"file":"video_720.mp4","type":"video"},{"file":"audio.mp4","type":"audio"}]}' > "$out/media/ladder-$copy/manifest.json"
+  link_ladder hour "$out/media/ladder-$copy"
 done
 cat bench/out/720p-60min.mp4 bench/out/ladder-hour/*.mp4 >/dev/null   # page cache warm, as on a busy origin
 port=18191

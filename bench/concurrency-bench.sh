@@ -16,9 +16,9 @@ swift build -c release --product vod-origin >/dev/null
 swift build -c release --product vod-edge >/dev/null
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 out=$PWD/bench/out/concurrency
-rm -rf "$out"; mkdir -p "$out/media/ladder-hour" "$out/static" "$out/edge-cache"
-ln bench/out/ladder-hour/video_720.mp4 bench/out/ladder-hour/audio.mp4 "$out/media/ladder-hour/"
-echo '{"renditions":[{"file":"video_720.mp4","type":"video"},{"file":"audio.mp4","type":"audio"}]}' > "$out/media/ladder-hour/manifest.json"
+rm -rf "$out"; mkdir -p "$out/static" "$out/edge-cache"
+. bench/lib/ladder.sh
+link_ladder hour "$out/media/ladder-hour"
 
 port=18187; eport=18188; nport=18189
 pids=()

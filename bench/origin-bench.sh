@@ -19,11 +19,8 @@ out=$PWD/bench/out/origin
 rm -rf "$out"; mkdir -p "$out/media" "$out/static" "$out/nginx"
 ln bench/out/720p-1min.mp4 "$out/media/short.mp4"
 ln bench/out/720p-60min.mp4 "$out/media/hour.mp4"
-for name in short hour; do
-  mkdir -p "$out/media/ladder-$name"
-  ln "bench/out/ladder-$name/video_720.mp4" "bench/out/ladder-$name/audio.mp4" "$out/media/ladder-$name/"
-  echo '{"renditions":[{"file":"video_720.mp4","type":"video"},{"file":"audio.mp4","type":"audio"}]}' > "$out/media/ladder-$name/manifest.json"
-done
+. bench/lib/ladder.sh
+for name in short hour; do link_ladder "$name" "$out/media/ladder-$name"; done
 
 port=18181; nport=18182
 .build/release/vod-origin --media "$out/media" --listen 127.0.0.1:$port --loops 1 --segment-cache-mb "${SEGMENT_CACHE_MB:-128}" --no-access-log 2>"$out/origin.log" &

@@ -13,11 +13,8 @@ bench/make-ladders.sh
 swift build -c release --product vod-origin >/dev/null
 out=$PWD/bench/out/small
 rm -rf "$out"; mkdir -p "$out/media" "$out/static"
-for name in short hour; do
-  mkdir -p "$out/media/ladder-$name"
-  ln "bench/out/ladder-$name/video_720.mp4" "bench/out/ladder-$name/audio.mp4" "$out/media/ladder-$name/"
-  echo '{"renditions":[{"file":"video_720.mp4","type":"video"},{"file":"audio.mp4","type":"audio"}]}' > "$out/media/ladder-$name/manifest.json"
-done
+. bench/lib/ladder.sh
+for name in short hour; do link_ladder "$name" "$out/media/ladder-$name"; done
 
 port=18185; nport=18186
 origin=
