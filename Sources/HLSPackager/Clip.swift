@@ -99,11 +99,11 @@ extension PackagedTrack {
     /// later again as far as its decode times need).
     func clipped(_ range: ClosedRange<Int>, start: Int64, end: Int64) -> PackagedTrack {
         var copy = self
-        copy.sampleIndexes = Array(sampleIndexes[range])
-        copy.compositionOffsets = Array(compositionOffsets[range])
-        let moved = decodeTimes[range].map { $0 &- start }
+        let moved = range.map { decodeTime($0) &- start }
         let shift = max(0, -(moved.min() ?? 0))
-        copy.decodeTimes = moved.map { $0 &+ shift }
+        copy.map = .listed(indexes: range.map { Int32(truncatingIfNeeded: sourceIndex($0)) }, decodeTimes: moved.map { $0 &+ shift },
+                           compositionOffsets: range.map(compositionOffset))
+        copy.count = range.count
         copy.endTime = end &- start &+ shift
         copy.delay = shift
         copy.hiddenLeadingFrames = 0

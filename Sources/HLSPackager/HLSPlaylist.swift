@@ -20,7 +20,7 @@ public enum HLSPlaylist {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func extinf(_ duration: Double) -> String { "#EXTINF:\(String(format: "%.6f", duration)),\n" }
+    static func extinf(_ duration: Double) -> String { "#EXTINF:" + DecimalText.fixed(duration, digits: 6) + ",\n" }
 
     /// The relative URL of a track's CMAF directory from a document `depth` levels under the
     /// root at `/<kind>/<video>/…`; a clip's `video` (`<id>/clip/0-5000`) goes deeper.

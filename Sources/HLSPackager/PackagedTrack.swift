@@ -20,10 +20,10 @@ public struct PackagedTrack: Sendable {
     public var timescale: UInt32 { track.timescale }
     public var codec: String { track.codecString }
 
-    /// Per output sample, in decode order.
-    public internal(set) var sampleIndexes: [Int32]
-    public internal(set) var decodeTimes: [Int64]
-    public internal(set) var compositionOffsets: [Int32]
+    /// Which stored sample each output sample is, and its times.
+    var map: SampleMap
+    /// Number of output samples.
+    public internal(set) var count: Int
     /// Presentation time just after the last sample.
     public internal(set) var endTime: Int64
     /// How far every time was moved later than FFmpeg presents it (in this timescale).
@@ -31,9 +31,20 @@ public struct PackagedTrack: Sendable {
     /// Leading frames hidden by the edit list, presented one tick each before the first shown frame.
     public internal(set) var hiddenLeadingFrames: Int
 
+    /// Output samples in decode order, mapped to the track's stored samples: either one run
+    /// of them with times worked out from the index (the common case: no table of its own,
+    /// so a 60-minute video's lay-out is quicker and 16 bytes a sample smaller), or listed
+    /// one by one (edit lists that cut or repeat, hidden leading frames, clips).
+    enum SampleMap: Sendable {
+        /// Output sample i is stored sample `first + i`; see `PresentedRun` for the times.
+        case run(first: Int, dtsShift: Int64, offsetShift: Int64, offsetCoverage: Int)
+        case listed(indexes: [Int32], decodeTimes: [Int64], compositionOffsets: [Int32])
+    }
+
     static let playableCodecs = ["avc1", "avc3", "hvc1", "hev1", "av01", "vp09", "mp4a", "ac-3", "ec-3", "Opus"]
 
-    public init(name: String, kind: Kind, track: Track, movieTimescale: UInt32, sourcePath: String) throws(PackagerError) {
+    /// `runs: false` lists every sample even where one run would do (to test that both agree).
+    public init(name: String, kind: Kind, track: Track, movieTimescale: UInt32, sourcePath: String, runs: Bool = true) throws(PackagerError) {
         guard let entry = track.sampleEntry, Self.playableCodecs.contains(entry.format.description) else {
             throw .unsupportedCodec(file: sourcePath, codec: track.codecString)
         }
@@ -41,8 +52,16 @@ public struct PackagedTrack: Sendable {
         self.kind = kind
         self.track = track
         self.sourcePath = sourcePath
-        let samples = track.samples
         let timeline = PresentationTimeline(track: track, movieTimescale: movieTimescale)
+        // Audio drops what the edit list discards (priming); video keeps it (hidden frames).
+        if runs, let run = timeline.presentedRun(),
+           kind == .audio || run.discardedBefore + run.discardedAfter == 0,
+           let laidOut = try Self.layOut(run, kind: kind, track: track, sourcePath: sourcePath) {
+            (map, count, endTime, delay) = laidOut
+            hiddenLeadingFrames = 0
+            return
+        }
+        let samples = track.samples
         // One pass: keep what plays. Audio drops what the edit list discards (priming);
         // video starts at its first keyframe and keeps frames needed to decode others.
         var indexes: [Int32] = [], dts: [Int64] = [], pts: [Int64] = [], discarded: [Bool] = []
@@ -57,14 +76,12 @@ public struct PackagedTrack: Sendable {
             indexes.append(Int32(truncatingIfNeeded: p.sampleIndex)); dts.append(p.dts); pts.append(p.pts)
             if kind == .video { discarded.append(p.discard); anyDiscarded = anyDiscarded || p.discard }
         }
-        guard !indexes.isEmpty, !overflow else { throw .brokenTrack(file: sourcePath, reason: "track \(track.id) has no samples to present") }
+        guard !indexes.isEmpty, !overflow else { throw Self.nothingToPresent(track, sourcePath) }
         // Times beyond ±2^60 (a tfdt near 2^63, wrapped sums of absurd durations) are refused,
         // so that every shift and sum below and in the packager stays inside 64 bits.
         var minDTS = Int64.max, minPTS = Int64.max
         for k in 0..<dts.count {
-            guard SafeTime.admits(dts[k]) && SafeTime.admits(pts[k]) else {
-                throw .brokenTrack(file: sourcePath, reason: "track \(track.id): sample times beyond ±2^60 in its timescale")
-            }
+            guard SafeTime.admits(dts[k]) && SafeTime.admits(pts[k]) else { throw Self.timesOutOfReach(track, sourcePath) }
             minDTS = min(minDTS, dts[k]); minPTS = min(minPTS, pts[k])
         }
         hiddenLeadingFrames = anyDiscarded ? Self.squeezeHiddenLeadingFrames(pts: &pts, discarded: discarded) : 0
@@ -78,19 +95,59 @@ public struct PackagedTrack: Sendable {
             dts[k] += shift
             pts[k] += shift
             let offset = pts[k] - dts[k]
-            guard offset >= Int64(Int32.min), offset <= Int64(Int32.max) else {
-                throw .brokenTrack(file: sourcePath, reason: "track \(track.id): composition offset \(offset) does not fit in 32 bits")
-            }
-            offsets.append(Int32(offset))
+            guard let fits = Int32(exactly: offset) else { throw Self.offsetOutOfReach(track, sourcePath, offset) }
+            offsets.append(fits)
         }
         let last = pts.indices.max { pts[$0] < pts[$1] } ?? 0
-        sampleIndexes = indexes
-        decodeTimes = dts
-        compositionOffsets = offsets
+        map = .listed(indexes: indexes, decodeTimes: dts, compositionOffsets: offsets)
+        count = indexes.count
         let end = PresentationTimeline.presentationEnd(times: pts, lastDuration: Int64(samples.duration(at: Int(indexes[last]))),
                                                        reordered: offsets.contains { $0 != 0 })
         endTime = min(max(end, pts[last]), 1 << 62)  // times are within [0, 2^61] here; the end stays in reach
         delay = shift
+    }
+
+    /// The track as one run of stored samples: the same checks, shift and end as the listed
+    /// lay-out, in one pass that stores nothing per sample. Nil when a video run has no keyframe.
+    private static func layOut(_ run: PresentedRun, kind: Kind, track: Track, sourcePath: String)
+        throws(PackagerError) -> (SampleMap, Int, Int64, Int64)? {
+        let samples = track.samples
+        var first = run.samples.lowerBound
+        if kind == .video { while first < run.samples.upperBound && !samples.isSync(at: first) { first += 1 } }
+        let kept = first..<run.samples.upperBound
+        guard !kept.isEmpty else { return nil }
+        guard kept.upperBound - 1 <= Int(Int32.max) else { throw nothingToPresent(track, sourcePath) }
+        var minDTS = Int64.max, minPTS = Int64.max
+        var latest = LatestTimes(), lastSample = first, reordered = false
+        var dts = samples.dts(at: first) &+ run.dtsShift
+        for s in kept {
+            let offset = s < run.offsetCoverage ? run.offsetShift &+ Int64(samples.compositionOffset(at: s)) : 0
+            let pts = dts &+ offset
+            guard SafeTime.admits(dts) && SafeTime.admits(pts) else { throw timesOutOfReach(track, sourcePath) }
+            guard Int32(exactly: offset) != nil else { throw offsetOutOfReach(track, sourcePath, offset) }
+            minDTS = min(minDTS, dts); minPTS = min(minPTS, pts)
+            if pts > latest.last { lastSample = s }
+            latest.add(pts)
+            reordered = reordered || offset != 0
+            dts &+= Int64(samples.duration(at: s))
+        }
+        let shift = max(0, -minDTS, -minPTS)
+        let lastPTS = latest.last + shift
+        let end = latest.end(lastDuration: Int64(samples.duration(at: lastSample)), reordered: reordered) + shift
+        let map = SampleMap.run(first: first, dtsShift: run.dtsShift &+ shift, offsetShift: run.offsetShift, offsetCoverage: run.offsetCoverage)
+        return (map, kept.count, min(max(end, lastPTS), 1 << 62), shift)
+    }
+
+    static func nothingToPresent(_ track: Track, _ file: String) -> PackagerError {
+        .brokenTrack(file: file, reason: "track \(track.id) has no samples to present")
+    }
+
+    static func timesOutOfReach(_ track: Track, _ file: String) -> PackagerError {
+        .brokenTrack(file: file, reason: "track \(track.id): sample times beyond ±2^60 in its timescale")
+    }
+
+    static func offsetOutOfReach(_ track: Track, _ file: String, _ offset: Int64) -> PackagerError {
+        .brokenTrack(file: file, reason: "track \(track.id): composition offset \(offset) does not fit in 32 bits")
     }
 
     /// Gives the frames an edit list hides before the first frame it shows (kept because
@@ -115,21 +172,52 @@ public struct PackagedTrack: Sendable {
     func delayed(by ticks: Int64) -> PackagedTrack {
         guard ticks > 0 else { return self }
         var copy = self
-        copy.decodeTimes = decodeTimes.map { $0 + ticks }
+        switch map {
+        case let .run(first, dtsShift, offsetShift, offsetCoverage):
+            copy.map = .run(first: first, dtsShift: dtsShift + ticks, offsetShift: offsetShift, offsetCoverage: offsetCoverage)
+        case let .listed(indexes, decodeTimes, compositionOffsets):
+            copy.map = .listed(indexes: indexes, decodeTimes: decodeTimes.map { $0 + ticks }, compositionOffsets: compositionOffsets)
+        }
         copy.endTime += ticks
         copy.delay += ticks
         return copy
     }
 
-    public var count: Int { sampleIndexes.count }
-    public func isSync(_ i: Int) -> Bool { track.samples.isSync(at: Int(sampleIndexes[i])) }
-    public func presentationTime(_ i: Int) -> Int64 { decodeTimes[i] + Int64(compositionOffsets[i]) }
+    /// The stored sample (in `track.samples`) that output sample `i` is.
+    @inline(__always) public func sourceIndex(_ i: Int) -> Int {
+        switch map {
+        case let .run(first, _, _, _): first + i
+        case let .listed(indexes, _, _): Int(indexes[i])
+        }
+    }
+
+    public func decodeTime(_ i: Int) -> Int64 {
+        switch map {
+        case let .run(first, dtsShift, _, _): track.samples.dts(at: first + i) &+ dtsShift
+        case let .listed(_, decodeTimes, _): decodeTimes[i]
+        }
+    }
+
+    /// Presentation time minus decode time of output sample `i` (checked to fit when laid out).
+    public func compositionOffset(_ i: Int) -> Int32 {
+        switch map {
+        case let .run(first, _, offsetShift, offsetCoverage):
+            first + i < offsetCoverage ? Int32(truncatingIfNeeded: offsetShift &+ Int64(track.samples.compositionOffset(at: first + i))) : 0
+        case let .listed(_, _, compositionOffsets): compositionOffsets[i]
+        }
+    }
+
+    public func isSync(_ i: Int) -> Bool { track.samples.isSync(at: sourceIndex(i)) }
+    public func presentationTime(_ i: Int) -> Int64 { decodeTime(i) + Int64(compositionOffset(i)) }
 
     /// Duration of output sample `i`: up to the next decode time (the last keeps its own).
     public func duration(_ i: Int) -> UInt32 {
-        if i + 1 < count { return UInt32(clamping: decodeTimes[i + 1] - decodeTimes[i]) }
-        return track.samples.duration(at: Int(sampleIndexes[i]))
+        if i + 1 < count { return UInt32(clamping: decodeTime(i + 1) - decodeTime(i)) }
+        return track.samples.duration(at: sourceIndex(i))
     }
 
     public var firstPresentationTime: Int64 { (0..<min(count, 64)).map(presentationTime).min() ?? 0 }
+
+    /// The most negative composition offset, or 0.
+    public var minimumCompositionOffset: Int32 { (0..<count).reduce(0) { min($0, compositionOffset($1)) } }
 }

@@ -68,11 +68,11 @@ public struct SegmentedTrack: Sendable {
         let range = samples(of: segment)
         let index = track.track.samples
         let inputs = range.map { i -> FragmentWriter.SampleInput in
-            let s = Int(track.sampleIndexes[i])
+            let s = track.sourceIndex(i)
             return .init(offset: index.offset(at: s), size: index.size(at: s), duration: track.duration(i),
-                         compositionOffset: track.compositionOffsets[i], isSync: index.isSync(at: s))
+                         compositionOffset: track.compositionOffset(i), isSync: index.isSync(at: s))
         }
-        let base = range.isEmpty ? UInt64(max(0, plan.start(segment))) : UInt64(max(0, track.decodeTimes[range.lowerBound]))
+        let base = range.isEmpty ? UInt64(max(0, plan.start(segment))) : UInt64(max(0, track.decodeTime(range.lowerBound)))
         let earliest = range.map(track.presentationTime).min() ?? plan.start(segment)
         return ([.init(trackID: 1, baseDecodeTime: base, samples: inputs)],
                 .init(timescale: track.timescale, earliestPresentationTime: UInt64(max(0, earliest))))

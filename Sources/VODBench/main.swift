@@ -28,9 +28,15 @@ if arguments[0] == "cold" {
     for _ in 0..<runs {
         let start = now()
         do {
-            let set = try MediaSet.load(path: path, name: "v")
+            let movie = try Movie.read(path: path)
+            let read = now()
+            let set = try MediaSet.load(movie: movie, path: path, name: "v")
+            let laidOut = now()
             guard let video = set.videos.first else { print("vod-bench: no video"); exit(1) }
             _ = HLSPlaylist.media(video, video: "v")
+            if ProcessInfo.processInfo.environment["VOD_BENCH_PHASES"] != nil {
+                print(String(format: "read %.2f lay out %.2f playlist %.2f ms", read - start, laidOut - read, now() - laidOut))
+            }
         } catch { print("vod-bench: \(error)"); exit(1) }
         times.append(now() - start)
     }

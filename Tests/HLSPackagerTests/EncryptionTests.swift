@@ -57,10 +57,10 @@ struct EncryptionTests {
         let encryptor = try #require(SampleEncryptor(track: video.track, protection: Protection(scheme: .cenc, key: Self.key)))
         let index = video.track.track.samples
         let source = try FileByteSource(path: video.track.sourcePath)
-        let s = Int(video.track.sampleIndexes[0])
+        let s = video.track.sourceIndex(0)
         let clear = try source.read(at: index.offset(at: s), count: Int(index.size(at: s)))
         var sample = clear
-        let (ok, subsamples) = encryptor.encrypt(&sample, sample: 0..<sample.count, sourceSample: video.track.sampleIndexes[0])
+        let (ok, subsamples) = encryptor.encrypt(&sample, sample: 0..<sample.count, sourceSample: Int32(video.track.sourceIndex(0)))
         #expect(ok)
         let subs = try #require(subsamples)
         #expect(subs.reduce(0) { $0 + Int($1.clear) + Int($1.protected) } == clear.count)

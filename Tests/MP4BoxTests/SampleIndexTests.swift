@@ -43,6 +43,20 @@ import Testing
         #expect(Double(idx.memoryBytes) / 100_000 < 24)
     }
 
+    /// Samples that all last as long keep no times; one that differs lists them all, equal to before.
+    @Test func uniformDurationsKeepNoTimes() {
+        let uniform = index(count: 1000)
+        #expect(uniform.uniformDuration == 1001 && uniform.dts(at: 999) == 999 * 1001 && uniform.duration(at: 999) == 1001)
+        var mixed = index(count: 1000) { $0 == 600 ? 7 : 1001 }
+        #expect(mixed.uniformDuration == nil)
+        #expect(mixed.dts(at: 600) == 600 * 1001 && mixed.dts(at: 601) == 600 * 1001 + 7 && mixed.duration(at: 600) == 7)
+        #expect(mixed.firstSample(atOrAfterDTS: 600 * 1001 + 1) == 601)
+        #expect(mixed.moveEnd(to: mixed.endDTS + 10) && mixed.duration(at: 999) == 1011)
+        var single = index(count: 1)
+        #expect(single.moveEnd(to: 50) && single.uniformDuration == 50 && single.endDTS == 50)
+        #expect(uniform.memoryBytes < mixed.memoryBytes)
+    }
+
     @Test func movingTheEndForAFragmentDecodeTime() {
         var idx = index(count: 3)
         let moved = idx.moveEnd(to: idx.endDTS + 500)

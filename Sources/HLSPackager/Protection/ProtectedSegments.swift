@@ -36,7 +36,7 @@ extension SegmentedTrack {
         var ivs: [[UInt8]] = [], subsamples: [[SampleEncryptionInput.Subsample]] = []
         var at = 0
         for (input, i) in zip(inputs, samples(of: segment)) {
-            let sourceIndex = track.sampleIndexes[i]
+            let sourceIndex = Int32(truncatingIfNeeded: track.sourceIndex(i))
             let (ok, subs) = encryptor.encrypt(&payload, sample: at..<at + Int(input.size), sourceSample: sourceIndex)
             guard ok else { throw .cannotProtect(file: track.sourcePath, reason: "libcrypto could not encrypt a sample") }
             if encryptor.ivSize > 0 { ivs.append(encryptor.iv(sourceSample: sourceIndex)) }

@@ -81,7 +81,7 @@ extension MediaSet {
     /// offset among the video renditions (TS needs PTS ≥ DTS; CMAF allows negative offsets).
     public var tsOffset90k: UInt64 {
         videos.map { v in
-            let shift = max(0, -Int64(v.track.compositionOffsets.min() ?? 0))
+            let shift = max(0, -Int64(v.track.minimumCompositionOffset))
             return UInt64(max(0, TSRendition.rescale90k(shift, Int64(max(v.track.timescale, 1)))))
         }.max() ?? 0
     }

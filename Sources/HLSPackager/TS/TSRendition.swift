@@ -36,7 +36,7 @@ public struct TSRendition: Sendable {
         var videoStream = try video.map { v throws(PackagerError) in try ElementaryStream(track: v.track, pid: Self.videoPID) }
         if let v = video?.track, v.count > 0 {
             // Sizes are predicted from what the first access unit carries in band (AUD, SPS/PPS).
-            let s = Int(v.sampleIndexes[0])
+            let s = v.sourceIndex(0)
             do {
                 let first = try FileByteSource(path: v.sourcePath).read(at: v.track.samples.offset(at: s), count: Int(v.track.samples.size(at: s)))
                 videoStream?.learnInBand(from: first[...])
@@ -75,7 +75,7 @@ public struct TSRendition: Sendable {
     }
 
     static func packets(_ track: PackagedTrack, _ i: Int, _ stream: ElementaryStream, hasPCR: Bool, offset: UInt64) -> Int? {
-        let s = Int(track.sampleIndexes[i])
+        let s = track.sourceIndex(i)
         guard let payload = stream.payloadSize(sampleSize: Int(track.track.samples.size(at: s)), isSync: track.isSync(i)) else { return nil }
         let (pts, dts) = timestamps(track, i, offset: offset)
         return TSPacketWriter.packetCount(pesLength: TSPacketWriter.pesHeaderSize(hasDTS: pts != dts) + payload, firstHasPCR: hasPCR)
@@ -88,7 +88,7 @@ public struct TSRendition: Sendable {
         // TS clocks are 33 bits and wrap; masking keeps PCR (× 300) and sums far from overflow.
         func to90k(_ t: Int64) -> UInt64 { UInt64(max(0, rescale90k(t, scale))) & clockMask }
         let pts = (to90k(track.presentationTime(i)) + offset) & clockMask
-        return (pts, track.kind == .video ? to90k(track.decodeTimes[i]) : pts)
+        return (pts, track.kind == .video ? to90k(track.decodeTime(i)) : pts)
     }
 
     static let clockMask: UInt64 = (1 << 33) - 1
@@ -109,7 +109,7 @@ public struct TSRendition: Sendable {
         guard n >= 0 && n < segmentCount else { throw .noSuchSegment(n + 1) }
         let sampleBytes = [video, audio].reduce(Int64(0)) { total, track in
             guard let track, n < track.segmentCount else { return total }
-            return track.samples(of: n).reduce(total) { $0 + Int64(track.track.track.samples.size(at: Int(track.track.sampleIndexes[$1]))) }
+            return track.samples(of: n).reduce(total) { $0 + Int64(track.track.track.samples.size(at: track.track.sourceIndex($1))) }
         }
         guard sampleBytes <= Self.maxSegmentBytes else {
             throw .brokenTrack(file: (video ?? audio)?.track.sourcePath ?? name, reason: "TS segment \(n + 1) would hold \(sampleBytes) bytes of samples")
@@ -134,7 +134,7 @@ public struct TSRendition: Sendable {
             var low = Int64.max, high = Int64(0), total = Int64(0)
             for item in order {
                 guard let it = (item.audio ? audio : video)?.track, it.sourcePath == t.sourcePath else { continue }
-                let s = Int(it.sampleIndexes[item.i])
+                let s = it.sourceIndex(item.i)
                 let offset = it.track.samples.offset(at: s), size = Int64(it.track.samples.size(at: s))
                 low = min(low, offset); high = max(high, offset + size); total += size
             }
@@ -150,7 +150,7 @@ public struct TSRendition: Sendable {
             guard let segmented = item.audio ? audio : video, let stream = item.audio ? audioStream : videoStream,
                   let span = spans[segmented.track.sourcePath] else { continue }
             let track = segmented.track
-            let s = Int(track.sampleIndexes[item.i])
+            let s = track.sourceIndex(item.i)
             let offset = track.track.samples.offset(at: s), size = Int(track.track.samples.size(at: s))
             let data: ArraySlice<UInt8>
             if !span.bytes.isEmpty && offset >= span.start && offset + Int64(size) <= span.start + Int64(span.bytes.count) {

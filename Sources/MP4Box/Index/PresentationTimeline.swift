@@ -67,10 +67,8 @@ public struct PresentationTimeline: Sendable {
         let mediaTimescale = Int64(track.timescale)
         guard movieTimescale > 0 else { return }  // FFmpeg: no samples at all
 
-        // Decode times of all samples, computed once (edits may revisit them).
-        var raw = [Int64](repeating: 0, count: n)
-        var t = samples.startDTS
-        for i in 0..<n { raw[i] = t &- shift; t &+= Int64(samples.duration(at: i)) }
+        // Decode times as FFmpeg keeps them (the index finds any at once).
+        let raw = RawTimes(samples: samples, shift: shift)
         func ctts(_ i: Int) -> Int64 { hasCtts && i < coverage ? Int64(samples.compositionOffset(at: i)) : 0 }
 
         var entryEnd: Int64 = shift > 0 ? 0 &- shift : 0
@@ -134,9 +132,9 @@ public struct PresentationTimeline: Sendable {
 
     /// FFmpeg's `find_prev_closest_index`: the last keyframe at or before `target`
     /// (a presentation time), refined with composition offsets; -1 if none.
-    private func findPreviousKeyframe(_ target: Int64, any: Bool, raw: [Int64], ctts: (Int) -> Int64) -> Int {
+    private func findPreviousKeyframe(_ target: Int64, any: Bool, raw: RawTimes, ctts: (Int) -> Int64) -> Int {
         let samples = track.samples
-        let n = raw.count
+        let n = samples.count
         let ts = track.compositionShift > 0 ? target &- track.compositionShift : target
         var a = -1, b = n
         if n > 0 && raw[n - 1] < ts { a = n - 1 }
@@ -163,6 +161,13 @@ public struct PresentationTimeline: Sendable {
             }
         }
         return m
+    }
+
+    /// Stored decode times less the composition shift.
+    struct RawTimes {
+        let samples: SampleIndex
+        let shift: Int64
+        subscript(i: Int) -> Int64 { samples.dts(at: i) &- shift }
     }
 
     /// Calls `body` with every presented sample in demux order.
@@ -254,12 +259,80 @@ extension PresentationTimeline {
     /// decode gap on a frame near the end), so the last frame lasts as long as the one
     /// before it in presentation order; without reordering, its own sample duration.
     public static func presentationEnd(times: [Int64], lastDuration: Int64, reordered: Bool) -> Int64 {
-        var last = Int64.min, previous = Int64.min
-        for t in times {
-            if t > last { previous = last; last = t } else if t > previous && t < last { previous = t }
-        }
+        var latest = LatestTimes()
+        for t in times { latest.add(t) }
+        return latest.end(lastDuration: lastDuration, reordered: reordered)
+    }
+}
+
+/// The latest and the second latest distinct presentation times of a track, gathered
+/// one time at a time (`PresentationTimeline.presentationEnd` without an array of times).
+public struct LatestTimes: Sendable {
+    public private(set) var last = Int64.min, previous = Int64.min
+
+    public init() {}
+
+    @inline(__always) public mutating func add(_ t: Int64) {
+        if t > last { previous = last; last = t } else if t > previous && t < last { previous = t }
+    }
+
+    /// The end of the presentation (see `PresentationTimeline.presentationEnd`).
+    public func end(lastDuration: Int64, reordered: Bool) -> Int64 {
         guard last != .min else { return 0 }
         if reordered && previous != .min { return last &+ (last &- previous) }
         return last &+ lastDuration
+    }
+}
+
+/// The presented samples when they are one run of stored samples whose decode times are
+/// the stored ones moved by one constant (no edit list, or one edit that starts the media
+/// somewhere): then a packager can work out every sample's times from the index alone.
+public struct PresentedRun: Equatable, Sendable {
+    /// The stored samples presented, in order; none of them discarded.
+    public var samples: Range<Int>
+    /// Added to a stored sample's decode time (`SampleIndex.dts(at:)`, wrapping) for its presented one.
+    public var dtsShift: Int64
+    /// Stored sample `s` is presented `offsetShift + compositionOffset(at: s)` after its decode
+    /// time when `s < offsetCoverage`, at its decode time otherwise.
+    public var offsetShift: Int64
+    public var offsetCoverage: Int
+    /// Discarded samples just before and just after `samples` (audio priming, frames past the edit).
+    public var discardedBefore: Int
+    public var discardedAfter: Int
+}
+
+extension PresentationTimeline {
+    /// The presented samples as one `PresentedRun`, or nil when they are not one (several
+    /// edits, an edit that presents nothing, discarded samples between presented ones).
+    public func presentedRun() -> PresentedRun? {
+        let nonEmpty = ranges.filter { !$0.samples.isEmpty }
+        guard nonEmpty.count == 1, let range = nonEmpty.first, let dtsOffset = range.dtsOffset else { return nil }
+        let samples = track.samples
+        let shift = track.compositionShift
+        let hasCtts = track.hasCompositionTable || samples.hasCompositionOffsets
+        var kept = range.samples
+        var before = 0, after = 0
+        if range.mediaStart != .min || range.mediaEnd != .max {
+            // As the iterator decides: discarded when its composition time is outside the edit.
+            var first = -1, last = -1, gap = false
+            var dts = samples.dts(at: range.samples.lowerBound)
+            for i in range.samples {
+                let cts = dts &+ Int64(samples.compositionOffset(at: i))
+                dts &+= Int64(samples.duration(at: i))
+                if (cts < range.mediaStart || cts >= range.mediaEnd) && i != range.partialSample {
+                    if first >= 0 { gap = true }
+                } else {
+                    if gap { return nil }  // a discarded sample between presented ones
+                    if first < 0 { first = i }
+                    last = i
+                }
+            }
+            guard first >= 0 else { return nil }
+            kept = first..<(last + 1)
+            before = first - range.samples.lowerBound
+            after = range.samples.upperBound - kept.upperBound
+        }
+        return PresentedRun(samples: kept, dtsShift: dtsOffset &- shift &- finalShift, offsetShift: shift,
+                            offsetCoverage: hasCtts ? track.compositionCoverage : 0, discardedBefore: before, discardedAfter: after)
     }
 }

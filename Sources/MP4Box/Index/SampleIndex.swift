@@ -10,66 +10,74 @@ public struct Sample: Equatable, Sendable {
 }
 
 /// The samples of one track in decode order, stored as parallel arrays so a
-/// long movie costs about 16–20 bytes a sample: offset (8), size with the sync
-/// flag in its top bit (4), duration (4), composition offset (4, only when the
-/// track has any). Decode times are rebuilt from durations and a checkpoint
-/// every 256 samples, so looking one up costs at most 255 additions.
-public struct SampleIndex: Equatable, Sendable {
+/// long movie costs about 12–24 bytes a sample: offset (8), size with the sync
+/// flag in its top bit (4), composition offset (4, only when the track has
+/// any) and decode time (8, only when samples differ in duration: when all
+/// last as long — constant frame rate video, most audio — a time is one
+/// multiplication). Any sample's decode time is found at once, so a packager
+/// can work out a track's times from the index without a table of its own.
+public struct SampleIndex: Sendable {
     public private(set) var offsets: [Int64] = []
-    private var sizeAndSync: [UInt32] = []
-    private var durations: [UInt32] = []
+    // Internal but inlinable from other modules: the packager reads these for every sample.
+    @usableFromInline var sizeAndSync: [UInt32] = []
+    /// Decode time of each sample; empty when every sample lasts `uniform` ticks.
+    @usableFromInline var decodeTimes: [Int64] = []
+    @usableFromInline var uniform: UInt32 = 0
     /// Empty when every composition offset is zero.
-    private var compositionOffsets: [Int32] = []
-    private var checkpoints: [Int64] = []
+    @usableFromInline var compositionOffsets: [Int32] = []
+    /// Decode time of the first sample.
+    public internal(set) var startDTS: Int64 = 0
     /// Decode time just after the last sample.
-    public private(set) var endDTS: Int64 = 0
+    public internal(set) var endDTS: Int64 = 0
 
-    static let checkpointShift = 8
-    static let syncBit: UInt32 = 1 << 31
+    @usableFromInline static let syncBit: UInt32 = 1 << 31
 
     public init() {}
 
     /// An index over arrays built in one pass elsewhere (`SampleTableIndexer`);
-    /// `sizeAndSync` holds sizes with the sync flag in bit 31.
-    init(offsets: [Int64], sizeAndSync: [UInt32], durations: [UInt32], compositionOffsets: [Int32]) {
+    /// `sizeAndSync` holds sizes with the sync flag in bit 31. `decodeTimes` (from 0)
+    /// is empty when every sample lasts `uniformDuration`.
+    init(offsets: [Int64], sizeAndSync: [UInt32], decodeTimes: [Int64], uniformDuration: UInt32, endDTS: Int64, compositionOffsets: [Int32]) {
         self.offsets = offsets
         self.sizeAndSync = sizeAndSync
-        self.durations = durations
+        self.decodeTimes = decodeTimes
+        uniform = uniformDuration
+        self.endDTS = endDTS
         hasCompositionOffsets = compositionOffsets.contains { $0 != 0 }
         self.compositionOffsets = hasCompositionOffsets ? compositionOffsets : []
-        var t: Int64 = 0
-        checkpoints.reserveCapacity(durations.count >> Self.checkpointShift + 1)
-        for (i, d) in durations.enumerated() {
-            if i & (1 << Self.checkpointShift - 1) == 0 { checkpoints.append(t) }
-            t &+= Int64(d)
-        }
-        endDTS = t
     }
 
     public var count: Int { offsets.count }
     public var isEmpty: Bool { offsets.isEmpty }
     /// Whether any sample has a non-zero composition offset (else `compositionOffsets` is empty).
-    public private(set) var hasCompositionOffsets = false
-    public var startDTS: Int64 { checkpoints.first ?? 0 }
+    public internal(set) var hasCompositionOffsets = false
+
+    /// How long every sample lasts when all last as long (nil when they differ or there are none).
+    public var uniformDuration: UInt32? { !isEmpty && decodeTimes.isEmpty ? uniform : nil }
 
     public mutating func reserve(_ n: Int) {
-        offsets.reserveCapacity(n); sizeAndSync.reserveCapacity(n); durations.reserveCapacity(n)
-        checkpoints.reserveCapacity(n >> Self.checkpointShift + 1)
+        offsets.reserveCapacity(n); sizeAndSync.reserveCapacity(n)
     }
 
     /// Sets the decode time of the first sample (before any sample is appended).
     public mutating func setStartDTS(_ dts: Int64) {
         precondition(isEmpty)
+        startDTS = dts
         endDTS = dts
     }
 
     /// Appends a sample that starts at `endDTS`. Sizes must be below 2^31.
     public mutating func append(offset: Int64, size: UInt32, duration: UInt32, compositionOffset: Int32, isSync: Bool) {
         let i = offsets.count
-        if i & (1 << Self.checkpointShift - 1) == 0 { checkpoints.append(endDTS) }
+        if i == 0 {
+            startDTS = endDTS
+            uniform = duration
+        } else if decodeTimes.isEmpty && duration != uniform {
+            listDecodeTimes(count: i)
+        }
         offsets.append(offset)
         sizeAndSync.append(size & ~Self.syncBit | (isSync ? Self.syncBit : 0))
-        durations.append(duration)
+        if !decodeTimes.isEmpty { decodeTimes.append(endDTS) }
         if compositionOffset != 0 && !hasCompositionOffsets {
             hasCompositionOffsets = true
             compositionOffsets = Array(repeating: 0, count: i)
@@ -84,72 +92,79 @@ public struct SampleIndex: Equatable, Sendable {
     /// Returns false when the gap cannot be expressed as a duration.
     public mutating func moveEnd(to dts: Int64) -> Bool {
         guard dts != endDTS else { return true }
-        guard let last = durations.indices.last else { endDTS = dts; checkpoints.removeAll(); return true }
+        guard let last = offsets.indices.last else { startDTS = dts; endDTS = dts; return true }
         let (newDuration, overflow) = dts.subtractingReportingOverflow(self.dts(at: last))
         guard !overflow else { return false }
         guard newDuration >= 0, newDuration <= Int64(UInt32.max) else { return false }
-        durations[last] = UInt32(newDuration)
+        if last == 0 {
+            uniform = UInt32(newDuration)
+        } else if decodeTimes.isEmpty {
+            listDecodeTimes(count: offsets.count)  // the last sample now lasts longer than the others
+        }
         endDTS = dts
         return true
     }
 
-    @inline(__always) public func size(at i: Int) -> UInt32 { sizeAndSync[i] & ~Self.syncBit }
-    @inline(__always) public func isSync(at i: Int) -> Bool { sizeAndSync[i] & Self.syncBit != 0 }
-    @inline(__always) public func duration(at i: Int) -> UInt32 { durations[i] }
-    @inline(__always) public func offset(at i: Int) -> Int64 { offsets[i] }
-    @inline(__always) public func compositionOffset(at i: Int) -> Int32 { hasCompositionOffsets ? compositionOffsets[i] : 0 }
+    /// From one duration for all to a decode time a sample: the first `count` samples all last `uniform`.
+    private mutating func listDecodeTimes(count: Int) {
+        decodeTimes.reserveCapacity(Swift.max(offsets.capacity, count + 1))
+        var t = startDTS
+        for _ in 0..<count { decodeTimes.append(t); t &+= Int64(uniform) }
+    }
 
-    public func dts(at i: Int) -> Int64 {
-        let block = i >> Self.checkpointShift
-        var t = checkpoints[block]
-        var k = block << Self.checkpointShift
-        while k < i { t &+= Int64(durations[k]); k += 1 }
-        return t
+    @inlinable public func size(at i: Int) -> UInt32 { sizeAndSync[i] & ~Self.syncBit }
+    @inlinable public func isSync(at i: Int) -> Bool { sizeAndSync[i] & Self.syncBit != 0 }
+    @inlinable public func offset(at i: Int) -> Int64 { offsets[i] }
+    @inlinable public func compositionOffset(at i: Int) -> Int32 { hasCompositionOffsets ? compositionOffsets[i] : 0 }
+
+    @inlinable public func dts(at i: Int) -> Int64 {
+        decodeTimes.isEmpty ? startDTS &+ Int64(i) &* Int64(uniform) : decodeTimes[i]
+    }
+
+    /// Up to the next sample's decode time (the last: to `endDTS`).
+    @inlinable public func duration(at i: Int) -> UInt32 {
+        if decodeTimes.isEmpty { return uniform }
+        return UInt32(truncatingIfNeeded: (i + 1 < decodeTimes.count ? decodeTimes[i + 1] : endDTS) &- decodeTimes[i])
     }
 
     public func sample(at i: Int) -> Sample {
-        Sample(offset: offsets[i], size: size(at: i), dts: dts(at: i), duration: durations[i],
+        Sample(offset: offsets[i], size: size(at: i), dts: dts(at: i), duration: duration(at: i),
                compositionOffset: compositionOffset(at: i), isSync: isSync(at: i))
     }
 
-    /// All samples from `range`, decode times computed incrementally.
+    /// All samples from `range`.
     public func samples(_ range: Range<Int>) -> [Sample] {
-        guard !range.isEmpty else { return [] }
-        var result: [Sample] = []
-        result.reserveCapacity(range.count)
-        var t = dts(at: range.lowerBound)
-        for i in range {
-            result.append(Sample(offset: offsets[i], size: size(at: i), dts: t, duration: durations[i],
-                                 compositionOffset: compositionOffset(at: i), isSync: isSync(at: i)))
-            t &+= Int64(durations[i])
-        }
-        return result
+        range.map(sample(at:))
     }
 
     /// Index of the first sample whose decode time is at or after `dts` (`count` if none).
     public func firstSample(atOrAfterDTS target: Int64) -> Int {
-        guard !isEmpty else { return 0 }
-        var lo = 0, hi = checkpoints.count
+        var lo = 0, hi = count
         while lo < hi {
             let mid = (lo + hi) / 2
-            if checkpoints[mid] <= target { lo = mid + 1 } else { hi = mid }
+            if dts(at: mid) < target { lo = mid + 1 } else { hi = mid }
         }
-        var i = max(0, lo - 1) << Self.checkpointShift
-        var t = checkpoints[max(0, lo - 1)]
-        while i < count && t < target { t &+= Int64(durations[i]); i += 1 }
-        return i
+        return lo
     }
 
     /// Bytes of memory held by the arrays (their capacity).
     public var memoryBytes: Int {
-        offsets.capacity * 8 + sizeAndSync.capacity * 4 + durations.capacity * 4
-            + compositionOffsets.capacity * 4 + checkpoints.capacity * 8
+        offsets.capacity * 8 + sizeAndSync.capacity * 4 + decodeTimes.capacity * 8 + compositionOffsets.capacity * 4
     }
 
     /// Releases spare capacity once the index is complete.
     public mutating func shrink() {
         func exact<T>(_ a: [T]) -> [T] { a.capacity == a.count ? a : a.withUnsafeBufferPointer { Array($0) } }
-        offsets = exact(offsets); sizeAndSync = exact(sizeAndSync); durations = exact(durations)
-        compositionOffsets = exact(compositionOffsets); checkpoints = exact(checkpoints)
+        offsets = exact(offsets); sizeAndSync = exact(sizeAndSync); decodeTimes = exact(decodeTimes)
+        compositionOffsets = exact(compositionOffsets)
+    }
+}
+
+extension SampleIndex: Equatable {
+    /// Equal when they describe the same samples, however the times are stored.
+    public static func == (a: SampleIndex, b: SampleIndex) -> Bool {
+        a.offsets == b.offsets && a.sizeAndSync == b.sizeAndSync && a.compositionOffsets == b.compositionOffsets
+            && a.startDTS == b.startDTS && a.endDTS == b.endDTS && a.hasCompositionOffsets == b.hasCompositionOffsets
+            && a.offsets.indices.allSatisfy { a.dts(at: $0) == b.dts(at: $0) }
     }
 }

@@ -44,17 +44,20 @@ struct SampleTableIndexer {
         // One pass over the chunks, writing straight into the index's arrays.
         var offsets = [Int64](repeating: 0, count: sampleCount)
         var packed = [UInt32](repeating: 0, count: sampleCount)
-        var durations = [UInt32](repeating: 0, count: sampleCount)
+        // One delta for every sample (constant frame rate, audio): no per-sample durations.
+        let sttsEntries = stts.entries
+        let uniformDelta: UInt32? = sttsEntries.allSatisfy { $0.delta == sttsEntries[0].delta } ? sttsEntries[0].delta : nil
+        var decodeTimes = [Int64](repeating: 0, count: uniformDelta == nil ? sampleCount : 0)
+        var time: Int64 = 0
         var compositionOffsets = [Int32](repeating: 0, count: composition.coverage)
         var sync = SyncCursor(table.syncSamples, isAudio: isAudio)
         var failure: MP4Error?
         var pastEnd = false
         var sample = 0
-        let sttsEntries = stts.entries
         let maxSize = limits.maxSampleSize
         offsets.withUnsafeMutableBufferPointer { offsetOut in
         packed.withUnsafeMutableBufferPointer { packedOut in
-        durations.withUnsafeMutableBufferPointer { durationOut in
+        decodeTimes.withUnsafeMutableBufferPointer { timeOut in
         compositionOffsets.withUnsafeMutableBufferPointer { compositionOut in
         sizes.sizes.withUnsafeBufferPointer { sizeTable in
             var sttsIndex = 0, sttsSample: UInt32 = 0, stscIndex = 0
@@ -76,7 +79,8 @@ struct SampleTableIndexer {
                     guard offset <= fileSize - Int64(size) else { pastEnd = true; break chunks }
                     offsetOut[sample] = offset
                     packedOut[sample] = size & ~SampleIndex.syncBit | (sync.isSync(sample) ? SampleIndex.syncBit : 0)
-                    durationOut[sample] = sttsEntries[sttsIndex].delta
+                    if sample < timeOut.count { timeOut[sample] = time }
+                    time &+= Int64(sttsEntries[sttsIndex].delta)
                     if sample < compositionOut.count { compositionOut[sample] = composition.offset(of: sample) }
                     offset += Int64(size)
                     sample += 1
@@ -91,13 +95,14 @@ struct SampleTableIndexer {
         if let failure { throw failure }
         let samplesPastEnd = pastEnd ? sampleCount - sample : 0
         if sample < sampleCount {  // cut off, or fewer chunk slots than samples: FFmpeg indexes what the chunks hold
-            offsets.removeLast(sampleCount - sample); packed.removeLast(sampleCount - sample); durations.removeLast(sampleCount - sample)
+            offsets.removeLast(sampleCount - sample); packed.removeLast(sampleCount - sample)
+            if !decodeTimes.isEmpty { decodeTimes.removeLast(sampleCount - sample) }
             if compositionOffsets.count > sample { compositionOffsets.removeLast(compositionOffsets.count - sample) }
         }
         if compositionOffsets.count < sample && compositionOffsets.contains(where: { $0 != 0 }) {
             compositionOffsets += repeatElement(0, count: sample - compositionOffsets.count)
         }
-        let index = SampleIndex(offsets: offsets, sizeAndSync: packed, durations: durations,
+        let index = SampleIndex(offsets: offsets, sizeAndSync: packed, decodeTimes: decodeTimes, uniformDuration: uniformDelta ?? 0, endDTS: time,
                                 compositionOffsets: compositionOffsets.count == sample ? compositionOffsets : [])
         return Result(index: index, compositionShift: composition.shift, compositionCoverage: min(composition.coverage, index.count),
                       hasCompositionTable: composition.present, samplesPastEnd: samplesPastEnd)
