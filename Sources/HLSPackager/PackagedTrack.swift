@@ -218,6 +218,12 @@ public struct PackagedTrack: Sendable {
 
     public var firstPresentationTime: Int64 { (0..<min(count, 64)).map(presentationTime).min() ?? 0 }
 
+    /// Bytes held for this track: its index and any per-sample lay-out.
+    public var memoryBytes: Int {
+        guard case let .listed(indexes, decodeTimes, compositionOffsets) = map else { return track.samples.memoryBytes }
+        return track.samples.memoryBytes + indexes.capacity * 4 + decodeTimes.capacity * 8 + compositionOffsets.capacity * 4
+    }
+
     /// The most negative composition offset, or 0.
     public var minimumCompositionOffset: Int32 { (0..<count).reduce(0) { min($0, compositionOffset($1)) } }
 }

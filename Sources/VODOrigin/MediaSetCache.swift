@@ -93,7 +93,7 @@ public final class MediaSetCache: Sendable {
             self.set = set
             // Subtitles: their cues, and each rendered once per segment on two clocks.
             let text = set.subtitles.reduce(0) { $0 + $1.cues.reduce(0) { $0 + $1.text.utf8.count + 64 } * 3 }
-            estimatedBytes = set.tracks.reduce(64 << 10 + text) { $0 + $1.track.count * 32 + $1.segmentCount * 256 }
+            estimatedBytes = set.tracks.reduce(64 << 10 + text) { $0 + $1.track.memoryBytes + $1.segmentCount * 256 }
         }
 
         private init(_ view: VideoView, set: MediaSet, of whole: Entry) {
