@@ -7,6 +7,7 @@
 #   threads and its allocator are warm), then this one (a catalog's index-cache miss).
 # For the media playlist and for a mid-file CMAF segment, bare file and transcoder layout.
 #   bench/cold-request.sh [ROUNDS]
+#   ORIGIN=/other/build/vod-origin bench/cold-request.sh …   another build (to compare two versions)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
@@ -24,7 +25,7 @@ done
 cat bench/out/720p-60min.mp4 bench/out/ladder-hour/*.mp4 >/dev/null   # page cache warm, as on a busy origin
 port=18191
 measure() {  # URL [WARM-UP URL] → seconds of the request (after the warm-up one, if given)
-  .build/release/vod-origin --media "$out/media" --listen 127.0.0.1:$port --loops 1 --no-access-log 2>/dev/null &
+  "${ORIGIN:-.build/release/vod-origin}" --media "$out/media" --listen 127.0.0.1:$port --loops 1 --no-access-log 2>/dev/null &
   local pid=$!
   until curl -sf -o /dev/null "http://127.0.0.1:$port/healthz"; do sleep 0.05; done
   [ -n "${2:-}" ] && curl -sf -o /dev/null "http://127.0.0.1:$port$2"
