@@ -174,7 +174,7 @@ public struct PackagedTrack: Sendable {
         var copy = self
         switch map {
         case let .run(first, dtsShift, offsetShift, offsetCoverage):
-            copy.map = .run(first: first, dtsShift: dtsShift + ticks, offsetShift: offsetShift, offsetCoverage: offsetCoverage)
+            copy.map = .run(first: first, dtsShift: dtsShift &+ ticks, offsetShift: offsetShift, offsetCoverage: offsetCoverage)
         case let .listed(indexes, decodeTimes, compositionOffsets):
             copy.map = .listed(indexes: indexes, decodeTimes: decodeTimes.map { $0 + ticks }, compositionOffsets: compositionOffsets)
         }
