@@ -263,33 +263,13 @@ public struct OriginRouter: HTTPHandler {
         sliced(try pieces(of: segment), type, etag: key)
     }
 
-    /// The bytes of `segment` in order, as slices of what was read: the span of its file ranges
-    /// read once when they lie close together in one file, else every part read on its own.
+    /// The bytes of `segment` in order, as slices of what was read (`ResponseBody.pieces`).
     func pieces(of segment: ResponseBody) throws(PackagerError) -> [ArraySlice<UInt8>] {
-        var path: String?, low = Int64.max, high = Int64.min, total: Int64 = 0, oneFile = true
-        for case let .file(p, range) in segment.parts {
-            if path != nil && path != p { oneFile = false }
-            path = p
-            low = min(low, range.offset); high = max(high, range.offset + range.length); total += range.length
-        }
-        guard let path else { return segment.parts.compactMap { if case .bytes(let b) = $0 { b[...] } else { nil } } }  // built bytes (TS)
-        guard oneFile, high - low <= max(2 * total, 1 << 20), high - low <= Self.maxSpan else {
-            do throws(MP4Error) { return [try segment.materialize()[...]] } catch { throw .unreadable(file: path, error) }
-        }
-        let span: [UInt8]
-        do throws(MP4Error) { span = try FileByteSource(path: path).read(at: low, count: Int(high - low)) } catch { throw .unreadable(file: path, error) }
-        return segment.parts.map { part in
-            switch part {
-            case .bytes(let bytes): return bytes[...]
-            case let .file(_, range):
-                let start = Int(range.offset - low)
-                return span[start..<start + Int(range.length)]
-            }
+        do throws(MP4Error) { return try segment.pieces() } catch {
+            let file = segment.parts.lazy.compactMap { if case .file(let path, _) = $0 { path } else { nil } }.first
+            throw .unreadable(file: file ?? "", error)
         }
     }
-
-    /// The largest span `pieces` reads at once.
-    static let maxSpan: Int64 = 64 << 20
 
     func sliced(_ pieces: [ArraySlice<UInt8>], _ type: String, etag key: String) -> HTTPResponse {
         segmentResponse(pieces.map { .slice($0) }, type, etag: key)

@@ -92,13 +92,9 @@ struct ElementaryStream: Sendable {
         }
     }
 
-    /// The elementary stream bytes of one sample.
-    func payload(_ sample: ArraySlice<UInt8>, isSync: Bool) throws(PackagerError) -> [UInt8] {
-        Array(try payloadPieces(sample, isSync: isSync).joined())
-    }
-
-    /// The same as pieces in order (start codes, the sample's own NAL units, an ADTS header and
-    /// the frame), so the packet writer copies the sample's bytes once, into the packets.
+    /// The elementary stream bytes of one sample as pieces in order (start codes, the sample's own
+    /// NAL units, an ADTS header and the frame), so the packet writer copies the sample's bytes
+    /// once, into the packets.
     func payloadPieces(_ sample: ArraySlice<UInt8>, isSync: Bool) throws(PackagerError) -> [ArraySlice<UInt8>] {
         switch codec {
         case .h264, .hevc:

@@ -91,13 +91,9 @@ struct TSPacketWriter {
         return pesLength <= first ? 1 : 1 + (pesLength - first + 183) / 184
     }
 
-    /// Splits a whole PES packet into TS packets; returns the next continuity counter.
-    mutating func pes(_ pes: [UInt8], pid: UInt16, cc: UInt8, pcr: UInt64?, randomAccess: Bool) -> UInt8 {
-        self.pes([pes[...]], pid: pid, cc: cc, pcr: pcr, randomAccess: randomAccess)
-    }
-
-    /// The same for a PES packet given as pieces in order (its header, then its payload's
-    /// parts): each byte is copied once, from its piece into its packet.
+    /// Splits a PES packet given as pieces in order (its header, then its payload's parts) into
+    /// TS packets, each byte copied once, from its piece into its packet; returns the next
+    /// continuity counter.
     mutating func pes(_ pieces: [ArraySlice<UInt8>], pid: UInt16, cc: UInt8, pcr: UInt64?, randomAccess: Bool) -> UInt8 {
         var cc = cc
         var remaining = pieces.reduce(0) { $0 + $1.count }

@@ -129,7 +129,7 @@ public struct TSRendition: Sendable {
 
         // The samples of a segment lie close together in their file: read each file's span at
         // once (when it is not mostly other data), else each sample on its own.
-        var spans: [String: (source: FileByteSource, start: Int64, bytes: [UInt8])] = [:]
+        var spans: [String: (source: FileByteSource, span: FileSpan?)] = [:]
         for t in [video?.track, audio?.track].compactMap({ $0 }) where spans[t.sourcePath] == nil {
             var low = Int64.max, high = Int64(0), total = Int64(0)
             for item in order {
@@ -140,24 +140,23 @@ public struct TSRendition: Sendable {
             }
             do {
                 let source = try FileByteSource(path: t.sourcePath)
-                let useSpan = low < high && high - low <= max(2 * total, 1 << 20) && high - low <= 256 << 20
-                spans[t.sourcePath] = (source, low, useSpan ? try source.read(at: low, count: Int(high - low)) : [])
+                let useSpan = FileSpan.worthReading(low: low, high: high, total: total, limit: Self.maxSegmentBytes)
+                spans[t.sourcePath] = (source, useSpan ? try FileSpan.read(source, low: low, high: high) : nil)
             } catch { throw .unreadable(file: t.sourcePath, error) }
         }
 
         var vcc = videoCC.isEmpty ? 0 : videoCC[n], acc = audioCC.isEmpty ? 0 : audioCC[n]
         for item in order {
             guard let segmented = item.audio ? audio : video, let stream = item.audio ? audioStream : videoStream,
-                  let span = spans[segmented.track.sourcePath] else { continue }
+                  let read = spans[segmented.track.sourcePath] else { continue }
             let track = segmented.track
             let s = track.sourceIndex(item.i)
             let offset = track.track.samples.offset(at: s), size = Int(track.track.samples.size(at: s))
             let data: ArraySlice<UInt8>
-            if !span.bytes.isEmpty && offset >= span.start && offset + Int64(size) <= span.start + Int64(span.bytes.count) {
-                let from = Int(offset - span.start)
-                data = span.bytes[from..<from + size]
+            if let inSpan = read.span?.slice(offset: offset, length: size) {
+                data = inSpan
             } else {
-                do { data = try span.source.read(at: offset, count: size)[...] } catch { throw .unreadable(file: track.sourcePath, error) }
+                do { data = try read.source.read(at: offset, count: size)[...] } catch { throw .unreadable(file: track.sourcePath, error) }
             }
             let sync = track.isSync(item.i)
             let payload = try stream.payloadPieces(data, isSync: sync)
