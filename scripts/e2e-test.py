@@ -325,8 +325,8 @@ def killed_transcoder(origins, ports):
     check(len(holders) == 2 and ok, f"taken-over job complete on {len(holders)} live origins and decodable {err}")
 
 def chunked_job_with_a_killed_worker(ports):
-    """Two workers share a chunked job; one is killed with SIGKILL mid-chunk; the other redoes that chunk
-    (or takes the whole job over) and the joined video has every frame, keyframes on the grid, no gap at a join.
+    """Two workers share a chunked job; the helper is killed with SIGKILL mid-chunk; the job's owner redoes
+    that chunk and the joined video has every frame, keyframes on the grid, no gap at a join.
     Meanwhile the video is playable through the edge with its lowest rung, and the edge's master gains the
     other rung once it is published (it revalidates the short-lived master)."""
     stop("transcoder2")
@@ -334,9 +334,6 @@ def chunked_job_with_a_killed_worker(ports):
     config.update({"chunkSeconds": 6, "listen": f"127.0.0.1:{ports['transcoder2']}"})
     json.dump(config, open(f"{WORK}/transcoder-chunks.json", "w"))
     start("transcoder2", [f"{BIN}/vod-transcoder", "--config", f"{WORK}/transcoder-chunks.json", "--worker", "c1"])
-    config["listen"] = ""
-    json.dump(config, open(f"{WORK}/transcoder-chunks2.json", "w"))
-    start("c2", [f"{BIN}/vod-transcoder", "--config", f"{WORK}/transcoder-chunks2.json", "--worker", "c2"])
     wait_healthy(ports["transcoder2"])
     source = f"{WORK}/chunked.mp4"
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25:duration=36", "-f", "lavfi", "-i",
@@ -344,6 +341,18 @@ def chunked_job_with_a_killed_worker(ports):
     job = hashlib.sha256(open(source, "rb").read()).hexdigest()[:20]
     shutil.copy(source, f"{WORK}/spool/incoming/.chunked.mp4.part")
     os.rename(f"{WORK}/spool/incoming/.chunked.mp4.part", f"{WORK}/spool/incoming/chunked.mp4")
+    # c1 owns the job (c2 starts once c1 has claimed it), so killing c2 costs a chunk, not the
+    # job's owner: the whole-job takeover is killed_transcoder's; here the owner publishes the early rung.
+    owner = None
+    for _ in range(300):
+        try: owner = json.load(open(f"{WORK}/spool/claimed/{job}/lease.json")).get("worker")
+        except (OSError, ValueError): pass
+        if owner: break
+        time.sleep(0.05)
+    check(owner == "c1", f"worker c1 claimed the chunked job {job} ({owner})")
+    config["listen"] = ""
+    json.dump(config, open(f"{WORK}/transcoder-chunks2.json", "w"))
+    start("c2", [f"{BIN}/vod-transcoder", "--config", f"{WORK}/transcoder-chunks2.json", "--worker", "c2"])
     chunks, killed = f"{WORK}/spool/claimed/{job}/chunks", None
     for _ in range(600):
         for name in (os.listdir(chunks) if os.path.isdir(chunks) else []):
