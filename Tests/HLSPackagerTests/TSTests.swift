@@ -86,6 +86,42 @@ func allSegments(_ r: TSRendition) throws -> [UInt8] {
         #expect(CRC32MPEG2.checksum(Array("123456789".utf8)[...]) == 0x0376_E6E7)
     }
 
+    /// A PES written in pieces: packets of 188 bytes whose payloads, joined, are the PES header
+    /// and the pieces; the PCR where the first packet carries it; bytes past the announced
+    /// length dropped, and a PES given fewer bytes than announced still ends on a packet.
+    @Test func pesWrittenInPieces() {
+        var writer = TSPacketWriter(capacity: 0)
+        let payload = (0..<1000).map { UInt8(truncatingIfNeeded: $0 * 7) }
+        writer.beginPES(streamID: 0xE0, pts: 3600, dts: 0, payloadLength: payload.count, bounded: false,
+                        pid: 0x100, cc: 14, pcr: 27_000_000, randomAccess: true)
+        for piece in stride(from: 0, to: payload.count, by: 333) {
+            payload[piece..<min(piece + 333, payload.count)].withUnsafeBytes { writer.write($0) }
+        }
+        [UInt8](repeating: 9, count: 50).withUnsafeBytes { writer.write($0) }  // past the length: dropped
+        #expect(writer.endPES() == 4)  // 6 packets from 14
+        let bytes = writer.bytes
+        #expect(bytes.count == 6 * 188)
+        var joined: [UInt8] = [], counters: [UInt8] = []
+        for p in stride(from: 0, to: bytes.count, by: 188) {
+            #expect(bytes[p] == 0x47 && Int(bytes[p + 1] & 0x1F) << 8 | Int(bytes[p + 2]) == 0x100)
+            counters.append(bytes[p + 3] & 0x0F)
+            let start = bytes[p + 3] & 0x20 != 0 ? p + 5 + Int(bytes[p + 4]) : p + 4
+            joined += bytes[start..<p + 188]
+        }
+        #expect(counters == [14, 15, 0, 1, 2, 3])
+        #expect(bytes[5] & 0x50 == 0x50)  // random access and PCR in the first packet
+        let pcrBase = bytes[6..<10].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } << 1 | UInt64(bytes[10] >> 7)
+        #expect(pcrBase == 90000)
+        #expect(joined.count == 19 + payload.count && Array(joined[19...]) == payload)
+        #expect(joined[0..<4] == [0, 0, 1, 0xE0] && joined[7] == 0xC0 && joined[8] == 10)
+
+        var short = TSPacketWriter(capacity: 0)
+        short.beginPES(streamID: 0xC0, pts: 0, dts: nil, payloadLength: 500, bounded: true, pid: 0x101, cc: 0, pcr: nil, randomAccess: false)
+        payload[0..<100].withUnsafeBytes { short.write($0) }
+        _ = short.endPES()
+        #expect(short.bytes.count == 188)
+    }
+
     @Test func segmentsStartWithPATAndPMT() throws {
         let set = try MediaSet.load(path: fixture("h264_bframes_aac.mp4"), name: "v", targetDuration: 1)
         let r = try #require(try set.tsRenditions().first)

@@ -92,35 +92,73 @@ struct ElementaryStream: Sendable {
         }
     }
 
-    /// The elementary stream bytes of one sample as pieces in order (start codes, the sample's own
-    /// NAL units, an ADTS header and the frame), so the packet writer copies the sample's bytes
-    /// once, into the packets.
-    func payloadPieces(_ sample: ArraySlice<UInt8>, isSync: Bool) throws(PackagerError) -> [ArraySlice<UInt8>] {
+    /// What one sample's PES payload is made of, found by one pass over its NAL units (video).
+    struct Payload {
+        /// Bytes of the elementary stream for the sample.
+        let length: Int
+        /// The sample's own access unit delimiter (its range in the sample), moved to the front.
+        let delimiter: Range<Int>?
+        let addsParameterSets: Bool
+    }
+
+    /// The payload of one sample: start codes, the sample's own NAL units, an ADTS header and
+    /// the frame. A length-prefixed unit that overruns its sample is an error.
+    func payload(of sample: UnsafeRawBufferPointer, isSync: Bool) throws(PackagerError) -> Payload {
         switch codec {
         case .h264, .hevc:
-            let units = try nalUnits(sample)
+            var delimiter: Range<Int>?, hasParameterSets = false, units = 0
+            let overrun = forEachNALUnit(in: sample) { unit in
+                let type = nalType(sample, unit)
+                if type == delimiterType {
+                    if delimiter == nil { delimiter = unit }
+                } else {
+                    units += Self.startCode.count + unit.count
+                    if type == sequenceParameterSetType { hasParameterSets = true }
+                }
+            }
+            if let overrun { throw .brokenTrack(file: file, reason: "NAL unit of \(overrun) bytes overruns its sample") }
+            let adds = isSync && !hasParameterSets
             // The delimiter opens the access unit (H.264 7.4.1.2.3): the sample's own, moved to
             // the front (FFmpeg's libx264 puts its version SEI before it), or ours.
-            let delimiter = units.first { nalType($0) == delimiterType }
-            let hasParameterSets = units.contains { nalType($0) == sequenceParameterSetType }
-            var out: [ArraySlice<UInt8>] = []
-            out.reserveCapacity(2 * units.count + 3)
-            if let delimiter { out.append(Self.startCode[...]); out.append(delimiter) } else { out.append(accessUnitDelimiter[...]) }
-            if isSync && !hasParameterSets { out.append(parameterSets[...]) }
-            for unit in units where nalType(unit) != delimiterType { out.append(Self.startCode[...]); out.append(unit) }
-            return out
+            let opening = delimiter.map { Self.startCode.count + $0.count } ?? accessUnitDelimiter.count
+            return Payload(length: opening + (adds ? parameterSets.count : 0) + units, delimiter: delimiter, addsParameterSets: adds)
         case .aac:
-            guard let adts else { return [sample] }
-            let length = sample.count + 7
-            guard length < 1 << 13 else { throw .brokenTrack(file: file, reason: "AAC frame of \(sample.count) bytes is too long for ADTS") }
-            var header: [UInt8] = [0xFF, 0xF1, 0, 0, 0, 0, 0xFC]
-            header[2] = adts.profile << 6 | adts.samplingIndex << 2 | adts.channels >> 2
-            header[3] = (adts.channels & 3) << 6 | UInt8(length >> 11)
-            header[4] = UInt8(length >> 3 & 0xFF)
-            header[5] = UInt8(length & 7) << 5 | 0x1F
-            return [header[...], sample]
+            guard adts != nil else { return Payload(length: sample.count, delimiter: nil, addsParameterSets: false) }
+            guard sample.count + 7 < 1 << 13 else { throw .brokenTrack(file: file, reason: "AAC frame of \(sample.count) bytes is too long for ADTS") }
+            return Payload(length: sample.count + 7, delimiter: nil, addsParameterSets: false)
         case .ac3, .eac3:
-            return [sample]
+            return Payload(length: sample.count, delimiter: nil, addsParameterSets: false)
+        }
+    }
+
+    /// Writes the payload of one sample, as `payload(of:)` found it, into the PES begun last.
+    func write(_ sample: UnsafeRawBufferPointer, _ payload: Payload, into writer: inout TSPacketWriter) {
+        switch codec {
+        case .h264, .hevc:
+            if let delimiter = payload.delimiter {
+                Self.startCode.withUnsafeBytes { writer.write($0) }
+                writer.write(UnsafeRawBufferPointer(rebasing: sample[delimiter]))
+            } else {
+                accessUnitDelimiter.withUnsafeBytes { writer.write($0) }
+            }
+            if payload.addsParameterSets { parameterSets.withUnsafeBytes { writer.write($0) } }
+            _ = forEachNALUnit(in: sample) { unit in
+                guard nalType(sample, unit) != delimiterType else { return }
+                Self.startCode.withUnsafeBytes { writer.write($0) }
+                writer.write(UnsafeRawBufferPointer(rebasing: sample[unit]))
+            }
+        case .aac:
+            if let adts {
+                let length = sample.count + 7
+                let header: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (
+                    0xFF, 0xF1, adts.profile << 6 | adts.samplingIndex << 2 | adts.channels >> 2,
+                    (adts.channels & 3) << 6 | UInt8(truncatingIfNeeded: length >> 11), UInt8(truncatingIfNeeded: length >> 3),
+                    UInt8(truncatingIfNeeded: length & 7) << 5 | 0x1F, 0xFC)
+                withUnsafeBytes(of: header) { writer.write($0) }
+            }
+            writer.write(sample)
+        case .ac3, .eac3:
+            writer.write(sample)
         }
     }
 
@@ -132,32 +170,41 @@ extension ElementaryStream {
     var delimiterType: UInt8 { codec == .hevc ? 35 : 9 }
     var sequenceParameterSetType: UInt8 { codec == .hevc ? 33 : 7 }
 
-    func nalType(_ unit: ArraySlice<UInt8>) -> UInt8 {
-        guard let first = unit.first else { return 0xFF }
+    func nalType(_ sample: UnsafeRawBufferPointer, _ unit: Range<Int>) -> UInt8 {
+        guard !unit.isEmpty else { return 0xFF }
+        let first = sample[unit.lowerBound]
         return codec == .hevc ? first >> 1 & 0x3F : first & 0x1F
     }
 
-    /// The NAL units of a length-prefixed sample.
-    func nalUnits(_ sample: ArraySlice<UInt8>) throws(PackagerError) -> [ArraySlice<UInt8>] {
-        var units: [ArraySlice<UInt8>] = []
-        var p = sample.startIndex
-        while p + nalLengthSize <= sample.endIndex {
+    /// Calls `body` with the range of each NAL unit of a length-prefixed sample, in order;
+    /// returns the length of a unit that overruns the sample (after the units before it), else nil.
+    func forEachNALUnit(in sample: UnsafeRawBufferPointer, _ body: (Range<Int>) -> Void) -> Int? {
+        guard nalLengthSize > 0 else { return nil }
+        var p = 0
+        while p + nalLengthSize <= sample.count {
             var length = 0
             for k in 0..<nalLengthSize { length = length << 8 | Int(sample[p + k]) }
             p += nalLengthSize
-            guard length <= sample.endIndex - p else { throw .brokenTrack(file: file, reason: "NAL unit of \(length) bytes overruns its sample") }
-            units.append(sample[p..<p + length])
+            guard length <= sample.count - p else { return length }
+            body(p..<p + length)
             p += length
         }
-        return units
+        return nil
     }
 
     /// Takes what the first access unit (a keyframe) carries as what every one carries,
     /// for predicting sizes. A sample that cannot be split leaves the defaults.
     mutating func learnInBand(from firstKeyframe: ArraySlice<UInt8>) {
-        guard isVideo, let units = try? nalUnits(firstKeyframe) else { return }
-        inBand = InBand(accessUnitDelimiter: units.contains { nalType($0) == delimiterType },
-                        parameterSets: units.contains { nalType($0) == sequenceParameterSetType })
+        guard isVideo else { return }
+        var learned = InBand()
+        let overrun = firstKeyframe.withUnsafeBytes { sample in
+            forEachNALUnit(in: sample) { unit in
+                let type = nalType(sample, unit)
+                if type == delimiterType { learned.accessUnitDelimiter = true }
+                if type == sequenceParameterSetType { learned.parameterSets = true }
+            }
+        }
+        if overrun == nil { inBand = learned }
     }
 }
 

@@ -1,12 +1,16 @@
 /// Writes 188-byte transport stream packets: PAT and PMT sections with their
 /// CRC, and PES packets split across TS packets with PCR, random-access flags
-/// and adaptation-field stuffing.
+/// and adaptation-field stuffing. A PES is written as it is made: `beginPES` with
+/// its length, then its bytes in pieces (`write`), each copied once, into its packets.
 struct TSPacketWriter {
     static let packetSize = 188
     static let patPID: UInt16 = 0
     static let pmtPID: UInt16 = 0x1000
 
     private(set) var bytes: [UInt8] = []
+    /// The PES being written: its PID, the next continuity counter, its bytes not yet
+    /// written, and the room left in its current packet (never more than `remaining`).
+    private var pes = (pid: UInt16(0), cc: UInt8(0), remaining: 0, room: 0)
 
     init(capacity: Int) { bytes.reserveCapacity(capacity) }
 
@@ -24,22 +28,33 @@ struct TSPacketWriter {
         precondition(payloadCount <= room, "TS payload over capacity")
         let stuffing = room - payloadCount
         if stuffing > 0 { adaptation += stuffing }
-        bytes.append(0x47)
-        bytes.append((start ? 0x40 : 0) | UInt8(pid >> 8 & 0x1F))
-        bytes.append(UInt8(pid & 0xFF))
-        bytes.append((adaptation > 0 ? 0x30 : 0x10) | cc & 0x0F)
-        guard adaptation > 0 else { return }
-        bytes.append(UInt8(adaptation - 1))
-        guard adaptation > 1 else { return }
-        bytes.append((pcr != nil ? 0x10 : 0) | (randomAccess ? 0x40 : 0))
+        let first = UInt32(0x47) << 24 | UInt32((start ? 0x40 : 0) | UInt8(pid >> 8 & 0x1F)) << 16 | UInt32(pid & 0xFF) << 8
+            | UInt32((adaptation > 0 ? 0x30 : 0x10) | cc & 0x0F)
+        guard adaptation > 1 else {
+            append(first.bigEndian)
+            if adaptation == 1 { bytes.append(0) }
+            return
+        }
+        // Header, adaptation length and flags, and the PCR if any: 6 or 12 bytes in one append.
+        var fields = (first.bigEndian, UInt16(UInt16(adaptation - 1) << 8 | UInt16((pcr != nil ? 0x10 : 0) | (randomAccess ? 0x40 : 0))).bigEndian,
+                      UInt32(0), UInt16(0))
         var used = 2
         if let pcr {
             let base = pcr / 300, ext = pcr % 300
-            bytes.append(UInt8(base >> 25 & 0xFF)); bytes.append(UInt8(base >> 17 & 0xFF)); bytes.append(UInt8(base >> 9 & 0xFF))
-            bytes.append(UInt8(base >> 1 & 0xFF)); bytes.append(UInt8((base & 1) << 7) | 0x7E | UInt8(ext >> 8)); bytes.append(UInt8(ext & 0xFF))
+            fields.2 = UInt32(truncatingIfNeeded: base >> 1).bigEndian
+            fields.3 = (UInt16(truncatingIfNeeded: base & 1) << 15 | 0x7E00 | UInt16(truncatingIfNeeded: ext)).bigEndian
             used += 6
         }
+        withUnsafeBytes(of: &fields) { raw in
+            // The tuple's fields lie at 0, 4, 8 and 12 (a UInt16 after the UInt32s is padded to 4).
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[0..<6]))
+            if pcr != nil { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[8..<14])) }
+        }
         bytes.append(contentsOf: repeatElement(0xFF, count: adaptation - used))
+    }
+
+    private mutating func append(_ word: UInt32) {
+        withUnsafeBytes(of: word) { bytes.append(contentsOf: $0) }
     }
 
     /// A PSI section (PAT or PMT) in one packet, with pointer field and CRC.
@@ -66,24 +81,7 @@ struct TSPacketWriter {
         section(pid: Self.pmtPID, cc: cc, body)
     }
 
-    /// A PES packet header with PTS, and DTS when it differs (both on the 90 kHz clock).
-    static func pesHeader(streamID: UInt8, pts: UInt64, dts: UInt64?, payloadLength: Int, bounded: Bool) -> [UInt8] {
-        let headerData = dts == nil ? 5 : 10
-        let length = 3 + headerData + payloadLength
-        let field = bounded && length <= 0xFFFF ? length : 0
-        var h: [UInt8] = [0, 0, 1, streamID, UInt8(field >> 8), UInt8(field & 0xFF), 0x80, dts == nil ? 0x80 : 0xC0, UInt8(headerData)]
-        h += timestamp(dts == nil ? 0x2 : 0x3, pts)
-        if let dts { h += timestamp(0x1, dts) }
-        return h
-    }
-
     static func pesHeaderSize(hasDTS: Bool) -> Int { hasDTS ? 19 : 14 }
-
-    static func timestamp(_ prefix: UInt8, _ t: UInt64) -> [UInt8] {
-        let v = t & 0x1_FFFF_FFFF
-        return [prefix << 4 | UInt8(v >> 29 & 0x0E) | 1, UInt8(v >> 22 & 0xFF), UInt8(v >> 14 & 0xFE) | 1,
-                UInt8(v >> 7 & 0xFF), UInt8(v << 1 & 0xFE) | 1]
-    }
 
     /// Number of TS packets a PES of `length` bytes takes.
     static func packetCount(pesLength: Int, firstHasPCR: Bool) -> Int {
@@ -91,36 +89,60 @@ struct TSPacketWriter {
         return pesLength <= first ? 1 : 1 + (pesLength - first + 183) / 184
     }
 
-    /// Splits a PES packet given as pieces in order (its header, then its payload's parts) into
-    /// TS packets, each byte copied once, from its piece into its packet; returns the next
-    /// continuity counter.
-    mutating func pes(_ pieces: [ArraySlice<UInt8>], pid: UInt16, cc: UInt8, pcr: UInt64?, randomAccess: Bool) -> UInt8 {
-        var cc = cc
-        var remaining = pieces.reduce(0) { $0 + $1.count }
-        var first = true
-        var piece = 0
-        var position = pieces.first?.startIndex ?? 0
-        while remaining > 0 {
-            let hasAdaptation = first && (pcr != nil || randomAccess)
-            let room = hasAdaptation ? 184 - 2 - (pcr != nil ? 6 : 0) : 184
-            let n = min(room, remaining)
-            header(pid: pid, start: first, cc: cc, payloadCount: n, pcr: first ? pcr : nil, randomAccess: first && randomAccess)
-            var need = n
-            while need > 0 {
-                let p = pieces[piece]
-                let take = min(need, p.endIndex - position)
-                bytes.append(contentsOf: p[position..<position + take])
-                need -= take
-                position += take
-                if position == p.endIndex, piece + 1 < pieces.count {
-                    piece += 1
-                    position = pieces[piece].startIndex
-                }
-            }
-            remaining -= n
-            cc = (cc + 1) & 0x0F
-            first = false
+    /// Starts a PES packet whose payload (what `write` is given next) is `payloadLength` bytes:
+    /// its first TS packet, then the PES header with PTS, and DTS when it differs (both on the
+    /// 90 kHz clock). `bounded` writes the PES length (audio); video leaves it 0.
+    mutating func beginPES(streamID: UInt8, pts: UInt64, dts: UInt64?, payloadLength: Int, bounded: Bool,
+                           pid: UInt16, cc: UInt8, pcr: UInt64?, randomAccess: Bool) {
+        let headerSize = Self.pesHeaderSize(hasDTS: dts != nil)
+        let length = headerSize + payloadLength
+        let room = pcr != nil || randomAccess ? 184 - 2 - (pcr != nil ? 6 : 0) : 184
+        let n = min(room, length)
+        header(pid: pid, start: true, cc: cc, payloadCount: n, pcr: pcr, randomAccess: randomAccess)
+        pes = (pid, (cc + 1) & 0x0F, length, n)
+
+        let headerData = headerSize - 9
+        let field = bounded && length - 6 <= 0xFFFF ? length - 6 : 0
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 19) { h in
+            (h[0], h[1], h[2], h[3], h[4], h[5]) = (0, 0, 1, streamID, UInt8(field >> 8), UInt8(field & 0xFF))
+            (h[6], h[7], h[8]) = (0x80, dts == nil ? 0x80 : 0xC0, UInt8(headerData))
+            Self.timestamp(dts == nil ? 0x2 : 0x3, pts, into: h, at: 9)
+            if let dts { Self.timestamp(0x1, dts, into: h, at: 14) }
+            write(UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(h)[0..<headerSize]))
         }
-        return cc
+    }
+
+    static func timestamp(_ prefix: UInt8, _ t: UInt64, into h: UnsafeMutableBufferPointer<UInt8>, at i: Int) {
+        let v = t & 0x1_FFFF_FFFF
+        (h[i], h[i + 1], h[i + 2], h[i + 3], h[i + 4]) = (prefix << 4 | UInt8(v >> 29 & 0x0E) | 1, UInt8(v >> 22 & 0xFF),
+                                                         UInt8(v >> 14 & 0xFE) | 1, UInt8(v >> 7 & 0xFF), UInt8(v << 1 & 0xFE) | 1)
+    }
+
+    /// The next bytes of the PES begun last, opening its next TS packet when one is full.
+    /// Bytes past the length it announced are dropped.
+    mutating func write(_ piece: UnsafeRawBufferPointer) {
+        var rest = piece[...]
+        while !rest.isEmpty && pes.remaining > 0 {
+            if pes.room == 0 {
+                let n = min(184, pes.remaining)
+                header(pid: pes.pid, start: false, cc: pes.cc, payloadCount: n, pcr: nil, randomAccess: false)
+                pes.cc = (pes.cc + 1) & 0x0F
+                pes.room = n
+            }
+            let take = min(pes.room, rest.count)
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest.prefix(take)))
+            rest = rest.dropFirst(take)
+            pes.room -= take
+            pes.remaining -= take
+        }
+    }
+
+    /// Ends the PES begun last; returns the next continuity counter of its PID. Should fewer
+    /// bytes have come than announced, its open packet is filled so packets stay 188 bytes.
+    mutating func endPES() -> UInt8 {
+        if pes.room > 0 { bytes.append(contentsOf: repeatElement(0xFF, count: pes.room)) }
+        pes.remaining = 0
+        pes.room = 0
+        return pes.cc
     }
 }

@@ -104,13 +104,39 @@ public struct TSRendition: Sendable {
 
     public var codecs: [String] { [video?.track.codec, audio?.track.codec].compactMap { $0 } }
 
-    /// `<n>.ts` (0-based here), built in one pass with the sample data copied in.
+    /// One sample of a segment with what writing it takes, found before any byte is read.
+    struct SegmentSample {
+        var dts: UInt64
+        var pts: UInt64
+        var audio: Bool
+        var sync: Bool
+        var offset: Int64
+        var size: Int
+    }
+
+    /// The samples of segment `n` of both tracks, interleaved by decode time (video first on a tie).
+    func segmentSamples(_ n: Int) -> [SegmentSample] {
+        var order: [SegmentSample] = []
+        for (segmented, audio) in [(video, false), (audio, true)] {
+            guard let segmented, n < segmented.segmentCount else { continue }
+            let track = segmented.track
+            for i in segmented.samples(of: n) {
+                let s = track.sourceIndex(i)
+                let (pts, dts) = Self.timestamps(track, i, offset: offset90k)
+                order.append(SegmentSample(dts: dts, pts: pts, audio: audio, sync: track.isSync(i),
+                                           offset: track.track.samples.offset(at: s), size: Int(track.track.samples.size(at: s))))
+            }
+        }
+        order.sort { $0.dts != $1.dts ? $0.dts < $1.dts : (!$0.audio && $1.audio) }
+        return order
+    }
+
+    /// `<n>.ts` (0-based here), built in one pass: each file's samples read at once, each
+    /// sample's bytes copied once, from what was read into its packets.
     public func segment(_ n: Int) throws(PackagerError) -> ResponseBody {
         guard n >= 0 && n < segmentCount else { throw .noSuchSegment(n + 1) }
-        let sampleBytes = [video, audio].reduce(Int64(0)) { total, track in
-            guard let track, n < track.segmentCount else { return total }
-            return track.samples(of: n).reduce(total) { $0 + Int64(track.track.track.samples.size(at: track.track.sourceIndex($1))) }
-        }
+        let order = segmentSamples(n)
+        let sampleBytes = order.reduce(Int64(0)) { $0 + Int64($1.size) }
         guard sampleBytes <= Self.maxSegmentBytes else {
             throw .brokenTrack(file: (video ?? audio)?.track.sourcePath ?? name, reason: "TS segment \(n + 1) would hold \(sampleBytes) bytes of samples")
         }
@@ -121,55 +147,58 @@ public struct TSRendition: Sendable {
         if let a = audioStream { streams.append((a.streamType, a.pid)) }
         writer.pmt(cc: UInt8(n & 0x0F), pcrPID: videoStream?.pid ?? Self.audioPID, streams: streams)
 
-        // Interleave by decode time: (dts, is audio, track, output sample).
-        var order: [(dts: UInt64, audio: Bool, i: Int)] = []
-        if let video { order += video.samples(of: n).map { (Self.timestamps(video.track, $0, offset: offset90k).dts, false, $0) } }
-        if let audio, n < audio.segmentCount { order += audio.samples(of: n).map { (Self.timestamps(audio.track, $0, offset: offset90k).dts, true, $0) } }
-        order.sort { $0.dts != $1.dts ? $0.dts < $1.dts : (!$0.audio && $1.audio) }
-
-        // The samples of a segment lie close together in their file: read each file's span at
-        // once (when it is not mostly other data), else each sample on its own.
-        var spans: [String: (source: FileByteSource, span: FileSpan?)] = [:]
-        for t in [video?.track, audio?.track].compactMap({ $0 }) where spans[t.sourcePath] == nil {
-            var low = Int64.max, high = Int64(0), total = Int64(0)
-            for item in order {
-                guard let it = (item.audio ? audio : video)?.track, it.sourcePath == t.sourcePath else { continue }
-                let s = it.sourceIndex(item.i)
-                let offset = it.track.samples.offset(at: s), size = Int64(it.track.samples.size(at: s))
-                low = min(low, offset); high = max(high, offset + size); total += size
-            }
-            do {
-                let source = try FileByteSource(path: t.sourcePath)
-                let useSpan = FileSpan.worthReading(low: low, high: high, total: total, limit: Self.maxSegmentBytes)
-                spans[t.sourcePath] = (source, useSpan ? try FileSpan.read(source, low: low, high: high) : nil)
-            } catch { throw .unreadable(file: t.sourcePath, error) }
+        // Audio muxed in the video's file is read with it: one span for both.
+        let oneFile = video != nil && audio?.track.sourcePath == video?.track.sourcePath
+        let videoBytes = try video.map { v throws(PackagerError) in
+            try SegmentBytes(path: v.track.sourcePath, of: oneFile ? order : order.filter { !$0.audio })
         }
-
+        let audioBytes = oneFile ? videoBytes : try audio.map { a throws(PackagerError) in
+            try SegmentBytes(path: a.track.sourcePath, of: order.filter { $0.audio })
+        }
         var vcc = videoCC.isEmpty ? 0 : videoCC[n], acc = audioCC.isEmpty ? 0 : audioCC[n]
         for item in order {
-            guard let segmented = item.audio ? audio : video, let stream = item.audio ? audioStream : videoStream,
-                  let read = spans[segmented.track.sourcePath] else { continue }
-            let track = segmented.track
-            let s = track.sourceIndex(item.i)
-            let offset = track.track.samples.offset(at: s), size = Int(track.track.samples.size(at: s))
-            let data: ArraySlice<UInt8>
-            if let inSpan = read.span?.slice(offset: offset, length: size) {
-                data = inSpan
-            } else {
-                do { data = try read.source.read(at: offset, count: size)[...] } catch { throw .unreadable(file: track.sourcePath, error) }
-            }
-            let sync = track.isSync(item.i)
-            let payload = try stream.payloadPieces(data, isSync: sync)
-            let (pts, dts) = Self.timestamps(track, item.i, offset: offset90k)
-            let header = TSPacketWriter.pesHeader(streamID: stream.streamID, pts: pts, dts: pts == dts ? nil : dts,
-                                                  payloadLength: payload.reduce(0) { $0 + $1.count }, bounded: item.audio)
-            let carriesPCR = item.audio == (video == nil)
-            if item.audio {
-                acc = writer.pes([header[...]] + payload, pid: stream.pid, cc: acc, pcr: carriesPCR ? dts * 300 : nil, randomAccess: false)
-            } else {
-                vcc = writer.pes([header[...]] + payload, pid: stream.pid, cc: vcc, pcr: dts * 300, randomAccess: sync)
+            guard let stream = item.audio ? audioStream : videoStream, let bytes = item.audio ? audioBytes : videoBytes else { continue }
+            try bytes.withSample(offset: item.offset, size: item.size) { (data) throws(PackagerError) in
+                let payload = try stream.payload(of: data, isSync: item.sync)
+                let carriesPCR = item.audio == (video == nil)
+                writer.beginPES(streamID: stream.streamID, pts: item.pts, dts: item.pts == item.dts ? nil : item.dts,
+                                payloadLength: payload.length, bounded: item.audio, pid: stream.pid, cc: item.audio ? acc : vcc,
+                                pcr: carriesPCR ? item.dts * 300 : nil, randomAccess: !item.audio && item.sync)
+                stream.write(data, payload, into: &writer)
+                if item.audio { acc = writer.endPES() } else { vcc = writer.endPES() }
             }
         }
         return ResponseBody(writer.bytes)
+    }
+}
+
+/// The bytes of one file a segment's samples come from: their span read at once when they
+/// lie close together (it is not mostly other data), else each sample read on its own.
+struct SegmentBytes {
+    let path: String
+    let source: FileByteSource
+    let span: FileSpan?
+
+    init(path: String, of samples: [TSRendition.SegmentSample]) throws(PackagerError) {
+        var low = Int64.max, high = Int64(0), total = Int64(0)
+        for s in samples {
+            low = min(low, s.offset); high = max(high, s.offset + Int64(s.size)); total += Int64(s.size)
+        }
+        self.path = path
+        do {
+            source = try FileByteSource(path: path)
+            let useSpan = FileSpan.worthReading(low: low, high: high, total: total, limit: TSRendition.maxSegmentBytes)
+            span = useSpan ? try FileSpan.read(source, low: low, high: high) : nil
+        } catch { throw .unreadable(file: path, error) }
+    }
+
+    func withSample<R>(offset: Int64, size: Int, _ body: (UnsafeRawBufferPointer) throws(PackagerError) -> R) throws(PackagerError) -> R {
+        let read: ArraySlice<UInt8>
+        if let inSpan = span?.slice(offset: offset, length: size) {
+            read = inSpan
+        } else {
+            do { read = try source.read(at: offset, count: size)[...] } catch { throw .unreadable(file: path, error) }
+        }
+        return try read.withUnsafeBytes { raw in Result { () throws(PackagerError) in try body(raw) } }.get()
     }
 }
