@@ -43,6 +43,8 @@ public final class CacheStore: Sendable {
         /// The body was checked against its checksum since this process started (or written by it).
         var verified = false
         var lastUse: Double = 0
+        /// The body, when it is in the memory tier (set by `lookup`): sent from memory.
+        public internal(set) var body: [UInt8]?
 
         public func age(now: Double) -> Double { max(0, now - stored) }
         public func isFresh(now: Double) -> Bool { age(now: now) < freshFor }
@@ -63,6 +65,8 @@ public final class CacheStore: Sendable {
     public let maxObjects: Int
     /// Larger bodies are streamed through uncached: one would evict most of the cache.
     public let maxObjectBytes: Int64
+    /// The largest body the memory tier takes (0 when it is off).
+    public let memoryObjectBytes: Int64
     /// Free bytes the cache leaves on its filesystem.
     public let minFreeBytes: Int64
     /// How long the cache takes no new objects after a write failed.
@@ -92,9 +96,11 @@ public final class CacheStore: Sendable {
         var flushing = false
         var openFiles: [String: OpenFile] = [:]
         var openOrder = RecencyQueues()
+        var memory: MemoryTier
 
         mutating func add(_ object: Object) {
             dropOpenFile(object.key)
+            memory.drop(object.key)
             if let old = objects[object.key] { bytes -= old.length + Int64(CacheStore.headerSize) }
             objects[object.key] = object
             queues.insert(object.key)
@@ -108,6 +114,7 @@ public final class CacheStore: Sendable {
 
         mutating func remove(_ key: String) -> Object? {
             dropOpenFile(key)
+            memory.drop(key)
             queues.remove(key)
             recencyChanged.remove(key)
             guard let old = objects.removeValue(forKey: key) else { return nil }
@@ -115,7 +122,7 @@ public final class CacheStore: Sendable {
             return old
         }
     }
-    private let index = Mutex(Index())
+    private let index: Mutex<Index>
 
     public var evictions: Int { index.withLock { $0.evictions } }
     public var writeErrors: Int { index.withLock { $0.writeErrors } }
@@ -124,8 +131,12 @@ public final class CacheStore: Sendable {
     /// Objects not cached because the filesystem had too little free space.
     public var skippedForSpace: Int { index.withLock { $0.skippedForSpace } }
 
+    /// `memoryBytes`: the memory tier's budget (0: off), for bodies up to `memoryObjectBytes`.
     public init(dir: String, maxBytes: Int64, maxObjects: Int, maxObjectBytes: Int64? = nil, minFreeBytes: Int64 = 0, retrySeconds: Double = 30,
-                log: @escaping @Sendable (String) -> Void) {
+                memoryBytes: Int64 = 0, memoryObjectBytes: Int64 = 8 << 20, log: @escaping @Sendable (String) -> Void) {
+        let memory = MemoryTier(maxBytes: memoryBytes, maxObjectBytes: memoryObjectBytes)
+        index = Mutex(Index(memory: memory))
+        self.memoryObjectBytes = memory.maxObjectBytes
         self.dir = dir
         self.minFreeBytes = minFreeBytes
         self.retrySeconds = retrySeconds
@@ -169,26 +180,63 @@ public final class CacheStore: Sendable {
     }
 
     public var usage: (objects: Int, bytes: Int64, indexing: Bool) { index.withLock { ($0.objects.count, $0.bytes, $0.indexing) } }
+    public var memoryUsage: (objects: Int, bytes: Int64) { index.withLock { ($0.memory.count, $0.memory.bytes) } }
 
     func path(for key: String) -> String {
         let hex = SHA256.hex(SHA256.hash(Array(key.utf8)))
         return "\(dir)/\(hex.prefix(2))/\(hex)"
     }
 
-    /// The indexed object for `key`: memory only, no I/O (the event loops call it on every
-    /// hit). A use makes it the newest of the used-again queue, at most once per `recencyInterval`.
+    /// The indexed object for `key`, with its body when that is in the memory tier: no I/O
+    /// (the event loops call it on every hit). A use makes it the newest of the used-again
+    /// queues, at most once per `recencyInterval`.
     public func lookup(_ key: String) -> Object? {
         let now = Date().timeIntervalSince1970
         return index.withLock { index in
             guard var object = index.objects[key] else { return nil }
+            let body = index.memory.body(key, sha256: object.sha256)
             if !index.queues.isReused(key) || now - object.lastUse >= Self.recencyInterval {
                 index.queues.touch(key)
+                if body != nil { index.memory.touch(key) }
                 object.lastUse = now
                 index.objects[key] = object
                 index.recencyChanged.insert(key)
             }
+            object.body = body
             return object
         }
+    }
+
+    /// After a hit served from disk: reads the body into the memory tier on `pool` (checked
+    /// against its SHA-256 first), if it fits and is not being read already. One lock, no I/O here.
+    public func readIntoMemory(_ object: Object, on pool: WorkerPool) {
+        guard object.body == nil, object.verified, object.length <= memoryObjectBytes,
+              index.withLock({ $0.memory.shouldLoad(object.key, length: object.length) }) else { return }
+        pool.submit { [self] in
+            let body = Self.readBody(object)
+            index.withLock { $0.memory.admit(object.key, sha256: object.sha256, body: body, current: $0.objects[object.key]?.sha256) }
+        }
+    }
+
+    /// An object's body read from its file, nil unless it is whole and matches its checksum.
+    static func readBody(_ object: Object) -> [UInt8]? {
+        let fd = open(object.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0, let count = Int(exactly: object.length) else { return nil }
+        defer { close(fd) }
+        var complete = true
+        let body = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            var done = 0
+            while done < count, let base = buffer.baseAddress {
+                let n = pread(fd, base + done, count - done, off_t(Int64(headerSize) + Int64(done)))
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { break }
+                done += n
+            }
+            complete = done == count
+            initialized = complete ? count : 0
+        }
+        guard complete, SHA256.hex(SHA256.hash(body)) == object.sha256 else { return nil }
+        return body
     }
 
     /// The object's file, open and shared by every response that sends it while the object is

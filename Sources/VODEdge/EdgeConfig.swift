@@ -13,6 +13,11 @@ public struct EdgeConfig: Codable, Equatable, Sendable {
     public var maxObjects = 100_000
     /// Bodies larger than this are streamed through uncached, MiB (0: an eighth of maxCacheMB).
     public var maxObjectMB = 0
+    /// Memory for hot bodies in front of the disk cache, MiB (0: off): an object hit on disk
+    /// is read in and its later hits are sent from memory.
+    public var memoryCacheMB = 256
+    /// Larger bodies are always sent from disk, MiB.
+    public var memoryObjectMB = 8
     /// Free space the cache leaves on its filesystem, MiB: a second budget beside maxCacheMB
     /// (objects are evicted, or not cached, rather than filling the disk).
     public var minFreeMB = 256
@@ -56,10 +61,10 @@ public struct EdgeConfig: Codable, Equatable, Sendable {
 
     public static let usage = """
         usage: vod-edge [--config FILE] [--listen HOST:PORT] [--origins URL,URL,...] [--cache-dir DIR] [--token TOKEN]
-                        [--max-cache-mb N] [--max-objects N] [--loops N] [--workers N] [--no-access-log] [--signing-keys FILE]
+                        [--max-cache-mb N] [--max-objects N] [--memory-cache-mb N] [--loops N] [--workers N] [--no-access-log] [--signing-keys FILE]
         Caches what players fetch from the origins on disk (LRU under a byte budget), one origin fetch per object
         however many ask at once, failing over between the origins that hold each video.
-        Config keys (JSON): listen, origins, cacheDir, maxCacheMB, maxObjects, maxObjectMB, minFreeMB, cacheRetrySeconds, token,
+        Config keys (JSON): listen, origins, cacheDir, maxCacheMB, maxObjects, maxObjectMB, memoryCacheMB, memoryObjectMB, minFreeMB, cacheRetrySeconds, token,
         originTimeoutSeconds, connectTimeoutMilliseconds, originFetchSeconds, originResolveSeconds, originDownSeconds,
         staleIfErrorSeconds, notFoundSeconds, keyIncludesQuery, transcoders, loops, workers, accessLog, jobsURL, staticDir,
         signingKeysFile, trustForwardedFor. Keys left out keep their defaults; an unknown key is an error.
@@ -75,6 +80,7 @@ public struct EdgeConfig: Codable, Equatable, Sendable {
             "--signing-keys": { $0.signingKeysFile = $1 },
             "--max-cache-mb": CommandLineConfig.count(\.maxCacheMB, "--max-cache-mb"),
             "--max-objects": CommandLineConfig.count(\.maxObjects, "--max-objects"),
+            "--memory-cache-mb": CommandLineConfig.count(\.memoryCacheMB, "--memory-cache-mb", allowZero: true),
             "--loops": CommandLineConfig.count(\.loops, "--loops", allowZero: true),
             "--workers": CommandLineConfig.count(\.workers, "--workers"),
         ], switches: ["--no-access-log": { $0.accessLog = false }])
@@ -90,7 +96,8 @@ public struct EdgeConfig: Codable, Equatable, Sendable {
     /// The disk cache these settings describe.
     public func makeStore(log: @escaping @Sendable (String) -> Void) -> CacheStore {
         CacheStore(dir: cacheDir, maxBytes: Int64(maxCacheMB) << 20, maxObjects: maxObjects, maxObjectBytes: maxObjectBytes,
-                   minFreeBytes: Int64(max(0, minFreeMB)) << 20, retrySeconds: cacheRetrySeconds, log: log)
+                   minFreeBytes: Int64(max(0, minFreeMB)) << 20, retrySeconds: cacheRetrySeconds,
+                   memoryBytes: Int64(max(0, memoryCacheMB)) << 20, memoryObjectBytes: Int64(max(0, memoryObjectMB)) << 20, log: log)
     }
 
     /// The connections to the origins these settings describe.

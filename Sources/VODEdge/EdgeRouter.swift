@@ -75,6 +75,8 @@ public final class EdgeRouter: HTTPHandler, Sendable {
         metrics.describe("vod_edge_coalesced_total", type: "counter", "Requests that waited for another request's origin fetch.")
         metrics.gauge("vod_edge_cache_bytes", "Bytes of cached objects on disk.") { Double(store.usage.bytes) }
         metrics.gauge("vod_edge_cache_objects", "Cached objects on disk.") { Double(store.usage.objects) }
+        metrics.gauge("vod_edge_memory_bytes", "Bytes of cached bodies also held in memory.") { Double(store.memoryUsage.bytes) }
+        metrics.gauge("vod_edge_memory_objects", "Cached bodies also held in memory.") { Double(store.memoryUsage.objects) }
         metrics.gauge("vod_edge_cache_evictions_total", "Objects evicted to stay under budget.") { Double(store.evictions) }
         metrics.gauge("vod_edge_cache_write_errors_total", "Objects that could not be written (disk full, read-only).") { Double(store.writeErrors) }
         metrics.gauge("vod_edge_cache_writable", "1 while the cache directory takes writes.") { store.writable ? 1 : 0 }
@@ -333,8 +335,14 @@ public final class EdgeRouter: HTTPHandler, Sendable {
         let state: String
         switch fetched {
         case .object(let object, let s):
-            let body: HTTPResponse.Part = store.openFile(for: object).map { .openFile($0, offset: Int64(CacheStore.headerSize), length: object.length) }
-                ?? .file(path: object.path, offset: Int64(CacheStore.headerSize), length: object.length)
+            let body: HTTPResponse.Part
+            if let inMemory = object.body {
+                body = .bytes(inMemory)
+            } else {
+                body = store.openFile(for: object).map { .openFile($0, offset: Int64(CacheStore.headerSize), length: object.length) }
+                    ?? .file(path: object.path, offset: Int64(CacheStore.headerSize), length: object.length)
+                if s == .hit { store.readIntoMemory(object, on: pool) }  // hit again: the next ones from memory
+            }
             response = HTTPResponse(status: object.status, headers: HTTPHeaders(object.headers.map { ($0[0], $0[1]) }), body: [body])
             response.headers.append("Age", String(Int(object.age(now: Date().timeIntervalSince1970))))
             state = s.rawValue

@@ -88,4 +88,43 @@ import VODKit
         stat(hot.path, &st)
         #expect(Double(st.st_mtim.tv_sec) > Date().timeIntervalSince1970 - 60)
     }
+
+    /// The memory tier: a body hit on disk is read in (checked against its checksum) and then
+    /// comes with every lookup; a replaced or removed object never answers from an older
+    /// body; the tier stays within its budget, oldest first; a damaged file is not read in.
+    @Test func memoryTierHoldsHotBodiesWithinItsBudget() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = CacheStore(dir: dir, maxBytes: 1 << 30, maxObjects: 100, memoryBytes: 2500, memoryObjectBytes: 1500, log: { _ in })
+        store.rebuildIndex()
+        let pool = WorkerPool(threads: 1)
+        defer { pool.stop() }
+        func readIn(_ key: String) throws -> [UInt8]? {
+            store.readIntoMemory(try #require(store.lookup(key)), on: pool)
+            for _ in 0..<200 where store.lookup(key)?.body == nil { Thread.sleep(forTimeInterval: 0.005) }
+            return store.lookup(key)?.body
+        }
+        let bodies = (0..<4).map { n in (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ n) } }
+        for (n, body) in bodies.enumerated() { _ = store.store(key: "/\(n)", status: 200, headers: [], body: body, freshFor: 60) }
+        _ = store.store(key: "/big", status: 200, headers: [], body: [UInt8](repeating: 1, count: 2000), freshFor: 60)
+        #expect(store.lookup("/0")?.body == nil)
+        #expect(try readIn("/0") == bodies[0])
+        #expect(try readIn("/1") == bodies[1])
+        #expect(store.memoryUsage == (2, 2000))
+        #expect(try readIn("/big") == nil)                  // over memoryObjectBytes: disk only
+        #expect(try readIn("/2") == bodies[2])              // over the budget: the oldest body goes
+        #expect(store.memoryUsage == (2, 2000) && store.lookup("/0")?.body == nil && store.lookup("/0") != nil)
+        // Replaced: the new version is not answered from the old body, nor is a removed one.
+        _ = store.store(key: "/1", status: 200, headers: [], body: bodies[3], freshFor: 60)
+        #expect(store.lookup("/1")?.body == nil && store.memoryUsage.objects == 1)
+        #expect(try readIn("/1") == bodies[3])
+        store.remove("/2")
+        #expect(store.lookup("/2") == nil && store.memoryUsage == (1, 1000))
+        // A file damaged on disk is not read into memory.
+        let damaged = try #require(store.lookup("/3"))
+        let fd = open(damaged.path, O_WRONLY)
+        #expect(pwrite(fd, [0xFF, 0xFF], 2, off_t(CacheStore.headerSize + 10)) == 2)
+        close(fd)
+        #expect(try readIn("/3") == nil && store.memoryUsage == (1, 1000))
+    }
 }

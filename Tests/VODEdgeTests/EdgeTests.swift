@@ -72,7 +72,8 @@ final class EdgeFixture: @unchecked Sendable {
     /// (Re)starts the edge over the same cache directory.
     func startEdge(maxBytes: Int64? = nil) throws {
         edge?.stop()
-        let store = CacheStore(dir: config.cacheDir, maxBytes: maxBytes ?? router.store.maxBytes, maxObjects: 1000, log: { _ in })
+        let store = CacheStore(dir: config.cacheDir, maxBytes: maxBytes ?? router.store.maxBytes, maxObjects: 1000,
+                               memoryBytes: Int64(config.memoryCacheMB) << 20, log: { _ in })
         Thread { store.rebuildIndex() }.start()
         let set = OriginSet(try config.upstreams(), pool: HTTPClientPool(timeoutSeconds: 2, connectTimeoutMilliseconds: 500), downSeconds: 5)
         router = EdgeRouter(config: config, store: store, origins: set, metrics: Metrics(), log: { _ in })
@@ -106,6 +107,12 @@ final class EdgeFixture: @unchecked Sendable {
         return nil
     }
 
+    /// The body the edge holds in memory for `key`, waiting briefly for the worker that reads it in.
+    func inMemory(_ key: String) -> [UInt8]? {
+        for _ in 0..<200 where router.store.lookup(key)?.body == nil { Thread.sleep(forTimeInterval: 0.005) }
+        return router.store.lookup(key)?.body
+    }
+
     /// The origins in the order the edge asks them for `video`.
     func ranked(_ video: String) -> [Int] {
         Placement.rank(config.origins, for: video).map { url in config.origins.firstIndex(of: url)! }
@@ -131,16 +138,24 @@ final class EdgeFixture: @unchecked Sendable {
             let miss = try e.get(target)
             #expect(miss.status == 200 && miss.headers["X-Cache"] == "MISS" && miss.body == expected, "\(target)")
             #expect(miss.headers["Cache-Status"] == "vod-edge; fwd=miss; stored" && miss.headers["Via"] == "1.1 vod-edge")
+            _ = e.stored(target)  // indexed (else the next request joins the streamed miss)
             let hit = try e.get(target)
             #expect(hit.status == 200 && hit.headers["X-Cache"] == "HIT" && hit.body == expected && hit.headers["Age"] != nil, "\(target) \(hit.status) \(hit.headers) \(hit.body.count) vs \(expected.count)")
             #expect(hit.headers["ETag"] == miss.headers["ETag"] && hit.headers["Content-Type"] == miss.headers["Content-Type"])
+            // Hit on disk, so read into memory: later hits are sent from there, the same bytes.
+            #expect(e.inMemory(target) == expected, "\(target)")
+            let fromMemory = try e.get(target)
+            #expect(fromMemory.headers["X-Cache"] == "HIT" && fromMemory.body == expected && fromMemory.headers["ETag"] == miss.headers["ETag"])
         }
         #expect(e.requestsToOrigins("/cmaf/demo/video/1.m4s") == 2)  // the test's own and the edge's one
         // Ranges from a cached object, and a Range on a miss fetches the whole object once.
         let whole = try e.fromOrigin("/cmaf/demo/video/2.m4s")
         let part = try e.get("/cmaf/demo/video/2.m4s", [("Range", "bytes=100-199")])
         #expect(part.status == 206 && part.body == Array(whole[100...199]))
+        _ = e.stored("/cmaf/demo/video/2.m4s")
         #expect(try e.get("/cmaf/demo/video/2.m4s").headers["X-Cache"] == "HIT")
+        #expect(e.inMemory("/cmaf/demo/video/2.m4s") == whole)
+        #expect(try e.get("/cmaf/demo/video/2.m4s", [("Range", "bytes=100-199")]).body == Array(whole[100...199]))
         let etag = try #require(try e.get("/cmaf/demo/video/1.m4s").headers["ETag"])
         #expect(try e.get("/cmaf/demo/video/1.m4s", [("If-None-Match", etag)]).status == 304)
         // A 404 is passed on (and remembered briefly).
