@@ -207,8 +207,8 @@ public final class CacheStore: Sendable {
         }
     }
 
-    /// After a hit served from disk: reads the body into the memory tier on `pool` (checked
-    /// against its SHA-256 first), if it fits and is not being read already. One lock, no I/O here.
+    /// After a hit served from disk: reads the body into the memory tier on `pool` when
+    /// `MemoryTier.shouldLoad` says so. One lock, no I/O here.
     public func readIntoMemory(_ object: Object, on pool: WorkerPool) {
         guard object.body == nil, object.verified, object.length <= memoryObjectBytes,
               index.withLock({ $0.memory.shouldLoad(object.key, length: object.length) }) else { return }
@@ -218,7 +218,8 @@ public final class CacheStore: Sendable {
         }
     }
 
-    /// An object's body read from its file, nil unless it is whole and matches its checksum.
+    /// An object's body read from its file, nil unless it is whole. Not checked against its
+    /// SHA-256 again (as a hit sent from disk is not): it was when written or first served.
     static func readBody(_ object: Object) -> [UInt8]? {
         let fd = open(object.path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0, let count = Int(exactly: object.length) else { return nil }
@@ -235,8 +236,7 @@ public final class CacheStore: Sendable {
             complete = done == count
             initialized = complete ? count : 0
         }
-        guard complete, SHA256.hex(SHA256.hash(body)) == object.sha256 else { return nil }
-        return body
+        return complete ? body : nil
     }
 
     /// The object's file, open and shared by every response that sends it while the object is

@@ -1,8 +1,10 @@
 import VODKit
 
 /// Hot cached bodies kept in memory in front of the disk, under a byte budget of their own.
-/// A body enters when its object is hit on disk (so a scan of objects requested once never
-/// fills it), is read by a worker, and goes out of memory by `writev` instead of `sendfile`.
+/// A body enters on its object's second hit on disk among recent ones (so neither a scan
+/// nor a catalog's long tail churns it: reading in a body that is evicted before its next
+/// hit costs more than it saves), is read by a worker, and goes out of memory by `writev`
+/// instead of `sendfile`.
 /// That costs the edge a copy per response, but saves its clients most of the receive
 /// cost: a loopback or local client reads a copied body about twice as fast as one spliced
 /// from page-cache pages (`bench/edge-hit-bench.sh`; nginx itself with `sendfile off`
@@ -19,10 +21,13 @@ struct MemoryTier: Sendable {
     private var order = RecencyQueues()
     /// Keys a worker is reading in.
     private var loading: Set<String> = []
+    /// Keys hit on disk once lately (about as many as the budget holds bodies of 64 KiB).
+    private var hitOnce: RecentKeys
 
     init(maxBytes: Int64, maxObjectBytes: Int64) {
         self.maxBytes = max(0, maxBytes)
         self.maxObjectBytes = min(max(0, maxObjectBytes), self.maxBytes)
+        hitOnce = RecentKeys(capacity: Int(clamping: min(max(self.maxBytes >> 16, 1024), 1 << 20)))
     }
 
     var count: Int { bodies.count }
@@ -36,10 +41,10 @@ struct MemoryTier: Sendable {
     /// A memory hit: the body becomes the newest of the used-again queue.
     mutating func touch(_ key: String) { order.touch(key) }
 
-    /// Whether a worker should read this object's body in now (at most one read per key at a
-    /// time); marks it as being read.
+    /// After a hit on disk: whether a worker should read this object's body in now (its second
+    /// recent hit, at most one read per key at a time); marks it as being read.
     mutating func shouldLoad(_ key: String, length: Int64) -> Bool {
-        guard length > 0, length <= maxObjectBytes, bodies[key] == nil, !loading.contains(key) else { return false }
+        guard length > 0, length <= maxObjectBytes, bodies[key] == nil, !loading.contains(key), hitOnce.seenBefore(key) else { return false }
         loading.insert(key)
         return true
     }

@@ -21,10 +21,8 @@ public final class SegmentMemoryCache: Sendable {
         var items: [String: Kept] = [:]
         var order = RecencyQueues()
         var bytes: Int64 = 0
-        /// Keys asked for once, for `askedBefore`: a set, and a ring of them (the oldest replaced).
-        var asked: Set<String> = []
-        var askedRing: [String] = []
-        var askedNext = 0
+        /// Keys asked for once, for `askedBefore`.
+        var asked = RecentKeys(capacity: SegmentMemoryCache.rememberedAsks)
     }
 
     /// How many keys `askedBefore` remembers.
@@ -44,18 +42,7 @@ public final class SegmentMemoryCache: Sendable {
     /// sending their ranges once costs less than gathering them.
     public func askedBefore(_ key: String) -> Bool {
         guard budget > 0 else { return false }
-        return contents.withLock { c in
-            if c.asked.contains(key) { return true }
-            c.asked.insert(key)
-            if c.askedRing.count < Self.rememberedAsks {
-                c.askedRing.append(key)
-            } else {
-                c.asked.remove(c.askedRing[c.askedNext])
-                c.askedRing[c.askedNext] = key
-                c.askedNext = (c.askedNext + 1) % Self.rememberedAsks
-            }
-            return false
-        }
+        return contents.withLock { $0.asked.seenBefore(key) }
     }
 
     public func get(_ key: String) -> Kept? {
