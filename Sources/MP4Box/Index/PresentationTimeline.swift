@@ -27,6 +27,23 @@ public struct PresentationTimeline: Sendable {
         var mediaStart: Int64
         var mediaEnd: Int64
         var partialSample: Int?
+        /// The first and last sample the edit shows (not discarded), -1 when none, and whether a
+        /// discarded sample lies between shown ones: noted while the range is built, so
+        /// `presentedRun` needs no second pass over the samples.
+        var firstShown = -1, lastShown = -1
+        var discardBetweenShown = false
+        var discardAfterShown = false
+
+        /// Notes whether sample `i` (the next in order) is shown.
+        mutating func note(_ i: Int, shown: Bool) {
+            if !shown {
+                discardAfterShown = firstShown >= 0
+                return
+            }
+            if discardAfterShown { discardBetweenShown = true }
+            if firstShown < 0 { firstShown = i }
+            lastShown = i
+        }
     }
 
     let track: Track
@@ -110,7 +127,9 @@ public struct PresentationTimeline: Sendable {
                         range.partialSample = i
                         if !startEncountered { startEncountered = true; range.dtsOffset = counter &- raw[i] }
                     }
+                    range.note(i, shown: i == range.partialSample)
                 } else {
+                    range.note(i, shown: true)
                     let corrected = counter &+ c &+ shift
                     minCorrectedPTS = minCorrectedPTS < 0 ? corrected : Swift.min(minCorrectedPTS, corrected)
                     if !startEncountered { startEncountered = true; range.dtsOffset = counter &- raw[i] }
@@ -313,21 +332,10 @@ extension PresentationTimeline {
         var kept = range.samples
         var before = 0, after = 0
         if range.mediaStart != .min || range.mediaEnd != .max {
-            // As the iterator decides: discarded when its composition time is outside the edit.
-            var first = -1, last = -1, gap = false
-            var dts = samples.dts(at: range.samples.lowerBound)
-            for i in range.samples {
-                let cts = dts &+ Int64(samples.compositionOffset(at: i))
-                dts &+= Int64(samples.duration(at: i))
-                if (cts < range.mediaStart || cts >= range.mediaEnd) && i != range.partialSample {
-                    if first >= 0 { gap = true }
-                } else {
-                    if gap { return nil }  // a discarded sample between presented ones
-                    if first < 0 { first = i }
-                    last = i
-                }
-            }
-            guard first >= 0 else { return nil }
+            // As the iterator decides (discarded when its composition time is outside the
+            // edit), noted while the range was built.
+            let first = range.firstShown, last = range.lastShown
+            guard first >= 0, !range.discardBetweenShown else { return nil }
             kept = first..<(last + 1)
             before = first - range.samples.lowerBound
             after = range.samples.upperBound - kept.upperBound
