@@ -7,14 +7,22 @@ struct FileSpan {
     let start: Int64
     let bytes: [UInt8]
 
-    /// The span of ranges `low..<high` holding `total` bytes, when worth reading at once
-    /// and at most `limit` bytes.
-    static func worthReading(low: Int64, high: Int64, total: Int64, limit: Int64) -> Bool {
-        low < high && high - low <= max(2 * total, 1 << 20) && high - low <= limit
+    /// Where a set of ranges lies: from the lowest offset to the highest end, and the bytes they hold.
+    struct Bounds {
+        private(set) var low = Int64.max, high = Int64.min, total: Int64 = 0
+
+        mutating func add(offset: Int64, length: Int64) {
+            low = min(low, offset); high = max(high, offset &+ length); total &+= length
+        }
+
+        /// Whether their span is worth one read (not mostly other data) and at most `limit` bytes.
+        func worthReading(limit: Int64) -> Bool {
+            low < high && high - low <= max(2 * total, 1 << 20) && high - low <= limit
+        }
     }
 
-    static func read(_ source: FileByteSource, low: Int64, high: Int64) throws(MP4Error) -> FileSpan {
-        FileSpan(start: low, bytes: try source.read(at: low, count: Int(high - low)))
+    static func read(_ source: FileByteSource, _ bounds: Bounds) throws(MP4Error) -> FileSpan {
+        FileSpan(start: bounds.low, bytes: try source.read(at: bounds.low, count: Int(bounds.high - bounds.low)))
     }
 
     /// Bytes `offset..<offset + length` if the span holds them.
@@ -29,15 +37,15 @@ extension ResponseBody {
     /// The body in memory as slices of what was read, in order: the span of its file ranges
     /// read once when they are of one file and close together, else the whole body built.
     public func pieces(limit: Int64 = 64 << 20) throws(MP4Error) -> [ArraySlice<UInt8>] {
-        var path: String?, low = Int64.max, high = Int64.min, total: Int64 = 0, oneFile = true
+        var path: String?, bounds = FileSpan.Bounds(), oneFile = true
         for case let .file(p, range) in parts {
             if path != nil && path != p { oneFile = false }
             path = p
-            low = min(low, range.offset); high = max(high, range.offset + range.length); total += range.length
+            bounds.add(offset: range.offset, length: range.length)
         }
         guard let path else { return parts.compactMap { if case .bytes(let b) = $0 { b[...] } else { nil } } }  // built bytes (TS)
-        guard oneFile, FileSpan.worthReading(low: low, high: high, total: total, limit: limit) else { return [try materialize()[...]] }
-        let span = try FileSpan.read(try FileByteSource(path: path), low: low, high: high)
+        guard oneFile, bounds.worthReading(limit: limit) else { return [try materialize()[...]] }
+        let span = try FileSpan.read(try FileByteSource(path: path), bounds)
         return parts.map { part in
             switch part {
             case .bytes(let bytes): return bytes[...]

@@ -180,15 +180,12 @@ struct SegmentBytes {
     let span: FileSpan?
 
     init(path: String, of samples: [TSRendition.SegmentSample]) throws(PackagerError) {
-        var low = Int64.max, high = Int64(0), total = Int64(0)
-        for s in samples {
-            low = min(low, s.offset); high = max(high, s.offset + Int64(s.size)); total += Int64(s.size)
-        }
+        var bounds = FileSpan.Bounds()
+        for s in samples { bounds.add(offset: s.offset, length: Int64(s.size)) }
         self.path = path
         do {
             source = try FileByteSource(path: path)
-            let useSpan = FileSpan.worthReading(low: low, high: high, total: total, limit: TSRendition.maxSegmentBytes)
-            span = useSpan ? try FileSpan.read(source, low: low, high: high) : nil
+            span = bounds.worthReading(limit: TSRendition.maxSegmentBytes) ? try FileSpan.read(source, bounds) : nil
         } catch { throw .unreadable(file: path, error) }
     }
 
