@@ -13,8 +13,8 @@ public struct EdgeConfig: Codable, Equatable, Sendable {
     public var maxObjects = 100_000
     /// Bodies larger than this are streamed through uncached, MiB (0: an eighth of maxCacheMB).
     public var maxObjectMB = 0
-    /// Memory for hot bodies in front of the disk cache, MiB (0: off): an object hit on disk
-    /// is read in and its later hits are sent from memory.
+    /// Memory for hot bodies in front of the disk cache, MiB (0: off): an object hit twice on
+    /// disk among recent hits is read in and its later hits are sent from memory.
     public var memoryCacheMB = 256
     /// Larger bodies are always sent from disk, MiB.
     public var memoryObjectMB = 8

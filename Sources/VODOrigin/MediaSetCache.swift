@@ -5,9 +5,10 @@ import MP4Box
 import VODKit
 
 /// Laid-out media sets in memory, keyed by the source files' paths, sizes and
-/// mtimes (a replaced file is a new key), bounded by entries and by bytes (an
-/// estimate from sample counts), least recently used dropped first, so
-/// repeated requests never parse a moov again. Concurrent first requests for
+/// mtimes (a replaced file is a new key), bounded by entries and by bytes (what
+/// each video's indexes and lay-out hold), videos used once dropped before videos
+/// used again, oldest first (`RecencyQueues`, O(1)), so repeated requests never
+/// parse a moov again. Concurrent first requests for
 /// one video wait for a single load.
 public final class MediaSetCache: Sendable {
     /// One laid-out video. Its playlists and TS renditions are made on first use
@@ -202,9 +203,11 @@ public final class MediaSetCache: Sendable {
     }
 
     private struct Contents {
-        var entries: [String: (entry: Entry, lastUse: UInt64)] = [:]
+        var entries: [String: Entry] = [:]
+        /// Eviction order in O(1): videos used once go before videos used again (a crawl of
+        /// the catalog does not push out what players watch).
+        var order = RecencyQueues()
         var loading: [String: Load] = [:]
-        var clock: UInt64 = 0
         var bytes = 0
         var hits = 0
         var misses = 0
@@ -233,12 +236,10 @@ public final class MediaSetCache: Sendable {
 
     private func lookup(_ video: VideoFiles, countHit: Bool) -> Entry? {
         contents.withLock { c in
-            guard var e = c.entries[video.key] else { return nil }
+            guard let entry = c.entries[video.key] else { return nil }
             if countHit { c.hits += 1 }
-            c.clock += 1
-            e.lastUse = c.clock
-            c.entries[video.key] = e
-            return e.entry
+            c.order.touch(video.key)
+            return entry
         }
     }
 
@@ -265,14 +266,14 @@ public final class MediaSetCache: Sendable {
         contents.withLock { c in
             c.loading[video.key] = nil
             if case .success(let entry) = result {
-                c.clock += 1
-                c.entries[video.key] = (entry, c.clock)
+                if let old = c.entries.updateValue(entry, forKey: video.key) { c.bytes -= old.estimatedBytes }
+                c.order.insert(video.key)
                 c.bytes += entry.estimatedBytes
                 // The newest entry stays even alone over the byte bound: it is being used.
                 while c.entries.count > capacity || (c.bytes > maxBytes && c.entries.count > 1),
-                      let oldest = c.entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
-                    c.bytes -= oldest.value.entry.estimatedBytes
-                    c.entries[oldest.key] = nil
+                      let victim = c.order.victim(except: video.key) {
+                    c.order.remove(victim)
+                    if let dropped = c.entries.removeValue(forKey: victim) { c.bytes -= dropped.estimatedBytes }
                 }
             }
         }
