@@ -37,35 +37,19 @@ extension ResponseBody {
     /// The body in memory as slices of what was read, in order: the span of its file ranges
     /// read once when they are of one file and close together, else the whole body built.
     public func pieces(limit: Int64 = 64 << 20) throws(MP4Error) -> [ArraySlice<UInt8>] {
-        try Self.pieces(of: [self], limit: limit)[0]
-    }
-
-    /// Several bodies' pieces from one read when all their ranges are of one file and close
-    /// together (the segments of an interleaved file's tracks for one time: one span holds
-    /// them all); otherwise each body on its own (`pieces()`).
-    public static func pieces(of bodies: [ResponseBody], limit: Int64 = 64 << 20) throws(MP4Error) -> [[ArraySlice<UInt8>]] {
         var path: String?, bounds = FileSpan.Bounds(), oneFile = true
-        for body in bodies {
-            for case let .file(p, range) in body.parts {
-                if path != nil && path != p { oneFile = false }
-                path = p
-                bounds.add(offset: range.offset, length: range.length)
-            }
+        for case let .file(p, range) in parts {
+            if path != nil && path != p { oneFile = false }
+            path = p
+            bounds.add(offset: range.offset, length: range.length)
         }
-        guard let path, oneFile, bounds.worthReading(limit: limit) else {
-            if bodies.count > 1 { return try bodies.map { body throws(MP4Error) in try body.pieces(limit: limit) } }
-            guard let body = bodies.first else { return [] }
-            // Built bytes only (TS), or ranges not worth one read: the whole body built.
-            if path == nil { return [body.parts.compactMap { if case .bytes(let b) = $0 { b[...] } else { nil } }] }
-            return [[try body.materialize()[...]]]
-        }
+        guard let path else { return parts.compactMap { if case .bytes(let b) = $0 { b[...] } else { nil } } }  // built bytes (TS)
+        guard oneFile, bounds.worthReading(limit: limit) else { return [try materialize()[...]] }
         let span = try FileSpan.read(try FileByteSource(path: path), bounds)
-        return bodies.map { body in
-            body.parts.map { part in
-                switch part {
-                case .bytes(let bytes): return bytes[...]
-                case let .file(_, range): return span.slice(offset: range.offset, length: Int(range.length)) ?? []
-                }
+        return parts.map { part in
+            switch part {
+            case .bytes(let bytes): return bytes[...]
+            case let .file(_, range): return span.slice(offset: range.offset, length: Int(range.length)) ?? []
             }
         }
     }

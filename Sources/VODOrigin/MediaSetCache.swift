@@ -6,9 +6,8 @@ import VODKit
 
 /// Laid-out media sets in memory, keyed by the source files' paths, sizes and
 /// mtimes (a replaced file is a new key), bounded by entries and by bytes (what
-/// each video's indexes and lay-out hold), videos used once dropped before videos
-/// used again, oldest first (`RecencyQueues`, O(1)), so repeated requests never
-/// parse a moov again. Concurrent first requests for
+/// each video's indexes and lay-out hold), least recently used dropped first (in
+/// O(1)), so repeated requests never parse a moov again. Concurrent first requests for
 /// one video wait for a single load.
 public final class MediaSetCache: Sendable {
     /// One laid-out video. Its playlists and TS renditions are made on first use
@@ -204,8 +203,10 @@ public final class MediaSetCache: Sendable {
 
     private struct Contents {
         var entries: [String: Entry] = [:]
-        /// Eviction order in O(1): videos used once go before videos used again (a crawl of
-        /// the catalog does not push out what players watch).
+        /// Least recently used first, in O(1) (`RecencyQueues` with every video in its used-again
+        /// queue: a player's session asks for a video's playlists and segments within seconds,
+        /// so a video used once so far is as likely to be asked again as one used before, and
+        /// must not be the first to go).
         var order = RecencyQueues()
         var loading: [String: Load] = [:]
         var bytes = 0
@@ -267,7 +268,7 @@ public final class MediaSetCache: Sendable {
             c.loading[video.key] = nil
             if case .success(let entry) = result {
                 if let old = c.entries.updateValue(entry, forKey: video.key) { c.bytes -= old.estimatedBytes }
-                c.order.insert(video.key)
+                c.order.insert(video.key, reused: true)
                 c.bytes += entry.estimatedBytes
                 // The newest entry stays even alone over the byte bound: it is being used.
                 while c.entries.count > capacity || (c.bytes > maxBytes && c.entries.count > 1),

@@ -209,11 +209,10 @@ public struct OriginRouter: HTTPHandler {
                     return made
                 }
                 // An interleaved source: read from the disk either way, so on a worker. Asked
-                // before: gathered and kept; else its span read once and sent in pieces, and
-                // the other tracks' segments for the same time, which that span holds, kept.
+                // before: gathered and kept; else its span read once and sent in pieces.
                 guard mayBlock else { return nil }
                 if segments.askedBefore(etag) { return try gathered(etag, "video/iso.segment", mayBlock: true) { () throws(PackagerError) in segment } }
-                return try spanned(segment, etag: etag, siblings: siblingSegments(e, besides: track, number: n))
+                return try spanned(segment, "video/iso.segment", etag: etag)
             case .view(let kind, let value, let inner):
                 guard let view = VideoView(kind: kind, value: value) else { return .text(400, VideoView.malformed(kind: kind, value: value)) }
                 guard mayBlock || e.hasView(view) else { return nil }
@@ -259,36 +258,15 @@ public struct OriginRouter: HTTPHandler {
 
     /// A segment made of many ranges of one file (an interleaved source) with its span read
     /// at once and its ranges sent as pieces of that buffer: one read and one `writev`
-    /// instead of a `sendfile` a frame. The `siblings` (other tracks' segments for the same
-    /// time, keyed as their requests are) come out of the same read and are kept in the
-    /// segment memory: a player asks for them next, and they would each read the span again.
-    func spanned(_ segment: ResponseBody, etag key: String, siblings: [(key: String, body: ResponseBody)]) throws(PackagerError) -> HTTPResponse {
-        let all = try pieces(of: [segment] + siblings.map(\.body))
-        for (sibling, pieces) in zip(siblings, all.dropFirst()) { segments.put(sibling.key, pieces: pieces) }
-        return sliced(all[0], "video/iso.segment", etag: key)
-    }
-
-    /// Segment `number` of the video's other tracks from the same file as `track`'s, that are
-    /// not in the segment memory yet (none when it is off).
-    func siblingSegments(_ e: MediaSetCache.Entry, besides track: SegmentedTrack, number n: Int) -> [(key: String, body: ResponseBody)] {
-        guard segments.budget > 0 else { return [] }
-        return e.set.tracks.compactMap { other in
-            let key = "\(e.key)|\(other.track.name)|\(n)"
-            guard other.track.name != track.track.name, other.track.sourcePath == track.track.sourcePath, n <= other.segmentCount,
-                  !segments.contains(key), let body = try? other.mediaSegment(n - 1) else { return nil }
-            return (key, body)
-        }
+    /// instead of a `sendfile` a frame.
+    func spanned(_ segment: ResponseBody, _ type: String, etag key: String) throws(PackagerError) -> HTTPResponse {
+        sliced(try pieces(of: segment), type, etag: key)
     }
 
     /// The bytes of `segment` in order, as slices of what was read (`ResponseBody.pieces`).
     func pieces(of segment: ResponseBody) throws(PackagerError) -> [ArraySlice<UInt8>] {
-        try pieces(of: [segment])[0]
-    }
-
-    /// Several segments' bytes from one read where their ranges allow (`ResponseBody.pieces(of:)`).
-    func pieces(of bodies: [ResponseBody]) throws(PackagerError) -> [[ArraySlice<UInt8>]] {
-        do throws(MP4Error) { return try ResponseBody.pieces(of: bodies) } catch {
-            let file = bodies.lazy.flatMap(\.parts).compactMap { if case .file(let path, _) = $0 { path } else { nil } }.first
+        do throws(MP4Error) { return try segment.pieces() } catch {
+            let file = segment.parts.lazy.compactMap { if case .file(let path, _) = $0 { path } else { nil } }.first
             throw .unreadable(file: file ?? "", error)
         }
     }

@@ -3,8 +3,7 @@ import Foundation
 import VODKit
 
 /// Segments that cost more than a `sendfile` of the source to send, kept in memory once
-/// built (interleaved CMAF segments only from their second request, `askedBefore`, or
-/// when another track's segment for the same time was read): MPEG-TS segments (built by reading and repacketizing samples), CMAF segments of
+/// built (interleaved CMAF segments only from their second request, `askedBefore`): MPEG-TS segments (built by reading and repacketizing samples), CMAF segments of
 /// interleaved files (hundreds of small file ranges, gathered into one buffer), encrypted
 /// segments and thumbnails. Each is an in-memory file (`memfd`), sent with `sendfile` like
 /// a file on disk. Bounded by bytes and by count (each holds a descriptor); the eviction
@@ -45,9 +44,6 @@ public final class SegmentMemoryCache: Sendable {
         guard budget > 0 else { return false }
         return contents.withLock { $0.asked.seenBefore(key) }
     }
-
-    /// Whether `key` is kept (not a use: the eviction order does not move).
-    public func contains(_ key: String) -> Bool { contents.withLock { $0.items[key] != nil } }
 
     public func get(_ key: String) -> Kept? {
         contents.withLock { c in
