@@ -19,7 +19,7 @@ let package = Package(
         .target(name: "VODKit", dependencies: ["CLinux", "CCrypto"]),
         .target(name: "VODOrigin", dependencies: ["MP4Box", "HLSPackager", "VODKit", "Thumbnails"]),
         .executableTarget(name: "vod-origin", dependencies: ["VODOrigin", "VODKit"], path: "Sources/VODOriginMain"),
-        .target(name: "VODEdge", dependencies: ["VODKit"]),
+        .target(name: "VODEdge", dependencies: ["VODKit", "MP4Box"]),
         .systemLibrary(name: "CAVCodec", pkgConfig: "libavformat libavcodec libavutil libswscale libswresample",
                        providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev", "libswresample-dev"])]),
         .target(name: "LibAV", dependencies: ["CAVCodec"]),

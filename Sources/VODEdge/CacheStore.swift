@@ -4,6 +4,7 @@ import Foundation
 import Glibc
 #endif
 import VODKit
+import MP4Box
 
 /// The edge's disk cache: one file per object under `<dir>/<2 hex>/<SHA-256 of key>`,
 /// a fixed 4 KiB JSON header (key, status, response headers, body length and SHA-256,
@@ -218,25 +219,12 @@ public final class CacheStore: Sendable {
         }
     }
 
-    /// An object's body read from its file, nil unless it is whole. Not checked against its
-    /// SHA-256 again (as a hit sent from disk is not): it was when written or first served.
+    /// An object's body read from its file (`FileByteSource`, the packager's reader), nil
+    /// unless it is whole. Not checked against its SHA-256 again (as a hit sent from disk is
+    /// not): it was when written or first served.
     static func readBody(_ object: Object) -> [UInt8]? {
-        let fd = open(object.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0, let count = Int(exactly: object.length) else { return nil }
-        defer { close(fd) }
-        var complete = true
-        let body = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            var done = 0
-            while done < count, let base = buffer.baseAddress {
-                let n = pread(fd, base + done, count - done, off_t(Int64(headerSize) + Int64(done)))
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { break }
-                done += n
-            }
-            complete = done == count
-            initialized = complete ? count : 0
-        }
-        return complete ? body : nil
+        guard let count = Int(exactly: object.length) else { return nil }
+        return try? FileByteSource(path: object.path).read(at: Int64(headerSize), count: count)
     }
 
     /// The object's file, open and shared by every response that sends it while the object is
