@@ -208,9 +208,17 @@ public struct OriginRouter: HTTPHandler {
                     e.remember(made, track: name, segment: n)
                     return made
                 }
-                // An interleaved source: read from the disk either way, so on a worker. Asked
-                // before: gathered and kept; else its span read once and sent in pieces.
+                // An interleaved source: sent from its file mapped (mapped on a worker the first
+                // time), on the event loop unless it is to be gathered into memory (a copy of all
+                // its bytes: on a worker). Else read from the disk, so on a worker: asked before,
+                // gathered and kept; else its span read once and sent in pieces.
+                if !mayBlock, !segments.wasAsked(etag), let pieces = e.mappings.pieces(segment) {
+                    return mapped(pieces, "video/iso.segment", etag: etag)
+                }
                 guard mayBlock else { return nil }
+                if let pieces = e.mappings.pieces(segment) { return mapped(pieces, "video/iso.segment", etag: etag) }
+                e.mappings.map(for: segment)
+                if let pieces = e.mappings.pieces(segment) { return mapped(pieces, "video/iso.segment", etag: etag) }
                 if segments.askedBefore(etag) { return try gathered(etag, "video/iso.segment", mayBlock: true) { () throws(PackagerError) in segment } }
                 return try spanned(segment, "video/iso.segment", etag: etag)
             case .view(let kind, let value, let inner):
@@ -256,6 +264,14 @@ public struct OriginRouter: HTTPHandler {
         return sliced(pieces, type, etag: key)
     }
 
+    /// A segment of many ranges sent from its files mapped: asked before, copied once into
+    /// memory and kept (then sent with `sendfile`, which does not copy again); else its pieces
+    /// sent with one `sendmsg`.
+    func mapped(_ pieces: [MemoryBytes], _ type: String, etag key: String) -> HTTPResponse {
+        if segments.askedBefore(key), let kept = segments.put(key, pieces: pieces) { return sent(kept, type, etag: key) }
+        return sliced(pieces, type, etag: key)
+    }
+
     /// A segment made of many ranges of one file (an interleaved source) with its span read
     /// at once and its ranges sent as pieces of that buffer: one read and one `writev`
     /// instead of a `sendfile` a frame.
@@ -264,15 +280,15 @@ public struct OriginRouter: HTTPHandler {
     }
 
     /// The bytes of `segment` in order, as slices of what was read (`ResponseBody.pieces`).
-    func pieces(of segment: ResponseBody) throws(PackagerError) -> [ArraySlice<UInt8>] {
-        do throws(MP4Error) { return try segment.pieces() } catch {
+    func pieces(of segment: ResponseBody) throws(PackagerError) -> [MemoryBytes] {
+        do throws(MP4Error) { return try segment.pieces().map { .array($0) } } catch {
             let file = segment.parts.lazy.compactMap { if case .file(let path, _) = $0 { path } else { nil } }.first
             throw .unreadable(file: file ?? "", error)
         }
     }
 
-    func sliced(_ pieces: [ArraySlice<UInt8>], _ type: String, etag key: String) -> HTTPResponse {
-        segmentResponse(pieces.map { .slice($0) }, type, etag: key)
+    func sliced(_ pieces: [MemoryBytes], _ type: String, etag key: String) -> HTTPResponse {
+        segmentResponse(pieces.map { .memory($0) }, type, etag: key)
     }
 
     /// A response sent from a segment kept in memory (`sendfile` from its memory file).

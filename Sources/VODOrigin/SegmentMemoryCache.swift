@@ -45,6 +45,12 @@ public final class SegmentMemoryCache: Sendable {
         return contents.withLock { $0.asked.seenBefore(key) }
     }
 
+    /// Whether `askedBefore(key)` would answer yes, without counting this as an ask.
+    public func wasAsked(_ key: String) -> Bool {
+        guard budget > 0 else { return false }
+        return contents.withLock { $0.asked.contains(key) }
+    }
+
     public func get(_ key: String) -> Kept? {
         contents.withLock { c in
             guard let kept = c.items[key] else { return nil }
@@ -55,13 +61,13 @@ public final class SegmentMemoryCache: Sendable {
 
     /// Keeps `value` under `key`; nil when it is too large for the budget or no memory file can be made.
     @discardableResult
-    public func put(_ key: String, _ value: [UInt8]) -> Kept? { put(key, pieces: [value[...]]) }
+    public func put(_ key: String, _ value: [UInt8]) -> Kept? { put(key, pieces: [.array(value[...])]) }
 
     /// Keeps the concatenation of `pieces` (slices of a span read once) under `key`, written
     /// to its memory file straight from them.
     @discardableResult
-    public func put(_ key: String, pieces: [ArraySlice<UInt8>]) -> Kept? {
-        let length = pieces.reduce(0) { $0 + $1.count }
+    public func put(_ key: String, pieces: [MemoryBytes]) -> Kept? {
+        let length = Int(pieces.reduce(0) { $0 + $1.count })
         guard length <= budget / 4, let file = OpenFile.inMemory(pieces: pieces) else { return nil }
         let kept = Kept(file: file, length: Int64(length))
         contents.withLock { c in

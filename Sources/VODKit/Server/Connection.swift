@@ -9,7 +9,7 @@ import CLinux
 /// for bytes and `sendfile` for file ranges, as far as the socket takes them.
 final class Connection {
     enum Output {
-        case bytes(ArraySlice<UInt8>, sent: Int)
+        case bytes(MemoryBytes, sent: Int64)
         case file(OpenFile, offset: Int64, remaining: Int64)
         case growing(GrowingFile, offset: Int64, remaining: Int64)
         /// Bytes taken from the pipe as the worker produces them; `chunked`: framed as chunks.
@@ -197,7 +197,7 @@ final class Connection {
         if case .contentLength(let n) = head.framing { pendingLength = n } else { pendingLength = 0 }
         pendingHead = head
         if head.minorVersion == 1, head.headers["Expect"]?.caseInsensitiveEquals("100-continue") == true {
-            push(.bytes(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)[...], sent: 0))
+            push(.bytes(.array(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)[...]), sent: 0))
         }
     }
 
@@ -341,13 +341,13 @@ final class Connection {
         if !keepAlive { field("Connection: ", "close") } else if minorVersion == 0 { field("Connection: ", "keep-alive") }
         text.append(13); text.append(10)
         // Header and body bytes go out as separate iovecs of one writev: bodies are not copied.
-        push(.bytes(text[...], sent: 0))
+        push(.bytes(.array(text[...]), sent: 0))
         if !head {
             var fileIndex = 0
             for part in response.body {
                 switch part {
-                case .bytes(let b): if !b.isEmpty { push(.bytes(b[...], sent: 0)) }
-                case .slice(let b): if !b.isEmpty { push(.bytes(b, sent: 0)) }
+                case .bytes(let b): if !b.isEmpty { push(.bytes(.array(b[...]), sent: 0)) }
+                case .memory(let b): if b.count > 0 { push(.bytes(b, sent: 0)) }
                 case let .file(_, offset, length):
                     push(.file(files[fileIndex], offset: offset, remaining: length))
                     fileIndex += 1
@@ -365,7 +365,7 @@ final class Connection {
 
     private func push(_ item: Output) {
         switch item {
-        case .bytes(let b, let sent): queuedBytes += Int64(b.count - sent)
+        case .bytes(let b, let sent): queuedBytes += b.count - sent
         case .file(_, _, let remaining), .growing(_, _, let remaining): queuedBytes += remaining
         case .pipe: break  // counted as its bytes are taken
         }
@@ -387,11 +387,7 @@ final class Connection {
         while let first = output.first {
             switch first {
             case .bytes:
-                var runs: [(bytes: ArraySlice<UInt8>, sent: Int)] = []
-                for item in output.prefix(256) {
-                    guard case .bytes(let b, let sent) = item else { break }
-                    runs.append((b, sent))
-                }
+                let runs = leadingRuns(output, upTo: 256)
                 // Headers before file data are sent with MSG_MORE, so they share packets with it (like TCP_CORK).
                 var more = false
                 if runs.count < output.count, case .file = output[runs.count] { more = true }
@@ -430,7 +426,7 @@ final class Connection {
                     let n = Int64(held.count)
                     output[0] = .growing(g, offset: offset + n, remaining: remaining - n)
                     if n == remaining { output.removeFirst() }
-                    output.insert(.bytes(held[...], sent: 0), at: 0)
+                    output.insert(.bytes(.array(held[...]), sent: 0), at: 0)
                     continue
                 }
                 guard let n = sendChunk(from: g.fd, offset: offset, count: available, now: now) else { continue }
@@ -446,11 +442,11 @@ final class Connection {
                     return .blocked
                 case .finished:
                     output.removeFirst()
-                    if chunked { output.insert(.bytes(Array("0\r\n\r\n".utf8)[...], sent: 0), at: 0); queuedBytes += 5 }
+                    if chunked { output.insert(.bytes(.array(Array("0\r\n\r\n".utf8)[...]), sent: 0), at: 0); queuedBytes += 5 }
                 case .bytes(let b):
                     // Sent before the pipe's next bytes; the pipe stays behind them.
                     let framed = chunked ? Array((String(b.count, radix: 16) + "\r\n").utf8) + b + [13, 10] : b
-                    output.insert(.bytes(framed[...], sent: 0), at: 0)
+                    output.insert(.bytes(.array(framed[...]), sent: 0), at: 0)
                     queuedBytes += Int64(framed.count)
                 }
             }
@@ -474,12 +470,8 @@ final class Connection {
     }
 
     private func consumeBytes(_ count: Int) {
-        var left = count
         queuedBytes -= Int64(count)
-        while left > 0, case .bytes(let b, let sent) = output.first {
-            let available = b.count - sent
-            if left >= available { output.removeFirst(); left -= available } else { output[0] = .bytes(b, sent: sent + left); left = 0 }
-        }
+        advance(&output, by: count)
     }
 
     var peerDescription: String { "fd \(fd)" }
@@ -488,21 +480,51 @@ final class Connection {
     lazy var peer: String = PeerAddress.peer(of: fd)
 }
 
-/// Calls `body` with iovecs pointing into the arrays themselves (no copy): each
-/// array is pinned by a nested `withUnsafeBytes` for the duration of the call.
-func withPinnedIOVecs(_ runs: ArraySlice<(bytes: ArraySlice<UInt8>, sent: Int)>, _ iov: [iovec], _ body: ([iovec]) -> Int) -> Int {
+/// The `.bytes` items at the front of `queue` (at most `limit`), for one `writev`.
+func leadingRuns(_ queue: [Connection.Output], upTo limit: Int) -> [(bytes: MemoryBytes, sent: Int64)] {
+    var runs: [(bytes: MemoryBytes, sent: Int64)] = []
+    for item in queue.prefix(limit) {
+        guard case .bytes(let b, let sent) = item else { break }
+        runs.append((b, sent))
+    }
+    return runs
+}
+
+/// Drops the first `count` bytes written of the leading `.bytes` items of `queue` (those a
+/// `writev` of their iovecs took): whole items removed, a partly written one advanced.
+func advance(_ queue: inout [Connection.Output], by count: Int) {
+    var left = Int64(count), done = 0
+    while left > 0, done < queue.count, case .bytes(let b, let sent) = queue[done] {
+        let available = b.count - sent
+        if left >= available { done += 1; left -= available } else { queue[done] = .bytes(b, sent: sent + left); left = 0 }
+    }
+    queue.removeFirst(done)  // at once: one by one moved the rest of a long queue for each
+}
+
+/// Calls `body` with iovecs pointing into the bytes themselves (no copy): each array is
+/// pinned by a nested `withUnsafeBytes` for the duration of the call; a mapped range is
+/// where it is mapped (the runs hold the mapping).
+func withPinnedIOVecs(_ runs: ArraySlice<(bytes: MemoryBytes, sent: Int64)>, _ iov: [iovec], _ body: ([iovec]) -> Int) -> Int {
     var vectors = iov
     vectors.reserveCapacity(iov.count + runs.count)
     return pin(runs, &vectors, body)
 }
 
-/// One level per run, all appending to the one array of iovecs.
-private func pin(_ runs: ArraySlice<(bytes: ArraySlice<UInt8>, sent: Int)>, _ iov: inout [iovec], _ body: ([iovec]) -> Int) -> Int {
+/// One level per array, all appending to the one array of iovecs.
+private func pin(_ runs: ArraySlice<(bytes: MemoryBytes, sent: Int64)>, _ iov: inout [iovec], _ body: ([iovec]) -> Int) -> Int {
     guard let first = runs.first else { return body(iov) }
-    return first.bytes.withUnsafeBytes { raw in
-        if let base = raw.baseAddress, raw.count > first.sent {
-            iov.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: base + first.sent), iov_len: raw.count - first.sent))
+    switch first.bytes {
+    case let .mapped(file, offset, count):
+        if count > first.sent, let base = file.pointer(at: offset + first.sent) {
+            iov.append(iovec(iov_base: base, iov_len: Int(count - first.sent)))
         }
         return pin(runs.dropFirst(), &iov, body)
+    case .array(let bytes):
+        return bytes.withUnsafeBytes { raw in
+            if let base = raw.baseAddress, raw.count > first.sent {
+                iov.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: base + Int(first.sent)), iov_len: raw.count - Int(first.sent)))
+            }
+            return pin(runs.dropFirst(), &iov, body)
+        }
     }
 }

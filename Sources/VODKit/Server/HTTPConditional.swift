@@ -85,12 +85,11 @@ public enum HTTPConditional {
                 let take = min(n - skip, left)
                 result.append(.bytes(Array(b[Int(skip)..<Int(skip + take)])))
                 skip = 0; left -= take
-            case .slice(let b):
-                let n = Int64(b.count)
+            case .memory(let b):
+                let n = b.count
                 if skip >= n { skip -= n; continue }
                 let take = min(n - skip, left)
-                let start = b.startIndex + Int(skip)
-                result.append(.slice(b[start..<start + Int(take)]))
+                result.append(.memory(b.part(from: skip, count: take)))
                 skip = 0; left -= take
             case let .file(path, offset, length):
                 if skip >= length { skip -= length; continue }

@@ -14,9 +14,9 @@ public struct HTTPRequest: Sendable {
 public struct HTTPResponse: Sendable {
     public enum Part: Sendable, Equatable {
         case bytes([UInt8])
-        /// Bytes of a larger buffer: a span of a file read once and sent in pieces, each an
-        /// iovec into the one buffer (no copy per piece).
-        case slice(ArraySlice<UInt8>)
+        /// Bytes held elsewhere: a piece of a span of a file read once, or a range of a mapped
+        /// file; each an iovec into the one buffer or mapping (no copy per piece).
+        case memory(MemoryBytes)
         case file(path: String, offset: Int64, length: Int64)
         /// Bytes `offset..<offset+length` of a file still being written, sent as they land.
         case growing(GrowingFile, offset: Int64, length: Int64)
@@ -28,7 +28,7 @@ public struct HTTPResponse: Sendable {
         public static func == (a: Part, b: Part) -> Bool {
             switch (a, b) {
             case let (.bytes(x), .bytes(y)): return x == y
-            case let (.slice(x), .slice(y)): return x == y
+            case let (.memory(x), .memory(y)): return x == y
             case let (.file(p, o, l), .file(q, r, m)): return p == q && o == r && l == m
             case let (.growing(f, o, l), .growing(g, r, m)): return f == g && o == r && l == m
             case let (.pipe(x), .pipe(y)): return x === y
@@ -57,7 +57,7 @@ public struct HTTPResponse: Sendable {
         body.reduce(0) { total, part in
             switch part {
             case .bytes(let b): return total + Int64(b.count)
-            case .slice(let b): return total + Int64(b.count)
+            case .memory(let b): return total + b.count
             case .file(_, _, let length), .growing(_, _, let length), .openFile(_, _, let length): return total + length
             case .pipe(let pipe): return total + (pipe.length ?? 0)
             }

@@ -23,24 +23,20 @@ public final class OpenFile: Sendable {
     /// in memory go out with `sendfile` from its pages like files on disk, instead of a
     /// `writev` copy from the process's heap. Nil if no descriptor or memory can be had.
     public static func inMemory(_ bytes: [UInt8], name: String = "vod-segment") -> OpenFile? {
-        inMemory(pieces: [bytes[...]], name: name)
+        inMemory(pieces: [.array(bytes[...])], name: name)
     }
 
     /// The same for the concatenation of `pieces`, written from them with `writev` (no joined copy).
-    public static func inMemory(pieces: [ArraySlice<UInt8>], name: String = "vod-segment") -> OpenFile? {
+    public static func inMemory(pieces: [MemoryBytes], name: String = "vod-segment") -> OpenFile? {
         let fd = vod_memfd(name)
         guard fd >= 0 else { return nil }
         let file = OpenFile(fd: fd)
-        var runs = pieces.filter { !$0.isEmpty }.map { (bytes: $0, sent: 0) }[...]
-        while !runs.isEmpty {
-            let n = withPinnedIOVecs(runs.prefix(512), []) { iov in iov.withUnsafeBufferPointer { writev(fd, $0.baseAddress, Int32($0.count)) } }
+        var queue = pieces.filter { $0.count > 0 }.map { Connection.Output.bytes($0, sent: 0) }
+        while !queue.isEmpty {
+            let n = withPinnedIOVecs(leadingRuns(queue, upTo: 512)[...], []) { iov in iov.withUnsafeBufferPointer { writev(fd, $0.baseAddress, Int32($0.count)) } }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { return nil }
-            var left = n
-            while left > 0, let first = runs.first {
-                let available = first.bytes.count - first.sent
-                if left >= available { runs = runs.dropFirst(); left -= available } else { runs[runs.startIndex].sent += left; left = 0 }
-            }
+            advance(&queue, by: n)
         }
         return file
     }
