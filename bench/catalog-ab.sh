@@ -7,21 +7,25 @@
 #                                                in front of one origin, cache a quarter of the
 #                                                catalog, from empty: filled for SECONDS_PER_RUN,
 #                                                then measured (with its hit ratio)
+# LAYOUT=ladder: the origins serve the catalog in the transcoder's layout (made by
+# `LAYOUT=ladder bench/catalog-bench.sh`) instead of bare files.
 # Alternates A and B within each of ROUNDS rounds (wrk -t1 -c32 with the Zipf players for
 # SECONDS_PER_RUN); prints every run's req/s and p99 (compare medians: this machine's noise is ±20 %).
-#   [ROUNDS=3] [SECONDS_PER_RUN=10] bench/catalog-ab.sh origin|edge …
+#   [ROUNDS=3] [SECONDS_PER_RUN=10] [LAYOUT=ladder] bench/catalog-ab.sh origin|edge …
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=$1; shift
 rounds=${ROUNDS:-3}; seconds=${SECONDS_PER_RUN:-10}
 out=bench/out/catalog
-[ -d "$out/media" ] || { echo "catalog-ab: run bench/catalog-bench.sh first" >&2; exit 1; }
-export VIDEOS=$(ls "$out/media" | wc -l) SEGMENTS=$(ls "$out/static/cmaf/v001/video" | grep -c m4s) PLAYERS=32
+media=$out/media
+[ "${LAYOUT:-bare}" = ladder ] && media=$out/media-ladder
+[ -d "$media" ] || { echo "catalog-ab: run ${LAYOUT:+LAYOUT=$LAYOUT }bench/catalog-bench.sh first" >&2; exit 1; }
+export VIDEOS=$(ls "$media" | wc -l) SEGMENTS=$(ls "$out/static/cmaf/v001/video" | grep -c m4s) PLAYERS=32
 budget=$(( $(du -sm "$out/static/cmaf" | awk '{print $1}') / 4 ))
 pids=()
 trap 'for p in "${pids[@]}"; do kill $p 2>/dev/null || true; done' EXIT
 origin() {  # BINARY PORT: started, its pid last in pids
-  "$1" --media "$out/media" --listen 127.0.0.1:$2 --loops 1 --cache-entries $((VIDEOS / 10)) --no-access-log 2>/dev/null &
+  "$1" --media "$media" --listen 127.0.0.1:$2 --loops 1 --cache-entries $((VIDEOS / 10)) --no-access-log 2>/dev/null &
   pids+=($!)
   until curl -sf -o /dev/null "http://127.0.0.1:$2/healthz"; do sleep 0.05; done
 }

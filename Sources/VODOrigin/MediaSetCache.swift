@@ -16,8 +16,8 @@ public final class MediaSetCache: Sendable {
         public let set: MediaSet
         public let key: String
         public let files: [SourceFile]
-        /// The files mapped for segments of many ranges (shared with the video's views).
-        let mappings: FileMappings
+        /// The source files held open and mapped for sending segments (shared with the video's views).
+        let sources: HeldSourceFiles
         private let made = Mutex<(playlists: [String: Playlist], absent: Set<String>)>(([:], []))
         /// Paths found to have no playlist, remembered (up to this many) so that asking again
         /// is answered 404 on the event loop instead of rendering on a worker each time.
@@ -86,7 +86,7 @@ public final class MediaSetCache: Sendable {
             view = nil
             key = video.key
             files = video.files
-            mappings = FileMappings(video.files)
+            sources = HeldSourceFiles(video.files)
             let (data, manifest) = VideoAccess.manifest(beside: video.files)
             self.manifest = manifest
             manifestBytes = manifest == nil ? nil : data.map { [UInt8]($0) }
@@ -104,7 +104,7 @@ public final class MediaSetCache: Sendable {
             self.view = view
             key = whole.key + "|" + view.path
             files = whole.files
-            mappings = whole.mappings
+            sources = whole.sources
             manifest = whole.manifest
             manifestBytes = whole.manifestBytes
             signedOnly = whole.signedOnly

@@ -204,7 +204,7 @@ public struct OriginRouter: HTTPHandler {
                 let segment = try track.mediaSegment(n - 1)
                 let ranges = segment.parts.count { if case .file = $0 { true } else { false } }
                 if ranges <= Self.maxFileRanges {
-                    let made = body(segment, "video/iso.segment", etag: etag)
+                    let made = body(segment, "video/iso.segment", etag: etag, sources: e.sources)
                     e.remember(made, track: name, segment: n)
                     return made
                 }
@@ -212,13 +212,13 @@ public struct OriginRouter: HTTPHandler {
                 // time), on the event loop unless it is to be gathered into memory (a copy of all
                 // its bytes: on a worker). Else read from the disk, so on a worker: asked before,
                 // gathered and kept; else its span read once and sent in pieces.
-                if !mayBlock, !segments.wasAsked(etag), let pieces = e.mappings.pieces(segment) {
+                if !mayBlock, !segments.wasAsked(etag), let pieces = e.sources.pieces(segment) {
                     return mapped(pieces, "video/iso.segment", etag: etag)
                 }
                 guard mayBlock else { return nil }
-                if let pieces = e.mappings.pieces(segment) { return mapped(pieces, "video/iso.segment", etag: etag) }
-                e.mappings.map(for: segment)
-                if let pieces = e.mappings.pieces(segment) { return mapped(pieces, "video/iso.segment", etag: etag) }
+                if let pieces = e.sources.pieces(segment) { return mapped(pieces, "video/iso.segment", etag: etag) }
+                e.sources.map(for: segment)
+                if let pieces = e.sources.pieces(segment) { return mapped(pieces, "video/iso.segment", etag: etag) }
                 if segments.askedBefore(etag) { return try gathered(etag, "video/iso.segment", mayBlock: true) { () throws(PackagerError) in segment } }
                 return try spanned(segment, "video/iso.segment", etag: etag)
             case .view(let kind, let value, let inner):
@@ -231,7 +231,7 @@ public struct OriginRouter: HTTPHandler {
             case .thumbnail(_, let ms, let width): return thumbnail(e, at: ms, width: width, mayBlock: mayBlock)
             case .progressive:
                 guard mayBlock else { return nil }  // walks every segment's samples
-                return body(try ProgressiveFile.body(e.set), "video/mp4", etag: "\(e.key)|progressive")
+                return body(try ProgressiveFile.body(e.set), "video/mp4", etag: "\(e.key)|progressive", sources: e.sources)
             case .sprites: return sprites(e)
             case .key(_, let file): return key(e, file: file)
             case .clearKey: return clearKey(e)
@@ -358,11 +358,13 @@ public struct OriginRouter: HTTPHandler {
         return HTTPResponse(error: error)
     }
 
-    func body(_ b: ResponseBody, _ type: String, etag key: String) -> HTTPResponse {
+    /// `b` sent as it is: its bytes with `writev`, its file ranges with `sendfile` (from the
+    /// descriptors `sources` holds, when given).
+    func body(_ b: ResponseBody, _ type: String, etag key: String, sources: HeldSourceFiles? = nil) -> HTTPResponse {
         segmentResponse(b.parts.map { part in
             switch part {
             case .bytes(let bytes): return .bytes(bytes)
-            case let .file(path, range): return .file(path: path, offset: range.offset, length: range.length)
+            case let .file(path, range): return sources?.part(path, range) ?? .file(path: path, offset: range.offset, length: range.length)
             }
         }, type, etag: key)
     }

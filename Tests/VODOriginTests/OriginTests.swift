@@ -192,6 +192,12 @@ final class LockedArray: @unchecked Sendable {
         try process.run()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
+        // One range a segment: sent from a descriptor the video holds open (no open per response).
+        #expect(try o.get("/cmaf/ladder/video_240/1.m4s").status == 200)
+        let entry = try #require(o.cache.cached(try o.router.files.files(of: "ladder")))
+        let response = try #require(entry.response(track: "video_240", segment: 1))
+        #expect(response.body.contains { if case .openFile = $0 { true } else { false } })
+        #expect(!response.body.contains { if case .file = $0 { true } else { false } })
     }
 
     @Test func nothingOutsideTheMediaRootIsReachable() throws {
@@ -304,7 +310,7 @@ final class LockedArray: @unchecked Sendable {
         }
         let entry = try #require(o.cache.cached(try o.router.files.files(of: "demo")))
         let segment = try entry.set.track(named: "audio")!.mediaSegment(1)
-        let pieces = try #require(entry.mappings.pieces(segment))
+        let pieces = try #require(entry.sources.pieces(segment))
         #expect(pieces.contains { if case .mapped = $0 { true } else { false } })
         #expect(pieces.reduce(0) { $0 + $1.count } == segment.length)
         // Asked again with the memory on: copied once from the mapping into memory and kept.

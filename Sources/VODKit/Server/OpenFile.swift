@@ -19,6 +19,12 @@ public final class OpenFile: Sendable {
         self.init(fd: fd)
     }
 
+    /// The file's size now (`fstat`); nil if it cannot be had.
+    public var size: Int64? {
+        var info = stat()
+        return fstat(fd, &info) == 0 ? Int64(info.st_size) : nil
+    }
+
     /// `bytes` in an anonymous in-memory file (`memfd_create`), so that built responses kept
     /// in memory go out with `sendfile` from its pages like files on disk, instead of a
     /// `writev` copy from the process's heap. Nil if no descriptor or memory can be had.

@@ -1,20 +1,43 @@
 import Synchronization
 import HLSPackager
+import MP4Box
 import VODKit
 
-/// A laid-out video's source files mapped read-only, so that a segment of many ranges of one
-/// file (an interleaved source: a range per frame or two) is sent straight from the page
-/// cache: one `sendmsg` whose iovecs point into the mapping. No read into a buffer (the span
-/// read copied every byte once more and, for an audio segment, the video between its frames
-/// too), no worker once mapped. A file is mapped on a worker the first time, and only if it
-/// still has the size it was indexed at (`MappedFile`); one that cannot be is not tried again.
-final class FileMappings: Sendable {
+/// A laid-out video's source files held for sending, each made the first time it is needed
+/// and only if the file still has the size it was indexed at:
+/// - a descriptor held open for segments of one range (the transcoder's layout), sent with
+///   `sendfile` without an `open` and `close` per response;
+/// - a read-only mapping (`MappedFile`) for segments of many ranges of one file (an interleaved
+///   source: a range per frame or two), sent straight from the page cache with one `sendmsg`
+///   whose iovecs point into the mapping: no read into a buffer (a span read copied every byte
+///   once more and, for an audio segment, the video between its frames too), and no worker once
+///   mapped (the mapping is made on one). A file that cannot be mapped is not tried again.
+final class HeldSourceFiles: Sendable {
     private let sizes: [String: Int64]
     /// By path; nil for a file that could not be mapped.
     private let mapped = Mutex<[String: MappedFile?]>([:])
+    private let opened = Mutex<[String: OpenFile]>([:])
 
     init(_ files: [SourceFile]) {
         sizes = Dictionary(files.map { ($0.path, $0.size) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// `range` of `path` as a response part: from the descriptor held open (opened now the first
+    /// time); a part the server opens itself if the file cannot be opened or has changed.
+    func part(_ path: String, _ range: FileRange) -> HTTPResponse.Part {
+        guard let file = opened.withLock({ $0[path] }) ?? open(path) else {
+            return .file(path: path, offset: range.offset, length: range.length)
+        }
+        return .openFile(file, offset: range.offset, length: range.length)
+    }
+
+    private func open(_ path: String) -> OpenFile? {
+        guard let size = sizes[path], let file = OpenFile(path: path), file.size == size else { return nil }
+        return opened.withLock { held in
+            if let first = held[path] { return first }
+            held[path] = file
+            return file
+        }
     }
 
     /// The bytes of `body` in order, its file ranges in the mappings; nil unless every file
