@@ -39,28 +39,27 @@ struct SampleTableIndexer {
             throw MP4Error(.invalid, path: path, "missing mandatory sample table boxes (stts, stsc, stsz and stco are all needed)")
         }
         try validate(stsc: stsc, chunkCount: chunkOffsets.count)
-        var composition = Composition(table.compositionOffsets, sampleCount: sampleCount)
+        let composition = Composition(table.compositionOffsets, sampleCount: sampleCount)
 
-        // One pass over the chunks, writing straight into the index's arrays.
+        // One pass over the chunks for offsets and sizes; times, composition offsets and sync
+        // flags after it, a run of samples at a time (per sample, their cursors were most of the pass).
         var offsets = [Int64](repeating: 0, count: sampleCount)
         var packed = [UInt32](repeating: 0, count: sampleCount)
         // One delta for every sample (constant frame rate, audio): no per-sample durations.
         let sttsEntries = stts.entries
         let uniformDelta: UInt32? = sttsEntries.allSatisfy { $0.delta == sttsEntries[0].delta } ? sttsEntries[0].delta : nil
-        var decodeTimes = [Int64](repeating: 0, count: uniformDelta == nil ? sampleCount : 0)
-        var time: Int64 = 0
+        var decodeTimes: [Int64] = []
         var compositionOffsets = [Int32](repeating: 0, count: composition.coverage)
-        var sync = SyncCursor(table.syncSamples, isAudio: isAudio)
+        let sync = SyncFlags(table.syncSamples, isAudio: isAudio)
+        let allSync = sync.all ? SampleIndex.syncBit : 0
         var failure: MP4Error?
         var pastEnd = false
         var sample = 0
         let maxSize = limits.maxSampleSize
         offsets.withUnsafeMutableBufferPointer { offsetOut in
         packed.withUnsafeMutableBufferPointer { packedOut in
-        decodeTimes.withUnsafeMutableBufferPointer { timeOut in
-        compositionOffsets.withUnsafeMutableBufferPointer { compositionOut in
         sizes.sizes.withUnsafeBufferPointer { sizeTable in
-            var sttsIndex = 0, sttsSample: UInt32 = 0, stscIndex = 0
+            var stscIndex = 0
             chunks: for chunk in 0..<chunkOffsets.count {
                 while stscIndex + 1 < stsc.count && UInt64(chunk + 1) == UInt64(stsc[stscIndex + 1].firstChunk) { stscIndex += 1 }
                 guard chunkOffsets[chunk] <= UInt64(Int64.max) else {
@@ -68,8 +67,8 @@ struct SampleTableIndexer {
                     return
                 }
                 var offset = Int64(chunkOffsets[chunk])
-                for _ in 0..<stsc[stscIndex].samplesPerChunk {
-                    if sample >= sampleCount { break chunks }
+                let last = min(sampleCount, sample + Int(stsc[stscIndex].samplesPerChunk))
+                while sample < last {
                     let size = sizes.constant != 0 ? sizes.constant : sizeTable[sample]
                     guard size <= maxSize else {
                         failure = MP4Error(.limitExceeded, path: path + "/stsz", "sample \(sample) size \(size) exceeds \(maxSize)")
@@ -78,25 +77,24 @@ struct SampleTableIndexer {
                     // A file cut off inside its samples (FFmpeg plays what is there): the index ends here.
                     guard offset <= fileSize - Int64(size) else { pastEnd = true; break chunks }
                     offsetOut[sample] = offset
-                    packedOut[sample] = size & ~SampleIndex.syncBit | (sync.isSync(sample) ? SampleIndex.syncBit : 0)
-                    if sample < timeOut.count { timeOut[sample] = time }
-                    time &+= Int64(sttsEntries[sttsIndex].delta)
-                    if sample < compositionOut.count { compositionOut[sample] = composition.offset(of: sample) }
+                    packedOut[sample] = size & ~SampleIndex.syncBit | allSync
                     offset += Int64(size)
                     sample += 1
-                    sttsSample &+= 1
-                    if sttsIndex + 1 < sttsEntries.count && sttsSample == sttsEntries[sttsIndex].count {
-                        sttsSample = 0
-                        sttsIndex += 1
-                    }
                 }
+                if sample >= sampleCount { break }
             }
-        }}}}}
+        }}}
+        if failure == nil {
+            let indexed = sample
+            if uniformDelta == nil { decodeTimes = Self.decodeTimes(sttsEntries, count: indexed) }
+            compositionOffsets.withUnsafeMutableBufferPointer { composition.fill($0) }
+            packed.withUnsafeMutableBufferPointer { sync.mark($0, count: indexed) }
+        }
+        let time = uniformDelta.map { Int64(sample) &* Int64($0) } ?? Self.endTime(sttsEntries, count: sample)
         if let failure { throw failure }
         let samplesPastEnd = pastEnd ? sampleCount - sample : 0
         if sample < sampleCount {  // cut off, or fewer chunk slots than samples: FFmpeg indexes what the chunks hold
             offsets.removeLast(sampleCount - sample); packed.removeLast(sampleCount - sample)
-            if !decodeTimes.isEmpty { decodeTimes.removeLast(sampleCount - sample) }
             if compositionOffsets.count > sample { compositionOffsets.removeLast(compositionOffsets.count - sample) }
         }
         if compositionOffsets.count < sample && compositionOffsets.contains(where: { $0 != 0 }) {
@@ -106,6 +104,32 @@ struct SampleTableIndexer {
                                 compositionOffsets: compositionOffsets.count == sample ? compositionOffsets : [])
         return Result(index: index, compositionShift: composition.shift, compositionCoverage: min(composition.coverage, index.count),
                       hasCompositionTable: composition.present, samplesPastEnd: samplesPastEnd)
+    }
+
+    /// Decode times from `stts` with its reading rules: an entry lasts its count of samples
+    /// (one of count 0 never ends), the last entry's delta repeats.
+    static func decodeTimes(_ entries: [TimeToSampleBox.Entry], count: Int) -> [Int64] {
+        var times = [Int64](repeating: 0, count: count)
+        times.withUnsafeMutableBufferPointer { out in
+            var time: Int64 = 0, sample = 0
+            for (i, e) in entries.enumerated() where sample < count {
+                let end = i + 1 < entries.count && e.count > 0 ? min(count, sample + Int(e.count)) : count
+                let delta = Int64(e.delta)
+                while sample < end { out[sample] = time; time &+= delta; sample += 1 }
+            }
+        }
+        return times
+    }
+
+    /// The decode time just after `count` samples, by the same rules.
+    static func endTime(_ entries: [TimeToSampleBox.Entry], count: Int) -> Int64 {
+        var time: Int64 = 0, sample = 0
+        for (i, e) in entries.enumerated() where sample < count {
+            let end = i + 1 < entries.count && e.count > 0 ? min(count, sample + Int(e.count)) : count
+            time &+= Int64(end - sample) &* Int64(e.delta)
+            sample = end
+        }
+        return time
     }
 
     private func validate(stsc: [SampleToChunkBox.Entry], chunkCount: Int) throws(MP4Error) {
@@ -156,24 +180,25 @@ private struct Composition {
         coverage = min(start, sampleCount)
     }
 
-    private var run = 0
-
-    /// Offsets are asked for in increasing sample order, so a cursor suffices.
-    mutating func offset(of sample: Int) -> Int32 {
-        guard sample < coverage else { return 0 }
-        while run + 1 < runStarts.count && runStarts[run + 1] <= sample { run += 1 }
-        return entries[run].offset
+    /// Writes each sample's offset into `out` (`coverage` samples), a run at a time.
+    func fill(_ out: UnsafeMutableBufferPointer<Int32>) {
+        for (r, start) in runStarts.enumerated() {
+            let end = min(r + 1 < runStarts.count ? runStarts[r + 1] : coverage, out.count)
+            guard start < end else { continue }
+            let offset = entries[r].offset
+            for i in start..<end { out[i] = offset }
+        }
     }
 }
 
-/// Walks `stss` as FFmpeg does: absent means all samples are sync; present but
-/// empty means only the first; otherwise a sample is sync when its number
-/// matches the next listed one (numbers are 1-based unless the first is 0).
-private struct SyncCursor {
+/// Reads `stss` as FFmpeg does: absent means all samples are sync; present but empty means
+/// only the first (all, for audio); otherwise each listed number in turn marks the sample it
+/// names (1-based unless the first is 0) when that comes after the last one marked: a number
+/// out of order or past the samples ends the list (a cursor walking the samples would never
+/// reach it, and stopped there).
+private struct SyncFlags {
     let numbers: [UInt32]?
-    let keyOffset: UInt32
-    var position = 0
-
+    let keyOffset: Int64
     let isAudio: Bool
 
     init(_ box: SyncSampleBox?, isAudio: Bool) {
@@ -182,13 +207,19 @@ private struct SyncCursor {
         keyOffset = (box?.sampleNumbers.first ?? 0) > 0 ? 1 : 0
     }
 
-    mutating func isSync(_ sample: Int) -> Bool {
-        guard let numbers else { return true }
-        guard !numbers.isEmpty else { return isAudio || sample == 0 }
-        if UInt64(sample) + UInt64(keyOffset) == UInt64(numbers[position]) {
-            if position + 1 < numbers.count { position += 1 }
-            return true
+    /// Every sample is sync (set while the sizes are written).
+    var all: Bool { numbers == nil || (numbers?.isEmpty == true && isAudio) }
+
+    /// Sets the sync bit of the samples `stss` names among the first `count`.
+    func mark(_ packed: UnsafeMutableBufferPointer<UInt32>, count: Int) {
+        guard let numbers, !all, count > 0 else { return }
+        guard !numbers.isEmpty else { packed[0] |= SampleIndex.syncBit; return }
+        var next: Int64 = 0
+        for number in numbers {
+            let sample = Int64(number) - keyOffset
+            guard sample >= next, sample < Int64(count) else { return }
+            packed[Int(sample)] |= SampleIndex.syncBit
+            next = sample + 1
         }
-        return false
     }
 }
