@@ -26,9 +26,11 @@ public final class MappedFile: Sendable {
         length = size
     }
 
-    /// Where byte `offset` is mapped; for iovecs only (see above: never dereferenced here).
+    /// Where byte `offset` is mapped (nil outside the mapping); for iovecs only (see above:
+    /// never dereferenced here).
     func pointer(at offset: Int64) -> UnsafeMutableRawPointer? {
-        UnsafeMutableRawPointer(bitPattern: address + UInt(offset))
+        guard offset >= 0, offset <= length else { return nil }
+        return UnsafeMutableRawPointer(bitPattern: address + UInt(offset))
     }
 
     deinit {
