@@ -209,11 +209,12 @@ public struct OriginRouter: HTTPHandler {
                     return made
                 }
                 // An interleaved source: sent from its file mapped (mapped on a worker the first
-                // time), on the event loop unless it is to be gathered into memory (a copy of all
-                // its bytes: on a worker). Else read from the disk, so on a worker: asked before,
-                // gathered and kept; else its span read once and sent in pieces.
-                if !mayBlock, !segments.wasAsked(etag), let pieces = e.sources.pieces(segment) {
-                    return mapped(pieces, "video/iso.segment", etag: etag)
+                // time), on the event loop unless asked before: then gathered into memory on a
+                // worker (a copy of all its bytes; the ask is counted once, here). Else read from
+                // the disk, so on a worker: asked before, gathered and kept; else its span read
+                // once and sent in pieces.
+                if !mayBlock, let pieces = e.sources.pieces(segment) {
+                    return segments.askedBefore(etag) ? nil : sliced(pieces, "video/iso.segment", etag: etag)
                 }
                 guard mayBlock else { return nil }
                 if let pieces = e.sources.pieces(segment) { return mapped(pieces, "video/iso.segment", etag: etag) }

@@ -45,12 +45,6 @@ public final class SegmentMemoryCache: Sendable {
         return contents.withLock { $0.asked.seenBefore(key) }
     }
 
-    /// Whether `askedBefore(key)` would answer yes, without counting this as an ask.
-    public func wasAsked(_ key: String) -> Bool {
-        guard budget > 0 else { return false }
-        return contents.withLock { $0.asked.contains(key) }
-    }
-
     public func get(_ key: String) -> Kept? {
         contents.withLock { c in
             guard let kept = c.items[key] else { return nil }

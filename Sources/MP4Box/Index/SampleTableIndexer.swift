@@ -84,14 +84,14 @@ struct SampleTableIndexer {
                 if sample >= sampleCount { break }
             }
         }}}
-        if failure == nil {
-            let indexed = sample
-            if uniformDelta == nil { decodeTimes = Self.decodeTimes(sttsEntries, count: indexed) }
-            compositionOffsets.withUnsafeMutableBufferPointer { composition.fill($0) }
-            packed.withUnsafeMutableBufferPointer { sync.mark($0, count: indexed) }
-        }
-        let time = uniformDelta.map { Int64(sample) &* Int64($0) } ?? Self.endTime(sttsEntries, count: sample)
         if let failure { throw failure }
+        let time: Int64
+        if let uniformDelta { time = Int64(sample) &* Int64(uniformDelta) } else {
+            let walked = Self.decodeTimes(sttsEntries, count: sample)
+            decodeTimes = walked.times; time = walked.end
+        }
+        compositionOffsets.withUnsafeMutableBufferPointer { composition.fill($0) }
+        packed.withUnsafeMutableBufferPointer { [sample] in sync.mark($0, count: sample) }
         let samplesPastEnd = pastEnd ? sampleCount - sample : 0
         if sample < sampleCount {  // cut off, or fewer chunk slots than samples: FFmpeg indexes what the chunks hold
             offsets.removeLast(sampleCount - sample); packed.removeLast(sampleCount - sample)
@@ -106,30 +106,21 @@ struct SampleTableIndexer {
                       hasCompositionTable: composition.present, samplesPastEnd: samplesPastEnd)
     }
 
-    /// Decode times from `stts` with its reading rules: an entry lasts its count of samples
-    /// (one of count 0 never ends), the last entry's delta repeats.
-    static func decodeTimes(_ entries: [TimeToSampleBox.Entry], count: Int) -> [Int64] {
+    /// Decode times of the first `count` samples from `stts` with its reading rules (an entry
+    /// lasts its count of samples, one of count 0 never ends, the last entry's delta repeats),
+    /// and the time just after them.
+    static func decodeTimes(_ entries: [TimeToSampleBox.Entry], count: Int) -> (times: [Int64], end: Int64) {
         var times = [Int64](repeating: 0, count: count)
+        var time: Int64 = 0
         times.withUnsafeMutableBufferPointer { out in
-            var time: Int64 = 0, sample = 0
+            var sample = 0
             for (i, e) in entries.enumerated() where sample < count {
                 let end = i + 1 < entries.count && e.count > 0 ? min(count, sample + Int(e.count)) : count
                 let delta = Int64(e.delta)
                 while sample < end { out[sample] = time; time &+= delta; sample += 1 }
             }
         }
-        return times
-    }
-
-    /// The decode time just after `count` samples, by the same rules.
-    static func endTime(_ entries: [TimeToSampleBox.Entry], count: Int) -> Int64 {
-        var time: Int64 = 0, sample = 0
-        for (i, e) in entries.enumerated() where sample < count {
-            let end = i + 1 < entries.count && e.count > 0 ? min(count, sample + Int(e.count)) : count
-            time &+= Int64(end - sample) &* Int64(e.delta)
-            sample = end
-        }
-        return time
+        return (times, time)
     }
 
     private func validate(stsc: [SampleToChunkBox.Entry], chunkCount: Int) throws(MP4Error) {

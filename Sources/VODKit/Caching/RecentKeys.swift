@@ -10,9 +10,6 @@ public struct RecentKeys: Sendable {
 
     public init(capacity: Int) { self.capacity = max(1, capacity) }
 
-    /// Whether `key` was seen among the last `capacity` keys (without remembering it).
-    public func contains(_ key: String) -> Bool { keys.contains(key) }
-
     /// Whether `key` was seen among the last `capacity` keys; remembers it if not.
     public mutating func seenBefore(_ key: String) -> Bool {
         if keys.contains(key) { return true }

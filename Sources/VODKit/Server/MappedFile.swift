@@ -16,12 +16,9 @@ public final class MappedFile: Sendable {
     /// Maps `path` if it still has `size` bytes (the size its index was built from); nil when
     /// it cannot be opened or mapped, is empty, or has changed.
     public init?(path: String, size: Int64) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, Int64(info.st_size) == size, size > 0, size <= Int64(Int.max) else { return nil }
-        guard let base = mmap(nil, Int(size), PROT_READ, MAP_SHARED, fd, 0), base != MAP_FAILED else { return nil }
+        // The descriptor is closed when `file` goes; the mapping stays.
+        guard size > 0, let file = OpenFile(path: path), file.size == size else { return nil }
+        guard let base = mmap(nil, Int(size), PROT_READ, MAP_SHARED, file.fd, 0), base != MAP_FAILED else { return nil }
         address = UInt(bitPattern: base)
         length = size
     }
