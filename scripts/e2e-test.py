@@ -123,6 +123,11 @@ def main():
         if catalog: video = catalog[0]["id"]; break
         time.sleep(0.2)
     check(video is not None, f"published and listed by the edge {time.time() - dropped:.1f} s after the drop")
+    # Listed once the first origin holds it; the second may still be receiving its files.
+    for _ in range(150):
+        if len(catalog[0]["replicas"]) >= 2: break
+        time.sleep(0.2)
+        catalog = json.loads(get(f"{EDGE}/api/catalog")[2])
     check(len(catalog[0]["replicas"]) == 2, "on exactly 2 of 3 origins")
     jobs = json.loads(get(f"http://127.0.0.1:{ports['transcoder']}/api/jobs")[2])
     check(len(jobs["done"]) == 1 and not jobs["failed"], "the transcoder's /api/jobs shows the job done")
