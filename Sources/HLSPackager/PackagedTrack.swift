@@ -52,9 +52,11 @@ public struct PackagedTrack: Sendable {
         self.kind = kind
         self.track = track
         self.sourcePath = sourcePath
-        let timeline = PresentationTimeline(track: track, movieTimescale: movieTimescale)
+        // A run known ahead (from an index file) is used only if it lies inside the index.
+        let known = track.knownRun.flatMap { $0.samples.lowerBound >= 0 && $0.samples.upperBound <= track.samples.count ? $0 : nil }
+        let timeline = known == nil ? PresentationTimeline(track: track, movieTimescale: movieTimescale) : nil
         // Audio drops what the edit list discards (priming); video keeps it (hidden frames).
-        if runs, let run = timeline.presentedRun(),
+        if runs, let run = known ?? timeline?.presentedRun(),
            kind == .audio || run.discardedBefore + run.discardedAfter == 0,
            let laidOut = try Self.layOut(run, kind: kind, track: track, sourcePath: sourcePath) {
             (map, count, endTime, delay) = laidOut
@@ -62,14 +64,15 @@ public struct PackagedTrack: Sendable {
             return
         }
         let samples = track.samples
+        let presentation = timeline ?? PresentationTimeline(track: track, movieTimescale: movieTimescale)
         // One pass: keep what plays. Audio drops what the edit list discards (priming);
         // video starts at its first keyframe and keeps frames needed to decode others.
         var indexes: [Int32] = [], dts: [Int64] = [], pts: [Int64] = [], discarded: [Bool] = []
-        indexes.reserveCapacity(timeline.count); dts.reserveCapacity(timeline.count); pts.reserveCapacity(timeline.count)
-        if kind == .video { discarded.reserveCapacity(timeline.count) }
+        indexes.reserveCapacity(presentation.count); dts.reserveCapacity(presentation.count); pts.reserveCapacity(presentation.count)
+        if kind == .video { discarded.reserveCapacity(presentation.count) }
         var overflow = false, anyDiscarded = false
         // A plain loop (this runs for every sample of a video's first request): no closure state.
-        for p in timeline {
+        for p in presentation {
             if kind == .audio && p.discard { continue }
             if kind == .video && indexes.isEmpty && !samples.isSync(at: p.sampleIndex) { continue }
             if p.sampleIndex > Int(Int32.max) { overflow = true; continue }
@@ -117,20 +120,10 @@ public struct PackagedTrack: Sendable {
         let kept = first..<run.samples.upperBound
         guard !kept.isEmpty else { return nil }
         guard kept.upperBound - 1 <= Int(Int32.max) else { throw nothingToPresent(track, sourcePath) }
-        var minDTS = Int64.max, minPTS = Int64.max
-        var latest = LatestTimes(), lastSample = first, reordered = false
-        var dts = samples.dts(at: first) &+ run.dtsShift
-        for s in kept {
-            let offset = s < run.offsetCoverage ? run.offsetShift &+ Int64(samples.compositionOffset(at: s)) : 0
-            let pts = dts &+ offset
-            guard SafeTime.admits(dts) && SafeTime.admits(pts) else { throw timesOutOfReach(track, sourcePath) }
-            guard Int32(exactly: offset) != nil else { throw offsetOutOfReach(track, sourcePath, offset) }
-            minDTS = min(minDTS, dts); minPTS = min(minPTS, pts)
-            if pts > latest.last { lastSample = s }
-            latest.add(pts)
-            reordered = reordered || offset != 0
-            dts &+= Int64(samples.duration(at: s))
-        }
+        let e = RunTimes(samples: samples, run: run).extent(kept)
+        guard [e.minDTS, e.maxDTS, e.minPTS, e.maxPTS].allSatisfy(SafeTime.admits) else { throw timesOutOfReach(track, sourcePath) }
+        for offset in [e.minOffset, e.maxOffset] where Int32(exactly: offset) == nil { throw offsetOutOfReach(track, sourcePath, offset) }
+        let (minDTS, minPTS, latest, lastSample, reordered) = (e.minDTS, e.minPTS, e.latest, e.lastPresented, e.minOffset != 0 || e.maxOffset != 0)
         let shift = max(0, -minDTS, -minPTS)
         let lastPTS = latest.last + shift
         let end = latest.end(lastDuration: Int64(samples.duration(at: lastSample)), reordered: reordered) + shift
@@ -205,6 +198,28 @@ public struct PackagedTrack: Sendable {
             first + i < offsetCoverage ? Int32(truncatingIfNeeded: offsetShift &+ Int64(track.samples.compositionOffset(at: first + i))) : 0
         case let .listed(_, _, compositionOffsets): compositionOffsets[i]
         }
+    }
+
+    /// When output sample i is stored sample `first + i`: `first` and the rule for its times.
+    var run: (first: Int, times: RunTimes)? {
+        guard case let .run(first, dtsShift, offsetShift, offsetCoverage) = map else { return nil }
+        return (first, RunTimes(samples: track.samples, dtsShift: dtsShift, offsetShift: offsetShift, offsetCoverage: offsetCoverage))
+    }
+
+    /// The output samples that are sync samples, in order.
+    public func syncSamples() -> [Int] {
+        guard let (first, times) = run else { return (0..<count).filter(isSync) }
+        return times.syncSamples(first..<first + count).map { $0 - first }
+    }
+
+    /// The first output sample from `i` on presented at `time` or later (`count` if none).
+    public func firstSample(from i: Int, presentedAtOrAfter time: Int64) -> Int {
+        guard let (first, times) = run else {
+            var i = i
+            while i < count && presentationTime(i) < time { i += 1 }
+            return i
+        }
+        return times.firstSample(first + i..<first + count, presentedAtOrAfter: time) - first
     }
 
     public func isSync(_ i: Int) -> Bool { track.samples.isSync(at: sourceIndex(i)) }

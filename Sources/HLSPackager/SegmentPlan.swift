@@ -25,8 +25,7 @@ public struct SegmentPlan: Equatable, Sendable {
 
     /// Plans segments for a video track: candidates are its sync samples' presentation times.
     public static func forVideo(_ track: PackagedTrack, target: Double) -> SegmentPlan {
-        var keyframes: [Int64] = []
-        for i in 0..<track.count where track.isSync(i) { keyframes.append(track.presentationTime(i)) }
+        let keyframes = track.syncSamples().map(track.presentationTime)
         return plan(candidates: keyframes, timescale: track.timescale, end: track.endTime, target: target)
     }
 
@@ -68,8 +67,7 @@ public struct SegmentPlan: Equatable, Sendable {
 
     /// Whether every boundary is a sync-sample time of `track` (aligned renditions share a plan).
     public func fits(_ track: PackagedTrack) -> Bool {
-        var keyframes = Set<Int64>()
-        for i in 0..<track.count where track.isSync(i) { keyframes.insert(track.presentationTime(i)) }
+        let keyframes = Set(track.syncSamples().map(track.presentationTime))
         return rescaled(to: track.timescale).starts.dropFirst().allSatisfy { keyframes.contains($0) }
     }
 }

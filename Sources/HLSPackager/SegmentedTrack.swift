@@ -22,7 +22,8 @@ public struct SegmentedTrack: Sendable {
         self.plan = plan
         var firsts: [Int] = []
         firsts.reserveCapacity(plan.count + 1)
-        var i = 0
+        let keyframes = track.kind == .video ? track.syncSamples() : []
+        var i = 0, k = 0
         for n in 0..<plan.count {
             let start = plan.start(n)
             if n == 0 {
@@ -30,10 +31,11 @@ public struct SegmentedTrack: Sendable {
                 continue
             }
             if track.kind == .video {
-                // The segment starts at the keyframe presented at the boundary.
-                while i < track.count && !(track.isSync(i) && track.presentationTime(i) >= start) { i += 1 }
+                // The segment starts at the first keyframe from `i` on presented at the boundary or later.
+                while k < keyframes.count && (keyframes[k] < i || track.presentationTime(keyframes[k]) < start) { k += 1 }
+                i = k < keyframes.count ? keyframes[k] : track.count
             } else {
-                while i < track.count && track.presentationTime(i) < start { i += 1 }
+                i = track.firstSample(from: i, presentedAtOrAfter: start)
             }
             firsts.append(i)
         }

@@ -6,7 +6,8 @@ import MP4Box
 /// track's sample index (the moov parse included), and the index's memory per sample.
 /// `vod-bench package FILE [--runs N]`: time to build every playlist from a cold
 /// start, and the median time to build a mid-file CMAF segment and TS segment.
-/// `vod-bench cold FILE [--runs N]`: the origin's first request for a file: read, lay out, one media playlist.
+/// `vod-bench cold FILE [--runs N] [--index INDEXFILE]`: the origin's first request for a file: read (the MP4,
+/// or an index file made of it first), lay out, one media playlist.
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard arguments.count >= 2, ["index", "package", "cold"].contains(arguments[0]) else {
     FileHandle.standardError.write(Data("usage: vod-bench index|package|cold FILE [--runs N]\n".utf8))
@@ -24,11 +25,22 @@ func now() -> Double {
 
 if arguments[0] == "cold" {
     // What the origin's first request for a video's media playlist does: read, lay out, render one playlist.
+    // `--index FILE`: read the movie from an index file made first (what a restarted origin does).
+    var indexPath: String?
+    if let i = arguments.firstIndex(of: "--index"), i + 1 < arguments.count {
+        indexPath = arguments[i + 1]
+        do {
+            guard let bytes = try MovieIndexFile.make(path: path, build: 1) else { print("vod-bench: \(path) keeps no index"); exit(1) }
+            FileManager.default.createFile(atPath: arguments[i + 1], contents: Data(bytes))
+        } catch { print("vod-bench: \(error)"); exit(1) }
+    }
     var times: [Double] = []
     for _ in 0..<runs {
         let start = now()
         do {
-            let movie = try Movie.read(path: path)
+            let stored = try indexPath.flatMap { try MovieIndexFile.read(indexPath: $0, sourcePath: path, build: 1) }
+            if indexPath != nil && stored == nil { print("vod-bench: the index file was not taken"); exit(1) }
+            let movie = try stored ?? Movie.read(path: path)
             let read = now()
             let set = try MediaSet.load(movie: movie, path: path, name: "v")
             let laidOut = now()

@@ -226,8 +226,13 @@ public final class MediaSetCache: Sendable {
     /// Told what a loaded video's source lacks although it plays (`MediaSet.warnings`).
     let log: @Sendable (String) -> Void
 
-    public init(capacity: Int, maxBytes: Int = 512 << 20, targetDuration: Double, protection: ProtectionPolicy = .none, log: @escaping @Sendable (String) -> Void = { _ in }) {
+    /// Where parsed movies' indexes are kept between loads (nil: every load parses the MP4).
+    let index: IndexDirectory?
+
+    public init(capacity: Int, maxBytes: Int = 512 << 20, targetDuration: Double, protection: ProtectionPolicy = .none, index: IndexDirectory? = nil,
+                log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.log = log
+        self.index = index
         self.protection = protection
         self.capacity = max(1, capacity)
         self.maxBytes = maxBytes
@@ -289,12 +294,13 @@ public final class MediaSetCache: Sendable {
     private func load(id: String, files: [SourceFile]) throws(PackagerError) -> MediaSet {
         let media = files.filter { $0.role != .subtitle }
         var set: MediaSet
-        if media.count == 1 { set = try MediaSet.load(path: media[0].path, name: id, targetDuration: targetDuration) } else {
+        if media.count == 1 {
+            set = try MediaSet.load(movie: try movie(media[0].path), path: media[0].path, name: id, targetDuration: targetDuration)
+        } else {
             // Each file read and laid out on its own core: the first request waits for them all.
             let laidOut = media.concurrentMap { file -> Result<PackagedTrack?, PackagerError> in
                 Result { () throws(PackagerError) in
-                    let movie: Movie
-                    do throws(MP4Error) { movie = try Movie.read(path: file.path) } catch { throw .unreadable(file: file.path, error) }
+                    let movie = try self.movie(file.path)
                     let stem = String(file.name.dropLast(file.name.hasSuffix(".mp4") ? 4 : 0))
                     switch file.role {
                     case .video:
@@ -318,6 +324,17 @@ public final class MediaSetCache: Sendable {
         }
         set.subtitles += sidecars(files.filter { $0.role == .subtitle }, after: set.subtitles, video: id)
         return set
+    }
+
+    /// The movie of the MP4 at `path`: from its index file when there is one for this
+    /// version of it, else parsed (and its index file made after this request).
+    private func movie(_ path: String) throws(PackagerError) -> Movie {
+        if let stored = index?.movie(source: path) { return stored }
+        do throws(MP4Error) {
+            let movie = try Movie.read(path: path)
+            index?.make(source: path)
+            return movie
+        } catch { throw .unreadable(file: path, error) }
     }
 
     /// The cue files beside a video, each its own subtitle track; one that cannot be read is

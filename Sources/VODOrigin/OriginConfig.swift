@@ -16,6 +16,11 @@ public struct OriginConfig: Codable, Equatable, Sendable {
     public var cacheEntries = 256
     /// …and about this many MiB (estimated from their sample counts).
     public var indexCacheMB = 512
+    /// Directory for index files of parsed MP4s, so that a first request after a restart (or
+    /// once a video left memory) reads the index instead of parsing the MP4 (empty: off).
+    public var indexDir = ""
+    /// …kept under this many MiB, least recently used removed first.
+    public var indexDirMB = 4096
     /// Memory for built segments (TS, and CMAF segments of interleaved files), in MiB.
     public var segmentCacheMB = 128
     /// Event loops (0: one per core).
@@ -45,11 +50,11 @@ public struct OriginConfig: Codable, Equatable, Sendable {
 
     public static let usage = """
         usage: vod-origin [--config FILE] [--listen HOST:PORT] [--media DIR] [--token TOKEN]
-                          [--segment-duration SECONDS] [--cache-entries N] [--index-cache-mb N] [--segment-cache-mb N] [--loops N] [--workers N] [--no-access-log]
+                          [--segment-duration SECONDS] [--cache-entries N] [--index-cache-mb N] [--index-dir DIR] [--index-dir-mb N] [--segment-cache-mb N] [--loops N] [--workers N] [--no-access-log]
                           [--signing-keys FILE] [--encryption aes-128|cenc|cbcs] [--key-secret HEX] [--key-service URL]
         Serves HLS (CMAF and MPEG-TS), DASH and progressive MP4 cut on the fly from the MP4s under --media.
         Config keys (JSON) have the flags' names in camelCase: listen, media, token, segmentDuration,
-        cacheEntries, indexCacheMB, segmentCacheMB, loops, workers, maxConnections, requestTimeoutSeconds, idleTimeoutSeconds, accessLog,
+        cacheEntries, indexCacheMB, indexDir, indexDirMB, segmentCacheMB, loops, workers, maxConnections, requestTimeoutSeconds, idleTimeoutSeconds, accessLog,
         signingKeysFile, trustForwardedFor, encryption, keySecret, keyServiceURL, keyCacheSeconds.
         Keys left out keep their defaults; an unknown key is an error.
 
@@ -69,6 +74,8 @@ public struct OriginConfig: Codable, Equatable, Sendable {
             },
             "--cache-entries": CommandLineConfig.count(\.cacheEntries, "--cache-entries"),
             "--index-cache-mb": CommandLineConfig.count(\.indexCacheMB, "--index-cache-mb"),
+            "--index-dir": { $0.indexDir = $1 },
+            "--index-dir-mb": CommandLineConfig.count(\.indexDirMB, "--index-dir-mb"),
             "--segment-cache-mb": CommandLineConfig.count(\.segmentCacheMB, "--segment-cache-mb", allowZero: true),
             "--loops": CommandLineConfig.count(\.loops, "--loops", allowZero: true),
             "--workers": CommandLineConfig.count(\.workers, "--workers"),

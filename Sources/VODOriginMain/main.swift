@@ -17,8 +17,9 @@ do {
     let signingKeys = config.signingKeysFile.isEmpty ? nil : try SigningKeys.load(config.signingKeysFile)
     let keys = try ContentKeys(secretHex: config.keySecret, serviceURL: config.keyServiceURL, cacheSeconds: config.keyCacheSeconds)
     let protection = ProtectionPolicy(defaultScheme: EncryptionScheme(rawValue: config.encryption), keys: keys)
+    let index = config.indexDir.isEmpty ? nil : try IndexDirectory(path: config.indexDir, maxBytes: config.indexDirMB << 20, log: { log($0) })
     let cache = MediaSetCache(capacity: config.cacheEntries, maxBytes: config.indexCacheMB << 20, targetDuration: config.segmentDuration,
-                              protection: protection, log: { log($0) })
+                              protection: protection, index: index, log: { log($0) })
     var server = HTTPServer.Config()
     server.host = host
     server.port = port
@@ -33,7 +34,7 @@ do {
     let http = try HTTPServer(config: server, handler: OriginRouter(catalog: catalog, cache: cache, segments: SegmentMemoryCache(budgetBytes: config.segmentCacheMB << 20), token: config.token,
                                                                  signing: URLSigning(keys: signingKeys, trustForwardedFor: config.trustForwardedFor), metrics: metrics, log: { log($0) }))
     daemon.serve(http, metrics: metrics) {
-        "listening on \(host):\($0), media \(catalog.root), \(server.loops) loops, \(server.workers) workers, \(catalog.videoIDs().count) videos, ingest \(config.token.isEmpty ? "off" : "on"), "
+        "listening on \(host):\($0), media \(catalog.root), \(server.loops) loops, \(server.workers) workers, \(catalog.videoIDs().count) videos, index files \(index.map { "in \($0.path) (\($0.stats.files) kept)" } ?? "off"), ingest \(config.token.isEmpty ? "off" : "on"), "
             + "signed URLs \(signingKeys.map { "on (\($0.keys.count) keys\($0.requireSignature ? ", required" : ""))" } ?? "off"), "
             + "encryption \(config.encryption.isEmpty ? "per manifest" : config.encryption), keys \(config.keyServiceURL.isEmpty ? (config.keySecret.isEmpty ? "none" : "derived") : "from \(config.keyServiceURL)")"
     }

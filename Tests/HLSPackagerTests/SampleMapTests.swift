@@ -35,6 +35,10 @@ import Testing
                         && run.compositionOffset($0) == listed.compositionOffset($0) && run.duration($0) == listed.duration($0)
                 }
                 #expect(same, "\(file) track \(t.id): samples differ")
+                // Segment boundaries found through the index's columns (runs) equal those found sample by sample.
+                let plan = kind == .video ? SegmentPlan.forVideo(run, target: 2) : SegmentPlan.forAudio(run, target: 2)
+                #expect(plan == (kind == .video ? SegmentPlan.forVideo(listed, target: 2) : SegmentPlan.forAudio(listed, target: 2)), "\(file) track \(t.id)")
+                #expect(SegmentedTrack(track: run, plan: plan).firstSamples == SegmentedTrack(track: listed, plan: plan).firstSamples, "\(file) track \(t.id)")
                 let delayedRun = run.delayed(by: 1234), delayedListed = listed.delayed(by: 1234)
                 #expect(delayedRun.decodeTime(run.count - 1) == delayedListed.decodeTime(run.count - 1) && delayedRun.endTime == delayedListed.endTime)
             }

@@ -39,7 +39,7 @@ final class OriginFixture: @unchecked Sendable {
 
     static let token = "test-token-1"
 
-    init(token: String = OriginFixture.token, segmentCacheMB: Int = 128) throws {
+    init(token: String = OriginFixture.token, segmentCacheMB: Int = 128, index: IndexDirectory? = nil) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("origin-\(UUID().uuidString)")
         media = dir.appendingPathComponent("media")
         let fm = FileManager.default
@@ -64,7 +64,7 @@ final class OriginFixture: @unchecked Sendable {
         try fm.createSymbolicLink(atPath: media.appendingPathComponent("linkdir").path, withDestinationPath: outside.path)
 
         let errors = self.errors
-        cache = MediaSetCache(capacity: 8, targetDuration: 1, log: { errors.add($0) })
+        cache = MediaSetCache(capacity: 8, targetDuration: 1, index: index, log: { errors.add($0) })
         var config = HTTPServer.Config()
         config.port = 0
         config.loops = 2

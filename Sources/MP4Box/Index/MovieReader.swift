@@ -68,7 +68,8 @@ struct MovieReader {
         return reader
     }
 
-    private func readMovie(_ r: inout ByteReader, fileSize: Int64) throws(MP4Error) -> Movie {
+    /// `stored`: every track's samples from an index file (one per `trak`, in order) instead of its tables.
+    func readMovie(_ r: inout ByteReader, fileSize: Int64, stored: [IndexedSamples]? = nil) throws(MP4Error) -> Movie {
         var header: MovieHeaderBox?
         var traks: [ByteReader] = []
         var trex: [UInt32: TrackExtendsBox] = [:]
@@ -91,11 +92,20 @@ struct MovieReader {
         guard traks.count <= limits.maxTracks else {
             throw MP4Error(.limitExceeded, path: "moov", "\(traks.count) tracks exceed the limit of \(limits.maxTracks)")
         }
-        // Each track's sample table is expanded on its own core (a long movie's first request waits for them all).
-        let reader = self
-        let read = traks.concurrentMap { trak -> Result<Track?, MP4Error> in
-            var trak = trak
-            return Result { () throws(MP4Error) in try reader.readTrack(&trak, fileSize: fileSize) }
+        let read: [Result<Track?, MP4Error>]
+        if let stored {
+            guard stored.count == traks.count else { throw MP4Error(.invalid, path: "index", "\(stored.count) stored tracks for \(traks.count) in the movie") }
+            read = zip(traks, stored).map { trak, samples in
+                var trak = trak
+                return Result { () throws(MP4Error) in try readTrack(&trak, fileSize: fileSize, stored: samples) }
+            }
+        } else {
+            // Each track's sample table is expanded on its own core (a long movie's first request waits for them all).
+            let reader = self
+            read = traks.concurrentMap { trak -> Result<Track?, MP4Error> in
+                var trak = trak
+                return Result { () throws(MP4Error) in try reader.readTrack(&trak, fileSize: fileSize) }
+            }
         }
         var tracks: [Track] = []
         for result in read { if let track = try result.get() { tracks.append(track) } }
@@ -104,7 +114,7 @@ struct MovieReader {
     }
 
     /// Returns nil for a track without a media box (FFmpeg skips those too).
-    private func readTrack(_ r: inout ByteReader, fileSize: Int64) throws(MP4Error) -> Track? {
+    private func readTrack(_ r: inout ByteReader, fileSize: Int64, stored: IndexedSamples? = nil) throws(MP4Error) -> Track? {
         let path = r.path
         var tkhd: TrackHeaderBox?
         var elst: EditListBox?
@@ -148,14 +158,13 @@ struct MovieReader {
         var table = SampleTable()
         if var stbl { table = try SampleTable(reading: &stbl, handler: handler.handlerType) }
         let stblPath = "\(mdia.path)/minf/stbl"
-        let built = try SampleTableIndexer(table: table, path: stblPath, limits: limits, fileSize: fileSize,
-                                           isAudio: handler.handlerType == "soun").build()
+        let built: IndexedSamples
+        if let stored { built = stored } else {
+            built = try SampleTableIndexer(table: table, path: stblPath, limits: limits, fileSize: fileSize, isAudio: handler.handlerType == "soun").build()
+        }
         var track = Track(header: tkhd, mediaHeader: mdhd, handler: handler, editList: elst,
                           sampleDescription: table.description ?? SampleDescriptionBox(entries: []), samples: built.index)
-        track.compositionShift = built.compositionShift
-        track.compositionCoverage = built.compositionCoverage
-        track.hasCompositionTable = built.hasCompositionTable
-        track.samplesPastEnd = built.samplesPastEnd
+        track.indexed = built
         track.otherBoxes = other
         track.extendedLanguage = elng.flatMap(Track.languageTag)
         return track

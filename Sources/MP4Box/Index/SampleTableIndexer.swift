@@ -11,20 +11,12 @@ struct SampleTableIndexer {
     let fileSize: Int64
     let isAudio: Bool
 
-    struct Result {
-        var index: SampleIndex
-        var compositionShift: Int64
-        var compositionCoverage: Int
-        var hasCompositionTable: Bool
-        var samplesPastEnd = 0
-    }
-
-    func build() throws(MP4Error) -> Result {
+    func build() throws(MP4Error) -> IndexedSamples {
         let chunkOffsets = table.chunkOffsets ?? []
         let sizes = table.sampleSizes ?? (0, 0, [])
         let sampleCount = Int(sizes.count)
         if sampleCount == 0 && chunkOffsets.isEmpty {
-            return Result(index: SampleIndex(), compositionShift: 0, compositionCoverage: 0, hasCompositionTable: false)
+            return IndexedSamples(index: SampleIndex(), compositionShift: 0, compositionCoverage: 0, hasCompositionTable: false)
         }
         guard sampleCount <= limits.maxSamplesPerTrack else {
             throw MP4Error(.limitExceeded, path: path + "/stsz", "\(sampleCount) samples exceed the limit of \(limits.maxSamplesPerTrack)")
@@ -102,7 +94,7 @@ struct SampleTableIndexer {
         }
         let index = SampleIndex(offsets: offsets, sizeAndSync: packed, decodeTimes: decodeTimes, uniformDuration: uniformDelta ?? 0, endDTS: time,
                                 compositionOffsets: compositionOffsets.count == sample ? compositionOffsets : [])
-        return Result(index: index, compositionShift: composition.shift, compositionCoverage: min(composition.coverage, index.count),
+        return IndexedSamples(index: index, compositionShift: composition.shift, compositionCoverage: min(composition.coverage, index.count),
                       hasCompositionTable: composition.present, samplesPastEnd: samplesPastEnd)
     }
 

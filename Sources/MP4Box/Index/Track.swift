@@ -34,8 +34,26 @@ public struct Track: Sendable {
     /// Samples the index places past the end of the file (an upload or a recording cut
     /// off): they and the samples after them are left out, and the rest is served.
     public var samplesPastEnd = 0
+    /// The presentation as one run of stored samples, known ahead (kept in an index file):
+    /// laying the track out then skips building its timeline. Nil: worked out from the edit list.
+    public var knownRun: PresentedRun?
     /// Children of `trak` that are not interpreted (`tref`, `udta`, …), as file ranges.
     public var otherBoxes: [OpaqueBox] = []
+
+    /// The sample index with the facts about its composition table, as one value (an index file stores it).
+    public var indexed: IndexedSamples {
+        get {
+            IndexedSamples(index: samples, compositionShift: compositionShift, compositionCoverage: compositionCoverage,
+                           hasCompositionTable: hasCompositionTable, samplesPastEnd: samplesPastEnd)
+        }
+        set {
+            samples = newValue.index
+            compositionShift = newValue.compositionShift
+            compositionCoverage = newValue.compositionCoverage
+            hasCompositionTable = newValue.hasCompositionTable
+            samplesPastEnd = newValue.samplesPastEnd
+        }
+    }
 
     public var id: UInt32 { header.trackID }
     public var timescale: UInt32 { mediaHeader.timescale }
