@@ -36,6 +36,16 @@ public enum PackagerExercise {
         return built
     }
 
+    /// Bytes of an index file (`MovieIndexFile`, made with build 1) as if for the MP4 at
+    /// `sourcePath`: read back and packaged as `run` packages an MP4. The fuzz target
+    /// fuzz/FuzzIndex.swift calls it; only a trap is a failure.
+    @discardableResult
+    public static func run(indexBytes bytes: [UInt8], sourcePath: String) -> Int {
+        guard let movie = try? MovieIndexFile.read(bytes: bytes, identity: nil, build: 1),
+              let set = try? MediaSet.load(movie: movie, path: sourcePath, name: "fuzz", targetDuration: 2) else { return 0 }
+        return exercise(set)
+    }
+
     /// Every playlist and the first segments of every track, subtitle and TS rendition of `set`
     /// (encrypted when `set.protection` says).
     static func exercise(_ set: MediaSet) -> Int {

@@ -6,11 +6,12 @@ import MP4Box
 /// track's sample index (the moov parse included), and the index's memory per sample.
 /// `vod-bench package FILE [--runs N]`: time to build every playlist from a cold
 /// start, and the median time to build a mid-file CMAF segment and TS segment.
+/// `vod-bench index-file FILE OUT`: writes FILE's index file (as the origin keeps it, build 1) to OUT.
 /// `vod-bench cold FILE [--runs N] [--index INDEXFILE]`: the origin's first request for a file: read (the MP4,
 /// or an index file made of it first), lay out, one media playlist.
 let arguments = Array(CommandLine.arguments.dropFirst())
-guard arguments.count >= 2, ["index", "package", "cold"].contains(arguments[0]) else {
-    FileHandle.standardError.write(Data("usage: vod-bench index|package|cold FILE [--runs N]\n".utf8))
+guard arguments.count >= 2, ["index", "package", "cold", "index-file"].contains(arguments[0]) else {
+    FileHandle.standardError.write(Data("usage: vod-bench index|package|cold FILE [--runs N] | index-file FILE OUT\n".utf8))
     exit(2)
 }
 let path = arguments[1]
@@ -23,6 +24,16 @@ func now() -> Double {
     return Double(ts.tv_sec) * 1e3 + Double(ts.tv_nsec) / 1e6
 }
 
+if arguments[0] == "index-file" {
+    // The index file of FILE as an origin keeps it (build 1): fuzz seeds, and a look at its size.
+    do {
+        guard arguments.count >= 3, let bytes = try MovieIndexFile.make(path: path, build: 1) else { print("vod-bench: \(path) keeps no index"); exit(1) }
+        guard FileManager.default.createFile(atPath: arguments[2], contents: Data(bytes)) else { print("vod-bench: cannot write \(arguments[2])"); exit(1) }
+        print("\(arguments[2]): \(bytes.count) bytes")
+    } catch { print("vod-bench: \(error)"); exit(1) }
+    exit(0)
+}
+
 if arguments[0] == "cold" {
     // What the origin's first request for a video's media playlist does: read, lay out, render one playlist.
     // `--index FILE`: read the movie from an index file made first (what a restarted origin does).
@@ -31,7 +42,7 @@ if arguments[0] == "cold" {
         indexPath = arguments[i + 1]
         do {
             guard let bytes = try MovieIndexFile.make(path: path, build: 1) else { print("vod-bench: \(path) keeps no index"); exit(1) }
-            FileManager.default.createFile(atPath: arguments[i + 1], contents: Data(bytes))
+            guard FileManager.default.createFile(atPath: arguments[i + 1], contents: Data(bytes)) else { print("vod-bench: cannot write \(arguments[i + 1])"); exit(1) }
         } catch { print("vod-bench: \(error)"); exit(1) }
     }
     var times: [Double] = []

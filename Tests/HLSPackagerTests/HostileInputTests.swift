@@ -85,6 +85,18 @@ import Testing
         }
     }
 
+    /// Every index file that once crashed the index fuzz target (Tests/Corrupt/index/), and the
+    /// fixtures' own index files, through the packager as the origin would take them.
+    @Test func everyFormerIndexCrasherPackagesWithoutATrap() throws {
+        let corrupt = repoRoot.appendingPathComponent("Tests/Corrupt/index")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: corrupt.path)) ?? []
+        var inputs = try names.filter { !$0.hasPrefix(".") }.map { try [UInt8](Data(contentsOf: corrupt.appendingPathComponent($0))) }
+        inputs += try ["h264_bframes_aac.mp4", "edit_hides_frames.mp4", "negative_cts.mp4"].compactMap { try MovieIndexFile.make(path: fixture($0), build: 1) }
+        var packaged = 0
+        for bytes in inputs { packaged += PackagerExercise.run(indexBytes: bytes, sourcePath: fixture("h264_bframes_aac.mp4")) }
+        #expect(packaged > 0)
+    }
+
     /// Every file that once crashed a fuzz target, and every fixture, through the packager.
     @Test func everyFormerCrasherAndFixturePackagesWithoutATrap() throws {
         let corrupt = repoRoot.appendingPathComponent("Tests/Corrupt")
