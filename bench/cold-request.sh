@@ -5,7 +5,9 @@
 #   first after start-up — a fresh origin process, this its first request;
 #   cold video, warm origin — another 60-minute video was loaded first (the process, its
 #   threads and its allocator are warm), then this one (a catalog's index-cache miss).
-# For the media playlist and for a mid-file CMAF segment, bare file and transcoder layout.
+# For the media playlist and for a mid-file CMAF segment, bare file and transcoder layout;
+# each without index files (the moov parsed) and with them (`--index-dir`, made by a first
+# origin beforehand, as a restarted origin finds them).
 #   bench/cold-request.sh [ROUNDS]
 #   ORIGIN=/other/build/vod-origin bench/cold-request.sh …   another build (to compare two versions)
 set -euo pipefail
@@ -24,8 +26,9 @@ for copy in hour warm; do
 done
 cat bench/out/720p-60min.mp4 bench/out/ladder-hour/*.mp4 >/dev/null   # page cache warm, as on a busy origin
 port=18191
+index_args=()
 measure() {  # URL [WARM-UP URL] → seconds of the request (after the warm-up one, if given)
-  "${ORIGIN:-.build/release/vod-origin}" --media "$out/media" --listen 127.0.0.1:$port --loops 1 --no-access-log 2>/dev/null &
+  "${ORIGIN:-.build/release/vod-origin}" --media "$out/media" --listen 127.0.0.1:$port --loops 1 --no-access-log "${index_args[@]}" 2>/dev/null &
   local pid=$!
   until curl -sf -o /dev/null "http://127.0.0.1:$port/healthz"; do sleep 0.05; done
   [ -n "${2:-}" ] && curl -sf -o /dev/null "http://127.0.0.1:$port$2"
@@ -34,10 +37,25 @@ measure() {  # URL [WARM-UP URL] → seconds of the request (after the warm-up o
   kill $pid; wait $pid 2>/dev/null || true
 }
 ms() { python3 -c "print(round($1*1000,1))"; }
-printf "%-42s %22s %24s %10s\n" "request" "first after start-up" "cold video, warm origin" "then"
-for u in /hls/hour/video/index.m3u8 /cmaf/hour/video/300.m4s /hls/ladder-hour/video_720/index.m3u8 /cmaf/ladder-hour/video_720/300.m4s; do
-  warmup=${u/hour/warm}
-  first=(); cold=()
-  for _ in $(seq "$rounds"); do first+=("$(measure "$u")"); cold+=("$(measure "$u" "$warmup")"); done
-  printf "%-42s %19s ms %21s ms %7s ms\n" "$u" "$(ms "$(median "${first[@]}")")" "$(ms "$(median "${cold[@]}")")" "$(ms "$(cat "$out/warm")")"
-done
+urls=(/hls/hour/video/index.m3u8 /cmaf/hour/video/300.m4s /hls/ladder-hour/video_720/index.m3u8 /cmaf/ladder-hour/video_720/300.m4s)
+table() {
+  printf "%-42s %22s %24s %10s\n" "request" "first after start-up" "cold video, warm origin" "then"
+  for u in "${urls[@]}"; do
+    warmup=${u/hour/warm}
+    first=(); cold=()
+    for _ in $(seq "$rounds"); do first+=("$(measure "$u")"); cold+=("$(measure "$u" "$warmup")"); done
+    printf "%-42s %19s ms %21s ms %7s ms\n" "$u" "$(ms "$(median "${first[@]}")")" "$(ms "$(median "${cold[@]}")")" "$(ms "$(cat "$out/warm")")"
+  done
+}
+echo "without index files (the moov parsed):"
+table
+# Index files made by a first origin (it writes them after answering), then every origin started with them.
+index_args=(--index-dir "$out/index")
+"${ORIGIN:-.build/release/vod-origin}" --media "$out/media" --listen 127.0.0.1:$port --loops 1 --no-access-log "${index_args[@]}" 2>/dev/null &
+pid=$!
+until curl -sf -o /dev/null "http://127.0.0.1:$port/healthz"; do sleep 0.05; done
+for u in "${urls[@]}"; do curl -sf -o /dev/null "http://127.0.0.1:$port$u"; curl -sf -o /dev/null "http://127.0.0.1:$port${u/hour/warm}"; done
+for _ in $(seq 100); do [ "$(ls "$out/index" | wc -l)" -ge 8 ] && break; sleep 0.1; done   # 2 bare files, 2 ladders of 3
+kill $pid; wait $pid 2>/dev/null || true
+echo "with index files (--index-dir, $(ls "$out/index" | wc -l) files, $(du -sh "$out/index" | cut -f1)):"
+table

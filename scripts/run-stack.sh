@@ -26,7 +26,7 @@ trap 'stop; exit 0' INT TERM
 trap stop EXIT
 
 for i in 1 2 3; do
-  $bin/vod-origin --config config/origin.json --listen 127.0.0.1:808$i --media "$var/origin-$i/media" 2>>"$var/log/origin-$i.log" &
+  $bin/vod-origin --config config/origin.json --listen 127.0.0.1:808$i --media "$var/origin-$i/media" --index-dir "$var/origin-$i/index" 2>>"$var/log/origin-$i.log" &
   pids+=($!)
 done
 $bin/vod-edge --config config/edge.json --cache-dir "$var/edge-cache" 2>>"$var/log/edge.log" &

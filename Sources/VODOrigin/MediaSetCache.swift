@@ -332,7 +332,7 @@ public final class MediaSetCache: Sendable {
         if let stored = index?.movie(source: path) { return stored }
         do throws(MP4Error) {
             let movie = try Movie.read(path: path)
-            index?.make(source: path)
+            if !movie.isFragmented { index?.make(source: path) }  // a fragmented file keeps none
             return movie
         } catch { throw .unreadable(file: path, error) }
     }
