@@ -55,7 +55,8 @@ index_args=(--index-dir "$out/index")
 pid=$!
 until curl -sf -o /dev/null "http://127.0.0.1:$port/healthz"; do sleep 0.05; done
 for u in "${urls[@]}"; do curl -sf -o /dev/null "http://127.0.0.1:$port$u"; curl -sf -o /dev/null "http://127.0.0.1:$port${u/hour/warm}"; done
-for _ in $(seq 100); do [ "$(ls "$out/index" | wc -l)" -ge 8 ] && break; sleep 0.1; done   # 2 bare files, 2 ladders of 3
+expected=$((2 + 2 * $(ls bench/out/ladder-hour/*.mp4 | wc -l)))   # 2 bare files and 2 ladders
+for _ in $(seq 100); do [ "$(ls "$out/index" | wc -l)" -ge $expected ] && break; sleep 0.1; done
 kill $pid; wait $pid 2>/dev/null || true
 echo "with index files (--index-dir, $(ls "$out/index" | wc -l) files, $(du -sh "$out/index" | cut -f1)):"
 table

@@ -8,7 +8,7 @@ import Testing
 /// order, repeated, 0 while 1-based or past the end, a short `ctts`, a file cut off mid-samples.
 @Suite struct SampleTableIndexerTests {
     struct Expected: Equatable {
-        var offsets: [Int64] = [], sizes: [UInt32] = [], sync: [Bool] = [], dts: [Int64] = [], composition: [Int32] = []
+        var offsets: [Int64] = [], sizes: [UInt32] = [], sync: [Bool] = [], dts: [Int64] = [], composition: [Int32] = [], durations: [UInt32] = []
         var end: Int64 = 0
     }
 
@@ -49,6 +49,7 @@ import Testing
             }
         }
         e.end = time
+        e.durations = e.dts.indices.map { UInt32(truncatingIfNeeded: ($0 + 1 < e.dts.count ? e.dts[$0 + 1] : time) - e.dts[$0]) }
         return e
     }
 
@@ -57,7 +58,7 @@ import Testing
         var e = Expected()
         for i in 0..<index.count {
             e.offsets.append(index.offset(at: i)); e.sizes.append(index.size(at: i)); e.sync.append(index.isSync(at: i))
-            e.dts.append(index.dts(at: i)); e.composition.append(index.compositionOffset(at: i))
+            e.dts.append(index.dts(at: i)); e.composition.append(index.compositionOffset(at: i)); e.durations.append(index.duration(at: i))
         }
         e.end = index.endDTS
         return e
@@ -100,6 +101,18 @@ import Testing
                 #expect(try indexed(t, fileSize: fileSize, isAudio: isAudio) == walk(t, fileSize: fileSize, isAudio: isAudio), "round \(round)")
             }
         }
+    }
+
+    /// Durations that change now and then (a shorter last audio frame, files joined end to end)
+    /// are kept as runs, not a time a sample; often-changing ones as a time a sample.
+    @Test func timesAreKeptAsRunsWhenTheyChangeRarely() throws {
+        let sizes: (Int) -> UInt32 = { _ in 100 }
+        let rare = try SampleTableIndexer(table: table(samples: 400, stts: [(399, 1024), (1, 700)], stss: nil, ctts: [], perChunk: [5], sizes: sizes),
+                                          path: "t", limits: ParseLimits(), fileSize: 1 << 40, isAudio: true).build().index
+        #expect(rare.timeRuns.count == 2 && rare.decodeTimes.isEmpty && rare.dts(at: 399) == 399 * 1024 && rare.duration(at: 399) == 700 && rare.endDTS == 399 * 1024 + 700)
+        let often = try SampleTableIndexer(table: table(samples: 400, stts: (0..<200).map { (2, UInt32(1000 + $0 % 2)) }, stss: nil, ctts: [], perChunk: [5], sizes: sizes),
+                                           path: "t", limits: ParseLimits(), fileSize: 1 << 40, isAudio: true).build().index
+        #expect(often.timeRuns.isEmpty && often.decodeTimes.count == 400)
     }
 
     @Test func awkwardTablesAreReadAsTheWalkReadsThem() throws {

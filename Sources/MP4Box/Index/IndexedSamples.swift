@@ -20,20 +20,23 @@ public struct IndexedSamples: Sendable, Equatable {
         self.samplesPastEnd = samplesPastEnd
     }
 
-    /// The index's arrays as stored: `decodeTimes` empty when every sample lasts `uniform`,
-    /// `compositionOffsets` empty when all are zero.
+    /// The index's arrays as stored: `decodeTimes` empty when every sample lasts `uniform`
+    /// or `timeRuns` gives the times, `compositionOffsets` empty when all are zero.
     public struct Columns: Sendable {
         public var offsets: [Int64]
         public var sizeAndSync: [UInt32]
         public var decodeTimes: [Int64]
+        public var timeRuns: [SampleIndex.TimeRun]
         public var compositionOffsets: [Int32]
         public var uniform: UInt32
         public var endDTS: Int64
 
-        public init(offsets: [Int64], sizeAndSync: [UInt32], decodeTimes: [Int64], compositionOffsets: [Int32], uniform: UInt32, endDTS: Int64) {
+        public init(offsets: [Int64], sizeAndSync: [UInt32], decodeTimes: [Int64], timeRuns: [SampleIndex.TimeRun], compositionOffsets: [Int32],
+                    uniform: UInt32, endDTS: Int64) {
             self.offsets = offsets
             self.sizeAndSync = sizeAndSync
             self.decodeTimes = decodeTimes
+            self.timeRuns = timeRuns
             self.compositionOffsets = compositionOffsets
             self.uniform = uniform
             self.endDTS = endDTS
@@ -42,14 +45,14 @@ public struct IndexedSamples: Sendable, Equatable {
 
     /// The arrays of a track indexed from a sample table (decode times start at 0).
     public var columns: Columns {
-        Columns(offsets: index.offsets, sizeAndSync: index.sizeAndSync, decodeTimes: index.decodeTimes,
+        Columns(offsets: index.offsets, sizeAndSync: index.sizeAndSync, decodeTimes: index.decodeTimes, timeRuns: index.timeRuns,
                 compositionOffsets: index.compositionOffsets, uniform: index.uniform, endDTS: index.endDTS)
     }
 
     /// Samples from stored columns, refused unless they are what the indexer could have made
     /// of a file of `fileSize` bytes: arrays of one length, every sample inside the file and
     /// no larger than `limits` allow, decode times from 0 that never go back and end at
-    /// `endDTS`, a composition shift and coverage in range. The packager relies on these.
+    /// `endDTS` (runs that start at sample 0 and follow on from one another), a composition shift and coverage in range. The packager relies on these.
     public init(columns c: Columns, compositionShift: Int64, compositionCoverage: Int, hasCompositionTable: Bool,
                 samplesPastEnd: Int, fileSize: Int64, limits: ParseLimits = .default) throws(MP4Error) {
         let n = c.offsets.count
@@ -73,7 +76,11 @@ public struct IndexedSamples: Sendable, Equatable {
             }
         }
         guard inside else { throw refuse("a sample lies outside the file or is too large") }
-        if c.decodeTimes.isEmpty {
+        if !c.timeRuns.isEmpty {
+            guard c.decodeTimes.isEmpty, Self.runsFollowOn(c.timeRuns, count: n, endDTS: c.endDTS) else {
+                throw refuse("time runs do not start at 0 and follow on to \(c.endDTS)")
+            }
+        } else if c.decodeTimes.isEmpty {
             guard c.endDTS == Int64(n) &* Int64(c.uniform), Int64(n).multipliedReportingOverflow(by: Int64(c.uniform)).overflow == false else {
                 throw refuse("end time \(c.endDTS) is not \(n) samples of \(c.uniform)")
             }
@@ -87,11 +94,25 @@ public struct IndexedSamples: Sendable, Equatable {
             }
             guard ordered else { throw refuse("decode times do not start at 0 and follow on") }
         }
-        index = SampleIndex(offsets: c.offsets, sizeAndSync: c.sizeAndSync, decodeTimes: c.decodeTimes, uniformDuration: c.uniform,
+        index = SampleIndex(offsets: c.offsets, sizeAndSync: c.sizeAndSync, decodeTimes: c.decodeTimes, timeRuns: c.timeRuns, uniformDuration: c.uniform,
                             endDTS: c.endDTS, compositionOffsets: c.compositionOffsets)
         self.compositionShift = compositionShift
         self.compositionCoverage = compositionCoverage
         self.hasCompositionTable = hasCompositionTable
         self.samplesPastEnd = samplesPastEnd
+    }
+
+    /// Runs from sample 0 at time 0, in order, inside `count` samples, each starting where the one
+    /// before ends (in checked arithmetic), the last ending at `endDTS`.
+    static func runsFollowOn(_ runs: [SampleIndex.TimeRun], count: Int, endDTS: Int64) -> Bool {
+        guard let first = runs.first, first.first == 0, first.dts == 0 else { return false }
+        for (k, run) in runs.enumerated() {
+            let next = k + 1 < runs.count ? runs[k + 1].first : count
+            guard next > run.first, next <= count else { return false }
+            let (span, o1) = Int64(next - run.first).multipliedReportingOverflow(by: Int64(run.delta))
+            let (end, o2) = run.dts.addingReportingOverflow(span)
+            guard !o1, !o2, end == (k + 1 < runs.count ? runs[k + 1].dts : endDTS) else { return false }
+        }
+        return true
     }
 }

@@ -9,17 +9,17 @@ import Glibc
 /// version of one source file (size, mtime, inode, device) and one build of the reader
 /// (`build`); any other is not used, and the MP4 stays the truth.
 ///
-/// Layout: a 72-byte big-endian header (`VODINDEX`, version, a byte-order mark for the
+/// Layout (version 2): a 72-byte big-endian header (`VODINDEX`, version, a byte-order mark for the
 /// arrays, build, the source's identity, the metadata's length, the track count), the
 /// metadata (skeleton, then one fixed-size record a track), then every track's arrays in
 /// the machine's byte order, each starting on 8 bytes. Every value is checked when read:
 /// a file that is cut off or altered is refused with the reason, never trusted.
 public enum MovieIndexFile {
     static let magic = Array("VODINDEX".utf8)
-    static let version: UInt32 = 1
+    static let version: UInt32 = 2
     static let byteOrderMark: UInt32 = 0x0102_0304
     static let headerSize = 72
-    static let trackRecordSize = 104
+    static let trackRecordSize = 112
     /// The metadata (skeleton and records) is a few KB; a larger figure is not believed.
     static let maxMetadata = 64 << 20
 
@@ -80,6 +80,7 @@ public enum MovieIndexFile {
             meta.u32(c.uniform)
             meta.u8((c.decodeTimes.isEmpty ? 0 : 1) | (c.compositionOffsets.isEmpty ? 0 : 2) | (s.hasCompositionTable ? 4 : 0) | (run == nil ? 0 : 8))
             meta.zeros(3)
+            meta.i64(Int64(c.timeRuns.count))
             meta.i64(c.endDTS); meta.i64(s.compositionShift); meta.i64(Int64(s.compositionCoverage)); meta.i64(Int64(s.samplesPastEnd))
             for v in [run?.samples.lowerBound ?? 0, run?.samples.upperBound ?? 0] { meta.i64(Int64(v)) }
             for v in [run?.dtsShift ?? 0, run?.offsetShift ?? 0] { meta.i64(v) }
@@ -103,6 +104,7 @@ public enum MovieIndexFile {
         for track in movie.tracks {
             let c = track.indexed.columns
             column(c.offsets); column(c.sizeAndSync); column(c.decodeTimes); column(c.compositionOffsets)
+            column(c.timeRuns.map { Int64($0.first) }); column(c.timeRuns.map(\.dts)); column(c.timeRuns.map(\.delta))
         }
         return out.bytes
     }
@@ -166,17 +168,22 @@ public enum MovieIndexFile {
         for _ in 0..<trackCount {
             let count = try meta.i64(), uniform = try meta.u32(), flags = try meta.u8()
             try meta.skip(3)
+            let runCount = try meta.i64()
             let endDTS = try meta.i64(), shift = try meta.i64(), coverage = try meta.i64(), pastEnd = try meta.i64()
             var run: [Int64] = []
             for _ in 0..<7 { run.append(try meta.i64()) }
-            guard (0...Int64(limits.maxSamplesPerTrack)).contains(count), (0...count).contains(coverage), pastEnd >= 0,
+            guard (0...Int64(limits.maxSamplesPerTrack)).contains(count), (0...count).contains(runCount), (0...count).contains(coverage), pastEnd >= 0,
                   (0...count).contains(run[0]), (run[0]...count).contains(run[1]), (0...count).contains(run[4]),
                   run[5] >= 0, run[6] >= 0, run[5] <= count, run[6] <= count else {
                 throw MP4Error(.invalid, path: "index", "a track record is out of range")
             }
-            let n = Int(count)
-            let columns = IndexedSamples.Columns(offsets: try column(n), sizeAndSync: try column(n), decodeTimes: try column(n, flags & 1 != 0),
-                                                 compositionOffsets: try column(n, flags & 2 != 0), uniform: uniform, endDTS: endDTS)
+            let n = Int(count), timeRunCount = Int(runCount)
+            let offsets: [Int64] = try column(n), sizes: [UInt32] = try column(n), times: [Int64] = try column(n, flags & 1 != 0)
+            let compositionOffsets: [Int32] = try column(n, flags & 2 != 0)
+            let runFirsts: [Int64] = try column(timeRunCount), runTimes: [Int64] = try column(timeRunCount), runDeltas: [UInt32] = try column(timeRunCount)
+            let timeRuns = (0..<timeRunCount).map { SampleIndex.TimeRun(first: Int(runFirsts[$0]), dts: runTimes[$0], delta: runDeltas[$0]) }
+            let columns = IndexedSamples.Columns(offsets: offsets, sizeAndSync: sizes, decodeTimes: times, timeRuns: timeRuns,
+                                                 compositionOffsets: compositionOffsets, uniform: uniform, endDTS: endDTS)
             samples.append(try IndexedSamples(columns: columns, compositionShift: shift, compositionCoverage: Int(coverage), hasCompositionTable: flags & 4 != 0,
                                               samplesPastEnd: Int(pastEnd), fileSize: stored.size, limits: limits))
             runs.append(flags & 8 == 0 ? nil : PresentedRun(samples: Int(run[0])..<Int(run[1]), dtsShift: run[2], offsetShift: run[3],
@@ -213,6 +220,7 @@ private struct FileBytes: RandomReads {
 
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(MP4Error) {
         guard let base = buffer.baseAddress else { return }
+        prefault(buffer)
         var done = 0
         while done < buffer.count {
             let n = pread(fd, base + done, buffer.count - done, off_t(offset) + off_t(done))

@@ -85,7 +85,7 @@ public struct PresentationTimeline: Sendable {
         guard movieTimescale > 0 else { return }  // FFmpeg: no samples at all
 
         // Decode times as FFmpeg keeps them (the index finds any at once).
-        let raw = RawTimes(samples: samples, shift: shift)
+        var raw = RawTimes(samples: samples, shift: shift)
         func ctts(_ i: Int) -> Int64 { hasCtts && i < coverage ? Int64(samples.compositionOffset(at: i)) : 0 }
 
         var entryEnd: Int64 = shift > 0 ? 0 &- shift : 0
@@ -106,7 +106,7 @@ public struct PresentationTimeline: Sendable {
             if isAudio { firstAudioEdit = firstAudioEdit < 0 ? 1 : 0 }
 
             var search = mediaTime
-            if isAudio { search = Swift.max(search &- mediaTimescale, raw[0]) }
+            if isAudio { search = Swift.max(search &- mediaTimescale, raw.at(0)) }
             var start = findPreviousKeyframe(search, any: false, raw: raw, ctts: ctts)
             if start < 0 { start = findPreviousKeyframe(search, any: true, raw: raw, ctts: ctts) }
             if start < 0 { start = 0 }
@@ -118,21 +118,22 @@ public struct PresentationTimeline: Sendable {
             var keyAfterEdit = false
             var i = start
             while i < n {
-                let frameDuration = i + 1 < n ? raw[i + 1] &- raw[i] : duration
+                let rawDTS = raw.at(i)
+                let frameDuration = i + 1 < n ? raw.at(i + 1) &- rawDTS : duration
                 let c = ctts(i)
-                let cts = raw[i] &+ shift &+ c
+                let cts = rawDTS &+ shift &+ c
                 if cts < mediaTime || cts >= mediaEnd {
                     if isAudio && cts < mediaTime && cts &+ frameDuration > mediaTime && firstAudioEdit > 0 && range.partialSample == nil {
                         counter = counter &- (mediaTime &- cts)
                         range.partialSample = i
-                        if !startEncountered { startEncountered = true; range.dtsOffset = counter &- raw[i] }
+                        if !startEncountered { startEncountered = true; range.dtsOffset = counter &- rawDTS }
                     }
                     range.note(i, shown: i == range.partialSample)
                 } else {
                     range.note(i, shown: true)
                     let corrected = counter &+ c &+ shift
                     minCorrectedPTS = minCorrectedPTS < 0 ? corrected : Swift.min(minCorrectedPTS, corrected)
-                    if !startEncountered { startEncountered = true; range.dtsOffset = counter &- raw[i] }
+                    if !startEncountered { startEncountered = true; range.dtsOffset = counter &- rawDTS }
                 }
                 range.samples = start..<(i + 1)
                 if startEncountered { counter &+= frameDuration }
@@ -152,21 +153,22 @@ public struct PresentationTimeline: Sendable {
     /// FFmpeg's `find_prev_closest_index`: the last keyframe at or before `target`
     /// (a presentation time), refined with composition offsets; -1 if none.
     private func findPreviousKeyframe(_ target: Int64, any: Bool, raw: RawTimes, ctts: (Int) -> Int64) -> Int {
+        var raw = raw
         let samples = track.samples
         let n = samples.count
         let ts = track.compositionShift > 0 ? target &- track.compositionShift : target
         var a = -1, b = n
-        if n > 0 && raw[n - 1] < ts { a = n - 1 }
+        if n > 0 && raw.at(n - 1) < ts { a = n - 1 }
         while b - a > 1 {
             let m = (a + b) >> 1
-            if raw[m] >= ts { b = m }
-            if raw[m] <= ts { a = m }
+            if raw.at(m) >= ts { b = m }
+            if raw.at(m) <= ts { a = m }
         }
         var m = a
         if !any { while m >= 0 && !samples.isSync(at: m) { m -= 1 } }
         if m >= 0 {
             var i = m
-            while i > 0 && raw[i] == raw[i - 1] {
+            while i > 0 && raw.at(i) == raw.at(i - 1) {
                 if any || samples.isSync(at: i - 1) { m = i - 1 }
                 i -= 1
             }
@@ -174,7 +176,7 @@ public struct PresentationTimeline: Sendable {
         if track.hasCompositionTable && m >= 0 {
             var c = Swift.min(m, track.compositionCoverage)
             while m >= 0 && c >= 0 && c < track.compositionCoverage {
-                if raw[m] &+ Int64(samples.compositionOffset(at: c)) <= ts && samples.isSync(at: m) { break }
+                if raw.at(m) &+ Int64(samples.compositionOffset(at: c)) <= ts && samples.isSync(at: m) { break }
                 m -= 1
                 c -= 1
             }
@@ -183,10 +185,15 @@ public struct PresentationTimeline: Sendable {
     }
 
     /// Stored decode times less the composition shift.
+    /// Decode times less the composition shift, read through a cursor (the build walks them in order).
     struct RawTimes {
-        let samples: SampleIndex
+        var times: SampleIndex.TimeCursor
         let shift: Int64
-        subscript(i: Int) -> Int64 { samples.dts(at: i) &- shift }
+        init(samples: SampleIndex, shift: Int64) {
+            times = SampleIndex.TimeCursor(samples)
+            self.shift = shift
+        }
+        mutating func at(_ i: Int) -> Int64 { times.dts(at: i) &- shift }
     }
 
     /// Calls `body` with every presented sample in demux order.
@@ -225,6 +232,8 @@ extension PresentationTimeline: Sequence {
         var range: Range?
         var i = 0, end = 0
         var dts: Int64 = 0
+        /// The index's times, read in order.
+        var times: SampleIndex.TimeCursor
 
         public mutating func next() -> PresentedSample? {
             while i >= end || range == nil {
@@ -235,7 +244,7 @@ extension PresentationTimeline: Sequence {
                 range = r
                 i = r.samples.lowerBound
                 end = r.samples.upperBound
-                dts = samples.dts(at: i)
+                dts = times.dts(at: i)
             }
             guard let range else { return nil }
             let track = timeline.track
@@ -246,14 +255,15 @@ extension PresentationTimeline: Sequence {
             let cts = rawTS &+ track.compositionShift &+ c
             let discard = (cts < range.mediaStart || cts >= range.mediaEnd) && i != range.partialSample
             let presented = PresentedSample(sampleIndex: i, dts: outDTS, pts: pts, discard: discard)
-            dts &+= Int64(samples.duration(at: i))
+            dts &+= Int64(times.duration(at: i))
             i += 1
             return presented
         }
     }
 
     public func makeIterator() -> Iterator {
-        Iterator(timeline: self, samples: track.samples, hasCtts: track.hasCompositionTable || track.samples.hasCompositionOffsets)
+        Iterator(timeline: self, samples: track.samples, hasCtts: track.hasCompositionTable || track.samples.hasCompositionOffsets,
+                 times: SampleIndex.TimeCursor(track.samples))
     }
 }
 

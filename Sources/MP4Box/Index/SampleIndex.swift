@@ -12,16 +12,21 @@ public struct Sample: Equatable, Sendable {
 /// The samples of one track in decode order, stored as parallel arrays so a
 /// long movie costs about 12–24 bytes a sample: offset (8), size with the sync
 /// flag in its top bit (4), composition offset (4, only when the track has
-/// any) and decode time (8, only when samples differ in duration: when all
-/// last as long — constant frame rate video, most audio — a time is one
-/// multiplication). Any sample's decode time is found at once, so a packager
-/// can work out a track's times from the index without a table of its own.
+/// any) and decode time (8, only when samples differ in duration often: when
+/// all last as long — constant frame rate video — a time is one multiplication,
+/// and when they change now and then — audio whose last frame is shorter,
+/// files joined end to end — a search among a few runs, as `stts` has them).
+/// Any sample's decode time is found at once, so a packager can work out a
+/// track's times from the index without a table of its own.
 public struct SampleIndex: Sendable {
     public private(set) var offsets: [Int64] = []
     // Internal but inlinable from other modules: the packager reads these for every sample.
     @usableFromInline var sizeAndSync: [UInt32] = []
-    /// Decode time of each sample; empty when every sample lasts `uniform` ticks.
+    /// Decode time of each sample; empty when every sample lasts `uniform` ticks or `timeRuns` says.
     @usableFromInline var decodeTimes: [Int64] = []
+    /// Runs of samples that last alike, in order, the first starting at sample 0: empty
+    /// unless times are kept this way (then `decodeTimes` is empty and `uniform` unused).
+    @usableFromInline var timeRuns: [TimeRun] = []
     @usableFromInline var uniform: UInt32 = 0
     /// Empty when every composition offset is zero.
     @usableFromInline var compositionOffsets: [Int32] = []
@@ -32,15 +37,30 @@ public struct SampleIndex: Sendable {
 
     @usableFromInline static let syncBit: UInt32 = 1 << 31
 
+    /// Samples from `first` up to the next run's first last `delta` each; `first` starts at `dts`.
+    public struct TimeRun: Equatable, Sendable {
+        public var first: Int
+        public var dts: Int64
+        public var delta: UInt32
+
+        public init(first: Int, dts: Int64, delta: UInt32) {
+            self.first = first
+            self.dts = dts
+            self.delta = delta
+        }
+    }
+
     public init() {}
 
     /// An index over arrays built in one pass elsewhere (`SampleTableIndexer`);
     /// `sizeAndSync` holds sizes with the sync flag in bit 31. `decodeTimes` (from 0)
-    /// is empty when every sample lasts `uniformDuration`.
-    init(offsets: [Int64], sizeAndSync: [UInt32], decodeTimes: [Int64], uniformDuration: UInt32, endDTS: Int64, compositionOffsets: [Int32]) {
+    /// is empty when every sample lasts `uniformDuration` or `timeRuns` gives the times.
+    init(offsets: [Int64], sizeAndSync: [UInt32], decodeTimes: [Int64], timeRuns: [TimeRun] = [], uniformDuration: UInt32, endDTS: Int64,
+         compositionOffsets: [Int32]) {
         self.offsets = offsets
         self.sizeAndSync = sizeAndSync
         self.decodeTimes = decodeTimes
+        self.timeRuns = decodeTimes.isEmpty ? timeRuns : []
         uniform = uniformDuration
         self.endDTS = endDTS
         hasCompositionOffsets = compositionOffsets.contains { $0 != 0 }
@@ -53,7 +73,7 @@ public struct SampleIndex: Sendable {
     public internal(set) var hasCompositionOffsets = false
 
     /// How long every sample lasts when all last as long (nil when they differ or there are none).
-    public var uniformDuration: UInt32? { !isEmpty && decodeTimes.isEmpty ? uniform : nil }
+    public var uniformDuration: UInt32? { !isEmpty && decodeTimes.isEmpty && timeRuns.isEmpty ? uniform : nil }
 
     public mutating func reserve(_ n: Int) {
         offsets.reserveCapacity(n); sizeAndSync.reserveCapacity(n)
@@ -69,6 +89,7 @@ public struct SampleIndex: Sendable {
     /// Appends a sample that starts at `endDTS`. Sizes must be below 2^31.
     public mutating func append(offset: Int64, size: UInt32, duration: UInt32, compositionOffset: Int32, isSync: Bool) {
         let i = offsets.count
+        if !timeRuns.isEmpty { listDecodeTimes(count: i) }
         if i == 0 {
             startDTS = endDTS
             uniform = duration
@@ -96,7 +117,7 @@ public struct SampleIndex: Sendable {
         let (newDuration, overflow) = dts.subtractingReportingOverflow(self.dts(at: last))
         guard !overflow else { return false }
         guard newDuration >= 0, newDuration <= Int64(UInt32.max) else { return false }
-        if last == 0 {
+        if last == 0 && timeRuns.isEmpty {
             uniform = UInt32(newDuration)
         } else if decodeTimes.isEmpty {
             listDecodeTimes(count: offsets.count)  // the last sample now lasts longer than the others
@@ -105,11 +126,54 @@ public struct SampleIndex: Sendable {
         return true
     }
 
-    /// From one duration for all to a decode time a sample: the first `count` samples all last `uniform`.
+    /// From one duration for all (or runs) to a decode time a sample, for the first `count` samples.
     private mutating func listDecodeTimes(count: Int) {
-        decodeTimes.reserveCapacity(Swift.max(offsets.capacity, count + 1))
-        var t = startDTS
-        for _ in 0..<count { decodeTimes.append(t); t &+= Int64(uniform) }
+        var listed: [Int64] = []
+        listed.reserveCapacity(Swift.max(offsets.capacity, count + 1))
+        for i in 0..<count { listed.append(dts(at: i)) }
+        decodeTimes = listed
+        timeRuns = []
+    }
+
+    /// The run sample `i` is in (`timeRuns` not empty).
+    @usableFromInline func run(containing i: Int) -> TimeRun { timeRuns[runIndex(containing: i)] }
+
+    /// Where in `timeRuns` the run sample `i` is in is (`timeRuns` not empty).
+    @usableFromInline func runIndex(containing i: Int) -> Int {
+        var lo = 0, hi = timeRuns.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if timeRuns[mid].first <= i { lo = mid } else { hi = mid - 1 }
+        }
+        return lo
+    }
+
+    /// Decode times and durations read in order (a timeline's walk over every sample): with
+    /// runs, the samples of the run last used and its times are kept at hand.
+    public struct TimeCursor {
+        let index: SampleIndex
+        /// The run at hand: samples `low..<high`, sample `low` at `base`, each lasting `delta`.
+        var low = 0, high = 0, base: Int64 = 0, delta: UInt32 = 0
+
+        public init(_ index: SampleIndex) { self.index = index }
+
+        public mutating func dts(at i: Int) -> Int64 {
+            guard !index.timeRuns.isEmpty else { return index.dts(at: i) }
+            if i < low || i >= high { take(i) }
+            return base &+ Int64(i &- low) &* Int64(delta)
+        }
+
+        public mutating func duration(at i: Int) -> UInt32 {
+            guard !index.timeRuns.isEmpty else { return index.duration(at: i) }
+            if i < low || i >= high { take(i) }
+            return delta
+        }
+
+        private mutating func take(_ i: Int) {
+            let k = index.runIndex(containing: i), runs = index.timeRuns
+            (low, base, delta) = (runs[k].first, runs[k].dts, runs[k].delta)
+            high = k + 1 < runs.count ? runs[k + 1].first : Int.max
+        }
     }
 
     @inlinable public func size(at i: Int) -> UInt32 { sizeAndSync[i] & ~Self.syncBit }
@@ -118,12 +182,15 @@ public struct SampleIndex: Sendable {
     @inlinable public func compositionOffset(at i: Int) -> Int32 { hasCompositionOffsets ? compositionOffsets[i] : 0 }
 
     @inlinable public func dts(at i: Int) -> Int64 {
-        decodeTimes.isEmpty ? startDTS &+ Int64(i) &* Int64(uniform) : decodeTimes[i]
+        if !decodeTimes.isEmpty { return decodeTimes[i] }
+        if timeRuns.isEmpty { return startDTS &+ Int64(i) &* Int64(uniform) }
+        let r = run(containing: i)
+        return r.dts &+ Int64(i &- r.first) &* Int64(r.delta)
     }
 
     /// Up to the next sample's decode time (the last: to `endDTS`).
     @inlinable public func duration(at i: Int) -> UInt32 {
-        if decodeTimes.isEmpty { return uniform }
+        if decodeTimes.isEmpty { return timeRuns.isEmpty ? uniform : run(containing: i).delta }
         return UInt32(truncatingIfNeeded: (i + 1 < decodeTimes.count ? decodeTimes[i + 1] : endDTS) &- decodeTimes[i])
     }
 
@@ -150,13 +217,14 @@ public struct SampleIndex: Sendable {
     /// Bytes of memory held by the arrays (their capacity).
     public var memoryBytes: Int {
         offsets.capacity * 8 + sizeAndSync.capacity * 4 + decodeTimes.capacity * 8 + compositionOffsets.capacity * 4
+            + timeRuns.capacity * MemoryLayout<TimeRun>.stride
     }
 
     /// Releases spare capacity once the index is complete.
     public mutating func shrink() {
         func exact<T>(_ a: [T]) -> [T] { a.capacity == a.count ? a : a.withUnsafeBufferPointer { Array($0) } }
         offsets = exact(offsets); sizeAndSync = exact(sizeAndSync); decodeTimes = exact(decodeTimes)
-        compositionOffsets = exact(compositionOffsets)
+        compositionOffsets = exact(compositionOffsets); timeRuns = exact(timeRuns)
     }
 }
 

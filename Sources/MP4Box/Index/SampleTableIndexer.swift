@@ -78,9 +78,14 @@ struct SampleTableIndexer {
         }}}
         if let failure { throw failure }
         let time: Int64
+        var timeRuns: [SampleIndex.TimeRun] = []
         if let uniformDelta { time = Int64(sample) &* Int64(uniformDelta) } else {
-            let walked = Self.decodeTimes(sttsEntries, count: sample)
-            decodeTimes = walked.times; time = walked.end
+            // Durations that change now and then are kept as runs; often, a time a sample.
+            let runs = Self.timeRuns(sttsEntries, count: sample)
+            if runs.runs.count <= sample / Self.samplesPerRun { timeRuns = runs.runs; time = runs.end } else {
+                let walked = Self.decodeTimes(sttsEntries, count: sample)
+                decodeTimes = walked.times; time = walked.end
+            }
         }
         compositionOffsets.withUnsafeMutableBufferPointer { composition.fill($0) }
         packed.withUnsafeMutableBufferPointer { [sample] in sync.mark($0, count: sample) }
@@ -92,10 +97,28 @@ struct SampleTableIndexer {
         if compositionOffsets.count < sample && compositionOffsets.contains(where: { $0 != 0 }) {
             compositionOffsets += repeatElement(0, count: sample - compositionOffsets.count)
         }
-        let index = SampleIndex(offsets: offsets, sizeAndSync: packed, decodeTimes: decodeTimes, uniformDuration: uniformDelta ?? 0, endDTS: time,
+        let index = SampleIndex(offsets: offsets, sizeAndSync: packed, decodeTimes: decodeTimes, timeRuns: timeRuns, uniformDuration: uniformDelta ?? 0, endDTS: time,
                                 compositionOffsets: compositionOffsets.count == sample ? compositionOffsets : [])
         return IndexedSamples(index: index, compositionShift: composition.shift, compositionCoverage: min(composition.coverage, index.count),
                       hasCompositionTable: composition.present, samplesPastEnd: samplesPastEnd)
+    }
+
+    /// Runs are kept instead of a time a sample when there are at most one per this many samples.
+    static let samplesPerRun = 16
+
+    /// The decode times of the first `count` samples from `stts` as runs of samples that last
+    /// alike (neighbours of one delta joined), with the same reading rules as `decodeTimes`.
+    static func timeRuns(_ entries: [TimeToSampleBox.Entry], count: Int) -> (runs: [SampleIndex.TimeRun], end: Int64) {
+        var runs: [SampleIndex.TimeRun] = []
+        var time: Int64 = 0, sample = 0
+        for (i, e) in entries.enumerated() where sample < count {
+            let end = i + 1 < entries.count && e.count > 0 ? min(count, sample + Int(e.count)) : count
+            guard end > sample else { continue }
+            if runs.last?.delta != e.delta { runs.append(.init(first: sample, dts: time, delta: e.delta)) }
+            time &+= Int64(end - sample) &* Int64(e.delta)
+            sample = end
+        }
+        return (runs, time)
     }
 
     /// Decode times of the first `count` samples from `stts` with its reading rules (an entry
