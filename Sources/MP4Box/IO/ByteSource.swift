@@ -61,7 +61,6 @@ public final class FileByteSource: ByteSource {
         var failure: Int32 = 0
         // Uninitialized: pread fills it, and a short read is an error, so no byte is left unset.
         let result = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            prefault(UnsafeMutableRawBufferPointer(buffer))
             while done < count {
                 let n = pread(fd, buffer.baseAddress! + done, count - done, off_t(offset) + off_t(done))
                 if n > 0 { done += n; continue }
