@@ -10,6 +10,7 @@
 # origin beforehand, as a restarted origin finds them).
 #   bench/cold-request.sh [ROUNDS]
 #   ORIGIN=/other/build/vod-origin bench/cold-request.sh …   another build (to compare two versions)
+#   INDEX=0 bench/cold-request.sh …   without the index-file table (a build from before index files)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
@@ -49,6 +50,7 @@ table() {
 }
 echo "without index files (the moov parsed):"
 table
+[ "${INDEX:-1}" = 0 ] && exit 0
 # Index files made by a first origin (it writes them after answering), then every origin started with them.
 index_args=(--index-dir "$out/index")
 "${ORIGIN:-.build/release/vod-origin}" --media "$out/media" --listen 127.0.0.1:$port --loops 1 --no-access-log "${index_args[@]}" 2>/dev/null &
