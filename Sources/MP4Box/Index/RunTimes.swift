@@ -62,13 +62,13 @@ public struct RunTimes: Sendable {
     /// Runs `scan` over the decode times (shifted) and composition offsets as columns of the
     /// kind the index has, so that each of the four combinations is a loop of its own.
     private func visitColumns<S: ColumnScan>(_ scan: S) -> S.Result {
-        samples.withColumns { times, runs, offsets in
+        samples.withColumns { times, offsets in
             let start = samples.startDTS &+ dtsShift, step = Int64(samples.uniform)
-            switch (times.isEmpty, runs.isEmpty, offsets.isEmpty) {
+            switch (times.isEmpty, samples.timeRuns.isEmpty, offsets.isEmpty) {
             case (true, true, true): return scan.run(UniformTimes(start: start, step: step), NoOffsets())
             case (true, true, false): return scan.run(UniformTimes(start: start, step: step), ListedOffsets(values: offsets))
-            case (true, false, true): return scan.run(TimesByRun(runs: runs, shift: dtsShift), NoOffsets())
-            case (true, false, false): return scan.run(TimesByRun(runs: runs, shift: dtsShift), ListedOffsets(values: offsets))
+            case (true, false, true): return scan.run(TimesByRun(cursor: SampleIndex.TimeCursor(samples), shift: dtsShift), NoOffsets())
+            case (true, false, false): return scan.run(TimesByRun(cursor: SampleIndex.TimeCursor(samples), shift: dtsShift), ListedOffsets(values: offsets))
             case (false, _, true): return scan.run(ListedTimes(values: times, shift: dtsShift), NoOffsets())
             case (false, _, false): return scan.run(ListedTimes(values: times, shift: dtsShift), ListedOffsets(values: offsets))
             }
@@ -129,35 +129,11 @@ private struct ListedTimes: TimeColumn {
     @inline(__always) func value(_ s: Int) -> Int64 { values[s] &+ shift }
 }
 
-/// Times kept as runs: the samples of the run last used and its times are kept at hand, so a
-/// walk in order searches only where a run ends.
+/// Times kept as runs, read through a cursor that keeps the run at hand.
 private struct TimesByRun: TimeColumn {
-    let runs: UnsafeBufferPointer<SampleIndex.TimeRun>
+    var cursor: SampleIndex.TimeCursor
     let shift: Int64
-    /// The run at hand: samples `low..<high`, sample `low` at `base` (shifted), `delta` apart.
-    var low = 0, high = 0, base: Int64 = 0, delta: Int64 = 0
-
-    init(runs: UnsafeBufferPointer<SampleIndex.TimeRun>, shift: Int64) {
-        self.runs = runs
-        self.shift = shift
-    }
-
-    @inline(__always) mutating func value(_ s: Int) -> Int64 {
-        if s < low || s >= high { take(s) }
-        return base &+ Int64(s &- low) &* delta
-    }
-
-    private mutating func take(_ s: Int) {
-        var lo = 0, hi = runs.count - 1
-        while lo < hi {
-            let mid = (lo + hi + 1) / 2
-            if runs[mid].first <= s { lo = mid } else { hi = mid - 1 }
-        }
-        low = runs[lo].first
-        high = lo + 1 < runs.count ? runs[lo + 1].first : Int.max
-        base = runs[lo].dts &+ shift
-        delta = Int64(runs[lo].delta)
-    }
+    @inline(__always) mutating func value(_ s: Int) -> Int64 { cursor.dts(at: s) &+ shift }
 }
 
 private struct NoOffsets: TimeColumn {
@@ -171,10 +147,8 @@ private struct ListedOffsets: TimeColumn {
 
 extension SampleIndex {
     /// The decode times (empty when uniform: then `startDTS + i × uniform`, or when kept as
-    /// runs), the runs and the composition offsets (empty when all are 0) as buffers.
-    func withColumns<R>(_ body: (UnsafeBufferPointer<Int64>, UnsafeBufferPointer<TimeRun>, UnsafeBufferPointer<Int32>) -> R) -> R {
-        decodeTimes.withUnsafeBufferPointer { times in
-            timeRuns.withUnsafeBufferPointer { runs in compositionOffsets.withUnsafeBufferPointer { offsets in body(times, runs, offsets) } }
-        }
+    /// runs) and the composition offsets (empty when all are 0) as buffers.
+    func withColumns<R>(_ body: (UnsafeBufferPointer<Int64>, UnsafeBufferPointer<Int32>) -> R) -> R {
+        decodeTimes.withUnsafeBufferPointer { times in compositionOffsets.withUnsafeBufferPointer { offsets in body(times, offsets) } }
     }
 }

@@ -138,7 +138,7 @@ public struct SampleIndex: Sendable {
     /// The run sample `i` is in (`timeRuns` not empty).
     @usableFromInline func run(containing i: Int) -> TimeRun { timeRuns[runIndex(containing: i)] }
 
-    /// Where in `timeRuns` the run sample `i` is in is (`timeRuns` not empty).
+    /// The position in `timeRuns` of the run sample `i` is in (`timeRuns` not empty).
     @usableFromInline func runIndex(containing i: Int) -> Int {
         var lo = 0, hi = timeRuns.count - 1
         while lo < hi {
