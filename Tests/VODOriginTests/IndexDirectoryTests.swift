@@ -73,16 +73,22 @@ import Testing
 
     @Test func theDirectoryStaysWithinItsBound() throws {
         let (probe, dir) = try Self.directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
         let o = try OriginFixture(index: probe)
         #expect(try o.get("/hls/demo/video/index.m3u8").status == 200 && o.get("/hls/ladder/master.m3u8").status == 200)
         probe.settle()
-        let sizes = try FileManager.default.contentsOfDirectory(atPath: dir.path).map { try Data(contentsOf: dir.appendingPathComponent($0)).count }
-        #expect(sizes.count == 4)
-        // Reopened with room for the largest file only: the rest go, least recently used first.
-        let bounded = try IndexDirectory(path: dir.path, maxBytes: sizes.max() ?? 0, build: 42, log: { _ in })
+        // Four files, made a minute apart from oldest to newest.
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        #expect(names.count == 4)
+        for (age, name) in names.enumerated() {
+            try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: Double(age - 10) * 60)], ofItemAtPath: dir.appendingPathComponent(name).path)
+        }
+        let newest = try #require(names.last)
+        let newestSize = try Data(contentsOf: dir.appendingPathComponent(newest)).count
+        // Reopened with room for the newest only: the others go, oldest first.
+        let bounded = try IndexDirectory(path: dir.path, maxBytes: newestSize, build: 42, log: { _ in })
         bounded.settle()
-        #expect(bounded.stats.files == 1 && bounded.stats.bytes <= sizes.max() ?? 0)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).count == 1)
-        try? FileManager.default.removeItem(at: dir)
+        #expect(bounded.stats.files == 1 && bounded.stats.bytes == newestSize)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == [newest])
     }
 }
