@@ -85,8 +85,9 @@ public final class IndexDirectory: Sendable {
         }
     }
 
-    /// Makes the index file of the MP4 at `source` in the background (it was just parsed).
-    func make(source: String) {
+    /// Makes the index file of the MP4 at `source` in the background from `movie`, just parsed
+    /// from it when it had `identity` (the file is not parsed again; only its `moov` is read).
+    func make(source: String, movie: Movie, identity: MovieIndexFile.SourceIdentity) {
         let queued = contents.withLock { c in
             guard c.pending.count < Self.maxPending, !c.pending.contains(source) else { return false }
             c.pending.insert(source)
@@ -95,18 +96,18 @@ public final class IndexDirectory: Sendable {
         guard queued else { return }
         queue.async {
             defer { _ = self.contents.withLock { $0.pending.remove(source) } }
-            self.makeFile(source: source)
+            self.makeFile(source: source, movie: movie, identity: identity)
         }
     }
 
     /// Waits until every file asked for so far is made (tests, shutdown).
     public func settle() { queue.sync {} }
 
-    private func makeFile(source: String) {
+    private func makeFile(source: String, movie: Movie, identity: MovieIndexFile.SourceIdentity) {
         let name = Self.fileName(source)
         let bytes: [UInt8]
         do throws(MP4Error) {
-            guard let made = try MovieIndexFile.make(path: source, build: build) else { return }
+            guard let made = try MovieIndexFile.make(path: source, movie: movie, identity: identity, build: build) else { return }
             bytes = made
         } catch {
             return  // the request that parsed it reported what is wrong with the MP4

@@ -330,9 +330,11 @@ public final class MediaSetCache: Sendable {
     /// version of it, else parsed (and its index file made after this request).
     private func movie(_ path: String) throws(PackagerError) -> Movie {
         if let stored = index?.movie(source: path) { return stored }
+        // The file's identity before it is read: its index file belongs to that version of it.
+        let identity = index == nil ? nil : MovieIndexFile.SourceIdentity(path: path)
         do throws(MP4Error) {
             let movie = try Movie.read(path: path)
-            if !movie.isFragmented { index?.make(source: path) }  // a fragmented file keeps none
+            if let index, let identity, !movie.isFragmented { index.make(source: path, movie: movie, identity: identity) }  // a fragmented file keeps none
             return movie
         } catch { throw .unreadable(file: path, error) }
     }

@@ -57,14 +57,19 @@ public enum MovieIndexFile {
     /// The index file of the MP4 at `path`, or nil when it has none to keep (a fragmented
     /// file: its samples come from `moof` boxes) or the file changed while it was read.
     public static func make(path: String, build: UInt64, limits: ParseLimits = .default) throws(MP4Error) -> [UInt8]? {
-        let source = try FileByteSource(path: path)
-        guard let before = SourceIdentity(path: path), before.size == source.size else { return nil }
-        let movie = try Movie.read(from: source, limits: limits)
-        guard !movie.isFragmented, let moov = movie.topLevelBoxes.first(where: { $0.type == "moov" }),
+        guard let identity = SourceIdentity(path: path) else { return nil }
+        return try make(path: path, movie: try Movie.read(path: path, limits: limits), identity: identity, build: build, limits: limits)
+    }
+
+    /// The same for a movie already read from `path`, whose identity was taken before it was
+    /// read (nil when the file is no longer that one): only its `moov` is read again.
+    public static func make(path: String, movie: Movie, identity: SourceIdentity, build: UInt64, limits: ParseLimits = .default) throws(MP4Error) -> [UInt8]? {
+        guard !movie.isFragmented, movie.fileSize == identity.size, let moov = movie.topLevelBoxes.first(where: { $0.type == "moov" }),
               moov.size <= limits.maxMetadataBoxSize else { return nil }
+        let source = try FileByteSource(path: path)
         let skeleton = try MovieSkeleton.strip(moov: try source.read(at: moov.offset, count: Int(moov.size)))
-        guard SourceIdentity(path: path) == before else { return nil }
-        return bytes(movie: movie, skeleton: skeleton, identity: before, build: build)
+        guard SourceIdentity(path: path) == identity else { return nil }
+        return bytes(movie: movie, skeleton: skeleton, identity: identity, build: build)
     }
 
     /// The file's bytes for `movie` (read from a file with `identity`; `skeleton` its stripped `moov`).
@@ -82,9 +87,9 @@ public enum MovieIndexFile {
             meta.zeros(3)
             meta.i64(Int64(c.timeRuns.count))
             meta.i64(c.endDTS); meta.i64(s.compositionShift); meta.i64(Int64(s.compositionCoverage)); meta.i64(Int64(s.samplesPastEnd))
-            for v in [run?.samples.lowerBound ?? 0, run?.samples.upperBound ?? 0] { meta.i64(Int64(v)) }
-            for v in [run?.dtsShift ?? 0, run?.offsetShift ?? 0] { meta.i64(v) }
-            for v in [run?.offsetCoverage ?? 0, run?.discardedBefore ?? 0, run?.discardedAfter ?? 0] { meta.i64(Int64(v)) }
+            let r = run ?? PresentedRun(samples: 0..<0, dtsShift: 0, offsetShift: 0, offsetCoverage: 0, discardedBefore: 0, discardedAfter: 0)
+            for v in [Int64(r.samples.lowerBound), Int64(r.samples.upperBound), r.dtsShift, r.offsetShift,
+                      Int64(r.offsetCoverage), Int64(r.discardedBefore), Int64(r.discardedAfter)] { meta.i64(v) }
         }
         var out = ByteWriter(capacity: headerSize + meta.count + movie.tracks.reduce(0) { $0 + $1.samples.memoryBytes + 32 })
         out.append(magic)
