@@ -50,9 +50,12 @@ public struct MediaSet: Sendable {
         return try load(movie: movie, path: path, name: name, targetDuration: targetDuration)
     }
 
-    /// The same from a movie already read from `path` (segments read their bytes from `path`).
-    /// A file none of whose tracks can be packaged is refused with the first track's reason.
-    public static func load(movie: Movie, path: String, name: String, targetDuration: Double = 6) throws(PackagerError) -> MediaSet {
+    /// The same from a movie already read from `path` (segments read their bytes from `path`,
+    /// or for a track in `trackData` from that file: its data laid end to end, `TrackDataFile`,
+    /// the movie's track placed there already). A file none of whose tracks can be packaged is
+    /// refused with the first track's reason.
+    public static func load(movie: Movie, path: String, name: String, targetDuration: Double = 6,
+                            trackData: [UInt32: String] = [:]) throws(PackagerError) -> MediaSet {
         var video: PackagedTrack?
         var audios: [PackagedTrack] = []
         var texts: [(track: Track, cues: [TextCue])] = []
@@ -71,7 +74,8 @@ public struct MediaSet: Sendable {
         }
         let layOut: @Sendable (Track) -> Result<PackagedTrack, PackagerError> = { [timescale = movie.timescale] track in
             Result { () throws(PackagerError) in
-                try PackagedTrack(name: "", kind: track.mediaType == .video ? .video : .audio, track: track, movieTimescale: timescale, sourcePath: path)
+                try PackagedTrack(name: "", kind: track.mediaType == .video ? .video : .audio, track: track, movieTimescale: timescale,
+                                 sourcePath: trackData[track.id] ?? path)
             }
         }
         let laidOut = Dictionary(uniqueKeysWithValues: zip(candidates, candidates.map { movie.tracks[$0] }.concurrentMap(layOut)))

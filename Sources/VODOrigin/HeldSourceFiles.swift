@@ -12,14 +12,21 @@ import VODKit
 ///   whose iovecs point into the mapping: no read into a buffer (a span read copied every byte
 ///   once more and, for an audio segment, the video between its frames too), and no worker once
 ///   mapped (the mapping is made on one). A file that cannot be mapped is not tried again.
+///
+/// Track data files (`IndexDirectory.TrackData`) come open: held here for as long as the video is.
 final class HeldSourceFiles: Sendable {
     private let sizes: [String: Int64]
     /// By path; nil for a file that could not be mapped.
     private let mapped = Mutex<[String: MappedFile?]>([:])
-    private let opened = Mutex<[String: OpenFile]>([:])
+    private let opened: Mutex<[String: OpenFile]>
+    private let trackData: [IndexDirectory.TrackData]
 
-    init(_ files: [SourceFile]) {
-        sizes = Dictionary(files.map { ($0.path, $0.size) }, uniquingKeysWith: { a, _ in a })
+    init(_ files: [SourceFile], trackData: [IndexDirectory.TrackData] = []) {
+        var sizes = Dictionary(files.map { ($0.path, $0.size) }, uniquingKeysWith: { a, _ in a })
+        for data in trackData { sizes[data.path] = data.file.size ?? 0 }
+        self.sizes = sizes
+        opened = Mutex(Dictionary(trackData.map { ($0.path, $0.file) }, uniquingKeysWith: { a, _ in a }))
+        self.trackData = trackData
     }
 
     /// `range` of `path` as a response part: from the descriptor held open (opened now the first

@@ -15,6 +15,13 @@ import VODKit
 /// background queue, written to a temporary name, flushed and renamed (a crash leaves
 /// none half-written under its name). The directory is kept under `maxBytes`, least
 /// recently used first (use as this process saw it; at start-up, as the files' mtimes say).
+///
+/// Beside an index file, for each track of the MP4 whose samples are interleaved with other
+/// tracks' a frame or a few at a time, a track data file (`TrackDataFile`, named by the same
+/// hash and the track ID, `.vodtrack`): the track's samples end to end, so that its segments
+/// go out as one range with `sendfile` as the transcoder's layout does. Made in the same
+/// background pass; a file held by a video in memory is not removed to keep the bound (it
+/// would be read by name when its TS segments are made).
 public final class IndexDirectory: Sendable {
     public let path: String
     public let maxBytes: Int
@@ -33,10 +40,40 @@ public final class IndexDirectory: Sendable {
         /// Sources waiting for their file to be made (at most `maxPending`; more are skipped
         /// and made the next time they are parsed).
         var pending: Set<String> = []
+        /// Track data files in use by videos in memory (`TrackData`), by name: never trimmed.
+        var pinned: [String: Int] = [:]
+        /// Sources whose track data files were made or found needless since start-up.
+        var tracksDone: Set<String> = []
     }
     private let contents = Mutex(Contents())
     static let maxPending = 256
     static let suffix = ".vodindex"
+    static let trackSuffix = ".vodtrack"
+
+    /// A track's data file, open, held by a video in memory (kept from trimming while it is).
+    public final class TrackData: Sendable {
+        public let trackID: UInt32
+        public let path: String
+        public let file: OpenFile
+        let name: String
+        let directory: IndexDirectory
+
+        init(trackID: UInt32, path: String, file: OpenFile, name: String, directory: IndexDirectory) {
+            self.trackID = trackID
+            self.path = path
+            self.file = file
+            self.name = name
+            self.directory = directory
+            directory.contents.withLock { $0.pinned[name, default: 0] += 1 }
+        }
+
+        deinit {
+            directory.contents.withLock { c in
+                c.pinned[name, default: 1] -= 1
+                if c.pinned[name] == 0 { c.pinned[name] = nil }
+            }
+        }
+    }
 
     /// Opens (creating it if needed) the directory and notes the files in it, oldest first;
     /// temporary files a crash left behind are removed.
@@ -50,7 +87,7 @@ public final class IndexDirectory: Sendable {
         for name in try FileManager.default.contentsOfDirectory(atPath: path) {
             let full = path + "/" + name
             if name.hasSuffix(".tmp") { try? FileManager.default.removeItem(atPath: full); continue }
-            guard name.hasSuffix(Self.suffix), let attributes = try? FileManager.default.attributesOfItem(atPath: full) else { continue }
+            guard name.hasSuffix(Self.suffix) || name.hasSuffix(Self.trackSuffix), let attributes = try? FileManager.default.attributesOfItem(atPath: full) else { continue }
             let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
             found.append((name, (attributes[.size] as? NSNumber)?.intValue ?? 0, modified))
         }
@@ -65,13 +102,15 @@ public final class IndexDirectory: Sendable {
     }
 
     public var stats: (files: Int, bytes: Int, reads: Int) { contents.withLock { ($0.files.count, $0.bytes, $0.reads) } }
+    /// Track data files held by videos in memory.
+    public var heldTrackFiles: Int { contents.withLock { $0.pinned.count } }
 
-    /// The movie of the MP4 at `source` from its index file, or nil when there is none for
-    /// this version of it (blocking: call it on a worker).
-    func movie(source: String) -> Movie? {
+    /// The movie of the MP4 at `source`, whose identity was just taken, from its index file, or
+    /// nil when there is none for this version of it (blocking: call it on a worker).
+    func movie(source: String, identity: MovieIndexFile.SourceIdentity) -> Movie? {
         let name = Self.fileName(source)
         do throws(MP4Error) {
-            guard let movie = try MovieIndexFile.read(indexPath: path + "/" + name, sourcePath: source, build: build) else { return nil }
+            guard let movie = try MovieIndexFile.read(indexPath: path + "/" + name, identity: identity, build: build) else { return nil }
             contents.withLock { c in
                 c.clock += 1
                 c.reads += 1
@@ -86,8 +125,18 @@ public final class IndexDirectory: Sendable {
     }
 
     /// Makes the index file of the MP4 at `source` in the background from `movie`, just parsed
-    /// from it when it had `identity` (the file is not parsed again; only its `moov` is read).
+    /// from it when it had `identity` (the file is not parsed again; only its `moov` is read),
+    /// then the track data files it needs.
     func make(source: String, movie: Movie, identity: MovieIndexFile.SourceIdentity) {
+        inBackground(source) {
+            self.makeFile(source: source, movie: movie, identity: identity)
+            self.makeTrackData(source: source, movie: movie, identity: identity)
+        }
+    }
+
+    /// Runs `work` for `source` on the background queue unless work for it is waiting already
+    /// or `maxPending` are (then it is done the next time it is asked for).
+    private func inBackground(_ source: String, _ work: @escaping @Sendable () -> Void) {
         let queued = contents.withLock { c in
             guard c.pending.count < Self.maxPending, !c.pending.contains(source) else { return false }
             c.pending.insert(source)
@@ -96,7 +145,68 @@ public final class IndexDirectory: Sendable {
         guard queued else { return }
         queue.async {
             defer { _ = self.contents.withLock { $0.pending.remove(source) } }
-            self.makeFile(source: source, movie: movie, identity: identity)
+            work()
+        }
+    }
+
+    /// The track data files of `movie` (read from the MP4 at `source` with `identity`) that are
+    /// there for this version of it, open and held (blocking: call it on a worker). Files of
+    /// another version or build are removed; when any is missing the ones the movie needs are
+    /// made in the background (once per source while the process runs, unless one was removed).
+    func trackData(source: String, movie: Movie, identity: MovieIndexFile.SourceIdentity) -> [TrackData] {
+        var found: [TrackData] = []
+        var missing = false
+        for track in Self.playableTracks(movie) {
+            let name = Self.trackFileName(source, track.id), full = path + "/" + name
+            guard let file = OpenFile(path: full) else { missing = true; continue }
+            guard TrackDataFile.matches(fd: file.fd, track: track, identity: identity, build: build) else {
+                remove(name)  // of another version, build or track, or damaged: made again
+                _ = contents.withLock { $0.tracksDone.remove(source) }
+                missing = true
+                continue
+            }
+            contents.withLock { c in
+                c.clock += 1
+                c.files[name]?.used = c.clock
+            }
+            found.append(TrackData(trackID: track.id, path: full, file: file, name: name, directory: self))
+        }
+        if missing && !contents.withLock({ $0.tracksDone.contains(source) }) {
+            inBackground(source) { self.makeTrackData(source: source, movie: movie, identity: identity) }
+        }
+        return found
+    }
+
+    /// The movie's video and audio tracks whose ID no other track has (a data file is named by it).
+    static func playableTracks(_ movie: Movie) -> [Track] {
+        let ids = movie.tracks.map(\.id)
+        return movie.tracks.filter { t in (t.mediaType == .video || t.mediaType == .audio) && ids.count { $0 == t.id } == 1 }
+    }
+
+    /// Writes the data file of each track of `movie` that needs one (`TrackDataFile.wants`) and
+    /// has none, each to a temporary name, flushed, renamed; not for a track whose data would
+    /// take more than an eighth of the directory's bound, nor when the MP4 changed meanwhile.
+    private func makeTrackData(source: String, movie: Movie, identity: MovieIndexFile.SourceIdentity) {
+        defer { _ = contents.withLock { $0.tracksDone.insert(source) } }
+        for track in Self.playableTracks(movie) where TrackDataFile.wants(track) {
+            let name = Self.trackFileName(source, track.id), final = path + "/" + name, temporary = final + ".tmp"
+            let size = Int64(TrackDataFile.headerSize) + TrackDataFile.dataLength(track)
+            guard size <= Int64(maxBytes / 8) else { continue }
+            if let existing = OpenFile(path: final), TrackDataFile.matches(fd: existing.fd, track: track, identity: identity, build: build) { continue }
+            let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { log("track data of \(source) not written: \(String(cString: strerror(errno)))"); return }
+            let written = TrackDataFile.write(track, source: source, identity: identity, build: build, to: fd) && fsync(fd) == 0
+            close(fd)
+            guard written, MovieIndexFile.SourceIdentity(path: source) == identity, rename(temporary, final) == 0 else {
+                unlink(temporary)
+                return  // the MP4 changed or the disk failed: made again when it is next parsed
+            }
+            contents.withLock { c in
+                c.clock += 1
+                if let old = c.files.updateValue((Int(size), c.clock), forKey: name) { c.bytes -= old.size }
+                c.bytes += Int(size)
+            }
+            trim()
         }
     }
 
@@ -141,11 +251,12 @@ public final class IndexDirectory: Sendable {
         return fsync(fd) == 0
     }
 
-    /// Removes the least recently used files until the directory is within `maxBytes`.
-    private func trim() {
+    /// Removes the least recently used files until the directory is within `maxBytes` (`bound`
+    /// in tests) or only track data files in use are left.
+    func trim(to bound: Int? = nil) {
         while let victim = contents.withLock({ c -> String? in
-            guard c.bytes > maxBytes else { return nil }
-            return c.files.min { $0.value.used < $1.value.used }?.key
+            guard c.bytes > bound ?? maxBytes else { return nil }
+            return c.files.filter { c.pinned[$0.key] == nil }.min { $0.value.used < $1.value.used }?.key
         }) {
             remove(victim)
         }
@@ -159,9 +270,12 @@ public final class IndexDirectory: Sendable {
     }
 
     /// `<sha-256 of the path, 32 hex digits>.vodindex`.
-    static func fileName(_ source: String) -> String {
-        SHA256.hex(Array(SHA256.hash(Array(source.utf8)).prefix(16))) + suffix
-    }
+    static func fileName(_ source: String) -> String { pathHash(source) + suffix }
+
+    /// `<the same hash>-<track ID>.vodtrack`.
+    static func trackFileName(_ source: String, _ trackID: UInt32) -> String { pathHash(source) + "-\(trackID)" + trackSuffix }
+
+    private static func pathHash(_ source: String) -> String { SHA256.hex(Array(SHA256.hash(Array(source.utf8)).prefix(16))) }
 
     /// This executable's size and mtime: a new build makes its index files anew (its
     /// indexer or lay-out may differ from the one that wrote them).

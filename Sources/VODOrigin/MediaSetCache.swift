@@ -82,11 +82,13 @@ public final class MediaSetCache: Sendable {
         /// `"public"`, or it exists and cannot be read (closed, never open, by mistake).
         public let signedOnly: Bool
 
-        init(set: MediaSet, video: VideoFiles, id: String, protection policy: ProtectionPolicy) throws(PackagerError) {
+        /// `trackData`: the data files of tracks of `set` read from them (held with the sources).
+        init(set: MediaSet, video: VideoFiles, id: String, protection policy: ProtectionPolicy,
+             trackData: [IndexDirectory.TrackData] = []) throws(PackagerError) {
             view = nil
             key = video.key
             files = video.files
-            sources = HeldSourceFiles(video.files)
+            sources = HeldSourceFiles(video.files, trackData: trackData)
             let (data, manifest) = VideoAccess.manifest(beside: video.files)
             self.manifest = manifest
             manifestBytes = manifest == nil ? nil : data.map { [UInt8]($0) }
@@ -270,7 +272,10 @@ public final class MediaSetCache: Sendable {
             guard let result = pending.result.withLock({ $0 }) else { throw .brokenTrack(file: id, reason: "its load ended without a result") }
             return try result.get()
         }
-        let result = Result { () throws(PackagerError) in try Entry(set: try load(id: id, files: video.files), video: video, id: id, protection: protection) }
+        let result = Result { () throws(PackagerError) in
+            let (set, trackData) = try load(id: id, files: video.files)
+            return try Entry(set: set, video: video, id: id, protection: protection, trackData: trackData)
+        }
         if case .success(let entry) = result { for warning in entry.set.warnings { log("video \(id): \(warning)") } }
         pending.result.withLock { $0 = result }
         contents.withLock { c in
@@ -291,51 +296,73 @@ public final class MediaSetCache: Sendable {
         return try result.get()
     }
 
-    private func load(id: String, files: [SourceFile]) throws(PackagerError) -> MediaSet {
+    /// The video's media set, with the track data files its segments read from (a single MP4 only).
+    private func load(id: String, files: [SourceFile]) throws(PackagerError) -> (MediaSet, [IndexDirectory.TrackData]) {
         let media = files.filter { $0.role != .subtitle }
         var set: MediaSet
+        var trackData: [IndexDirectory.TrackData] = []
         if media.count == 1 {
-            set = try MediaSet.load(movie: try movie(media[0].path), path: media[0].path, name: id, targetDuration: targetDuration)
+            let path = media[0].path
+            let (movie, data) = try placed(path)
+            trackData = data
+            set = try MediaSet.load(movie: movie, path: path, name: id, targetDuration: targetDuration,
+                                    trackData: Dictionary(data.map { ($0.trackID, $0.path) }, uniquingKeysWith: { a, _ in a }))
         } else {
             // Each file read and laid out on its own core: the first request waits for them all.
-            let laidOut = media.concurrentMap { file -> Result<PackagedTrack?, PackagerError> in
+            let laidOut = media.concurrentMap { file -> Result<(PackagedTrack, IndexDirectory.TrackData?)?, PackagerError> in
                 Result { () throws(PackagerError) in
-                    let movie = try self.movie(file.path)
+                    let (movie, data) = try self.placed(file.path)
                     let stem = String(file.name.dropLast(file.name.hasSuffix(".mp4") ? 4 : 0))
+                    let kind: PackagedTrack.Kind
                     switch file.role {
-                    case .video:
-                        guard let t = movie.tracks.first(where: { $0.mediaType == .video && !$0.samples.isEmpty }) else { return nil }
-                        return try PackagedTrack(name: stem, kind: .video, track: t, movieTimescale: movie.timescale, sourcePath: file.path)
-                    case .audio:
-                        guard let t = movie.tracks.first(where: { $0.mediaType == .audio && !$0.samples.isEmpty }) else { return nil }
-                        return try PackagedTrack(name: "", kind: .audio, track: t, movieTimescale: movie.timescale, sourcePath: file.path)
+                    case .video: kind = .video
+                    case .audio: kind = .audio
                     case .subtitle: return nil
                     }
+                    guard let t = movie.tracks.first(where: { $0.mediaType == (kind == .video ? .video : .audio) && !$0.samples.isEmpty }) else { return nil }
+                    let held = data.first { $0.trackID == t.id }
+                    return (try PackagedTrack(name: kind == .video ? stem : "", kind: kind, track: t, movieTimescale: movie.timescale,
+                                              sourcePath: held?.path ?? file.path), held)
                 }
             }
             var videos: [PackagedTrack] = []
             var audios: [PackagedTrack] = []
             for result in laidOut {
-                guard let track = try result.get() else { continue }
+                guard let (track, held) = try result.get() else { continue }
+                if let held { trackData.append(held) }
                 // Every audio file is a language or layout of its own, named as MediaSet names them.
                 if track.kind == .video { videos.append(track) } else { audios.append(track.renamed(MediaSet.audioName(audios.count))) }
             }
             set = try MediaSet(name: id, videos: videos, audios: audios, targetDuration: targetDuration, file: id)
         }
         set.subtitles += sidecars(files.filter { $0.role == .subtitle }, after: set.subtitles, video: id)
-        return set
+        return (set, trackData)
+    }
+
+    /// The movie of the MP4 at `path` with its tracks that are interleaved in the file placed in
+    /// their data files, when made (`IndexDirectory.trackData`), and those files, held.
+    private func placed(_ path: String) throws(PackagerError) -> (Movie, [IndexDirectory.TrackData]) {
+        var (movie, identity) = try self.movie(path)
+        guard let index, let identity else { return (movie, []) }
+        let data = index.trackData(source: path, movie: movie, identity: identity)
+        for held in data {
+            if let i = movie.tracks.firstIndex(where: { $0.id == held.trackID }) { TrackDataFile.place(&movie.tracks[i]) }
+        }
+        return (movie, data)
     }
 
     /// The movie of the MP4 at `path`: from its index file when there is one for this
-    /// version of it, else parsed (and its index file made after this request).
-    private func movie(_ path: String) throws(PackagerError) -> Movie {
-        if let stored = index?.movie(source: path) { return stored }
+    /// version of it, else parsed (and its index file made after this request). With the
+    /// file's identity, taken before it was read, when there are index files.
+    private func movie(_ path: String) throws(PackagerError) -> (movie: Movie, identity: MovieIndexFile.SourceIdentity?) {
         // The file's identity before it is read: its index file belongs to that version of it.
         let identity = index == nil ? nil : MovieIndexFile.SourceIdentity(path: path)
+        if let index, let identity, let stored = index.movie(source: path, identity: identity) { return (stored, identity) }
         do throws(MP4Error) {
             let movie = try Movie.read(path: path)
-            if let index, let identity, !movie.isFragmented { index.make(source: path, movie: movie, identity: identity) }  // a fragmented file keeps none
-            return movie
+            guard !movie.isFragmented else { return (movie, nil) }  // a fragmented file keeps no index
+            if let index, let identity { index.make(source: path, movie: movie, identity: identity) }
+            return (movie, identity)
         } catch { throw .unreadable(file: path, error) }
     }
 

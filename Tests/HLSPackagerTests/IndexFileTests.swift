@@ -68,6 +68,51 @@ import Testing
         #expect(throws: MP4Error.self) { try MovieIndexFile.read(bytes: small, identity: nil, build: 1) }
     }
 
+    /// Every track that wants a data file (interleaved a frame or a few at a time), written and
+    /// read back in its place: the video packages exactly as from the MP4, and its CMAF segments
+    /// are one range of the data file each. A file of another source version, build or track,
+    /// or cut short, does not match.
+    @Test func tracksReadFromTheirDataFilesPackageAsFromTheMP4() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("trackdata-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var placed = 0
+        for file in SampleMapTests.files {
+            guard var movie = try? Movie.read(path: file), !movie.isFragmented,
+                  let parsedSet = try? MediaSet.load(movie: movie, path: file, name: "v", targetDuration: 2) else { continue }
+            let identity = try #require(MovieIndexFile.SourceIdentity(path: file))
+            var paths: [UInt32: String] = [:]
+            for (i, track) in movie.tracks.enumerated() where TrackDataFile.wants(track) {
+                let path = dir.appendingPathComponent("\(placed)-\(track.id)").path
+                let fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o644)
+                defer { close(fd) }
+                #expect(TrackDataFile.write(track, source: file, identity: identity, build: 3, to: fd, bufferSize: 1 << 16), "\(file)")
+                #expect(TrackDataFile.matches(fd: fd, track: track, identity: identity, build: 3))
+                #expect(!TrackDataFile.matches(fd: fd, track: track, identity: identity, build: 4))
+                var other = identity
+                other.inode += 1
+                #expect(!TrackDataFile.matches(fd: fd, track: track, identity: other, build: 3))
+                if let sibling = movie.tracks.first(where: { $0.id != track.id }) { #expect(!TrackDataFile.matches(fd: fd, track: sibling, identity: identity, build: 3)) }
+                #expect(ftruncate(fd, off_t(TrackDataFile.headerSize)) == 0 && !TrackDataFile.matches(fd: fd, track: track, identity: identity, build: 3))
+                #expect(TrackDataFile.write(track, source: file, identity: identity, build: 3, to: fd, bufferSize: 1 << 16))  // written again (from the start)
+                TrackDataFile.place(&movie.tracks[i])
+                paths[track.id] = path
+                placed += 1
+            }
+            guard !paths.isEmpty else { continue }
+            let set = try MediaSet.load(movie: movie, path: file, name: "v", targetDuration: 2, trackData: paths)
+            let (a, b) = (Self.responses(set), Self.responses(parsedSet))
+            #expect(a == b, "\(file): packaged differently from its track data files: \(zip(a, b).enumerated().filter { $0.element.0 != $0.element.1 }.map { "\($0.offset): \($0.element.0.prefix(300)) vs \($0.element.1.prefix(300))" })")
+            for track in set.tracks where paths[track.track.track.id] != nil {
+                for n in 0..<track.segmentCount {
+                    let files = try track.mediaSegment(n).parts.filter { if case .file = $0 { true } else { false } }
+                    #expect(files.count <= 1, "\(file) track \(track.track.track.id) segment \(n): \(files.count) ranges")
+                }
+            }
+        }
+        #expect(placed >= 10, "\(placed) tracks placed in data files")
+    }
+
     /// What a player can ask of `set`: playlists, the MPD, init and media segments (first three and
     /// last) of every track, and the TS renditions' playlists and first segments.
     static func responses(_ set: MediaSet) -> [String] {

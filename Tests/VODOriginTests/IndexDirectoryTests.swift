@@ -1,4 +1,5 @@
 import Foundation
+import MP4Box
 import Testing
 @testable import VODKit
 @testable import VODOrigin
@@ -32,14 +33,42 @@ import Testing
         let first = try Self.targets.map { try o.get($0) }
         #expect(first.allSatisfy { $0.status == 200 })
         index.settle()
-        #expect(index.stats.files == 4 && index.stats.reads == 0)  // demo.mp4 and the ladder's three files
+        // demo.mp4 and the ladder's three files, and the track data of the two that interleave
+        // video and audio a frame at a time (demo.mp4 and the ladder's video_320.mp4), two each.
+        #expect(index.stats.files == 8 && index.stats.reads == 0)
         let again = try Self.restarted(o, index)
         defer { again.stop() }
         for (target, expected) in zip(Self.targets, first) {
             let r = try HTTPClientConnection(host: "127.0.0.1", port: again.port).request("GET", target)
             #expect(r.status == 200 && r.body == expected.body, "\(target)")
         }
-        #expect(index.stats.reads == 4)
+        #expect(index.stats.reads == 4 && index.heldTrackFiles == 3)  // demo's two tracks, video_320's video
+    }
+
+    /// A track data file that does not match (another build, or damaged) is removed and made
+    /// again, and the video is answered from the MP4 with the same bytes meanwhile.
+    @Test func aTrackDataFileThatDoesNotMatchIsMadeAgain() throws {
+        let (index, dir) = try Self.directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let o = try OriginFixture(index: index)
+        let targets = ["/cmaf/demo/video/2.m4s", "/cmaf/demo/audio/1.m4s", "/hls-ts/demo/video/1.ts"]
+        let first = try targets.map { try o.get($0).body }
+        index.settle()
+        let demo = o.media.appendingPathComponent("demo.mp4").path
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(IndexDirectory.trackSuffix) }
+        #expect(names.count == 2)
+        let damaged = dir.appendingPathComponent(try #require(names.first))
+        var bytes = try Data(contentsOf: damaged)
+        bytes[20] ^= 1  // in the source's identity
+        try bytes.write(to: damaged)
+        let again = try Self.restarted(o, index)
+        defer { again.stop() }
+        for (target, expected) in zip(targets, first) {
+            #expect(try HTTPClientConnection(host: "127.0.0.1", port: again.port).request("GET", target).body == expected, "\(target)")
+        }
+        #expect(index.heldTrackFiles == 1)
+        index.settle()
+        #expect(try Data(contentsOf: damaged) != bytes && FileManager.default.fileExists(atPath: dir.appendingPathComponent(IndexDirectory.fileName(demo)).path))
     }
 
     @Test func aReplacedSourceOrADamagedIndexFileIsNotUsed() throws {
@@ -77,9 +106,9 @@ import Testing
         let o = try OriginFixture(index: probe)
         #expect(try o.get("/hls/demo/video/index.m3u8").status == 200 && o.get("/hls/ladder/master.m3u8").status == 200)
         probe.settle()
-        // Four files, made a minute apart from oldest to newest.
+        // Eight files (four of them track data), made a minute apart from oldest to newest.
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
-        #expect(names.count == 4)
+        #expect(names.count == 8)
         for (age, name) in names.enumerated() {
             try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: Double(age - 10) * 60)], ofItemAtPath: dir.appendingPathComponent(name).path)
         }
@@ -90,5 +119,26 @@ import Testing
         bounded.settle()
         #expect(bounded.stats.files == 1 && bounded.stats.bytes == newestSize)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == [newest])
+    }
+
+    /// Track data files held by a video in memory stay when the directory is trimmed (its TS
+    /// segments read them by name); let go, they are trimmed like the rest.
+    @Test func heldTrackDataFilesAreNotTrimmed() throws {
+        let (probe, dir) = try Self.directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let o = try OriginFixture(index: probe)
+        #expect(try o.get("/hls/demo/video/index.m3u8").status == 200)
+        probe.settle()
+        let demo = o.media.appendingPathComponent("demo.mp4").path
+        let directory = try IndexDirectory(path: dir.path, maxBytes: .max, build: 42, log: { _ in })
+        directory.settle()
+        var held: [IndexDirectory.TrackData]? = directory.trackData(source: demo, movie: try Movie.read(path: demo),
+                                                                    identity: try #require(MovieIndexFile.SourceIdentity(path: demo)))
+        #expect(held?.count == 2 && directory.heldTrackFiles == 2)
+        directory.trim(to: 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == held?.map { ($0.path as NSString).lastPathComponent }.sorted())
+        held = nil
+        directory.trim(to: 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty && directory.heldTrackFiles == 0)
     }
 }

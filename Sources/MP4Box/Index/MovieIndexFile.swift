@@ -121,6 +121,11 @@ public enum MovieIndexFile {
     /// file or by another build: make it again); throws when there is one that cannot be used.
     public static func read(indexPath: String, sourcePath: String, build: UInt64, limits: ParseLimits = .default) throws(MP4Error) -> Movie? {
         guard let identity = SourceIdentity(path: sourcePath) else { return nil }
+        return try read(indexPath: indexPath, identity: identity, build: build, limits: limits)
+    }
+
+    /// The same for a source whose identity was just taken.
+    public static func read(indexPath: String, identity: SourceIdentity, build: UInt64, limits: ParseLimits = .default) throws(MP4Error) -> Movie? {
         let fd = open(indexPath, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }

@@ -220,6 +220,17 @@ public struct SampleIndex: Sendable {
             + timeRuns.capacity * MemoryLayout<TimeRun>.stride
     }
 
+    /// Places the samples one after another from `start`, in decode order (a track's data
+    /// copied to a file of its own, `TrackDataFile`). Sizes are 31 bits, so the sum of a
+    /// track's sizes (at most `ParseLimits.maxSamplesPerTrack` of them) stays far inside `Int64`.
+    mutating func placeEndToEnd(from start: Int64) {
+        var next = start
+        for i in offsets.indices {
+            offsets[i] = next
+            next += Int64(size(at: i))
+        }
+    }
+
     /// Releases spare capacity once the index is complete.
     public mutating func shrink() {
         func exact<T>(_ a: [T]) -> [T] { a.capacity == a.count ? a : a.withUnsafeBufferPointer { Array($0) } }
