@@ -10,9 +10,11 @@
 # the cache held at the end (nginx's cache manager enforces max_size after the fact).
 # LAYOUT=ladder serves each video as the transcoder publishes it (video.mp4 and audio.mp4 and
 # a manifest: a segment is one range of a file); the default, bare, serves the single
-# interleaved MP4 as dropped in (a segment is many ranges: read as one span, kept in memory
-# from its second request).
-#   [LAYOUT=ladder] bench/catalog-bench.sh [ROUNDS] [SECONDS] [VIDEOS]
+# interleaved MP4 as dropped in (a segment is many ranges of it, unless the track has a data file).
+# The origin runs with index files (`--index-dir`, as `make run` has it), made beforehand
+# by a first origin asked once for every video, as a restarted origin finds them: for bare
+# files they include the track data files (each track's samples end to end). INDEX=0: none.
+#   [LAYOUT=ladder] [INDEX=0] bench/catalog-bench.sh [ROUNDS] [SECONDS] [VIDEOS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}; seconds=${2:-10}; videos=${3:-500}
@@ -61,7 +63,23 @@ export VIDEOS=$videos SEGMENTS=$(ls "$out/static/cmaf/v001/video" | grep -c m4s)
 port=18192; nport=18193; eport=18194; xport=18195; vport=18196
 pids=()
 trap 'for p in "${pids[@]}"; do kill $p 2>/dev/null || true; done; stop_static_nginx; nginx -c "$out/proxy/nginx.conf" -s stop 2>/dev/null || true' EXIT
-.build/release/vod-origin --media "$media" --listen 127.0.0.1:$port --loops 1 --cache-entries $((videos / 10)) --no-access-log 2>"$out/origin.log" &
+index_args=()
+if [ "${INDEX:-1}" != 0 ]; then
+  index=$out/index-${LAYOUT:-bare}
+  index_args=(--index-dir "$index")
+  if [ "$(ls "$index" 2>/dev/null | grep -c vodindex)" -lt "$videos" ]; then
+    echo "catalog-bench: index files of the $videos videos (once)" >&2
+    .build/release/vod-origin --media "$media" --listen 127.0.0.1:$port --loops 1 "${index_args[@]}" --no-access-log 2>/dev/null &
+    maker=$!
+    until curl -sf -o /dev/null "http://127.0.0.1:$port/healthz"; do sleep 0.05; done
+    for _ in 1 2; do  # twice: a source whose file waited behind too many is made on its next load
+      for i in $(seq "$videos"); do curl -s -o /dev/null "http://127.0.0.1:$port/hls/$(printf "v%03d" "$i")/master.m3u8"; done
+      sleep 5
+    done
+    kill $maker; wait $maker 2>/dev/null || true
+  fi
+fi
+.build/release/vod-origin --media "$media" --listen 127.0.0.1:$port --loops 1 --cache-entries $((videos / 10)) "${index_args[@]}" --no-access-log 2>"$out/origin.log" &
 pids+=($!)
 until curl -sf -o /dev/null "http://127.0.0.1:$port/healthz"; do sleep 0.05; done
 static_nginx "$out/nginx" $nport "$out/static" 1
@@ -82,7 +100,7 @@ total = re.search(r"(\d+) requests in", t).group(1)
 print(f"{rps:.0f} {ms('50%'):.2f} {ms('99%'):.2f} {total} {bad.group(1) if bad else 0}")
 PY
 }
-echo "catalog: $videos videos (${LAYOUT:-bare}), $SEGMENTS segments each, CMAF package $catalog_mb MB; origin index cache $((videos / 10)) videos"
+echo "catalog: $videos videos (${LAYOUT:-bare}), $SEGMENTS segments each, CMAF package $catalog_mb MB; origin index cache $((videos / 10)) videos, index files ${index_args[1]:-none}"
 printf "%-28s %10s %9s %9s %8s\n" "origin (Zipf players)" "req/s" "p50 ms" "p99 ms" "non-2xx"
 ours=(); theirs=(); ratios=()
 for _ in $(seq "$rounds"); do

@@ -37,13 +37,25 @@ public enum PackagerExercise {
     }
 
     /// Bytes of an index file (`MovieIndexFile`, made with build 1) as if for the MP4 at
-    /// `sourcePath`: read back and packaged as `run` packages an MP4. The fuzz target
+    /// `sourcePath`: read back and packaged as `run` packages an MP4, then again with every
+    /// track that wants a data file placed on one (`TrackDataFile`; the source stands in for
+    /// it: the bytes are wrong, the arithmetic is what is tried). The fuzz target
     /// fuzz/FuzzIndex.swift calls it; only a trap is a failure.
     @discardableResult
     public static func run(indexBytes bytes: [UInt8], sourcePath: String) -> Int {
-        guard let movie = try? MovieIndexFile.read(bytes: bytes, identity: nil, build: 1),
+        guard var movie = try? MovieIndexFile.read(bytes: bytes, identity: nil, build: 1),
               let set = try? MediaSet.load(movie: movie, path: sourcePath, name: "fuzz", targetDuration: 2) else { return 0 }
-        return exercise(set)
+        var built = exercise(set)
+        var placed: [UInt32: String] = [:]
+        for i in movie.tracks.indices where TrackDataFile.wants(movie.tracks[i]) {
+            _ = TrackDataFile.dataLength(movie.tracks[i])
+            TrackDataFile.place(&movie.tracks[i])
+            placed[movie.tracks[i].id] = sourcePath
+        }
+        if !placed.isEmpty, let moved = try? MediaSet.load(movie: movie, path: sourcePath, name: "fuzz", targetDuration: 2, trackData: placed) {
+            built += exercise(moved)
+        }
+        return built
     }
 
     /// Every playlist and the first segments of every track, subtitle and TS rendition of `set`

@@ -149,16 +149,21 @@ public final class IndexDirectory: Sendable {
         }
     }
 
-    /// The track data files of `movie` (read from the MP4 at `source` with `identity`) that are
-    /// there for this version of it, open and held (blocking: call it on a worker). Files of
-    /// another version or build are removed; when any is missing the ones the movie needs are
-    /// made in the background (once per source while the process runs, unless one was removed).
+    /// The track data files of `movie`, read from its index file for the MP4 at `source` with
+    /// `identity`, that are there for this version of it, open and held (blocking: call it on a
+    /// worker). Only tracks the index file says want one are looked for (a parsed movie has
+    /// none yet: they are made after its index file). Files of another version or build are
+    /// removed; when any is missing it is made in the background (once per source while the
+    /// process runs, unless one was removed).
     func trackData(source: String, movie: Movie, identity: MovieIndexFile.SourceIdentity) -> [TrackData] {
         var found: [TrackData] = []
         var missing = false
-        for track in Self.playableTracks(movie) {
+        for track in Self.playableTracks(movie) where track.dataFileWanted {
             let name = Self.trackFileName(source, track.id), full = path + "/" + name
-            guard let file = OpenFile(path: full) else { missing = true; continue }
+            guard let file = OpenFile(path: full) else {
+                if Self.fits(track, maxBytes) { missing = true }
+                continue
+            }
             guard TrackDataFile.matches(fd: file.fd, track: track, identity: identity, build: build) else {
                 remove(name)  // of another version, build or track, or damaged: made again
                 _ = contents.withLock { $0.tracksDone.remove(source) }
@@ -177,6 +182,11 @@ public final class IndexDirectory: Sendable {
         return found
     }
 
+    /// Whether the data file of `track` takes at most an eighth of a directory of `maxBytes`.
+    static func fits(_ track: Track, _ maxBytes: Int) -> Bool {
+        Int64(TrackDataFile.headerSize) + TrackDataFile.dataLength(track) <= Int64(maxBytes / 8)
+    }
+
     /// The movie's video and audio tracks whose ID no other track has (a data file is named by it).
     static func playableTracks(_ movie: Movie) -> [Track] {
         let ids = movie.tracks.map(\.id)
@@ -190,8 +200,8 @@ public final class IndexDirectory: Sendable {
         defer { _ = contents.withLock { $0.tracksDone.insert(source) } }
         for track in Self.playableTracks(movie) where TrackDataFile.wants(track) {
             let name = Self.trackFileName(source, track.id), final = path + "/" + name, temporary = final + ".tmp"
+            guard Self.fits(track, maxBytes) else { continue }
             let size = Int64(TrackDataFile.headerSize) + TrackDataFile.dataLength(track)
-            guard size <= Int64(maxBytes / 8) else { continue }
             if let existing = OpenFile(path: final), TrackDataFile.matches(fd: existing.fd, track: track, identity: identity, build: build) { continue }
             let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard fd >= 0 else { log("track data of \(source) not written: \(String(cString: strerror(errno)))"); return }

@@ -22,6 +22,7 @@ import Testing
                 #expect(a.indexed == b.indexed && a.timescale == b.timescale && a.codecString == b.codecString && a.language == b.language
                         && a.editList?.entries == b.editList?.entries, "\(file) track \(b.id)")
                 #expect(a.knownRun == PresentationTimeline(track: b, movieTimescale: parsed.timescale).presentedRun(), "\(file) track \(b.id)")
+                #expect(a.dataFileWanted == TrackDataFile.wants(b) && !b.dataFileWanted, "\(file) track \(b.id)")
                 if a.knownRun != nil { withRuns += 1 }
             }
             let set = try MediaSet.load(movie: stored, path: file, name: "v", targetDuration: 2)

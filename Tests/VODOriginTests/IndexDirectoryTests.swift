@@ -132,8 +132,9 @@ import Testing
         let demo = o.media.appendingPathComponent("demo.mp4").path
         let directory = try IndexDirectory(path: dir.path, maxBytes: .max, build: 42, log: { _ in })
         directory.settle()
-        var held: [IndexDirectory.TrackData]? = directory.trackData(source: demo, movie: try Movie.read(path: demo),
-                                                                    identity: try #require(MovieIndexFile.SourceIdentity(path: demo)))
+        let identity = try #require(MovieIndexFile.SourceIdentity(path: demo))
+        let movie = try #require(directory.movie(source: demo, identity: identity))
+        var held: [IndexDirectory.TrackData]? = directory.trackData(source: demo, movie: movie, identity: identity)
         #expect(held?.count == 2 && directory.heldTrackFiles == 2)
         directory.trim(to: 0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == held?.map { ($0.path as NSString).lastPathComponent }.sorted())

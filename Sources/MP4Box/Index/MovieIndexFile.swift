@@ -9,14 +9,14 @@ import Glibc
 /// version of one source file (size, mtime, inode, device) and one build of the reader
 /// (`build`); any other is not used, and the MP4 stays the truth.
 ///
-/// Layout (version 2): a 72-byte big-endian header (`VODINDEX`, version, a byte-order mark for the
+/// Layout (version 3: a track's flags say whether it wants a data file, `TrackDataFile`): a 72-byte big-endian header (`VODINDEX`, version, a byte-order mark for the
 /// arrays, build, the source's identity, the metadata's length, the track count), the
 /// metadata (skeleton, then one fixed-size record a track), then every track's arrays in
 /// the machine's byte order, each starting on 8 bytes. Every value is checked when read:
 /// a file that is cut off or altered is refused with the reason, never trusted.
 public enum MovieIndexFile {
     static let magic = Array("VODINDEX".utf8)
-    static let version: UInt32 = 2
+    static let version: UInt32 = 3
     static let byteOrderMark: UInt32 = 0x0102_0304
     static let headerSize = 72
     static let trackRecordSize = 112
@@ -83,7 +83,8 @@ public enum MovieIndexFile {
             let run = PresentationTimeline(track: track, movieTimescale: movie.timescale).presentedRun()
             meta.i64(Int64(c.offsets.count))
             meta.u32(c.uniform)
-            meta.u8((c.decodeTimes.isEmpty ? 0 : 1) | (c.compositionOffsets.isEmpty ? 0 : 2) | (s.hasCompositionTable ? 4 : 0) | (run == nil ? 0 : 8))
+            meta.u8((c.decodeTimes.isEmpty ? 0 : 1) | (c.compositionOffsets.isEmpty ? 0 : 2) | (s.hasCompositionTable ? 4 : 0) | (run == nil ? 0 : 8)
+                    | (TrackDataFile.wants(track) ? 16 : 0))
             meta.zeros(3)
             meta.i64(Int64(c.timeRuns.count))
             meta.i64(c.endDTS); meta.i64(s.compositionShift); meta.i64(Int64(s.compositionCoverage)); meta.i64(Int64(s.samplesPastEnd))
@@ -175,6 +176,7 @@ public enum MovieIndexFile {
         }
         var samples: [IndexedSamples] = []
         var runs: [PresentedRun?] = []
+        var wanted: [Bool] = []
         for _ in 0..<trackCount {
             let count = try meta.i64(), uniform = try meta.u32(), flags = try meta.u8()
             try meta.skip(3)
@@ -196,12 +198,16 @@ public enum MovieIndexFile {
                                                  compositionOffsets: compositionOffsets, uniform: uniform, endDTS: endDTS)
             samples.append(try IndexedSamples(columns: columns, compositionShift: shift, compositionCoverage: Int(coverage), hasCompositionTable: flags & 4 != 0,
                                               samplesPastEnd: Int(pastEnd), fileSize: stored.size, limits: limits))
+            wanted.append(flags & 16 != 0)
             runs.append(flags & 8 == 0 ? nil : PresentedRun(samples: Int(run[0])..<Int(run[1]), dtsShift: run[2], offsetShift: run[3],
                                                             offsetCoverage: Int(run[4]), discardedBefore: Int(run[5]), discardedAfter: Int(run[6])))
         }
         guard position == file.size else { throw MP4Error(.invalid, path: "index", "\(file.size - position) bytes after the last array") }
         var movie = try MovieSkeleton.movie(skeleton: skeleton, fileSize: stored.size, samples: samples, limits: limits)
-        for (i, run) in runs.enumerated() { movie.tracks[i].knownRun = run }
+        for (i, run) in runs.enumerated() {
+            movie.tracks[i].knownRun = run
+            movie.tracks[i].dataFileWanted = wanted[i]
+        }
         return movie
     }
 }

@@ -225,9 +225,29 @@ public struct SampleIndex: Sendable {
     /// track's sizes (at most `ParseLimits.maxSamplesPerTrack` of them) stays far inside `Int64`.
     mutating func placeEndToEnd(from start: Int64) {
         var next = start
-        for i in offsets.indices {
-            offsets[i] = next
-            next += Int64(size(at: i))
+        sizeAndSync.withUnsafeBufferPointer { sizes in
+            offsets.withUnsafeMutableBufferPointer { offsets in
+                for i in 0..<min(offsets.count, sizes.count) {
+                    offsets[i] = next
+                    next += Int64(sizes[i] & ~Self.syncBit)
+                }
+            }
+        }
+    }
+
+    /// The sum of the samples' sizes.
+    var totalSize: Int64 {
+        sizeAndSync.withUnsafeBufferPointer { sizes in sizes.reduce(Int64(0)) { $0 + Int64($1 & ~Self.syncBit) } }
+    }
+
+    /// How many samples do not start where the one before ends (breaks in the data's layout).
+    var layoutBreaks: Int {
+        sizeAndSync.withUnsafeBufferPointer { sizes in
+            offsets.withUnsafeBufferPointer { offsets in
+                var breaks = 0
+                for i in 1..<max(1, min(offsets.count, sizes.count)) where offsets[i] != offsets[i - 1] + Int64(sizes[i - 1] & ~Self.syncBit) { breaks += 1 }
+                return breaks
+            }
         }
     }
 

@@ -37,6 +37,9 @@ public struct Track: Sendable {
     /// The presentation as one run of stored samples, known ahead (kept in an index file):
     /// laying the track out then skips building its timeline. Nil: worked out from the edit list.
     public var knownRun: PresentedRun?
+    /// From an index file: whether the track is interleaved so that it wants a data file of
+    /// its own (`TrackDataFile.wants`, worked out when the index file was made). False otherwise.
+    public var dataFileWanted = false
     /// Children of `trak` that are not interpreted (`tref`, `udta`, …), as file ranges.
     public var otherBoxes: [OpaqueBox] = []
 

@@ -21,29 +21,22 @@ public enum TrackDataFile {
     /// one block but broken up more than once per 16 samples (a file interleaved a frame or
     /// a few at a time). A file with a track whose samples lie past its end gets none.
     public static func wants(_ track: Track) -> Bool {
-        let s = track.samples
-        guard s.count >= 16, track.samplesPastEnd == 0 else { return false }
-        var breaks = 0
-        for i in 1..<s.count where s.offset(at: i) != s.offset(at: i - 1) + Int64(s.size(at: i - 1)) { breaks += 1 }
-        return breaks * 16 > s.count
+        guard track.samples.count >= 16, track.samplesPastEnd == 0 else { return false }
+        return track.samples.layoutBreaks * 16 > track.samples.count
     }
 
     /// Bytes of sample data of `track` (the file is this plus `headerSize`).
-    public static func dataLength(_ track: Track) -> Int64 {
-        var total: Int64 = 0
-        for i in 0..<track.samples.count { total += Int64(track.samples.size(at: i)) }
-        return total
-    }
+    public static func dataLength(_ track: Track) -> Int64 { track.samples.totalSize }
 
     /// The header of the file for `track` of a source with `identity`, written by `build`.
-    static func header(_ track: Track, identity: MovieIndexFile.SourceIdentity, build: UInt64) -> [UInt8] {
+    static func header(_ track: Track, identity: MovieIndexFile.SourceIdentity, build: UInt64, dataLength: Int64? = nil) -> [UInt8] {
         var w = ByteWriter(capacity: headerSize)
         w.append(magic)
         w.u32(version); w.u32(track.id)
         w.i64(identity.size); w.i64(identity.modifiedSeconds); w.i64(identity.modifiedNanoseconds)
         w.u64(identity.inode); w.u64(identity.device)
         w.u64(build)
-        w.i64(Int64(track.samples.count)); w.i64(dataLength(track))
+        w.i64(Int64(track.samples.count)); w.i64(dataLength ?? Self.dataLength(track))
         return w.bytes
     }
 
@@ -106,11 +99,12 @@ public enum TrackDataFile {
     /// Whether the file open as `fd` is the data of `track` of the source with `identity`,
     /// written by `build`: its header says so and its length is the header's plus the data's.
     public static func matches(fd: Int32, track: Track, identity: MovieIndexFile.SourceIdentity, build: UInt64) -> Bool {
+        let length = dataLength(track)
         var st = stat()
-        guard fstat(fd, &st) == 0, Int64(st.st_size) == Int64(headerSize) + dataLength(track) else { return false }
+        guard fstat(fd, &st) == 0, Int64(st.st_size) == Int64(headerSize) + length else { return false }
         var stored = [UInt8](repeating: 0, count: headerSize)
         let n = stored.withUnsafeMutableBytes { pread(fd, $0.baseAddress, headerSize, 0) }
-        return n == headerSize && stored == header(track, identity: identity, build: build)
+        return n == headerSize && stored == header(track, identity: identity, build: build, dataLength: length)
     }
 
     /// Places `track`'s samples end to end from `headerSize`, as in its data file: the same
