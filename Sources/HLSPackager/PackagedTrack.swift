@@ -191,6 +191,17 @@ public struct PackagedTrack: Sendable {
         }
     }
 
+    /// Decode times of output samples `range`, in order: one walk (a run of stored samples read
+    /// through a cursor, not a search among the index's time runs for each sample).
+    public func decodeTimes(_ range: Range<Int>) -> [Int64] {
+        switch map {
+        case let .run(first, dtsShift, _, _):
+            var cursor = SampleIndex.TimeCursor(track.samples)
+            return range.map { cursor.dts(at: first + $0) &+ dtsShift }
+        case let .listed(_, decodeTimes, _): return Array(decodeTimes[range])
+        }
+    }
+
     /// Presentation time minus decode time of output sample `i` (checked to fit when laid out).
     public func compositionOffset(_ i: Int) -> Int32 {
         switch map {

@@ -69,13 +69,20 @@ public struct SegmentedTrack: Sendable {
     func fragmentInput(_ segment: Int) -> ([FragmentWriter.TrackRun], FragmentWriter.SegmentIndexInput) {
         let range = samples(of: segment)
         let index = track.track.samples
-        let inputs = range.map { i -> FragmentWriter.SampleInput in
-            let s = track.sourceIndex(i)
-            return .init(offset: index.offset(at: s), size: index.size(at: s), duration: track.duration(i),
-                         compositionOffset: track.compositionOffset(i), isSync: index.isSync(at: s))
+        // The decode times of the samples and of the one after (for the last one's duration), in one walk.
+        let times = track.decodeTimes(range.lowerBound..<min(range.upperBound + 1, track.count))
+        var inputs: [FragmentWriter.SampleInput] = []
+        inputs.reserveCapacity(range.count)
+        var earliest = Int64.max
+        for (k, i) in range.enumerated() {
+            let s = track.sourceIndex(i), offset = track.compositionOffset(i)
+            // As `PackagedTrack.duration`: up to the next decode time; the track's last keeps its own.
+            let duration = k + 1 < times.count ? UInt32(clamping: times[k + 1] - times[k]) : index.duration(at: s)
+            inputs.append(.init(offset: index.offset(at: s), size: index.size(at: s), duration: duration, compositionOffset: offset, isSync: index.isSync(at: s)))
+            earliest = min(earliest, times[k] + Int64(offset))
         }
-        let base = range.isEmpty ? UInt64(max(0, plan.start(segment))) : UInt64(max(0, track.decodeTime(range.lowerBound)))
-        let earliest = range.map(track.presentationTime).min() ?? plan.start(segment)
+        let base = range.isEmpty ? UInt64(max(0, plan.start(segment))) : UInt64(max(0, times[0]))
+        if range.isEmpty { earliest = plan.start(segment) }
         return ([.init(trackID: 1, baseDecodeTime: base, samples: inputs)],
                 .init(timescale: track.timescale, earliestPresentationTime: UInt64(max(0, earliest))))
     }
