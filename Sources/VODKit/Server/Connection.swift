@@ -181,7 +181,6 @@ final class Connection {
             closeAfterWrite = true
             finishExchange(response, head: head)
             discardInput()
-        lingerOnClose = true
             lingerOnClose = true
             return
         case .buffer:
