@@ -7,8 +7,8 @@ import MP4Box
 /// `vod-bench package FILE [--runs N]`: time to build every playlist from a cold
 /// start, and the median time to build a mid-file CMAF segment and TS segment.
 /// `vod-bench index-file FILE OUT`: writes FILE's index file (as the origin keeps it, build 1) to OUT.
-/// `vod-bench cold FILE [--runs N] [--index INDEXFILE]`: the origin's first request for a file: read (the MP4,
-/// or an index file made of it first), lay out, one media playlist.
+/// `vod-bench cold FILE [--runs N] [--index INDEXFILE [--track-data]]`: the origin's first request for a file:
+/// read (the MP4, or an index file made of it first, its tracks placed on data files), lay out, one media playlist.
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard arguments.count >= 2, ["index", "package", "cold", "index-file"].contains(arguments[0]) else {
     FileHandle.standardError.write(Data("usage: vod-bench index|package|cold FILE [--runs N] | index-file FILE OUT\n".utf8))
@@ -51,7 +51,14 @@ if arguments[0] == "cold" {
         do {
             let stored = try indexPath.flatMap { try MovieIndexFile.read(indexPath: $0, sourcePath: path, build: 1) }
             if indexPath != nil && stored == nil { print("vod-bench: the index file was not taken"); exit(1) }
-            let movie = try stored ?? Movie.read(path: path)
+            var movie = try stored ?? Movie.read(path: path)
+            // `--track-data`: the tracks the index file says want a data file placed on one (as the origin does).
+            if arguments.contains("--track-data") {
+                for i in movie.tracks.indices where movie.tracks[i].dataFileWanted {
+                    _ = TrackDataFile.dataLength(movie.tracks[i])
+                    TrackDataFile.place(&movie.tracks[i])
+                }
+            }
             let read = now()
             let set = try MediaSet.load(movie: movie, path: path, name: "v")
             let laidOut = now()
