@@ -49,7 +49,7 @@ extension MediaSet {
         let clippedVideos = videos.map(\.track).compactMap(cutTrack)
         let clippedAudios = audios.map(\.track).compactMap(cutTrack)
         var set = try MediaSet(name: name, videos: clippedVideos, audios: clippedAudios, targetDuration: targetDuration,
-                               file: lead.sourcePath, skipped: skipped)
+                               file: lead.moviePath, skipped: skipped)
         set.protection = protection
         // Subtitles: the cues the clip shows, on its clock.
         let startMs = SafeTime.rescale(cut.start &- lead.delay, from: Int64(lead.timescale), to: 1000, nearest: true)

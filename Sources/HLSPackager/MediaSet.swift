@@ -75,7 +75,7 @@ public struct MediaSet: Sendable {
         let layOut: @Sendable (Track) -> Result<PackagedTrack, PackagerError> = { [timescale = movie.timescale] track in
             Result { () throws(PackagerError) in
                 try PackagedTrack(name: "", kind: track.mediaType == .video ? .video : .audio, track: track, movieTimescale: timescale,
-                                 sourcePath: trackData[track.id] ?? path)
+                                 sourcePath: trackData[track.id] ?? path, moviePath: path)
             }
         }
         let laidOut = Dictionary(uniqueKeysWithValues: zip(candidates, candidates.map { movie.tracks[$0] }.concurrentMap(layOut)))

@@ -16,7 +16,11 @@ public struct PackagedTrack: Sendable {
     public internal(set) var name: String
     public let kind: Kind
     public let track: Track
+    /// Where the track's sample bytes are read: the MP4, or the track's data file (`TrackDataFile`)
+    /// when its samples were placed there.
     public let sourcePath: String
+    /// The MP4 the track is in (what a decoder opens: thumbnails).
+    public let moviePath: String
     public var timescale: UInt32 { track.timescale }
     public var codec: String { track.codecString }
 
@@ -44,21 +48,24 @@ public struct PackagedTrack: Sendable {
     static let playableCodecs = ["avc1", "avc3", "hvc1", "hev1", "av01", "vp09", "mp4a", "ac-3", "ec-3", "Opus"]
 
     /// `runs: false` lists every sample even where one run would do (to test that both agree).
-    public init(name: String, kind: Kind, track: Track, movieTimescale: UInt32, sourcePath: String, runs: Bool = true) throws(PackagerError) {
+    /// `moviePath`: the MP4, when `sourcePath` is the track's data file.
+    public init(name: String, kind: Kind, track: Track, movieTimescale: UInt32, sourcePath: String, moviePath: String? = nil,
+                runs: Bool = true) throws(PackagerError) {
         guard let entry = track.sampleEntry, Self.playableCodecs.contains(entry.format.description) else {
-            throw .unsupportedCodec(file: sourcePath, codec: track.codecString)
+            throw .unsupportedCodec(file: moviePath ?? sourcePath, codec: track.codecString)
         }
         self.name = name
         self.kind = kind
         self.track = track
         self.sourcePath = sourcePath
+        self.moviePath = moviePath ?? sourcePath
         // A run known ahead (from an index file) is used only if it lies inside the index.
         let known = track.knownRun.flatMap { $0.samples.lowerBound >= 0 && $0.samples.upperBound <= track.samples.count ? $0 : nil }
         let timeline = known == nil ? PresentationTimeline(track: track, movieTimescale: movieTimescale) : nil
         // Audio drops what the edit list discards (priming); video keeps it (hidden frames).
         if runs, let run = known ?? timeline?.presentedRun(),
            kind == .audio || run.discardedBefore + run.discardedAfter == 0,
-           let laidOut = try Self.layOut(run, kind: kind, track: track, sourcePath: sourcePath) {
+           let laidOut = try Self.layOut(run, kind: kind, track: track, file: self.moviePath) {
             (map, count, endTime, delay) = laidOut
             hiddenLeadingFrames = 0
             return
@@ -79,12 +86,12 @@ public struct PackagedTrack: Sendable {
             indexes.append(Int32(truncatingIfNeeded: p.sampleIndex)); dts.append(p.dts); pts.append(p.pts)
             if kind == .video { discarded.append(p.discard); anyDiscarded = anyDiscarded || p.discard }
         }
-        guard !indexes.isEmpty, !overflow else { throw Self.nothingToPresent(track, sourcePath) }
+        guard !indexes.isEmpty, !overflow else { throw Self.nothingToPresent(track, self.moviePath) }
         // Times beyond ±2^60 (a tfdt near 2^63, wrapped sums of absurd durations) are refused,
         // so that every shift and sum below and in the packager stays inside 64 bits.
         var minDTS = Int64.max, minPTS = Int64.max
         for k in 0..<dts.count {
-            guard SafeTime.admits(dts[k]) && SafeTime.admits(pts[k]) else { throw Self.timesOutOfReach(track, sourcePath) }
+            guard SafeTime.admits(dts[k]) && SafeTime.admits(pts[k]) else { throw Self.timesOutOfReach(track, self.moviePath) }
             minDTS = min(minDTS, dts[k]); minPTS = min(minPTS, pts[k])
         }
         hiddenLeadingFrames = anyDiscarded ? Self.squeezeHiddenLeadingFrames(pts: &pts, discarded: discarded) : 0
@@ -98,7 +105,7 @@ public struct PackagedTrack: Sendable {
             dts[k] += shift
             pts[k] += shift
             let offset = pts[k] - dts[k]
-            guard let fits = Int32(exactly: offset) else { throw Self.offsetOutOfReach(track, sourcePath, offset) }
+            guard let fits = Int32(exactly: offset) else { throw Self.offsetOutOfReach(track, self.moviePath, offset) }
             offsets.append(fits)
         }
         let last = pts.indices.max { pts[$0] < pts[$1] } ?? 0
@@ -112,17 +119,17 @@ public struct PackagedTrack: Sendable {
 
     /// The track as one run of stored samples: the same checks, shift and end as the listed
     /// lay-out, in one pass that stores nothing per sample. Nil when a video run has no keyframe.
-    private static func layOut(_ run: PresentedRun, kind: Kind, track: Track, sourcePath: String)
+    private static func layOut(_ run: PresentedRun, kind: Kind, track: Track, file: String)
         throws(PackagerError) -> (SampleMap, Int, Int64, Int64)? {
         let samples = track.samples
         var first = run.samples.lowerBound
         if kind == .video { while first < run.samples.upperBound && !samples.isSync(at: first) { first += 1 } }
         let kept = first..<run.samples.upperBound
         guard !kept.isEmpty else { return nil }
-        guard kept.upperBound - 1 <= Int(Int32.max) else { throw nothingToPresent(track, sourcePath) }
+        guard kept.upperBound - 1 <= Int(Int32.max) else { throw nothingToPresent(track, file) }
         let e = RunTimes(samples: samples, run: run).extent(kept)
-        guard [e.minDTS, e.maxDTS, e.minPTS, e.maxPTS].allSatisfy(SafeTime.admits) else { throw timesOutOfReach(track, sourcePath) }
-        for offset in [e.minOffset, e.maxOffset] where Int32(exactly: offset) == nil { throw offsetOutOfReach(track, sourcePath, offset) }
+        guard [e.minDTS, e.maxDTS, e.minPTS, e.maxPTS].allSatisfy(SafeTime.admits) else { throw timesOutOfReach(track, file) }
+        for offset in [e.minOffset, e.maxOffset] where Int32(exactly: offset) == nil { throw offsetOutOfReach(track, file, offset) }
         let (minDTS, minPTS, latest, lastSample, reordered) = (e.minDTS, e.minPTS, e.latest, e.lastPresented, e.minOffset != 0 || e.maxOffset != 0)
         let shift = max(0, -minDTS, -minPTS)
         let lastPTS = latest.last + shift

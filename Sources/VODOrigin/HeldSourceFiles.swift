@@ -19,6 +19,7 @@ final class HeldSourceFiles: Sendable {
     /// By path; nil for a file that could not be mapped.
     private let mapped = Mutex<[String: MappedFile?]>([:])
     private let opened: Mutex<[String: OpenFile]>
+    /// Kept so that the files stay pinned in the index directory (never trimmed) while the video is held.
     private let trackData: [IndexDirectory.TrackData]
 
     init(_ files: [SourceFile], trackData: [IndexDirectory.TrackData] = []) {

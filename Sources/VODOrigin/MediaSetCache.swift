@@ -296,7 +296,7 @@ public final class MediaSetCache: Sendable {
         return try result.get()
     }
 
-    /// The video's media set, with the track data files its segments read from (a single MP4 only).
+    /// The video's media set, with the track data files its segments read from (held with it).
     private func load(id: String, files: [SourceFile]) throws(PackagerError) -> (MediaSet, [IndexDirectory.TrackData]) {
         let media = files.filter { $0.role != .subtitle }
         var set: MediaSet
@@ -322,7 +322,7 @@ public final class MediaSetCache: Sendable {
                     guard let t = movie.tracks.first(where: { $0.mediaType == (kind == .video ? .video : .audio) && !$0.samples.isEmpty }) else { return nil }
                     let held = data.first { $0.trackID == t.id }
                     return (try PackagedTrack(name: kind == .video ? stem : "", kind: kind, track: t, movieTimescale: movie.timescale,
-                                              sourcePath: held?.path ?? file.path), held)
+                                              sourcePath: held?.path ?? file.path, moviePath: file.path), held)
                 }
             }
             var videos: [PackagedTrack] = []

@@ -33,7 +33,7 @@ extension OriginRouter {
         guard ms < duration else { return .text(404, "\(ms) ms is after the end of video \(e.set.name) (\(duration) ms)") }
         let key = "\(e.key)|thumb|\(source.track.name)|\(ms)|\(w ?? 0)"
         return made(key, "image/jpeg", mayBlock: mayBlock, video: e.set.name) { () throws(ThumbnailError) in
-            try Thumbnailer.jpeg(path: source.track.sourcePath, at: ms, width: w)
+            try Thumbnailer.jpeg(path: source.track.moviePath, at: ms, width: w)
         }
     }
 
@@ -56,7 +56,7 @@ extension OriginRouter {
         guard let (plan, source) = Self.spritePlan(e.set) else { return .text(404, "video \(e.set.name) has no video track") }
         guard k <= plan.sheets else { return .text(404, "video \(e.set.name) has \(plan.sheets) sprite sheet(s)") }
         return made("\(e.key)|sprite|\(k)", "image/jpeg", mayBlock: mayBlock, video: e.set.name) { () throws(ThumbnailError) in
-            try Thumbnailer.spriteSheet(path: source.track.sourcePath, plan: plan, sheet: k)
+            try Thumbnailer.spriteSheet(path: source.track.moviePath, plan: plan, sheet: k)
         }
     }
 

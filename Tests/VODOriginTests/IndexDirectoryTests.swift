@@ -23,7 +23,7 @@ import Testing
         return server
     }
 
-    static let targets = ["/hls/demo/video/index.m3u8", "/cmaf/demo/video/2.m4s", "/hls-ts/demo/video/1.ts", "/dash/demo/manifest.mpd",
+    static let targets = ["/hls/demo/video/index.m3u8", "/cmaf/demo/video/2.m4s", "/hls-ts/demo/video/1.ts", "/dash/demo/manifest.mpd", "/thumb/demo/500.jpg",
                           "/hls/ladder/master.m3u8", "/cmaf/ladder/video_240/1.m4s", "/cmaf/ladder/audio/2.m4s"]
 
     @Test func aRestartedOriginAnswersFromTheIndexFilesWithTheSameBytes() throws {

@@ -9,7 +9,8 @@ import Glibc
 /// version of one source file (size, mtime, inode, device) and one build of the reader
 /// (`build`); any other is not used, and the MP4 stays the truth.
 ///
-/// Layout (version 3: a track's flags say whether it wants a data file, `TrackDataFile`): a 72-byte big-endian header (`VODINDEX`, version, a byte-order mark for the
+/// Layout (version 3: a track's flags also say whether it wants a data file, `TrackDataFile`):
+/// a 72-byte big-endian header (`VODINDEX`, version, a byte-order mark for the
 /// arrays, build, the source's identity, the metadata's length, the track count), the
 /// metadata (skeleton, then one fixed-size record a track), then every track's arrays in
 /// the machine's byte order, each starting on 8 bytes. Every value is checked when read:
