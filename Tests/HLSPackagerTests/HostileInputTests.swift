@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import HLSPackager
 @testable import MP4Box
+import TestSupport
 
 /// Files whose values are legal to parse but absurd to package: the packager must
 /// answer with a typed error or odd numbers, never trap (a trap would take the
@@ -101,7 +102,7 @@ import Testing
     @Test func everyFormerCrasherAndFixturePackagesWithoutATrap() throws {
         let corrupt = repoRoot.appendingPathComponent("Tests/Corrupt")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: corrupt.path)) ?? []
-        let files = names.filter { !$0.hasPrefix(".") }.map { corrupt.appendingPathComponent($0).path } + PackagingTests.files
+        let files = names.filter { !$0.hasPrefix(".") }.map { corrupt.appendingPathComponent($0).path }.filter { !isDirectory($0) } + PackagingTests.files
         for path in files {
             let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
             PackagerExercise.run(path: path, bytes: bytes)

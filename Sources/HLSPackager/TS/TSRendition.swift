@@ -25,6 +25,8 @@ public struct TSRendition: Sendable {
     /// A TS segment is built in memory: one whose samples add up to more is refused
     /// (a real 6-second segment is a few MB; a hostile index can name the same bytes a million times).
     static let maxSegmentBytes: Int64 = 256 << 20
+    /// The most memory reserved for a segment before its samples are read.
+    static let maxReservedBytes: Int64 = 16 << 20
 
     static let videoPID: UInt16 = 0x100
     static let audioPID: UInt16 = 0x101
@@ -140,7 +142,9 @@ public struct TSRendition: Sendable {
         guard sampleBytes <= Self.maxSegmentBytes else {
             throw .brokenTrack(file: (video ?? audio)?.track.sourcePath ?? name, reason: "TS segment \(n + 1) would hold \(sampleBytes) bytes of samples")
         }
-        var writer = TSPacketWriter(capacity: Int(min(segmentSizes[n], Self.maxSegmentBytes)) + 4096)
+        // Room for the segment as estimated, at most `maxReservedBytes` ahead: a larger one grows
+        // as its samples are read (a file that only claims huge samples fails the read first).
+        var writer = TSPacketWriter(capacity: Int(min(segmentSizes[n], Self.maxReservedBytes)) + 4096)
         writer.pat(cc: UInt8(n & 0x0F))
         var streams: [(type: UInt8, pid: UInt16)] = []
         if let v = videoStream { streams.append((v.streamType, v.pid)) }
