@@ -150,7 +150,7 @@ for line in sys.stdin:
     if line.startswith("vod_http_response_bytes_total{route=\"cmaf\"}") or line.startswith("vod_http_response_bytes_total{route=\"hls\"}"): byt += float(line.split()[-1])
 print(int(req), int(byt))'
 }
-printf "\n%-22s %10s %10s %14s %9s %9s\n" "edge ($budget MB cache)" "req/s" "hit ratio" "origin MB" "p99 ms" "held MB"
+printf "\n%-22s %10s %10s %14s %9s %9s %8s\n" "edge ($budget MB cache)" "req/s" "hit ratio" "origin MB" "p99 ms" "held MB" "non-2xx"
 edge_run() {  # NAME PORT HELD-COMMAND: a first run fills the cache, the second is measured (steady state)
   local before after
   run "$2" > /dev/null
@@ -161,8 +161,9 @@ edge_run() {  # NAME PORT HELD-COMMAND: a first run fills the cache, the second 
 import sys
 name, (rps, p50, p99, total, bad) = sys.argv[1], sys.argv[2].split()
 (r0, b0), (r1, b1) = (map(int, s.split()) for s in sys.argv[3:5])
-hit = 1 - (r1 - r0) / max(int(total), 1)
-print(f"{name:<22} {float(rps):>10.0f} {hit:>10.3f} {(b1 - b0) / 1e6:>14.1f} {float(p99):>9.2f} {sys.argv[5]:>9}")
+# Of the answers that were not errors (an error is no hit).
+hit = 1 - (r1 - r0) / max(int(total) - int(bad), 1)
+print(f"{name:<22} {float(rps):>10.0f} {hit:>10.3f} {(b1 - b0) / 1e6:>14.1f} {float(p99):>9.2f} {sys.argv[5]:>9} {int(bad):>8}")
 PY
 }
 rm -rf "$out/edge-cache"
