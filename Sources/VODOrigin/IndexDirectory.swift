@@ -161,7 +161,7 @@ public final class IndexDirectory: Sendable {
         for track in Self.playableTracks(movie) where track.dataFileWanted {
             let name = Self.trackFileName(source, track.id), full = path + "/" + name
             guard let file = OpenFile(path: full) else {
-                if Self.fits(track, maxBytes) { missing = true }
+                if fits(Self.dataFileSize(track)) { missing = true }
                 continue
             }
             guard TrackDataFile.matches(fd: file.fd, track: track, identity: identity, build: build) else {
@@ -182,10 +182,11 @@ public final class IndexDirectory: Sendable {
         return found
     }
 
-    /// Whether the data file of `track` takes at most an eighth of a directory of `maxBytes`.
-    static func fits(_ track: Track, _ maxBytes: Int) -> Bool {
-        Int64(TrackDataFile.headerSize) + TrackDataFile.dataLength(track) <= Int64(maxBytes / 8)
-    }
+    /// The size of `track`'s data file.
+    static func dataFileSize(_ track: Track) -> Int64 { Int64(TrackDataFile.headerSize) + TrackDataFile.dataLength(track) }
+
+    /// Whether a data file of `size` bytes takes at most an eighth of the directory's bound.
+    func fits(_ size: Int64) -> Bool { size <= Int64(maxBytes / 8) }
 
     /// The movie's video and audio tracks whose ID no other track has (a data file is named by it).
     static func playableTracks(_ movie: Movie) -> [Track] {
@@ -200,8 +201,8 @@ public final class IndexDirectory: Sendable {
         defer { _ = contents.withLock { $0.tracksDone.insert(source) } }
         for track in Self.playableTracks(movie) where TrackDataFile.wants(track) {
             let name = Self.trackFileName(source, track.id), final = path + "/" + name, temporary = final + ".tmp"
-            guard Self.fits(track, maxBytes) else { continue }
-            let size = Int64(TrackDataFile.headerSize) + TrackDataFile.dataLength(track)
+            let size = Self.dataFileSize(track)
+            guard fits(size) else { continue }
             if let existing = OpenFile(path: final), TrackDataFile.matches(fd: existing.fd, track: track, identity: identity, build: build) { continue }
             let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard fd >= 0 else { log("track data of \(source) not written: \(String(cString: strerror(errno)))"); return }
@@ -211,12 +212,7 @@ public final class IndexDirectory: Sendable {
                 unlink(temporary)
                 return  // the MP4 changed or the disk failed: made again when it is next parsed
             }
-            contents.withLock { c in
-                c.clock += 1
-                if let old = c.files.updateValue((Int(size), c.clock), forKey: name) { c.bytes -= old.size }
-                c.bytes += Int(size)
-            }
-            trim()
+            noteWritten(name, size: Int(size))
         }
     }
 
@@ -238,10 +234,15 @@ public final class IndexDirectory: Sendable {
             unlink(temporary)
             return
         }
+        noteWritten(name, size: bytes.count)
+    }
+
+    /// Counts a file just written (the newest used) and trims the directory to its bound.
+    private func noteWritten(_ name: String, size: Int) {
         contents.withLock { c in
             c.clock += 1
-            if let old = c.files.updateValue((bytes.count, c.clock), forKey: name) { c.bytes -= old.size }
-            c.bytes += bytes.count
+            if let old = c.files.updateValue((size, c.clock), forKey: name) { c.bytes -= old.size }
+            c.bytes += size
         }
         trim()
     }
