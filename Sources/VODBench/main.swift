@@ -40,10 +40,15 @@ if arguments[0] == "cold" {
     var indexPath: String?
     if let i = arguments.firstIndex(of: "--index"), i + 1 < arguments.count {
         indexPath = arguments[i + 1]
-        do {
-            guard let bytes = try MovieIndexFile.make(path: path, build: 1) else { print("vod-bench: \(path) keeps no index"); exit(1) }
-            guard FileManager.default.createFile(atPath: arguments[i + 1], contents: Data(bytes)) else { print("vod-bench: cannot write \(arguments[i + 1])"); exit(1) }
-        } catch { print("vod-bench: \(error)"); exit(1) }
+        // VOD_BENCH_KEEP_INDEX: an index file already there is used as it is, so that a process
+        // with `--runs 1` times only a first load (what a freshly started origin does).
+        let keep = ProcessInfo.processInfo.environment["VOD_BENCH_KEEP_INDEX"] != nil && FileManager.default.fileExists(atPath: arguments[i + 1])
+        if !keep {
+            do {
+                guard let bytes = try MovieIndexFile.make(path: path, build: 1) else { print("vod-bench: \(path) keeps no index"); exit(1) }
+                guard FileManager.default.createFile(atPath: arguments[i + 1], contents: Data(bytes)) else { print("vod-bench: cannot write \(arguments[i + 1])"); exit(1) }
+            } catch { print("vod-bench: \(error)"); exit(1) }
+        }
     }
     var times: [Double] = []
     for _ in 0..<runs {
