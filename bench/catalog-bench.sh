@@ -152,16 +152,18 @@ for line in sys.stdin:
 print(int(req), int(byt))'
 }
 printf "\n%-26s %10s %10s %11s %13s %9s %15s %8s\n" "edge ($budget MB cache)" "req/s" "hit ratio" "origin MB" "origin KB/req" "p99 ms" "held MB mean/max" "non-2xx"
-edge_run() {  # NAME PORT HELD-COMMAND: a first run fills the cache, the second is measured (steady state)
+# Every edge is asked the same requests in the same order: a first run (seed 1) fills its
+# cache, the second (seed 2) is measured, steady state.
+edge_run() {  # NAME PORT HELD-COMMAND
   local before after sampler
-  run "$2" > /dev/null
+  SEED=1 run "$2" > /dev/null
   before=$(origin_counts)
   # What the cache holds, every half second of the measured run: nginx's cache manager trims
   # to max_size and then sleeps up to 10 s (a wait it caps at 10 s, whatever manager_sleep
   # says), so its cache swings between the budget and 2–3 times it; the mean is what it hit with.
   ( while :; do eval "$3" 2>/dev/null || true; sleep 0.5; done ) > "$out/held.txt" &
   sampler=$!
-  local r; r=$(run "$2")
+  local r; r=$(SEED=2 run "$2")
   kill $sampler 2>/dev/null; wait $sampler 2>/dev/null || true
   after=$(origin_counts)
   python3 - "$1" "$r" "$before" "$after" "$out/held.txt" <<'PY' | tee -a "$out/edges.txt"

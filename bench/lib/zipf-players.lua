@@ -2,7 +2,8 @@
 -- PLAYERS players (round robin within a wrk thread). A player picks a video with Zipf(1.0)
 -- popularity over VIDEOS videos (v001 … vNNN, v001 the most popular), asks for its master
 -- and media playlists, then its segments in order (video and audio of segment 1, 2, …,
--- SEGMENTS), then picks another video. Environment: VIDEOS, SEGMENTS, PLAYERS.
+-- SEGMENTS), then picks another video. Environment: VIDEOS, SEGMENTS, PLAYERS, and SEED
+-- (the same seed gives the same requests in the same order, as far as a run gets).
 local videos = tonumber(os.getenv("VIDEOS") or "500")
 local segments = tonumber(os.getenv("SEGMENTS") or "10")
 local players = tonumber(os.getenv("PLAYERS") or "32")
@@ -34,7 +35,7 @@ local function start(p)
 end
 
 function init(args)
-  math.randomseed(os.time() * 1000 + math.floor(os.clock() * 1e6) + math.random(1e6))
+  math.randomseed(tonumber(os.getenv("SEED") or "") or (os.time() * 1000 + math.floor(os.clock() * 1e6) + math.random(1e6)))
   for p = 1, players do start(p) end
 end
 
