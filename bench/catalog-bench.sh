@@ -27,6 +27,7 @@ swift build -c release --product vod-edge >/dev/null
 swift build -c release --product vod >/dev/null
 out=$PWD/bench/out/catalog
 source=bench/out/catalog-source.mp4
+mkdir -p bench/out
 if [ ! -s "$source" ]; then
   ffmpeg -hide_banner -loglevel error -y -f lavfi -i "testsrc2=size=640x360:rate=30:duration=60" -f lavfi -i "sine=frequency=330:sample_rate=48000:duration=60" \
     -c:v libx264 -preset ultrafast -b:v 500k -maxrate 600k -bufsize 1000k -g 60 -keyint_min 60 -sc_threshold 0 -pix_fmt yuv420p \
