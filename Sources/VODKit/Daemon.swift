@@ -13,6 +13,7 @@ public struct Daemon: Sendable {
     public init(name: String) {
         self.name = name
         MemoryReuse.configure()
+        CryptoStart.prepare()
     }
 
     /// A line on stderr: UTC time, daemon, message (one `write(2)`, so lines from threads do not mix).

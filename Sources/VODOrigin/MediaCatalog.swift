@@ -37,6 +37,9 @@ public struct MediaCatalog: Sendable {
     /// when several files share a stem.
     public static let bareExtensions = ["mp4", "m4v", "mov", "m4a", "3gp", "3g2"]
 
+    /// A `manifest.json` over this many bytes is not read (a video's is a few KB).
+    static let manifestLimit = 16 << 20
+
     /// The id of a bare file (`name.mp4` → `name`), nil for other files.
     static func bareID(_ fileName: String) -> String? {
         guard let dot = fileName.lastIndex(of: "."), dot != fileName.startIndex else { return nil }
@@ -64,7 +67,7 @@ public struct MediaCatalog: Sendable {
     public func files(of id: Substring) throws(LookupError) -> [SourceFile] {
         guard Self.isValidName(id) else { throw .invalidID }
         let dir = "\(root)/\(id)"
-        if let manifest = try? Data(contentsOf: URL(fileURLWithPath: "\(dir)/manifest.json")) {
+        if let manifest = LocalFiles.contents("\(dir)/manifest.json", limit: Self.manifestLimit) {
             try checkInside(dir)
             return try filesFromManifest(manifest, dir: dir) + subtitleFiles(of: id)
         }
@@ -90,7 +93,7 @@ public struct MediaCatalog: Sendable {
     /// resolve outside the root are left out.
     func subtitleFiles(of id: Substring) -> [SourceFile] {
         let dir = "\(root)/\(id)/\(Self.subtitleDirectory)"
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        let names = LocalFiles.names(inDirectory: dir) ?? []
         return names.sorted().compactMap { name -> SourceFile? in
             guard Self.isValidName(Substring(name)), SubtitleFile.Format(fileName: Substring(name)) != nil,
                   let info = try? fileInfo("\(dir)/\(name)") else { return nil }
@@ -103,7 +106,7 @@ public struct MediaCatalog: Sendable {
         guard Self.isValidName(id) else { throw .invalidID }
         guard Self.isValidName(name), DownloadFormat(fileName: name) != nil else { throw .notFound }
         let dir = "\(root)/\(id)"
-        guard let data = try? Data(contentsOf: URL(fileURLWithPath: "\(dir)/manifest.json")) else { throw .notFound }
+        guard let data = LocalFiles.contents("\(dir)/manifest.json", limit: Self.manifestLimit) else { throw .notFound }
         try checkInside(dir)
         let manifest = try Self.decode(data)
         guard (manifest.downloads ?? []).contains(where: { $0.file == name }) else { throw .notFound }
@@ -154,10 +157,10 @@ public struct MediaCatalog: Sendable {
 
     /// Size and mtime of a regular file inside the root (after symlinks), nil if absent.
     private func fileInfo(_ path: String) throws(LookupError) -> (size: Int64, modified: Int)? {
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        try checkInside(path)
         var st = stat()
-        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        guard stat(path, &st) == 0 else { return nil }
+        try checkInside(path)
+        guard (st.st_mode & S_IFMT) == S_IFREG else { return nil }
         return (Int64(st.st_size), Int(st.st_mtim.tv_sec))
     }
 
