@@ -6,7 +6,7 @@
 # loop / one worker each, wrk -t1 -c32: req/s and p50/p99 latency, alternating, ROUNDS rounds.
 # 2) The same players through edges whose cache holds a quarter of the catalog's bytes — vod-edge,
 # nginx proxy_cache, Varnish (malloc) — each from empty, filled for SECONDS, then measured for
-# SECONDS: hit ratio, the bytes the origin sent (read from the origin's own counters) and what
+# SECONDS: hit ratio, the bytes the origin sent (read from the origin's own counters) and
 # what the cache held (sampled every 0.5 s: mean and most; nginx's cache manager enforces
 # max_size after the fact), and vod-edge once more with nginx's mean held bytes as its budget.
 # LAYOUT=ladder serves each video as the transcoder publishes it (video.mp4 and audio.mp4 and
