@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Small responses against static nginx serving the very same bytes: master playlist,
 # media playlist of the 60-minute file (600 segments), MPD, /healthz and a 404, with
-# one event loop / one nginx worker (wrk -t1 -c32) and with two (wrk -t2 -c64).
+# one event loop / one nginx worker (wrk -t1 -c32) and with two (wrk -t2 -c64). The three
+# playlists once more as players ask for them (`Accept-Encoding: gzip`), against nginx's
+# `gzip_static` serving the same gzip bytes from `.gz` files beside the static copies (without
+# `gzip_vary`, which would make nginx look for a `.gz` file on every request, asked or not).
 # Alternates A and B within each round; prints req/s medians and the median ratio.
 #   bench/small-response-bench.sh [ROUNDS] [SECONDS]
 set -euo pipefail
@@ -18,10 +21,10 @@ for name in short hour; do link_ladder "$name" "$out/media/ladder-$name"; done
 
 port=18185; nport=18186
 origin=
-trap 'kill $origin 2>/dev/null; stop_static_nginx' EXIT
+trap 'kill $origin 2>/dev/null || true; stop_static_nginx' EXIT
 urls=(/hls/ladder-short/master.m3u8 /hls/ladder-hour/video_720/index.m3u8 /dash/ladder-hour/manifest.mpd /healthz /hls/ladder-short/missing/index.m3u8)
 names=("master playlist" "media playlist, 60-min (600 segments)" "MPD, 60-min" "/healthz" "404")
-printf "%-40s %6s %10s %12s %12s %8s\n" "response" "loops" "bytes" "vod req/s" "nginx req/s" "ratio"
+printf "%-48s %6s %10s %12s %12s %8s\n" "response" "loops" "bytes" "vod req/s" "nginx req/s" "ratio"
 for loops in 1 2; do
   .build/release/vod-origin --media "$out/media" --listen 127.0.0.1:$port --loops $loops --no-access-log 2>"$out/origin.log" &
   origin=$!
@@ -30,17 +33,19 @@ for loops in 1 2; do
     [ "$u" = "${urls[4]}" ] && continue
     mkdir -p "$out/static$(dirname "$u")"
     curl -sf "http://127.0.0.1:$port$u" -o "$out/static$u"
+    curl -sf -H "Accept-Encoding: gzip" "http://127.0.0.1:$port$u" -o "$out/static$u.gz"
   done
-  static_nginx "$out/nginx" $nport "$out/static" $loops
+  STATIC_NGINX_EXTRA="gzip_static on;" static_nginx "$out/nginx" $nport "$out/static" $loops
   sleep 0.5
-  for i in "${!urls[@]}"; do
+  for i in "${!urls[@]}" 0g 1g 2g; do
+    gzip=; [ "${i%g}" != "$i" ] && { i=${i%g}; gzip="Accept-Encoding: gzip"; }
     u=${urls[$i]}; ours=(); theirs=(); ratios=()
     for _ in $(seq "$rounds"); do
-      a=$(rps "http://127.0.0.1:$port$u" $loops $((32 * loops))); b=$(rps "http://127.0.0.1:$nport$u" $loops $((32 * loops)))
+      a=$(WRK_HEADER=$gzip rps "http://127.0.0.1:$port$u" $loops $((32 * loops))); b=$(WRK_HEADER=$gzip rps "http://127.0.0.1:$nport$u" $loops $((32 * loops)))
       ours+=("$a"); theirs+=("$b"); ratios+=("$(ratio "$a" "$b")")
     done
-    bytes=$(curl -s "http://127.0.0.1:$port$u" | wc -c)
-    printf "%-40s %6s %10s %12s %12s %8s\n" "${names[$i]}" $loops "$bytes" "$(median "${ours[@]}")" "$(median "${theirs[@]}")" "$(median "${ratios[@]}")"
+    bytes=$(curl -s ${gzip:+-H "$gzip"} "http://127.0.0.1:$port$u" | wc -c)
+    printf "%-48s %6s %10s %12s %12s %8s\n" "${names[$i]}${gzip:+, gzip}" $loops "$bytes" "$(median "${ours[@]}")" "$(median "${theirs[@]}")" "$(median "${ratios[@]}")"
   done
   kill $origin; wait $origin 2>/dev/null || true; origin=
   stop_static_nginx; sleep 0.5

@@ -9,7 +9,7 @@ command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
 # The end-to-end test drives Debian's Chromium with Selenium; curl is used by scripts/run-stack.sh.
 command -v curl >/dev/null 2>&1 || need+=(curl)
-for pkg in libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev libssl-dev chromium chromium-driver python3-selenium; do
+for pkg in libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev libssl-dev zlib1g-dev chromium chromium-driver python3-selenium; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if ! command -v swift >/dev/null 2>&1; then

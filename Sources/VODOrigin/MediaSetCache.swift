@@ -56,6 +56,10 @@ public final class MediaSetCache: Sendable {
             /// A long playlist (a media playlist of a long video) also kept in a memory file,
             /// sent with `sendfile` like a static file instead of copied from the heap by `writev`.
             public let file: OpenFile?
+            /// The same bytes gzip-coded, for clients that accept it (nil when too short to gain).
+            public let gzipped: [UInt8]?
+            /// The gzip-coded bytes are another representation, so they have a validator of their own.
+            public var gzipETag: String { String(etag.dropLast()) + "-gzip\"" }
 
             /// Bytes from which a memory file pays: below, one `writev` of headers and body is cheaper.
             static let fileThreshold = 8 << 10
@@ -64,6 +68,7 @@ public final class MediaSetCache: Sendable {
                 self.bytes = bytes
                 self.etag = etag
                 file = bytes.count >= Self.fileThreshold ? OpenFile.inMemory(bytes, name: "vod-playlist") : nil
+                gzipped = bytes.count >= Gzip.minimumBytes ? Gzip.compress(bytes) : nil
             }
         }
 

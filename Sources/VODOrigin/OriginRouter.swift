@@ -128,7 +128,7 @@ public struct OriginRouter: HTTPHandler {
                     if let refusal = access.refusal(target, video: id, verified: verified, scheme: entry.set.protection?.scheme) { return .response(finish(refusal)) }
                     if case .mp4(_, let name) = target { return .response(finish(access.marked(mp4(video, name), target))) }
                     if case .cueFile(_, let name) = target { return .response(finish(access.marked(cueFile(video, name), target))) }
-                    if let response = answer(target, entry, mayBlock: false) { return .response(finish(access.marked(response, target))) }
+                    if let response = answer(target, entry, for: head, mayBlock: false) { return .response(finish(access.marked(response, target))) }
                 }
             }
         }
@@ -142,7 +142,7 @@ public struct OriginRouter: HTTPHandler {
                 let entry = try cache.mediaSet(id: String(id), video: video)
                 let access = VideoAccess(entry)
                 if let refusal = access.refusal(target, video: id, verified: verified, scheme: entry.set.protection?.scheme) { return finish(refusal) }
-                return finish(access.marked(answer(target, entry, mayBlock: true) ?? .text(500, "no answer"), target))
+                return finish(access.marked(answer(target, entry, for: head, mayBlock: true) ?? .text(500, "no answer"), target))
             } catch {
                 return finish(failure(error, video: id))
             }
@@ -171,7 +171,7 @@ public struct OriginRouter: HTTPHandler {
     }
 
     /// The response for a target of a laid-out video; nil when making it would block and `mayBlock` is false.
-    func answer(_ target: OriginTarget, _ e: MediaSetCache.Entry, mayBlock: Bool) -> HTTPResponse? {
+    func answer(_ target: OriginTarget, _ e: MediaSetCache.Entry, for head: HTTPRequestHead, mayBlock: Bool) -> HTTPResponse? {
         do throws(PackagerError) {
             switch target {
             case .videoInfo: return describe(e)
@@ -183,7 +183,7 @@ public struct OriginRouter: HTTPHandler {
                 return r
             case .playlist(_, let path):
                 guard mayBlock || e.hasPlaylist(path) else { return nil }
-                return playlist(e, path)
+                return playlist(e, path, gzip: AcceptEncoding.allowsGzip(head.headers["Accept-Encoding"]))
             case .cmafInit(_, let name):
                 guard let track = e.set.track(named: String(name)) else { return .text(404, "no track \(name)") }
                 if let p = e.set.protection { return body(try track.initSegment(protection: p), "video/mp4", etag: "\(e.key)|\(name)|init|\(protectionTag(p))") }
@@ -228,7 +228,7 @@ public struct OriginRouter: HTTPHandler {
                 guard let derived = try e.derived(view) else {
                     return .text(404, kind == "clip" ? "clip \(value) starts after video \(e.set.name) ends" : "video \(e.set.name) has no tracks \(kind)/\(value)")
                 }
-                return answer(inner, derived, mayBlock: mayBlock)
+                return answer(inner, derived, for: head, mayBlock: mayBlock)
             case .thumbnail(_, let ms, let width): return thumbnail(e, at: ms, width: width, mayBlock: mayBlock)
             case .progressive:
                 guard mayBlock else { return nil }  // walks every segment's samples
@@ -343,12 +343,17 @@ public struct OriginRouter: HTTPHandler {
         }
     }
 
-    func playlist(_ e: MediaSetCache.Entry, _ path: String) -> HTTPResponse {
+    /// A playlist, gzip-coded when `gzip` (the client accepts it) and it has a coded form.
+    /// Every playlist response says it varies with `Accept-Encoding`, so caches keep the two apart.
+    func playlist(_ e: MediaSetCache.Entry, _ path: String, gzip: Bool) -> HTTPResponse {
         guard let made = e.playlist(path) else { return .text(404, "not found") }
-        var r = HTTPResponse(status: 200, body: [made.file.map { .openFile($0, offset: 0, length: Int64(made.bytes.count)) } ?? .bytes(made.bytes)])
+        let coded = gzip ? made.gzipped : nil
+        var r = HTTPResponse(status: 200, body: [coded.map { .bytes($0) } ?? made.file.map { .openFile($0, offset: 0, length: Int64(made.bytes.count)) } ?? .bytes(made.bytes)])
         r.headers.append("Content-Type", path.hasSuffix(".mpd") ? "application/dash+xml" : path.hasSuffix(".vtt") ? "text/vtt; charset=utf-8" : "application/vnd.apple.mpegurl")
         r.headers.append("Cache-Control", e.manifest?.isPartial == true && Self.listsRenditions(path) ? Self.partialCache : Self.playlistCache)
-        r.headers.append("ETag", made.etag)
+        r.headers.append("ETag", coded == nil ? made.etag : made.gzipETag)
+        if coded != nil { r.headers.append("Content-Encoding", "gzip") }
+        r.headers.append("Vary", "Accept-Encoding")
         return r
     }
 

@@ -3,6 +3,7 @@ import Testing
 @testable import VODKit
 @testable import VODOrigin
 import HLSPackager
+import TestSupport
 
 let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 func fixture(_ name: String) -> String { repo.appendingPathComponent("Tests/Fixtures/\(name)").path }
@@ -128,6 +129,33 @@ final class LockedArray: @unchecked Sendable {
         #expect(try o.get("/cmaf/demo/video/01.m4s").status == 404)
         #expect(try o.get("/healthz").status == 200)
         #expect(String(decoding: try o.get("/api/videos").body, as: UTF8.self).contains("\"id\":\"ladder\""))
+    }
+
+    /// Playlists go gzip-coded to clients that accept it, as a representation of their own
+    /// (ETag, `Vary`), and `gzip -d` gives back the identity bytes; segments are never coded.
+    @Test func playlistsAreGzipCodedForClientsThatAcceptIt() throws {
+        let o = try OriginFixture()
+        for target in ["/dash/demo/manifest.mpd", "/dash/ladder/manifest.mpd"] {
+            let plain = try o.get(target)
+            let coded = try o.get(target, [("Accept-Encoding", "gzip, deflate, br, zstd")])
+            #expect(plain.headers["Content-Encoding"] == nil && plain.headers["Vary"] == "Accept-Encoding")
+            #expect(coded.status == 200 && coded.headers["Content-Encoding"] == "gzip" && coded.headers["Vary"] == "Accept-Encoding", "\(target)")
+            #expect(coded.body.count < plain.body.count)
+            let etag = try #require(coded.headers["ETag"])
+            #expect(etag != plain.headers["ETag"])
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("gzip-\(UUID().uuidString).gz")
+            defer { try? FileManager.default.removeItem(at: file) }
+            try Data(coded.body).write(to: file)
+            let decoded = try runProgram(["gzip", "-dc", file.path])
+            #expect(decoded.status == 0 && [UInt8](decoded.output) == plain.body, "\(target)")
+            #expect(try o.get(target, [("Accept-Encoding", "gzip"), ("If-None-Match", etag)]).status == 304)
+            #expect(try o.get(target, [("If-None-Match", etag)]).status == 200)  // the identity bytes are another representation
+            #expect(try o.get(target, [("Accept-Encoding", "gzip;q=0, br")]).body == plain.body)
+        }
+        // A playlist under `Gzip.minimumBytes` (this one is 315 bytes) gains nothing: sent as it is.
+        let short = try o.get("/hls/demo/video/index.m3u8", [("Accept-Encoding", "gzip")])
+        #expect(short.body.count < Gzip.minimumBytes && short.headers["Content-Encoding"] == nil && short.headers["Vary"] == "Accept-Encoding")
+        #expect(try o.get("/cmaf/demo/video/1.m4s", [("Accept-Encoding", "gzip")]).headers["Content-Encoding"] == nil)
     }
 
     /// Bare files with any ISO BMFF / QuickTime extension are videos, listed and served.

@@ -1,6 +1,7 @@
 # Sourced by the benchmark scripts: Debian's nginx serving a directory as static files,
 # configured as in production (sendfile, keep-alive), and the helpers the scripts share.
 #   static_nginx DIR PORT ROOT [WORKERS]   writes DIR/nginx.conf, starts nginx, stops it on exit
+#                                         (STATIC_NGINX_EXTRA: more http-level directives)
 #   rps URL [THREADS] [CONNECTIONS]       wrk's requests per second over $seconds s
 #   median V…                             the middle value
 #   ratio A B                             A/B with three decimals
@@ -22,6 +23,7 @@ events { worker_connections 8192; }
 http {
   access_log off;
   sendfile on; tcp_nopush on; tcp_nodelay on;
+  ${STATIC_NGINX_EXTRA:-}
   keepalive_requests 1000000;
   types { application/vnd.apple.mpegurl m3u8; application/dash+xml mpd; video/iso.segment m4s; video/mp2t ts; text/plain txt; }
   default_type text/plain;
@@ -34,7 +36,7 @@ CONF
 
 stop_static_nginx() { [ -n "${STATIC_NGINX_CONF:-}" ] && nginx -c "$STATIC_NGINX_CONF" -s stop 2>/dev/null || true; }
 
-rps() { wrk -t"${2:-1}" -c"${3:-32}" -d"${seconds:-5}s" "$1" | awk '/Requests\/sec/ {print $2}'; }
+rps() { wrk -t"${2:-1}" -c"${3:-32}" -d"${seconds:-5}s" ${WRK_HEADER:+-H "$WRK_HEADER"} "$1" | awk '/Requests\/sec/ {print $2}'; }
 
 median() { printf "%s\n" "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 

@@ -47,6 +47,7 @@ public enum HTTPParserExercise {
                     buffer.removeFirst(used)
                     parser.reset()
                     _ = head.path
+                    _ = AcceptEncoding.allowsGzip(head.headers["Accept-Encoding"])
                     exerciseTus(head)
                     exerciseSigning(head)
                     switch head.framing {
