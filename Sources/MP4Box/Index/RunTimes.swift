@@ -39,9 +39,53 @@ public struct RunTimes: Sendable {
         public var lastPresented = 0
     }
 
-    /// The extent of samples `range`, in one pass.
+    /// The extent of samples `range`: from its ends when presentation times are in order
+    /// over it (`inOrderOffset`), else in one pass.
     public func extent(_ range: Range<Int>) -> Extent {
-        visitColumns(ExtentScan(range: range.clamped(to: 0..<samples.count), coverage: offsetCoverage, shift: offsetShift))
+        let range = range.clamped(to: 0..<samples.count)
+        guard let offset = inOrderOffset(range) else {
+            return visitColumns(ExtentScan(range: range, coverage: offsetCoverage, shift: offsetShift))
+        }
+        var e = Extent()
+        (e.minDTS, e.maxDTS) = (decodeTime(range.lowerBound), decodeTime(range.upperBound - 1))
+        (e.minPTS, e.maxPTS) = (e.minDTS &+ offset, e.maxDTS &+ offset)
+        (e.minOffset, e.maxOffset) = (offset, offset)
+        // As the pass keeps them: the first sample presented at the latest time, and the time before it.
+        e.lastPresented = bisect(range, offset: offset, atOrAfter: e.maxPTS)
+        if e.lastPresented > range.lowerBound { e.latest.add(decodeTime(e.lastPresented - 1) &+ offset) }
+        e.latest.add(e.maxPTS)
+        return e
+    }
+
+    /// The offset every sample of `range` is presented after its decode time, when it is one
+    /// offset and no time wraps: then presentation times never go back over `range`, since
+    /// decode times never do (durations are unsigned, and an index file's are checked) and a
+    /// track's span (under 2^31 samples of under 2^32 ticks) cannot wrap twice. Nil otherwise, and
+    /// for an empty range. Audio and video without reordered frames are such tracks: their lay-out
+    /// and segment boundaries then take the ends and bisections instead of a walk over every sample.
+    func inOrderOffset(_ range: Range<Int>) -> Int64? {
+        guard !range.isEmpty, !samples.hasCompositionOffsets else { return nil }
+        let offset: Int64
+        if range.upperBound <= offsetCoverage { offset = offsetShift }
+        else if range.lowerBound >= offsetCoverage || offsetShift == 0 { offset = 0 }
+        else { return nil }
+        let first = samples.dts(at: range.lowerBound), last = samples.dts(at: range.upperBound - 1)
+        guard first <= last else { return nil }
+        for t in [first, last] {
+            let (moved, o1) = t.addingReportingOverflow(dtsShift)
+            guard !o1, !moved.addingReportingOverflow(offset).overflow else { return nil }
+        }
+        return offset
+    }
+
+    /// The first sample of `range` presented at `time` or later, times being in order over it.
+    private func bisect(_ range: Range<Int>, offset: Int64, atOrAfter time: Int64) -> Int {
+        var low = range.lowerBound, high = range.upperBound
+        while low < high {
+            let mid = low + (high - low) / 2
+            if decodeTime(mid) &+ offset < time { low = mid + 1 } else { high = mid }
+        }
+        return low
     }
 
     /// The sync samples in `range`, in order.
@@ -56,6 +100,17 @@ public struct RunTimes: Sendable {
 
     /// The first sample of `range` presented at `time` or later (`range.upperBound` if none).
     public func firstSample(_ range: Range<Int>, presentedAtOrAfter time: Int64) -> Int {
+        let range = range.clamped(to: 0..<samples.count)
+        if let offset = inOrderOffset(range) { return bisect(range, offset: offset, atOrAfter: time) }
+        return visitColumns(FirstSampleScan(range: range, coverage: offsetCoverage, shift: offsetShift, time: time))
+    }
+
+    /// `extent` and `firstSample` as the passes over every sample make them (tests compare).
+    func scannedExtent(_ range: Range<Int>) -> Extent {
+        visitColumns(ExtentScan(range: range.clamped(to: 0..<samples.count), coverage: offsetCoverage, shift: offsetShift))
+    }
+
+    func scannedFirstSample(_ range: Range<Int>, presentedAtOrAfter time: Int64) -> Int {
         visitColumns(FirstSampleScan(range: range.clamped(to: 0..<samples.count), coverage: offsetCoverage, shift: offsetShift, time: time))
     }
 
