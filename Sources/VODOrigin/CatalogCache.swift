@@ -7,14 +7,18 @@ import Glibc
 /// The files of one video and the key naming this version of them (paths, sizes, mtimes).
 public struct VideoFiles: Sendable {
     public let files: [SourceFile]
+    /// The `manifest.json` the files were found by, as read then (nil: a bare file, which has
+    /// none), so that loading the video and checking its access do not read it again.
+    public let manifest: Data?
     public let key: String
-    public init(files: [SourceFile]) {
+    public init(files: [SourceFile], manifest: Data? = nil) {
         self.files = files
+        self.manifest = manifest
         key = files.map { "\($0.path)|\($0.size)|\($0.modified)" }.joined(separator: ";")
     }
 }
 
-/// Remembers `MediaCatalog.files(of:)` for a short time, so a hot video costs
+/// Remembers `MediaCatalog.video(_:)` for a short time, so a hot video costs
 /// no manifest read, JSON parse, `realpath` or `stat` per request. A replaced
 /// or removed file is noticed within `ttl` seconds; its new size or mtime then
 /// makes a new media-set key. Failures (an unknown id) are remembered as long, so
@@ -40,7 +44,7 @@ public final class CatalogCache: Sendable {
     public func files(of id: Substring) throws(MediaCatalog.LookupError) -> VideoFiles {
         if let known = remembered(id) { return try known.get() }
         let answer: Result<VideoFiles, MediaCatalog.LookupError>
-        do { answer = .success(VideoFiles(files: try catalog.files(of: id))) } catch { answer = .failure(error) }
+        do { answer = .success(try catalog.video(id)) } catch { answer = .failure(error) }
         let expires = Self.now() + ttl
         entries.withLock { entries in
             if entries.count > 10_000 { entries.removeAll() }  // bounded: ids come from requests

@@ -245,7 +245,7 @@ final class IngestSink: HTTPBodySink {
 
     /// Why a manifest cannot be published yet (unreadable, or a listed file absent), nil if it can.
     static func missingRendition(manifest: String, dir: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: manifest) else { return "unreadable" }
+        guard let data = LocalFiles.contents(manifest, limit: MediaCatalog.manifestLimit) else { return "unreadable, or over \(MediaCatalog.manifestLimit) bytes" }
         do {
             for name in try MediaCatalog.listedFiles(inManifest: data) {
                 var st = stat()

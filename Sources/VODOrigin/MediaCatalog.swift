@@ -64,17 +64,20 @@ public struct MediaCatalog: Sendable {
     }
 
     /// The files of video `id`, video renditions first, then audio, then subtitle files.
-    public func files(of id: Substring) throws(LookupError) -> [SourceFile] {
+    public func files(of id: Substring) throws(LookupError) -> [SourceFile] { try video(id).files }
+
+    /// The files of video `id` and the manifest they were found by (none for a bare file).
+    public func video(_ id: Substring) throws(LookupError) -> VideoFiles {
         guard Self.isValidName(id) else { throw .invalidID }
         let dir = "\(root)/\(id)"
         if let manifest = LocalFiles.contents("\(dir)/manifest.json", limit: Self.manifestLimit) {
             try checkInside(dir)
-            return try filesFromManifest(manifest, dir: dir) + subtitleFiles(of: id)
+            return VideoFiles(files: try filesFromManifest(manifest, dir: dir) + subtitleFiles(of: id), manifest: manifest)
         }
         for ext in Self.bareExtensions {
             let bare = "\(root)/\(id).\(ext)"
             if let info = try fileInfo(bare) {
-                return [SourceFile(name: "\(id).\(ext)", path: bare, role: .video, size: info.size, modified: info.modified)] + subtitleFiles(of: id)
+                return VideoFiles(files: [SourceFile(name: "\(id).\(ext)", path: bare, role: .video, size: info.size, modified: info.modified)] + subtitleFiles(of: id))
             }
         }
         throw .notFound
@@ -101,8 +104,9 @@ public struct MediaCatalog: Sendable {
         }
     }
 
-    /// Download version `name` of video `id`: listed in its manifest's `downloads`, a file inside the root.
-    public func download(_ name: Substring, of id: Substring) throws(LookupError) -> SourceFile {
+    /// Download version `name` of video `id`: listed in its manifest's `downloads`, a file
+    /// inside the root; with that manifest, as read.
+    public func download(_ name: Substring, of id: Substring) throws(LookupError) -> (file: SourceFile, manifest: Data) {
         guard Self.isValidName(id) else { throw .invalidID }
         guard Self.isValidName(name), DownloadFormat(fileName: name) != nil else { throw .notFound }
         let dir = "\(root)/\(id)"
@@ -112,7 +116,7 @@ public struct MediaCatalog: Sendable {
         guard (manifest.downloads ?? []).contains(where: { $0.file == name }) else { throw .notFound }
         let path = "\(dir)/\(name)"
         guard let info = try fileInfo(path) else { throw .notFound }
-        return SourceFile(name: String(name), path: path, role: .video, size: info.size, modified: info.modified)
+        return (SourceFile(name: String(name), path: path, role: .video, size: info.size, modified: info.modified), data)
     }
 
     /// Every file a manifest lists (renditions, then downloads), each a valid file name: what an

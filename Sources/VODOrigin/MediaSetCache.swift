@@ -94,7 +94,7 @@ public final class MediaSetCache: Sendable {
             key = video.key
             files = video.files
             sources = HeldSourceFiles(video.files, trackData: trackData)
-            let (data, manifest) = VideoAccess.manifest(beside: video.files)
+            let (data, manifest) = (video.manifest, VideoAccess.decoded(video.manifest))
             self.manifest = manifest
             manifestBytes = manifest == nil ? nil : data.map { [UInt8]($0) }
             signedOnly = VideoAccess.signedOnly(manifestData: data, manifest: manifest)

@@ -107,8 +107,8 @@ public struct OriginRouter: HTTPHandler {
         if case .download(let id, let name) = target {
             return .deferred { [self] in
                 do throws(MediaCatalog.LookupError) {
-                    let file = try files.catalog.download(name, of: id)
-                    let access = VideoAccess(files: [file], policy: cache.protection)
+                    let (file, manifest) = try files.catalog.download(name, of: id)
+                    let access = VideoAccess(manifest: manifest, policy: cache.protection)
                     if let refusal = access.refusal(target, video: id, verified: verified, scheme: nil) { return finish(refusal) }
                     return finish(access.marked(download(file), target))
                 } catch {
@@ -151,7 +151,7 @@ public struct OriginRouter: HTTPHandler {
 
     /// A whole file of a video, if its manifest allows this request to have it (on a worker).
     func whole(_ video: VideoFiles, _ target: OriginTarget, _ verified: Bool, _ make: () -> HTTPResponse) -> HTTPResponse {
-        let access = VideoAccess(files: video.files, policy: cache.protection)
+        let access = VideoAccess(manifest: video.manifest, policy: cache.protection)
         if let refusal = access.refusal(target, video: target.video ?? "", verified: verified, scheme: nil) { return refusal }
         return access.marked(make(), target)
     }

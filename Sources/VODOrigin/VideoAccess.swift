@@ -14,19 +14,15 @@ struct VideoAccess: Sendable {
 
     init(_ entry: MediaSetCache.Entry) { self.init(signedOnly: entry.signedOnly, encrypted: entry.set.protection != nil) }
 
-    /// From the manifest beside `files` (blocking: on a worker).
-    init(files: [SourceFile], policy: ProtectionPolicy) {
-        let (data, manifest) = Self.manifest(beside: files)
+    /// From the manifest the video's files were found by (`VideoFiles.manifest`; nil: a bare file).
+    init(manifest data: Data?, policy: ProtectionPolicy) {
+        let manifest = Self.decoded(data)
         self.init(signedOnly: Self.signedOnly(manifestData: data, manifest: manifest),
                   encrypted: manifest?.encryption != nil || policy.defaultScheme != nil || (data != nil && manifest == nil))
     }
 
-    /// The `manifest.json` beside a video's files, as stored and as read (nil: none, or not readable).
-    static func manifest(beside files: [SourceFile]) -> (data: Data?, manifest: VideoManifest?) {
-        let path = files.first.map { ($0.path as NSString).deletingLastPathComponent + "/manifest.json" }
-        let data = path.flatMap { FileManager.default.contents(atPath: $0) }
-        return (data, data.flatMap { try? VideoManifest.decode($0) })
-    }
+    /// A manifest's bytes decoded (nil: none, or not readable as one).
+    static func decoded(_ data: Data?) -> VideoManifest? { data.flatMap { try? VideoManifest.decode($0) } }
 
     /// A manifest that says `"access"` other than `"public"`, or one that cannot be read
     /// (closed, never open, by mistake).

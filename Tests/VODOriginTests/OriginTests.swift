@@ -158,6 +158,16 @@ final class LockedArray: @unchecked Sendable {
         #expect(try o.get("/cmaf/demo/video/1.m4s", [("Accept-Encoding", "gzip")]).headers["Content-Encoding"] == nil)
     }
 
+    /// A bare file has no manifest: a `manifest.json` lying in the media root (beside it) says
+    /// nothing about its access, and a ladder's access comes from the manifest it was found by.
+    @Test func aBareFileIsNotGovernedByAManifestBesideIt() throws {
+        let o = try OriginFixture()
+        try Data(#"{"renditions": [{"file": "demo.mp4", "type": "video"}], "access": "signed"}"#.utf8).write(to: o.media.appendingPathComponent("manifest.json"))
+        #expect(try o.get("/mp4/demo/demo.mp4").status == 200)
+        #expect(try o.get("/hls/demo/master.m3u8").status == 200)
+        #expect(try o.get("/hls/ladder/master.m3u8").status == 200)
+    }
+
     /// Bare files with any ISO BMFF / QuickTime extension are videos, listed and served.
     @Test func bareFilesOfEveryISOExtension() throws {
         let o = try OriginFixture()
