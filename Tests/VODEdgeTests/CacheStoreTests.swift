@@ -51,6 +51,31 @@ import VODKit
 
     /// The eviction order: used-once objects oldest first, then used-again ones oldest first;
     /// every step O(1) (no sort of the whole index under the lock).
+    /// `fits` answers as encoding the header with its checksum would: at once for usual
+    /// headers, by encoding near the limit (escapes, control characters, just over and under).
+    @Test func headerFitIsDecidedAsTheEncodedBlockWould() {
+        func header(_ value: String, count: Int) -> CacheStore.Header {
+            CacheStore.Header(key: "/hls/v/master.m3u8", status: 200, headers: (0..<count).map { ["X-Field-\($0)", value] },
+                              length: 1 << 40, sha256: "", stored: 1_765_000_000.123456, freshFor: 300)
+        }
+        var answers: [Bool] = []
+        for value in ["plain", String(repeating: "a", count: 700), String(repeating: "\"", count: 300), String(repeating: "\u{1}", count: 150), "ü/€"] {
+            for count in [1, 2, 3, 4, 5, 6, 8, 12, 16, 24, 32, 48, 64, 100, 150] {
+                var withChecksum = header(value, count: count)
+                withChecksum.sha256 = String(repeating: "f", count: 64)
+                let fits = CacheStore.fits(header(value, count: count))
+                #expect(fits == (CacheStore.headerBlock(withChecksum) != nil), "\(count) × \(value.prefix(3))")
+                answers.append(fits)
+            }
+        }
+        #expect(answers.contains(true) && answers.contains(false))
+        // One that fits only without its checksum is refused up front, not at commit (which
+        // would count as a local write failure and pause caching).
+        var size = 1
+        while CacheStore.headerBlock(header(String(repeating: "a", count: size), count: 1)) != nil { size += 1 }
+        #expect(!CacheStore.fits(header(String(repeating: "a", count: size - 30), count: 1)))
+    }
+
     @Test func twoQueueOrder() {
         var q = RecencyQueues()
         for key in ["a", "b", "c", "d"] { q.insert(key) }
