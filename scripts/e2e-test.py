@@ -506,10 +506,16 @@ def browser(video, modern, languages):
             if video in driver.page_source: break
             time.sleep(0.1)
         check(video in driver.page_source, "the page lists the video")
+        driver.execute_script("performance.setResourceTimingBufferSize(100000)")
         for kind in ["hls", "dash"]:
             t, state = play(driver, video, kind, past=5)
             check(t > 5 and not state.get("error"), f"Chromium plays {kind.upper()} from the page: currentTime {t:.1f} s, error {state.get('error')}")
             driver.save_screenshot(f"{OUT}/page-{kind}.png")
+        # Chromium asks with Accept-Encoding: the MPD it played came gzip-coded through the edge and
+        # it decoded it (Resource Timing: fewer bytes on the wire than in the body).
+        coded = driver.execute_script("return performance.getEntriesByType('resource').filter(e => e.name.endsWith('.mpd')"
+                                      " && e.encodedBodySize > 0 && e.encodedBodySize < e.decodedBodySize).map(e => [e.encodedBodySize, e.decodedBodySize])")
+        check(bool(coded), f"Chromium got the MPD gzip-coded and decoded it: {coded[:1]} bytes (coded, decoded)")
         print(f"e2e: screenshots in {OUT}/page-hls.png and page-dash.png")
         subtitles_and_audio_in_the_page(driver, languages)
         scrub_preview(driver, video)

@@ -135,10 +135,14 @@ public final class EdgeRouter: HTTPHandler, Sendable {
             return .response(r)
         }
         guard HTTPPath.isPlain(path) else { return .response(.text(400, "malformed path")) }
-        let key = key(head)
+        let plain = key(head)
         let now = Date().timeIntervalSince1970
-        // The hit path: an index lookup and the send, nothing else on the event loop.
-        let indexed = store.lookup(key)
+        // The hit path: an index lookup (two for a player that takes gzip and asks for a
+        // playlist: its coded variant, `CodingVariant`) and the send, nothing else on the event loop.
+        let atURL = store.lookup(plain)
+        let coded = AcceptEncoding.allowsGzip(head.headers["Accept-Encoding"]) && (atURL.map { CodingVariant.varies($0.headers) } ?? true)
+        let key = coded ? CodingVariant.key(plain) : plain
+        let indexed = coded ? store.lookup(key) : atURL
         if let object = indexed, object.isFresh(now: now) && object.verified { return .response(serve(.object(object, state: .hit), head, verified: verified)) }
         // Not a hit: what a fetch passes on to the origin.
         let upstream = Upstream(token: token, client: signing.clientAddress(request.head, peer: request.peer))
@@ -147,7 +151,9 @@ public final class EdgeRouter: HTTPHandler, Sendable {
         }
         return .later { [self] respond in
             pool.submit { [self] in
-                guard let object = indexed ?? store.lookupOnDisk(key) else {
+                // While the index is being rebuilt, an object that does not vary may be on disk under its URL alone.
+                guard let object = indexed ?? store.lookupOnDisk(key)
+                        ?? (key == plain ? nil : store.lookupOnDisk(plain).flatMap { CodingVariant.varies($0.headers) ? nil : $0 }) else {
                     return fetch(key, head, upstream, stale: nil) { respond(self.serve($0, head, verified: verified)) }
                 }
                 // Written by an earlier run: check it once; expired: ask the origin whether it changed.
@@ -205,7 +211,7 @@ public final class EdgeRouter: HTTPHandler, Sendable {
         }
         pool.submit { [self] in
             // The key is what is asked of the origins: the path, with the query when it is part of the key.
-            let result = fetchFromOrigins(key, target: upstream.target(key), forwardedFor: upstream.client, stale: stale) { publish(key, flight: flight, $0) }
+            let result = fetchFromOrigins(key, target: upstream.target(CodingVariant.plain(key)), forwardedFor: upstream.client, stale: stale) { publish(key, flight: flight, $0) }
             let waiters = inflight.withLock { inflight -> [@Sendable (Fetched) -> Void] in
                 guard inflight.byKey[key]?.id == flight else { return [] }  // handed off (piped): a later fetch may hold the key
                 return inflight.byKey.removeValue(forKey: key)?.waiters ?? []
@@ -218,7 +224,7 @@ public final class EdgeRouter: HTTPHandler, Sendable {
     func fetchAlone(_ key: String, _ upstream: Upstream, stale: CacheStore.Object?, then done: @escaping @Sendable (Fetched) -> Void) {
         pool.submit { [self] in
             var answered = false
-            let result = fetchFromOrigins(key, target: upstream.target(key), forwardedFor: upstream.client, stale: stale) { early in
+            let result = fetchFromOrigins(key, target: upstream.target(CodingVariant.plain(key)), forwardedFor: upstream.client, stale: stale) { early in
                 if !answered { answered = true; done(early) }
             }
             if !answered { done(result) }
@@ -252,15 +258,20 @@ public final class EdgeRouter: HTTPHandler, Sendable {
 
     /// Asks the origins for `target`; `early` gets the response as soon as its head is in
     /// when the body is streamed (to the cache and its players, or through a pipe); the
-    /// result is the final outcome (for requests still waiting, if any).
+    /// result is the final outcome (for requests still waiting, if any). For a coded
+    /// variant's key the origin is asked for gzip, and a response that does not vary is
+    /// stored under the URL's own key.
     func fetchFromOrigins(_ key: String, target: String, forwardedFor client: String = "", stale: CacheStore.Object?, early: (Fetched) -> Void) -> Fetched {
-        let video = HTTPPath.video(Substring(key).prefix { $0 != "?" }).map(String.init) ?? key
+        let plain = CodingVariant.plain(key)
+        let video = HTTPPath.video(Substring(plain).prefix { $0 != "?" }).map(String.init) ?? plain
         var headers: [(String, String)] = []
         if !client.isEmpty { headers.append(("X-Forwarded-For", client)) }
+        if key != plain { headers.append(("Accept-Encoding", "gzip")) }
         if let stale, let etag = stale.headers.first(where: { $0.first?.lowercased() == "etag" })?.last { headers.append(("If-None-Match", etag)) }
         let outcome = origins.fetch(target, video: video, headers: headers, log: log) { connection, head, notFoundBody -> Fetched in
             if head.status == 304, let stale { return .object(store.refresh(stale), state: .revalidated) }
             let kept = head.headers.fields.filter { !Self.hopHeaders.contains($0.name.lowercased()) }.map { [$0.name, $0.value] }
+            let key = CodingVariant.varies(kept) ? key : plain
             let policy = CachePolicy(cacheControl: head.headers["Cache-Control"], status: head.status, notFoundSeconds: config.notFoundSeconds)
             if let notFoundBody {
                 metrics.add("vod_edge_bytes_total", [("source", "origin")], Double(notFoundBody.count))
@@ -411,8 +422,9 @@ public final class EdgeRouter: HTTPHandler, Sendable {
             log("purged \(n) objects of video \(video)")
             return .text(200, "purged \(n) objects")
         }
-        guard store.lookup(key) != nil else { return .text(404, "not cached") }
+        guard store.lookup(key) != nil || store.lookup(CodingVariant.key(key)) != nil else { return .text(404, "not cached") }
         store.remove(key)
+        store.remove(CodingVariant.key(key))
         log("purged \(key)")
         return .text(200, "purged")
     }

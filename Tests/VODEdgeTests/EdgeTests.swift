@@ -166,6 +166,40 @@ final class EdgeFixture: @unchecked Sendable {
         #expect(try e.get("/hls/../etc/passwd").status == 400)
     }
 
+    /// A player that takes gzip gets a playlist's gzip-coded variant, cached beside the identity
+    /// bytes under a key of its own; segments (which do not vary) stay one object, whoever asks.
+    @Test func gzipVariantsOfPlaylistsAreCachedBesideTheIdentityBytes() throws {
+        let e = try EdgeFixture()
+        let gzip = [("Accept-Encoding", "gzip, deflate, br")]
+        let target = "/dash/demo/manifest.mpd"
+        let identity = try e.fromOrigin(target)
+        #expect(identity.count >= Gzip.minimumBytes)
+        let codedMiss = try e.get(target, gzip)
+        #expect(codedMiss.headers["X-Cache"] == "MISS" && codedMiss.headers["Content-Encoding"] == "gzip" && codedMiss.headers["Vary"] == "Accept-Encoding")
+        _ = e.stored(CodingVariant.key(target))
+        let codedHit = try e.get(target, gzip)
+        #expect(codedHit.headers["X-Cache"] == "HIT" && codedHit.body == codedMiss.body && codedHit.headers["ETag"] == codedMiss.headers["ETag"])
+        let file = e.dir.appendingPathComponent("mpd.gz")
+        try Data(codedHit.body).write(to: file)
+        let decoded = try runProgram(["gzip", "-dc", file.path])
+        #expect(decoded.status == 0 && [UInt8](decoded.output) == identity)
+        // A client without gzip: the identity bytes, fetched once and cached under the URL.
+        let plainMiss = try e.get(target)
+        #expect(plainMiss.headers["X-Cache"] == "MISS" && plainMiss.headers["Content-Encoding"] == nil && plainMiss.body == identity)
+        _ = e.stored(target)
+        #expect(try e.get(target).headers["X-Cache"] == "HIT" && (try e.get(target, gzip)).headers["Content-Encoding"] == "gzip")
+        #expect(try e.get(target, [("If-None-Match", try #require(codedHit.headers["ETag"]))] + gzip).status == 304)
+        // A segment asked first with gzip is stored under its URL: the next client, any, hits it.
+        let segment = "/cmaf/demo/video/3.m4s"
+        #expect(try e.get(segment, gzip).headers["X-Cache"] == "MISS")
+        _ = e.stored(segment)
+        #expect(try e.get(segment).headers["X-Cache"] == "HIT" && (try e.get(segment, gzip)).headers["X-Cache"] == "HIT")
+        #expect(e.router.store.lookup(CodingVariant.key(segment)) == nil && e.requestsToOrigins(segment) == 1)
+        // A purge takes both variants.
+        #expect(try e.get(target, [("Authorization", "Bearer purge-token")], method: "PURGE").status == 200)
+        #expect(e.router.store.lookup(target) == nil && e.router.store.lookup(CodingVariant.key(target)) == nil)
+    }
+
     @Test func concurrentMissesCauseOneOriginFetch() throws {
         let e = try EdgeFixture()
         e.origins.forEach { $0.handler.delay = 0.3 }
