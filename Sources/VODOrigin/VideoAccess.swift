@@ -2,8 +2,8 @@ import Foundation
 import HLSPackager
 import VODKit
 
-/// What a video's manifest says about who may have it and how: read from disk for the
-/// responses that do not lay the video out (`/mp4/`, `/subtitles/`, `/download/`).
+/// What a video's manifest says about who may have it and how: from the manifest the catalog
+/// found the video by, for the responses that do not lay it out (`/mp4/`, `/subtitles/`, `/download/`).
 struct VideoAccess: Sendable {
     /// Media URLs need a signed token.
     let signedOnly: Bool

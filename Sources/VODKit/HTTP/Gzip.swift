@@ -10,6 +10,7 @@ public enum Gzip {
     /// `bytes` as one gzip member, or nil when zlib fails or the result is not smaller.
     /// Level 6 is zlib's default; on playlists level 1 is as small within a few per cent.
     public static func compress(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8]? {
+        guard bytes.count < Int(UInt32.max / 2) else { return nil }  // zlib counts one call's input in 32 bits
         var stream = z_stream()
         guard vod_gzip_deflate_init(&stream, level) == Z_OK else { return nil }
         defer { deflateEnd(&stream) }
