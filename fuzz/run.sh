@@ -27,7 +27,7 @@ fuzz() {  # name module "source dirs" seeds...
       sed -e '/^import MP4Box$/d' "$f" > "$out/src/$(echo "$f" | tr / _)"
     done
   done
-  if ! swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name "$module" -I Sources/CCrypto \
+  if ! swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name "$module" -I Sources/CCrypto -I Sources/CZlib \
        "fuzz/Fuzz$name.swift" "$out"/src/*.swift -o "$out/fuzz" 2>"$out/build.log"; then
     grep -v "Cannot export local symbol" "$out/build.log" >&2
     return 1
