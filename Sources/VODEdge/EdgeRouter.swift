@@ -271,19 +271,19 @@ public final class EdgeRouter: HTTPHandler, Sendable {
         let outcome = origins.fetch(target, video: video, headers: headers, log: log) { connection, head, notFoundBody -> Fetched in
             if head.status == 304, let stale { return .object(store.refresh(stale), state: .revalidated) }
             let kept = head.headers.fields.filter { !Self.hopHeaders.contains($0.name.lowercased()) }.map { [$0.name, $0.value] }
-            let key = CodingVariant.varies(kept) ? key : plain
+            let storedAs = CodingVariant.varies(kept) ? key : plain  // a response that does not vary: under its URL
             let policy = CachePolicy(cacheControl: head.headers["Cache-Control"], status: head.status, notFoundSeconds: config.notFoundSeconds)
             if let notFoundBody {
                 metrics.add("vod_edge_bytes_total", [("source", "origin")], Double(notFoundBody.count))
-                if policy.storable, let object = store.store(key: key, status: head.status, headers: kept, body: notFoundBody, freshFor: policy.freshFor) {
+                if policy.storable, let object = store.store(key: storedAs, status: head.status, headers: kept, body: notFoundBody, freshFor: policy.freshFor) {
                     return .object(object, state: .miss)
                 }
                 return .passed(status: head.status, headers: kept, body: notFoundBody)
             }
             guard HTTPClientConnection.hasBody(head) else { return .passed(status: head.status, headers: kept, body: []) }
             if head.status == 200, policy.storable, !head.chunked, let length = head.contentLength,
-               let writer = length > store.maxObjectBytes ? store.beginPassThrough(key: key, status: 200, headers: kept, length: length)
-                                                           : store.begin(key: key, status: 200, headers: kept, length: length, freshFor: policy.freshFor) {
+               let writer = length > store.maxObjectBytes ? store.beginPassThrough(key: storedAs, status: 200, headers: kept, length: length)
+                                                           : store.begin(key: storedAs, status: 200, headers: kept, length: length, freshFor: policy.freshFor) {
                 // Players get the bytes as they land; the object is indexed once whole and checked.
                 early(.streaming(status: 200, headers: kept, file: writer.file, length: length, collapsed: false))
                 do { try connection.readBody(length: length) { writer.write($0) } } catch {

@@ -1,5 +1,6 @@
 import Synchronization
 import Foundation
+import VODKit
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,13 +8,16 @@ import Glibc
 /// The files of one video and the key naming this version of them (paths, sizes, mtimes).
 public struct VideoFiles: Sendable {
     public let files: [SourceFile]
-    /// The `manifest.json` the files were found by, as read then (nil: a bare file, which has
-    /// none), so that loading the video and checking its access do not read it again.
-    public let manifest: Data?
+    /// The `manifest.json` the files were found by, as decoded and as read then (nil: a bare
+    /// file, which has none), so that loading the video and checking its access neither read
+    /// nor decode it again.
+    public let manifest: VideoManifest?
+    public let manifestBytes: Data?
     public let key: String
-    public init(files: [SourceFile], manifest: Data? = nil) {
+    public init(files: [SourceFile], manifest: VideoManifest? = nil, manifestBytes: Data? = nil) {
         self.files = files
         self.manifest = manifest
+        self.manifestBytes = manifestBytes
         key = files.map { "\($0.path)|\($0.size)|\($0.modified)" }.joined(separator: ";")
     }
 }

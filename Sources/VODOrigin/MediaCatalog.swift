@@ -70,9 +70,10 @@ public struct MediaCatalog: Sendable {
     public func video(_ id: Substring) throws(LookupError) -> VideoFiles {
         guard Self.isValidName(id) else { throw .invalidID }
         let dir = "\(root)/\(id)"
-        if let manifest = LocalFiles.contents("\(dir)/manifest.json", limit: Self.manifestLimit) {
+        if let bytes = LocalFiles.contents("\(dir)/manifest.json", limit: Self.manifestLimit) {
             try checkInside(dir)
-            return VideoFiles(files: try filesFromManifest(manifest, dir: dir) + subtitleFiles(of: id), manifest: manifest)
+            let manifest = try Self.decode(bytes)
+            return VideoFiles(files: try filesFromManifest(manifest, dir: dir) + subtitleFiles(of: id), manifest: manifest, manifestBytes: bytes)
         }
         for ext in Self.bareExtensions {
             let bare = "\(root)/\(id).\(ext)"
@@ -105,8 +106,8 @@ public struct MediaCatalog: Sendable {
     }
 
     /// Download version `name` of video `id`: listed in its manifest's `downloads`, a file
-    /// inside the root; with that manifest, as read.
-    public func download(_ name: Substring, of id: Substring) throws(LookupError) -> (file: SourceFile, manifest: Data) {
+    /// inside the root; with that manifest.
+    public func download(_ name: Substring, of id: Substring) throws(LookupError) -> (file: SourceFile, manifest: VideoManifest) {
         guard Self.isValidName(id) else { throw .invalidID }
         guard Self.isValidName(name), DownloadFormat(fileName: name) != nil else { throw .notFound }
         let dir = "\(root)/\(id)"
@@ -116,7 +117,7 @@ public struct MediaCatalog: Sendable {
         guard (manifest.downloads ?? []).contains(where: { $0.file == name }) else { throw .notFound }
         let path = "\(dir)/\(name)"
         guard let info = try fileInfo(path) else { throw .notFound }
-        return (SourceFile(name: String(name), path: path, role: .video, size: info.size, modified: info.modified), data)
+        return (SourceFile(name: String(name), path: path, role: .video, size: info.size, modified: info.modified), manifest)
     }
 
     /// Every file a manifest lists (renditions, then downloads), each a valid file name: what an
@@ -149,9 +150,9 @@ public struct MediaCatalog: Sendable {
         }
     }
 
-    private func filesFromManifest(_ data: Data, dir: String) throws(LookupError) -> [SourceFile] {
+    private func filesFromManifest(_ manifest: VideoManifest, dir: String) throws(LookupError) -> [SourceFile] {
         var files: [SourceFile] = []
-        for (name, role) in try Self.renditions(inManifest: data) {
+        for (name, role) in try Self.renditions(of: manifest) {
             let path = "\(dir)/\(name)"
             guard let info = try fileInfo(path) else { throw .badManifest("\(name) is missing") }
             files.append(SourceFile(name: name, path: path, role: role, size: info.size, modified: info.modified))

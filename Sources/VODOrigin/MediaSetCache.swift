@@ -84,7 +84,7 @@ public final class MediaSetCache: Sendable {
 
         public var title: String? { manifest?.title }
         /// Every media URL needs a signed token: the manifest says `"access"` other than
-        /// `"public"`, or it exists and cannot be read (closed, never open, by mistake).
+        /// `"public"` (one that cannot be decoded never gets here: the catalog refuses the video).
         public let signedOnly: Bool
 
         /// `trackData`: the data files of tracks of `set` read from them (held with the sources).
@@ -94,10 +94,9 @@ public final class MediaSetCache: Sendable {
             key = video.key
             files = video.files
             sources = HeldSourceFiles(video.files, trackData: trackData)
-            let (data, manifest) = (video.manifest, VideoAccess.decoded(video.manifest))
-            self.manifest = manifest
-            manifestBytes = manifest == nil ? nil : data.map { [UInt8]($0) }
-            signedOnly = VideoAccess.signedOnly(manifestData: data, manifest: manifest)
+            manifest = video.manifest
+            manifestBytes = video.manifestBytes.map { [UInt8]($0) }
+            signedOnly = VideoAccess.signedOnly(video.manifest)
             var set = set
             set.protection = try policy.protection(id: id, manifest: manifest)
             self.set = set

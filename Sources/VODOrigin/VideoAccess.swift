@@ -15,20 +15,13 @@ struct VideoAccess: Sendable {
     init(_ entry: MediaSetCache.Entry) { self.init(signedOnly: entry.signedOnly, encrypted: entry.set.protection != nil) }
 
     /// From the manifest the video's files were found by (`VideoFiles.manifest`; nil: a bare file).
-    init(manifest data: Data?, policy: ProtectionPolicy) {
-        let manifest = Self.decoded(data)
-        self.init(signedOnly: Self.signedOnly(manifestData: data, manifest: manifest),
-                  encrypted: manifest?.encryption != nil || policy.defaultScheme != nil || (data != nil && manifest == nil))
+    /// A manifest that cannot be decoded never gets here: the catalog refuses the video.
+    init(manifest: VideoManifest?, policy: ProtectionPolicy) {
+        self.init(signedOnly: Self.signedOnly(manifest), encrypted: manifest?.encryption != nil || policy.defaultScheme != nil)
     }
 
-    /// A manifest's bytes decoded (nil: none, or not readable as one).
-    static func decoded(_ data: Data?) -> VideoManifest? { data.flatMap { try? VideoManifest.decode($0) } }
-
-    /// A manifest that says `"access"` other than `"public"`, or one that cannot be read
-    /// (closed, never open, by mistake).
-    static func signedOnly(manifestData: Data?, manifest: VideoManifest?) -> Bool {
-        manifestData != nil && (manifest == nil || (manifest?.access ?? "public") != "public")
-    }
+    /// A manifest that says `"access"` other than `"public"`.
+    static func signedOnly(_ manifest: VideoManifest?) -> Bool { (manifest?.access ?? "public") != "public" }
 
     /// The refusal for `target` of this video (nil: allowed). `verified`: the request carried a valid token.
     func refusal(_ target: OriginTarget, video: Substring, verified: Bool, scheme: EncryptionScheme?) -> HTTPResponse? {

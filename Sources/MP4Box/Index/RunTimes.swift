@@ -43,9 +43,7 @@ public struct RunTimes: Sendable {
     /// over it (`inOrderOffset`), else in one pass.
     public func extent(_ range: Range<Int>) -> Extent {
         let range = range.clamped(to: 0..<samples.count)
-        guard let offset = inOrderOffset(range) else {
-            return visitColumns(ExtentScan(range: range, coverage: offsetCoverage, shift: offsetShift))
-        }
+        guard let offset = inOrderOffset(range) else { return scannedExtent(range) }
         var e = Extent()
         (e.minDTS, e.maxDTS) = (decodeTime(range.lowerBound), decodeTime(range.upperBound - 1))
         (e.minPTS, e.maxPTS) = (e.minDTS &+ offset, e.maxDTS &+ offset)
@@ -102,10 +100,11 @@ public struct RunTimes: Sendable {
     public func firstSample(_ range: Range<Int>, presentedAtOrAfter time: Int64) -> Int {
         let range = range.clamped(to: 0..<samples.count)
         if let offset = inOrderOffset(range) { return bisect(range, offset: offset, atOrAfter: time) }
-        return visitColumns(FirstSampleScan(range: range, coverage: offsetCoverage, shift: offsetShift, time: time))
+        return scannedFirstSample(range, presentedAtOrAfter: time)
     }
 
-    /// `extent` and `firstSample` as the passes over every sample make them (tests compare).
+    /// `extent` and `firstSample` by a pass over every sample (what a range out of order
+    /// needs; tests compare the ends and bisections with them).
     func scannedExtent(_ range: Range<Int>) -> Extent {
         visitColumns(ExtentScan(range: range.clamped(to: 0..<samples.count), coverage: offsetCoverage, shift: offsetShift))
     }
