@@ -105,6 +105,9 @@ public final class IndexDirectory: Sendable {
     /// Track data files held by videos in memory.
     public var heldTrackFiles: Int { contents.withLock { $0.pinned.count } }
 
+    /// Returns once the files asked for so far are made (blocking).
+    func waitForBackgroundWork() { queue.sync {} }
+
     /// The movie of the MP4 at `source`, whose identity was just taken, from its index file, or
     /// nil when there is none for this version of it (blocking: call it on a worker).
     func movie(source: String, identity: MovieIndexFile.SourceIdentity) -> Movie? {

@@ -32,6 +32,9 @@ public struct OriginConfig: Codable, Equatable, Sendable {
     public var idleTimeoutSeconds = 60.0
     /// One access-log line a request on stderr.
     public var accessLog = true
+    /// Answer a few requests for a tiny built-in video before listening, so that the first
+    /// real request does not pay for the process's first use of its code (`StartupRehearsal`).
+    public var rehearse = true
     /// The signed-URL keys file (`{"keys":[{"id","secret"}],"requireSignature"}`; empty: signing off).
     public var signingKeysFile = ""
     /// Take the client address for IP-bound tokens from `X-Forwarded-For` (our edge sets it);
@@ -50,11 +53,11 @@ public struct OriginConfig: Codable, Equatable, Sendable {
 
     public static let usage = """
         usage: vod-origin [--config FILE] [--listen HOST:PORT] [--media DIR] [--token TOKEN]
-                          [--segment-duration SECONDS] [--cache-entries N] [--index-cache-mb N] [--index-dir DIR] [--index-dir-mb N] [--segment-cache-mb N] [--loops N] [--workers N] [--no-access-log]
+                          [--segment-duration SECONDS] [--cache-entries N] [--index-cache-mb N] [--index-dir DIR] [--index-dir-mb N] [--segment-cache-mb N] [--loops N] [--workers N] [--no-access-log] [--no-rehearsal]
                           [--signing-keys FILE] [--encryption aes-128|cenc|cbcs] [--key-secret HEX] [--key-service URL]
         Serves HLS (CMAF and MPEG-TS), DASH and progressive MP4 cut on the fly from the MP4s under --media.
         Config keys (JSON) have the flags' names in camelCase: listen, media, token, segmentDuration,
-        cacheEntries, indexCacheMB, indexDir, indexDirMB, segmentCacheMB, loops, workers, maxConnections, requestTimeoutSeconds, idleTimeoutSeconds, accessLog,
+        cacheEntries, indexCacheMB, indexDir, indexDirMB, segmentCacheMB, loops, workers, maxConnections, requestTimeoutSeconds, idleTimeoutSeconds, accessLog, rehearse,
         signingKeysFile, trustForwardedFor, encryption, keySecret, keyServiceURL, keyCacheSeconds.
         Keys left out keep their defaults; an unknown key is an error.
 
@@ -83,7 +86,7 @@ public struct OriginConfig: Codable, Equatable, Sendable {
             "--encryption": { $0.encryption = $1 },
             "--key-secret": { $0.keySecret = $1 },
             "--key-service": { $0.keyServiceURL = $1 },
-        ], switches: ["--no-access-log": { $0.accessLog = false }])
+        ], switches: ["--no-access-log": { $0.accessLog = false }, "--no-rehearsal": { $0.rehearse = false }])
         _ = try config.hostAndPort()
         guard config.encryption.isEmpty || EncryptionScheme(rawValue: config.encryption) != nil else {
             throw ConfigError("encryption must be aes-128, cenc or cbcs, not \(config.encryption)")

@@ -33,6 +33,7 @@ do {
     let metrics = Metrics()
     let http = try HTTPServer(config: server, handler: OriginRouter(catalog: catalog, cache: cache, segments: SegmentMemoryCache(budgetBytes: config.segmentCacheMB << 20), token: config.token,
                                                                  signing: URLSigning(keys: signingKeys, trustForwardedFor: config.trustForwardedFor), metrics: metrics, log: { log($0) }))
+    if config.rehearse { log(StartupRehearsal.run(targetDuration: config.segmentDuration, indexFiles: !config.indexDir.isEmpty).description) }
     daemon.serve(http, metrics: metrics) {
         "listening on \(host):\($0), media \(catalog.root), \(server.loops) loops, \(server.workers) workers, \(catalog.videoIDs().count) videos, index files \(index.map { "in \($0.path) (\($0.stats.files) kept)" } ?? "off"), ingest \(config.token.isEmpty ? "off" : "on"), "
             + "signed URLs \(signingKeys.map { "on (\($0.keys.count) keys\($0.requireSignature ? ", required" : ""))" } ?? "off"), "

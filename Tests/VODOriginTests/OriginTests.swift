@@ -381,6 +381,8 @@ final class LockedArray: @unchecked Sendable {
         try Data(#"{"listen": "127.0.0.1:9000", "media": "/srv/media", "token": "t", "segmentDuration": 4, "cacheEntries": 10, "loops": 1, "maxConnections": 5, "requestTimeoutSeconds": 3, "idleTimeoutSeconds": 9, "accessLog": false}"#.utf8).write(to: file)
         let config = try OriginConfig.from(arguments: ["--config", file.path, "--listen", "0.0.0.0:8088", "--token", "secret"])
         #expect(config.listen == "0.0.0.0:8088" && config.media == "/srv/media" && config.token == "secret" && config.segmentDuration == 4)
+        let unrehearsed = try OriginConfig.from(arguments: ["--config", file.path, "--no-rehearsal"])
+        #expect(config.rehearse && !unrehearsed.rehearse)
         #expect(throws: OriginConfig.ConfigError.self) { try OriginConfig.from(arguments: ["--listen", "nonsense"]) }
         #expect(throws: OriginConfig.ConfigError.self) { try OriginConfig.from(arguments: ["--bogus"]) }
         let shipped = try OriginConfig.from(arguments: ["--config", repo.appendingPathComponent("config/origin.json").path])
