@@ -2,22 +2,27 @@
 """Edge hit throughput: vod-edge (and, if VOD_EDGE_BEFORE names one, an earlier vod-edge
 binary) against nginx proxy_cache and Varnish in front of the same origin, in one run.
 
-Objects: a 2 KB playlist, 200 KB, 1 MB and 4 MB bodies (Cache-Control immutable), each
-requested twice first so every edge holds it. Then, per round, per object, per edge:
+Objects: a 2 KB playlist, the same playlist as players ask for it (`Accept-Encoding: gzip`:
+the origin answers it gzip-coded with `Vary: Accept-Encoding`, as ours does), 200 KB, 1 MB and
+4 MB bodies (Cache-Control immutable), each requested twice first so every edge holds it. Then, per round, per object, per edge:
 `wrk -t1 -c32 -d5s`, wrk pinned to CPU 0 and every server to CPU 1 (one core each; our
 edge and nginx run one event loop / worker process, Varnish its thread pool on the same
 core). Prints the median requests per second of ROUNDS rounds and each edge's ratio to ours.
 """
-import http.server, os, shutil, socketserver, statistics, subprocess, sys, threading, time, urllib.request
+import gzip, http.server, os, shutil, socketserver, statistics, subprocess, sys, threading, time, urllib.request
 
 OUT = os.path.abspath("bench/out/edge-hit")
 ROUNDS = int(os.environ.get("ROUNDS", "3"))
 SECONDS = os.environ.get("SECONDS_PER_RUN", "5")
 ORIGIN, VOD, BEFORE, NGINX, VARNISH = 18190, 18191, 18192, 18193, 18194
-OBJECTS = {"playlist": b"#EXTM3U\n" + b"#EXTINF:6.000,\nseg.m4s\n" * 90, "200k": os.urandom(200_000),
-           "1m": os.urandom(1_000_000), "4m": os.urandom(4_000_000)}
+PLAYLIST = b"#EXTM3U\n" + b"".join(b"#EXTINF:%.6f,\nseg-%d.m4s\n" % (6 - (i % 7) * 0.033367, i) for i in range(1, 91))
+OBJECTS = {"playlist": PLAYLIST, "200k": os.urandom(200_000), "1m": os.urandom(1_000_000), "4m": os.urandom(4_000_000)}
+PLAYLIST_GZIP = gzip.compress(PLAYLIST, mtime=0)
 PATHS = {"playlist": "/hls/bench/video/index.m3u8", "200k": "/cmaf/bench/video/200k.m4s",
          "1m": "/cmaf/bench/video/1m.m4s", "4m": "/cmaf/bench/video/4m.m4s"}
+# What each measured object is: its path and the request header players send with it.
+MEASURED = {"playlist": (PATHS["playlist"], None), "playlist gzip": (PATHS["playlist"], "Accept-Encoding: gzip"),
+            "200k": (PATHS["200k"], None), "1m": (PATHS["1m"], None), "4m": (PATHS["4m"], None)}
 
 class Origin(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -26,10 +31,14 @@ class Origin(http.server.BaseHTTPRequestHandler):
         if name is None:
             self.send_response(404); self.send_header("Content-Length", "0"); self.end_headers(); return
         body = OBJECTS[name]
+        coded = name == "playlist" and "gzip" in self.headers.get("Accept-Encoding", "")
+        if coded: body = PLAYLIST_GZIP
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "public, max-age=31536000, immutable")
         self.send_header("Content-Type", "application/vnd.apple.mpegurl" if name == "playlist" else "video/mp4")
+        if name == "playlist": self.send_header("Vary", "Accept-Encoding")
+        if coded: self.send_header("Content-Encoding", "gzip")
         self.end_headers(); self.wfile.write(body)
     def log_message(self, *a): pass
 
@@ -81,20 +90,23 @@ http {{ access_log off; sendfile on; tcp_nopush on;
     try:
         for name in procs: wait_port(ports[name])
         for name in procs:
-            for path in PATHS.values():
-                for _ in range(2): urllib.request.urlopen(f"http://127.0.0.1:{ports[name]}{path}", timeout=10).read()
-        rates = {(n, o): [] for n in procs for o in PATHS}
+            for path, header in MEASURED.values():
+                for _ in range(2):
+                    request = urllib.request.Request(f"http://127.0.0.1:{ports[name]}{path}", headers=dict([header.split(": ")]) if header else {})
+                    body = urllib.request.urlopen(request, timeout=10).read()
+                    if header and body != PLAYLIST_GZIP: raise SystemExit(f"{name} did not answer the playlist gzip-coded")
+        rates = {(n, o): [] for n in procs for o in MEASURED}
         for r in range(ROUNDS):
-            for obj, path in PATHS.items():
+            for obj, (path, header) in MEASURED.items():
                 for name in procs:
-                    out = subprocess.run(["taskset", "-c", "0", "wrk", "-t1", "-c32", f"-d{SECONDS}s", f"http://127.0.0.1:{ports[name]}{path}"],
-                                         capture_output=True, text=True).stdout
+                    out = subprocess.run(["taskset", "-c", "0", "wrk", "-t1", "-c32", f"-d{SECONDS}s"] + (["-H", header] if header else [])
+                                         + [f"http://127.0.0.1:{ports[name]}{path}"], capture_output=True, text=True).stdout
                     rps = [float(l.split()[1]) for l in out.splitlines() if l.startswith("Requests/sec")]
                     rates[(name, obj)].append(rps[0] if rps else 0.0)
                     print(f"round {r + 1} {obj:8s} {name:18s} {rps[0] if rps else 0:10.0f} req/s", flush=True)
         print("\n| object | " + " | ".join(procs) + " |")
         print("|---|" + "---|" * len(procs))
-        for obj in PATHS:
+        for obj in MEASURED:
             ours = statistics.median(rates[("vod-edge", obj)])
             cells = []
             for name in procs:
