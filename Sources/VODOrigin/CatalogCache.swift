@@ -37,11 +37,18 @@ public final class CatalogCache: Sendable {
         self.ttl = ttl
     }
 
+    /// Counts `forget` calls: what was made from an earlier answer may be out of date.
+    private let forgotten = Atomic<Int>(0)
+    public var generation: Int { forgotten.load(ordering: .acquiring) }
+
     /// The remembered answer for `id`, if still fresh: memory only (for the event loops).
-    public func remembered(_ id: Substring) -> Result<VideoFiles, MediaCatalog.LookupError>? {
+    public func remembered(_ id: Substring) -> Result<VideoFiles, MediaCatalog.LookupError>? { rememberedUntil(id)?.answer }
+
+    /// The same with the time (`now()`'s clock) until which it is remembered.
+    public func rememberedUntil(_ id: Substring) -> (answer: Result<VideoFiles, MediaCatalog.LookupError>, expires: Double)? {
         let now = Self.now()
         guard let hit = entries.withLock({ $0[id] }), hit.expires > now else { return nil }
-        return hit.answer
+        return hit
     }
 
     /// The files of `id`, looked up on disk when not remembered (I/O: call on a worker).
@@ -58,7 +65,10 @@ public final class CatalogCache: Sendable {
     }
 
     /// Drops what is remembered of `id` (after an ingest or delete on this origin).
-    public func forget(_ id: Substring) { entries.withLock { $0[id] = nil } }
+    public func forget(_ id: Substring) {
+        entries.withLock { $0[id] = nil }
+        forgotten.add(1, ordering: .releasing)
+    }
 
     static func now() -> Double {
         var ts = timespec()

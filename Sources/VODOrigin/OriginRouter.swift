@@ -19,6 +19,8 @@ public struct OriginRouter: HTTPHandler {
     public let metrics: Metrics
     let requests: RequestMetrics
     let ingest: Ingest
+    /// Answers made on the loops, by request target (`AnswerCache`).
+    let answers = AnswerCache()
     /// Signed-URL checks (keys nil: tokens are taken out, never checked).
     let signing: URLSigning
 
@@ -83,15 +85,21 @@ public struct OriginRouter: HTTPHandler {
             return .response(.text(refusal.status, refusal.reason))
         }
         let route = OriginTarget.route(head.path)
+        // The same request answered from memory a moment ago (no signed URLs: answers depend on nothing else).
+        let remembering = signing.keys == nil && AnswerCache.serves(route) && (head.method == "GET" || head.method == "HEAD")
+        let gzip = remembering && AcceptEncoding.allowsGzip(head.headers["Accept-Encoding"])
+        let generation = files.generation
+        if remembering, let known = answers.answer(head.target, gzip: gzip, generation: generation, now: CatalogCache.now()) {
+            return .response(finished(known, head, route: route, started: started))
+        }
         // A local function, not a closure value: the requests answered here allocate no context for it.
-        @Sendable func finish(_ response: HTTPResponse) -> HTTPResponse {
-            var result = HTTPConditional.apply(response, to: head)
-            if result.status < 300, let disposition = HTTPPath.downloadDisposition(target: head.target, path: head.path) {
-                result.headers.append("Content-Disposition", disposition)
+        @Sendable func finish(_ response: HTTPResponse) -> HTTPResponse { finished(response, head, route: route, started: started) }
+        /// `finish`, remembering the answer until `expires` when it is one `answers` keeps.
+        func remembered(_ response: HTTPResponse, _ target: OriginTarget, until expires: Double) -> HTTPResponse {
+            if remembering && AnswerCache.keeps(target, response) {
+                answers.remember(head.target, gzip: gzip, response, expires: expires, generation: generation)
             }
-            requests.record(route: route, status: result.status, bytes: result.contentLength,
-                            seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
-            return result
+            return finish(response)
         }
         if head.method == "OPTIONS" { return .response(finish(HTTPConditional.options())) }
         // EME sends its ClearKey licence request as a POST.
@@ -119,16 +127,20 @@ public struct OriginRouter: HTTPHandler {
         guard let id = target.video else { return .response(finish(general(target))) }
         // A video whose files are remembered and whose layout is cached is answered here;
         // anything that reads the disk (catalog lookup, first load, a segment to build) on a worker.
-        if let known = files.remembered(id) {
+        if let (known, expires) = files.rememberedUntil(id) {
             switch known {
-            case .failure(let error): return .response(finish(failure(error, video: id)))
+            case .failure(let error): return .response(remembered(failure(error, video: id), target, until: expires))
             case .success(let video):
                 if let entry = cache.cached(video) {
                     let access = VideoAccess(entry)
-                    if let refusal = access.refusal(target, video: id, verified: verified, scheme: entry.set.protection?.scheme) { return .response(finish(refusal)) }
+                    if let refusal = access.refusal(target, video: id, verified: verified, scheme: entry.set.protection?.scheme) {
+                        return .response(remembered(refusal, target, until: expires))
+                    }
                     if case .mp4(_, let name) = target { return .response(finish(access.marked(mp4(video, name), target))) }
                     if case .cueFile(_, let name) = target { return .response(finish(access.marked(cueFile(video, name), target))) }
-                    if let response = answer(target, entry, for: head, mayBlock: false) { return .response(finish(access.marked(response, target))) }
+                    if let response = answer(target, entry, for: head, mayBlock: false) {
+                        return .response(remembered(access.marked(response, target), target, until: expires))
+                    }
                 }
             }
         }
@@ -147,6 +159,18 @@ public struct OriginRouter: HTTPHandler {
                 return finish(failure(error, video: id))
             }
         }
+    }
+
+    /// The response as sent for `head`: conditional and range requests applied, CORS, a
+    /// download's file name; counted in the metrics under `route`.
+    func finished(_ response: HTTPResponse, _ head: HTTPRequestHead, route: String, started: UInt64) -> HTTPResponse {
+        var result = HTTPConditional.apply(response, to: head)
+        if result.status < 300, let disposition = HTTPPath.downloadDisposition(target: head.target, path: head.path) {
+            result.headers.append("Content-Disposition", disposition)
+        }
+        requests.record(route: route, status: result.status, bytes: result.contentLength,
+                        seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+        return result
     }
 
     /// A whole file of a video, if its manifest allows this request to have it (on a worker).
