@@ -74,10 +74,11 @@ public struct OriginRouter: HTTPHandler {
     /// reads sample data) goes to the worker pool.
     public func reply(to request: HTTPRequest) -> HTTPReply {
         if Self.isIngest(request.head.path) { return ingest.reply(to: request) }
-        let started = DispatchTime.now().uptimeNanoseconds
+        // One clock for the request's duration and the answers' expiry (each reading counts here).
+        let started = CatalogCache.now()
         // A token (in the path or the query) is checked and taken out before routing.
         let head: HTTPRequestHead, verified: Bool
-        switch signing.admit(request.head, peer: request.peer, now: Int64(Date().timeIntervalSince1970)) {
+        switch signing.admit(request.head, peer: request.peer, now: signing.keys == nil ? 0 : Int64(Date().timeIntervalSince1970)) {
         case .admit(let admitted, _, let valid): (head, verified) = (admitted, valid)
         case .refuse(let refusal):
             requests.countStatus(route: OriginTarget.route(request.head.path), refusal.status)
@@ -89,7 +90,7 @@ public struct OriginRouter: HTTPHandler {
         let remembering = signing.keys == nil && AnswerCache.serves(route) && (head.method == "GET" || head.method == "HEAD")
         let gzip = remembering && AcceptEncoding.allowsGzip(head.headers["Accept-Encoding"])
         let generation = files.generation
-        if remembering, let known = answers.answer(head.target, gzip: gzip, generation: generation, now: CatalogCache.now()) {
+        if remembering, let known = answers.answer(head.target, gzip: gzip, generation: generation, now: started) {
             return .response(finished(known, head, route: route, started: started))
         }
         // A local function, not a closure value: the requests answered here allocate no context for it.
@@ -163,13 +164,13 @@ public struct OriginRouter: HTTPHandler {
 
     /// The response as sent for `head`: conditional and range requests applied, CORS, a
     /// download's file name; counted in the metrics under `route`.
-    func finished(_ response: HTTPResponse, _ head: HTTPRequestHead, route: String, started: UInt64) -> HTTPResponse {
+    func finished(_ response: HTTPResponse, _ head: HTTPRequestHead, route: String, started: Double) -> HTTPResponse {
         var result = HTTPConditional.apply(response, to: head)
         if result.status < 300, let disposition = HTTPPath.downloadDisposition(target: head.target, path: head.path) {
             result.headers.append("Content-Disposition", disposition)
         }
         requests.record(route: route, status: result.status, bytes: result.contentLength,
-                        seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+                        seconds: max(0, CatalogCache.now() - started))
         return result
     }
 
