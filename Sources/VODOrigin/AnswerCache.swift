@@ -5,7 +5,8 @@ import VODKit
 /// not-founds — remembered by request target, so that the same request again skips routing,
 /// the catalog and layout lookups and the access checks (each a lock, a hash of a long key,
 /// a few allocations): what is left is one lookup here and the per-request part
-/// (`If-None-Match`, `Range`, CORS, metrics). Playlists were answered about 1.2 times as fast.
+/// (`If-None-Match`, `Range`, CORS, metrics). Playlists and 404s were answered 1.1–1.2 times
+/// as fast (`bench/RESULTS.md`).
 ///
 /// An answer lasts only as long as the catalog's memory of the video it was made from
 /// (`CatalogCache`, 1 s), so it is never older than an answer made afresh could be; an ingest
@@ -55,10 +56,11 @@ final class AnswerCache: Sendable {
     }
 
     /// Whether the answer to `target` is one of those remembered: a playlist, MPD or init
-    /// segment (of the video or a view of it), or a refusal or not-found. Segments are not:
-    /// each has its own path from memory already, and a gathered one is counted by its asks.
+    /// segment (of the video or a view of it), or a refusal or not-found (4xx; a server fault
+    /// may pass). Segments are not: each has its own path from memory already, and a gathered
+    /// one is counted by its asks.
     static func keeps(_ target: OriginTarget, _ response: HTTPResponse) -> Bool {
-        if response.status >= 400 { return true }
+        if (400..<500).contains(response.status) { return true }
         guard response.status == 200 else { return false }
         switch target {
         case .playlist, .cmafInit: return true

@@ -77,6 +77,7 @@ import VODKit
         #expect(!AnswerCache.keeps(.cmafSegment(video: "a", track: "video", number: 1), playlist))
         #expect(AnswerCache.keeps(.cmafSegment(video: "a", track: "video", number: 1), .text(404, "no track")))
         #expect(!AnswerCache.keeps(.playlist(video: "a", path: "hls/master.m3u8"), HTTPResponse(status: 304)))
+        #expect(!AnswerCache.keeps(.playlist(video: "a", path: "hls/master.m3u8"), .text(503, "key service down")))
         #expect(AnswerCache.serves("hls") && AnswerCache.serves("cmaf") && !AnswerCache.serves("healthz") && !AnswerCache.serves("mp4"))
     }
 }
