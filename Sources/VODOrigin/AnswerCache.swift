@@ -10,22 +10,25 @@ import VODKit
 ///
 /// An answer lasts only as long as the catalog's memory of the video it was made from
 /// (`CatalogCache`, 1 s), so it is never older than an answer made afresh could be; an ingest
-/// or delete (`CatalogCache.forget`) makes every answer made before it unusable. Used only when
-/// signed URLs are off: with them an answer depends on the token. Whether the client takes
-/// gzip is part of the key (a playlist's coding follows it); no other request header changes
-/// these answers.
+/// or delete (`CatalogCache.forget`) makes every answer made before it unusable. Besides the
+/// target (with any URL token taken out), an answer depends on two things about the request,
+/// so each pair has a table of its own: whether the client takes gzip (a playlist's coding
+/// follows it) and whether it carried a valid signed-URL token (a signed-only video is refused
+/// without); every token is still checked, on every request, before this is asked.
 final class AnswerCache: Sendable {
     private struct Answer {
         let response: HTTPResponse
         let expires: Double
         let generation: Int
     }
-    private struct Contents {
-        var identity: [String: Answer] = [:]
-        var gzip: [String: Answer] = [:]
+    /// What besides its target an answer depends on.
+    struct Variant {
+        var gzip: Bool
+        var verified: Bool
+        var slot: Int { (gzip ? 1 : 0) | (verified ? 2 : 0) }
     }
-    private let contents = Mutex(Contents())
-    /// Targets come from requests: past this many in either table it is emptied.
+    private let tables = Mutex([[String: Answer]](repeating: [:], count: 4))
+    /// Targets come from requests: past this many in a table it is emptied.
     let maxEntries: Int
 
     init(maxEntries: Int = 4096) { self.maxEntries = max(1, maxEntries) }
@@ -34,24 +37,18 @@ final class AnswerCache: Sendable {
     static func serves(_ route: String) -> Bool { route == "hls" || route == "dash" || route == "cmaf" || route == "hls-ts" }
 
     /// The answer remembered for `target`, if it still holds at `now` for catalog `generation`.
-    func answer(_ target: String, gzip: Bool, generation: Int, now: Double) -> HTTPResponse? {
-        guard let known = contents.withLock({ gzip ? $0.gzip[target] : $0.identity[target] }),
-              known.expires > now, known.generation == generation else { return nil }
+    func answer(_ target: String, _ variant: Variant, generation: Int, now: Double) -> HTTPResponse? {
+        guard let known = tables.withLock({ $0[variant.slot][target] }), known.expires > now, known.generation == generation else { return nil }
         return known.response
     }
 
     /// Remembers `response` to `target` until `expires` (`CatalogCache.now()`'s clock), for
     /// catalog `generation` (read before what it was made from was looked up).
-    func remember(_ target: String, gzip: Bool, _ response: HTTPResponse, expires: Double, generation: Int) {
+    func remember(_ target: String, _ variant: Variant, _ response: HTTPResponse, expires: Double, generation: Int) {
         let answer = Answer(response: response, expires: expires, generation: generation)
-        contents.withLock { c in
-            if gzip {
-                if c.gzip.count >= maxEntries { c.gzip.removeAll() }
-                c.gzip[target] = answer
-            } else {
-                if c.identity.count >= maxEntries { c.identity.removeAll() }
-                c.identity[target] = answer
-            }
+        tables.withLock { t in
+            if t[variant.slot].count >= maxEntries { t[variant.slot].removeAll() }
+            t[variant.slot][target] = answer
         }
     }
 

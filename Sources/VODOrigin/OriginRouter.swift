@@ -86,11 +86,11 @@ public struct OriginRouter: HTTPHandler {
             return .response(.text(refusal.status, refusal.reason))
         }
         let route = OriginTarget.route(head.path)
-        // The same request answered from memory a moment ago (no signed URLs: answers depend on nothing else).
-        let remembering = signing.keys == nil && AnswerCache.serves(route) && (head.method == "GET" || head.method == "HEAD")
-        let gzip = remembering && AcceptEncoding.allowsGzip(head.headers["Accept-Encoding"])
+        // The same request answered from memory a moment ago (its token, if any, checked above).
+        let remembering = AnswerCache.serves(route) && (head.method == "GET" || head.method == "HEAD")
+        let variant = AnswerCache.Variant(gzip: remembering && AcceptEncoding.allowsGzip(head.headers["Accept-Encoding"]), verified: verified)
         let generation = files.generation
-        if remembering, let known = answers.answer(head.target, gzip: gzip, generation: generation, now: started) {
+        if remembering, let known = answers.answer(head.target, variant, generation: generation, now: started) {
             return .response(finished(known, head, route: route, started: started))
         }
         // A local function, not a closure value: the requests answered here allocate no context for it.
@@ -98,7 +98,7 @@ public struct OriginRouter: HTTPHandler {
         /// `finish`, remembering the answer until `expires` when it is one `answers` keeps.
         func remembered(_ response: HTTPResponse, _ target: OriginTarget, until expires: Double) -> HTTPResponse {
             if remembering && AnswerCache.keeps(target, response) {
-                answers.remember(head.target, gzip: gzip, response, expires: expires, generation: generation)
+                answers.remember(head.target, variant, response, expires: expires, generation: generation)
             }
             return finish(response)
         }

@@ -4,8 +4,9 @@ import VODKit
 @testable import VODOrigin
 
 /// Answers remembered by request target (`AnswerCache`) are what the origin would answer
-/// afresh: per-request parts (conditional, range, HEAD, coding) still apply, and an ingest or
-/// delete is seen at once.
+/// afresh: per-request parts (conditional, range, HEAD, coding) still apply, an ingest or
+/// delete is seen at once, and a signed-only video is never answered to a request without a
+/// valid token because one with a token was (also `ProtectionTests` in VODEdgeTests).
 @Suite(.serialized) struct AnswerCacheTests {
     @Test func rememberedAnswersAreTheAnswersMadeAfresh() throws {
         let o = try OriginFixture()
@@ -64,15 +65,17 @@ import VODKit
     @Test func answersLastUntilTheirCatalogEntryAndGeneration() {
         let answers = AnswerCache(maxEntries: 2)
         let playlist = HTTPResponse(status: 200, body: [.bytes(Array("#EXTM3U\n".utf8))])
-        answers.remember("/hls/a/master.m3u8", gzip: false, playlist, expires: 10, generation: 1)
-        #expect(answers.answer("/hls/a/master.m3u8", gzip: false, generation: 1, now: 9)?.body == playlist.body)
-        #expect(answers.answer("/hls/a/master.m3u8", gzip: true, generation: 1, now: 9) == nil)
-        #expect(answers.answer("/hls/a/master.m3u8", gzip: false, generation: 1, now: 10) == nil)
-        #expect(answers.answer("/hls/a/master.m3u8", gzip: false, generation: 2, now: 9) == nil)
-        answers.remember("/hls/b/master.m3u8", gzip: false, playlist, expires: 10, generation: 1)
-        answers.remember("/hls/c/master.m3u8", gzip: false, playlist, expires: 10, generation: 1)  // full: emptied first
-        #expect(answers.answer("/hls/a/master.m3u8", gzip: false, generation: 1, now: 9) == nil)
-        #expect(answers.answer("/hls/c/master.m3u8", gzip: false, generation: 1, now: 9) != nil)
+        let plain = AnswerCache.Variant(gzip: false, verified: false)
+        answers.remember("/hls/a/master.m3u8", plain, playlist, expires: 10, generation: 1)
+        #expect(answers.answer("/hls/a/master.m3u8", plain, generation: 1, now: 9)?.body == playlist.body)
+        #expect(answers.answer("/hls/a/master.m3u8", .init(gzip: true, verified: false), generation: 1, now: 9) == nil)
+        #expect(answers.answer("/hls/a/master.m3u8", .init(gzip: false, verified: true), generation: 1, now: 9) == nil)
+        #expect(answers.answer("/hls/a/master.m3u8", plain, generation: 1, now: 10) == nil)
+        #expect(answers.answer("/hls/a/master.m3u8", plain, generation: 2, now: 9) == nil)
+        answers.remember("/hls/b/master.m3u8", plain, playlist, expires: 10, generation: 1)
+        answers.remember("/hls/c/master.m3u8", plain, playlist, expires: 10, generation: 1)  // full: emptied first
+        #expect(answers.answer("/hls/a/master.m3u8", plain, generation: 1, now: 9) == nil)
+        #expect(answers.answer("/hls/c/master.m3u8", plain, generation: 1, now: 9) != nil)
         #expect(AnswerCache.keeps(.playlist(video: "a", path: "hls/master.m3u8"), playlist))
         #expect(!AnswerCache.keeps(.cmafSegment(video: "a", track: "video", number: 1), playlist))
         #expect(AnswerCache.keeps(.cmafSegment(video: "a", track: "video", number: 1), .text(404, "no track")))
