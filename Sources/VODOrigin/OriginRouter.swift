@@ -88,7 +88,9 @@ public struct OriginRouter: HTTPHandler {
         let route = OriginTarget.route(head.path)
         // The same request answered from memory a moment ago (its token, if any, checked above).
         let remembering = AnswerCache.serves(route) && (head.method == "GET" || head.method == "HEAD")
-        let variant = AnswerCache.Variant(gzip: remembering && AcceptEncoding.allowsGzip(head.headers["Accept-Encoding"]), verified: verified)
+        // Read once: the remembered answer and a playlist made afresh both follow it.
+        let gzip = AcceptEncoding.allowsGzip(head.headers["Accept-Encoding"])
+        let variant = AnswerCache.Variant(gzip: gzip, verified: verified)
         let generation = files.generation
         if remembering, let known = answers.answer(head.target, variant, generation: generation, now: started) {
             return .response(finished(known, head, route: route, started: started))
@@ -139,7 +141,7 @@ public struct OriginRouter: HTTPHandler {
                     }
                     if case .mp4(_, let name) = target { return .response(finish(access.marked(mp4(video, name), target))) }
                     if case .cueFile(_, let name) = target { return .response(finish(access.marked(cueFile(video, name), target))) }
-                    if let response = answer(target, entry, for: head, mayBlock: false) {
+                    if let response = answer(target, entry, gzip: gzip, mayBlock: false) {
                         return .response(remembered(access.marked(response, target), target, until: expires))
                     }
                 }
@@ -155,7 +157,7 @@ public struct OriginRouter: HTTPHandler {
                 let entry = try cache.mediaSet(id: String(id), video: video)
                 let access = VideoAccess(entry)
                 if let refusal = access.refusal(target, video: id, verified: verified, scheme: entry.set.protection?.scheme) { return finish(refusal) }
-                return finish(access.marked(answer(target, entry, for: head, mayBlock: true) ?? .text(500, "no answer"), target))
+                return finish(access.marked(answer(target, entry, gzip: gzip, mayBlock: true) ?? .text(500, "no answer"), target))
             } catch {
                 return finish(failure(error, video: id))
             }
@@ -195,8 +197,9 @@ public struct OriginRouter: HTTPHandler {
         }
     }
 
-    /// The response for a target of a laid-out video; nil when making it would block and `mayBlock` is false.
-    func answer(_ target: OriginTarget, _ e: MediaSetCache.Entry, for head: HTTPRequestHead, mayBlock: Bool) -> HTTPResponse? {
+    /// The response for a target of a laid-out video (playlists gzip-coded when `gzip`: the client
+    /// takes it); nil when making it would block and `mayBlock` is false.
+    func answer(_ target: OriginTarget, _ e: MediaSetCache.Entry, gzip: Bool, mayBlock: Bool) -> HTTPResponse? {
         do throws(PackagerError) {
             switch target {
             case .videoInfo: return describe(e)
@@ -208,7 +211,7 @@ public struct OriginRouter: HTTPHandler {
                 return r
             case .playlist(_, let path):
                 guard mayBlock || e.hasPlaylist(path) else { return nil }
-                return playlist(e, path, gzip: AcceptEncoding.allowsGzip(head.headers["Accept-Encoding"]))
+                return playlist(e, path, gzip: gzip)
             case .cmafInit(_, let name):
                 guard let track = e.set.track(named: String(name)) else { return .text(404, "no track \(name)") }
                 if let p = e.set.protection { return body(try track.initSegment(protection: p), "video/mp4", etag: "\(e.key)|\(name)|init|\(protectionTag(p))") }
@@ -253,7 +256,7 @@ public struct OriginRouter: HTTPHandler {
                 guard let derived = try e.derived(view) else {
                     return .text(404, kind == "clip" ? "clip \(value) starts after video \(e.set.name) ends" : "video \(e.set.name) has no tracks \(kind)/\(value)")
                 }
-                return answer(inner, derived, for: head, mayBlock: mayBlock)
+                return answer(inner, derived, gzip: gzip, mayBlock: mayBlock)
             case .thumbnail(_, let ms, let width): return thumbnail(e, at: ms, width: width, mayBlock: mayBlock)
             case .progressive:
                 guard mayBlock else { return nil }  // walks every segment's samples
