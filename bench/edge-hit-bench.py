@@ -7,7 +7,10 @@ the origin answers it gzip-coded with `Vary: Accept-Encoding`, as ours does), 20
 4 MB bodies (Cache-Control immutable), each requested twice first so every edge holds it. Then, per round, per object, per edge:
 `wrk -t1 -c32 -d5s`, wrk pinned to CPU 0 and every server to CPU 1 (one core each; our
 edge and nginx run one event loop / worker process, Varnish its thread pool on the same
-core). Prints the median requests per second of ROUNDS rounds and each edge's ratio to ours.
+core). Prints the median requests per second of ROUNDS rounds and each edge's ratio to ours,
+then how busy the servers' core was and its CPU time per request (from /proc/stat): where wrk's
+core is the one that is full (large bodies: the client copies every byte out of its socket), the
+requests per second measure the client, and the CPU time per hit is what tells the edges apart.
 """
 import gzip, http.server, os, shutil, socketserver, statistics, subprocess, sys, threading, time, urllib.request
 
@@ -54,6 +57,16 @@ def wait_port(port):
             time.sleep(0.05)
     raise SystemExit(f"nothing answers on {port}")
 
+def core_times(cpu):
+    """(busy, total) clock ticks of one core so far, from /proc/stat."""
+    with open("/proc/stat") as f:
+        for line in f:
+            fields = line.split()
+            if fields[0] == f"cpu{cpu}":
+                ticks = [int(x) for x in fields[1:]]
+                return sum(ticks) - ticks[3] - ticks[4], sum(ticks)
+    return 0, 1
+
 def pinned(cpu, args, **kw):
     return subprocess.Popen(["taskset", "-c", str(cpu)] + args, **kw)
 
@@ -96,14 +109,22 @@ http {{ access_log off; sendfile on; tcp_nopush on;
                     body = urllib.request.urlopen(request, timeout=10).read()
                     if header and body != PLAYLIST_GZIP: raise SystemExit(f"{name} did not answer the playlist gzip-coded")
         rates = {(n, o): [] for n in procs for o in MEASURED}
+        busy = {(n, o): [] for n in procs for o in MEASURED}  # share of the servers' core in use
+        cost = {(n, o): [] for n in procs for o in MEASURED}  # its CPU microseconds per request
         for r in range(ROUNDS):
             for obj, (path, header) in MEASURED.items():
                 for name in procs:
+                    before = core_times(1)
                     out = subprocess.run(["taskset", "-c", "0", "wrk", "-t1", "-c32", f"-d{SECONDS}s"] + (["-H", header] if header else [])
                                          + [f"http://127.0.0.1:{ports[name]}{path}"], capture_output=True, text=True).stdout
                     rps = [float(l.split()[1]) for l in out.splitlines() if l.startswith("Requests/sec")]
+                    after = core_times(1)
+                    share = (after[0] - before[0]) / max(after[1] - before[1], 1)
                     rates[(name, obj)].append(rps[0] if rps else 0.0)
-                    print(f"round {r + 1} {obj:8s} {name:18s} {rps[0] if rps else 0:10.0f} req/s", flush=True)
+                    busy[(name, obj)].append(share)
+                    if rps and rps[0]: cost[(name, obj)].append(share * 1e6 / rps[0])
+                    print(f"round {r + 1} {obj:8s} {name:18s} {rps[0] if rps else 0:10.0f} req/s  server core {share:4.0%} busy",
+                          flush=True)
         print("\n| object | " + " | ".join(procs) + " |")
         print("|---|" + "---|" * len(procs))
         for obj in MEASURED:
@@ -114,6 +135,13 @@ http {{ access_log off; sendfile on; tcp_nopush on;
                 cells.append(f"{m:,.0f}" + ("" if name == "vod-edge" else f" ({ours / m:.2f}x)" if m else ""))
             print(f"| {obj} | " + " | ".join(cells) + " |")
         print("\n(xN: vod-edge's median over that edge's median)")
+        print("\nThe servers' core: median share busy, median CPU microseconds per request")
+        print("\n| object | " + " | ".join(procs) + " |")
+        print("|---|" + "---|" * len(procs))
+        for obj in MEASURED:
+            cells = [f"{statistics.median(busy[(n, obj)]):.0%}, {statistics.median(cost[(n, obj)]) if cost[(n, obj)] else 0:,.0f} us"
+                     for n in procs]
+            print(f"| {obj} | " + " | ".join(cells) + " |")
     finally:
         for p in procs.values(): p.terminate()
         for p in procs.values():
