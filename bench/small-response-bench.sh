@@ -5,7 +5,9 @@
 # playlists once more as players ask for them (`Accept-Encoding: gzip`), against nginx's
 # `gzip_static` serving the same gzip bytes from `.gz` files beside the static copies (without
 # `gzip_vary`, which would make nginx look for a `.gz` file on every request, asked or not).
-# Alternates A and B within each round; prints req/s medians and the median ratio.
+# Alternates A and B within each round; prints req/s medians and the median ratio, and the
+# CPU time each server's processes used per request (median; with wrk's own core nearly full,
+# as it is for the 37 KB playlist, that is what tells the servers apart).
 #   bench/small-response-bench.sh [ROUNDS] [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +26,7 @@ origin=
 trap 'kill $origin 2>/dev/null || true; stop_static_nginx' EXIT
 urls=(/hls/ladder-short/master.m3u8 /hls/ladder-hour/video_720/index.m3u8 /dash/ladder-hour/manifest.mpd /healthz /hls/ladder-short/missing/index.m3u8)
 names=("master playlist" "media playlist, 60-min (600 segments)" "MPD, 60-min" "/healthz" "404")
-printf "%-48s %6s %10s %12s %12s %8s\n" "response" "loops" "bytes" "vod req/s" "nginx req/s" "ratio"
+printf "%-48s %6s %10s %12s %12s %8s %14s\n" "response" "loops" "bytes" "vod req/s" "nginx req/s" "ratio" "CPU us/req"
 for loops in 1 2; do
   .build/release/vod-origin --media "$out/media" --listen 127.0.0.1:$port --loops $loops --no-access-log 2>"$out/origin.log" &
   origin=$!
@@ -39,13 +41,15 @@ for loops in 1 2; do
   sleep 0.5
   for i in "${!urls[@]}" 0g 1g 2g; do
     gzip=; [ "${i%g}" != "$i" ] && { i=${i%g}; gzip="Accept-Encoding: gzip"; }
-    u=${urls[$i]}; ours=(); theirs=(); ratios=()
+    u=${urls[$i]}; ours=(); theirs=(); ratios=(); our_cpu=(); their_cpu=()
     for _ in $(seq "$rounds"); do
-      a=$(WRK_HEADER=$gzip rps "http://127.0.0.1:$port$u" $loops $((32 * loops))); b=$(WRK_HEADER=$gzip rps "http://127.0.0.1:$nport$u" $loops $((32 * loops)))
-      ours+=("$a"); theirs+=("$b"); ratios+=("$(ratio "$a" "$b")")
+      read -r a ac < <(WRK_HEADER=$gzip rps_and_cpu "http://127.0.0.1:$port$u" $loops $((32 * loops)) $origin)
+      read -r b bc < <(WRK_HEADER=$gzip rps_and_cpu "http://127.0.0.1:$nport$u" $loops $((32 * loops)) $(static_nginx_workers))
+      ours+=("$a"); theirs+=("$b"); ratios+=("$(ratio "$a" "$b")"); our_cpu+=("$ac"); their_cpu+=("$bc")
     done
     bytes=$(curl -s ${gzip:+-H "$gzip"} "http://127.0.0.1:$port$u" | wc -c)
-    printf "%-48s %6s %10s %12s %12s %8s\n" "${names[$i]}${gzip:+, gzip}" $loops "$bytes" "$(median "${ours[@]}")" "$(median "${theirs[@]}")" "$(median "${ratios[@]}")"
+    printf "%-48s %6s %10s %12s %12s %8s %14s\n" "${names[$i]}${gzip:+, gzip}" $loops "$bytes" "$(median "${ours[@]}")" "$(median "${theirs[@]}")" "$(median "${ratios[@]}")" \
+      "$(median "${our_cpu[@]}") / $(median "${their_cpu[@]}")"
   done
   kill $origin; wait $origin 2>/dev/null || true; origin=
   stop_static_nginx; sleep 0.5

@@ -5,6 +5,9 @@
 #   rps URL [THREADS] [CONNECTIONS]       wrk's requests per second over $seconds s
 #   median V…                             the middle value
 #   ratio A B                             A/B with three decimals
+#   rps_and_cpu URL THREADS CONNS PID…    "REQS_PER_S CPU_US": wrk's figure, and the CPU time the
+#                                         processes PID… used per request meanwhile (/proc/PID/stat)
+#   static_nginx_workers                  the pids of the running static nginx's workers
 
 need_nginx_and_wrk() {
   command -v nginx >/dev/null && command -v wrk >/dev/null && return
@@ -37,6 +40,26 @@ CONF
 stop_static_nginx() { [ -n "${STATIC_NGINX_CONF:-}" ] && nginx -c "$STATIC_NGINX_CONF" -s stop 2>/dev/null || true; }
 
 rps() { wrk -t"${2:-1}" -c"${3:-32}" -d"${seconds:-5}s" ${WRK_HEADER:+-H "$WRK_HEADER"} "$1" | awk '/Requests\/sec/ {print $2}'; }
+
+process_ticks() {  # PID…: user + system clock ticks so far, all threads
+  local t=0 p f
+  for p in "$@"; do
+    read -r -a f < <(sed 's/^.*) //' "/proc/$p/stat")
+    t=$((t + f[11] + f[12]))
+  done
+  echo "$t"
+}
+
+rps_and_cpu() {
+  local url=$1 threads=$2 conns=$3 before after r
+  shift 3
+  before=$(process_ticks "$@")
+  r=$(rps "$url" "$threads" "$conns")
+  after=$(process_ticks "$@")
+  python3 -c "r = float('$r' or 0); print(r, round(($after - $before) * 1e6 / $(getconf CLK_TCK) / max(r * ${seconds:-5}, 1), 1))"
+}
+
+static_nginx_workers() { pgrep -P "$(cat "$(dirname "$STATIC_NGINX_CONF")/nginx.pid")"; }
 
 median() { printf "%s\n" "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
