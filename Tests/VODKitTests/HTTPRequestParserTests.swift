@@ -64,6 +64,9 @@ import Testing
 
     @Test func bareLineFeedsAndLeadingEmptyLinesAreAccepted() throws {
         #expect(try parse("\r\nGET / HTTP/1.1\nHost: a\n\n")?.0.target == "/")
+        // Mixed line ends: every field kept, in order, values without their surrounding spaces.
+        let fields = try parse("GET / HTTP/1.1\nHost: a\r\nA: 1\nB:  2 \r\n\n")?.0.headers.fields
+        #expect(fields?.map(\.name) == ["Host", "A", "B"] && fields?.map(\.value) == ["a", "1", "2"])
     }
 
     @Test func smugglingAttemptsAreRefused() {
@@ -122,6 +125,7 @@ import Testing
         let many = (0..<10_000).map { "X-\($0): v\r\n" }.joined()
         #expect(error("GET / HTTP/1.1\r\nHost: a\r\n" + many + "\r\n") == .headersTooLarge)
         #expect(error("GET / HTTP/1.1\r\nHost: a\r\n" + (0..<11).map { "X\($0): v\r\n" }.joined() + "\r\n", limits: limits) == .headersTooLarge)
+        #expect(error("GET / HTTP/1.1\r\nHost: a\r\n" + (0..<9).map { "X\($0): v\r\n" }.joined() + "\r\n", limits: limits) == nil)  // 10: at the limit
         limits.maxBodyBytes = 10
         #expect(error("PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\n", limits: limits) == .payloadTooLarge)
     }

@@ -4,6 +4,11 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
 
     public init(_ fields: [(name: String, value: String)] = []) { self.fields = fields }
 
+    /// Empty, with room for `capacity` fields (the parser knows how many it will add).
+    public init(capacity: Int) { fields.reserveCapacity(capacity) }
+
+    public var count: Int { fields.count }
+
     public mutating func append(_ name: String, _ value: String) { fields.append((name, value)) }
 
     /// The first value of `name`.

@@ -56,33 +56,49 @@ public struct HTTPRequestParser: Sendable {
     }
 
     private func parseHead(_ b: [UInt8], _ start: Int, _ end: Int) throws(HTTPParseError) -> HTTPRequestHead {
-        var lines: [Range<Int>] = []
+        // First pass: no bare CR or NUL anywhere; where the request line ends; how many header
+        // lines follow and their size (each counted with its CRLF). No array of lines: this runs
+        // for every request.
+        var requestLine: Range<Int>? = nil
+        var headerCount = 0, headerBytes = 0
         var lineStart = start
         var i = start
         while i < end {
-            if b[i] == 0x0A {
+            let c = b[i]
+            if c == 0x0A {
                 var lineEnd = i
                 if lineEnd > lineStart && b[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-                lines.append(lineStart..<lineEnd)
+                if lineEnd > lineStart {  // the only empty lines are the blank one(s) that end the head
+                    if requestLine == nil { requestLine = lineStart..<lineEnd } else { headerCount += 1; headerBytes += lineEnd - lineStart + 2 }
+                }
                 lineStart = i + 1
-            } else if b[i] == 0x0D && (i + 1 >= end || b[i + 1] != 0x0A) {
+            } else if c == 0x0D && (i + 1 >= end || b[i + 1] != 0x0A) {
                 throw .badRequest("bare CR")
-            } else if b[i] == 0 {
+            } else if c == 0 {
                 throw .badRequest("NUL byte in the head")
             }
             i += 1
         }
-        while let last = lines.last, last.isEmpty { lines.removeLast() }
-        guard let requestLine = lines.first else { throw .badRequest("no request line") }
+        guard let requestLine else { throw .badRequest("no request line") }
         if requestLine.count > limits.maxRequestLine { throw .uriTooLong }
         let (method, target, minor) = try parseRequestLine(b[requestLine])
-        let headerLines = lines.dropFirst()
-        if headerLines.count > limits.maxHeaderCount { throw .headersTooLarge }
-        if headerLines.reduce(0, { $0 + $1.count + 2 }) > limits.maxHeaderBytes { throw .headersTooLarge }
-        var headers = HTTPHeaders()
-        for line in headerLines {
-            let (name, value) = try parseField(b[line])
-            headers.append(name, value)
+        if headerCount > limits.maxHeaderCount { throw .headersTooLarge }
+        if headerBytes > limits.maxHeaderBytes { throw .headersTooLarge }
+        // Second pass: the header lines, after the request line.
+        var headers = HTTPHeaders(capacity: headerCount)
+        lineStart = requestLine.upperBound
+        i = lineStart
+        while i < end && headers.count < headerCount {
+            if b[i] == 0x0A {
+                var lineEnd = i
+                if lineEnd > lineStart && b[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                if lineEnd > lineStart {
+                    let (name, value) = try parseField(b[lineStart..<lineEnd])
+                    headers.append(name, value)
+                }
+                lineStart = i + 1
+            }
+            i += 1
         }
         return try interpret(method: method, target: target, minor: minor, headers: headers)
     }
