@@ -66,10 +66,9 @@ public struct HTTPRequestParser: Sendable {
         while i < end {
             let c = b[i]
             if c == 0x0A {
-                var lineEnd = i
-                if lineEnd > lineStart && b[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-                if lineEnd > lineStart {  // the only empty lines are the blank one(s) that end the head
-                    if requestLine == nil { requestLine = lineStart..<lineEnd } else { headerCount += 1; headerBytes += lineEnd - lineStart + 2 }
+                let line = Self.line(b, from: lineStart, feed: i)
+                if !line.isEmpty {  // the only empty lines are the blank one(s) that end the head
+                    if requestLine == nil { requestLine = line } else { headerCount += 1; headerBytes += line.count + 2 }
                 }
                 lineStart = i + 1
             } else if c == 0x0D && (i + 1 >= end || b[i + 1] != 0x0A) {
@@ -90,10 +89,9 @@ public struct HTTPRequestParser: Sendable {
         i = lineStart
         while i < end && headers.count < headerCount {
             if b[i] == 0x0A {
-                var lineEnd = i
-                if lineEnd > lineStart && b[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-                if lineEnd > lineStart {
-                    let (name, value) = try parseField(b[lineStart..<lineEnd])
+                let line = Self.line(b, from: lineStart, feed: i)
+                if !line.isEmpty {
+                    let (name, value) = try parseField(b[line])
                     headers.append(name, value)
                 }
                 lineStart = i + 1
@@ -101,6 +99,11 @@ public struct HTTPRequestParser: Sendable {
             i += 1
         }
         return try interpret(method: method, target: target, minor: minor, headers: headers)
+    }
+
+    /// The line from `start` to the line feed at `feed`, without the CR before it.
+    private static func line(_ b: [UInt8], from start: Int, feed: Int) -> Range<Int> {
+        feed > start && b[feed - 1] == 0x0D ? start..<(feed - 1) : start..<feed
     }
 
     private func parseRequestLine(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> (String, String, Int) {
