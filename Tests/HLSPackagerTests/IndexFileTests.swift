@@ -122,7 +122,7 @@ import Testing
             out.append(HLSPlaylist.media(track, video: set.name, protection: nil))
             if track.track.kind == .video { out.append(HLSPlaylist.iFrames(track, video: set.name)) }
             out.append("\(track.firstSamples)")
-            for n in Set([0, 1, 2, track.segmentCount - 1]) where n >= 0 && n < track.segmentCount {
+            for n in Set([0, 1, 2, track.segmentCount - 1]).sorted() where n >= 0 && n < track.segmentCount {
                 out.append((try? track.mediaSegment(n).materialize()).map { "\($0.count) \($0.hashValue)" } ?? "none")
             }
         }
