@@ -5,9 +5,12 @@
 # playlists once more as players ask for them (`Accept-Encoding: gzip`), against nginx's
 # `gzip_static` serving the same gzip bytes from `.gz` files beside the static copies (without
 # `gzip_vary`, which would make nginx look for a `.gz` file on every request, asked or not).
-# Alternates A and B within each round; prints req/s medians and the median ratio, and the
-# CPU time each server's processes used per request (median; with wrk's own core nearly full,
-# as it is for the 37 KB playlist, that is what tells the servers apart).
+# With one loop / worker, each server is pinned to CPU 1 and wrk to CPU 0 (as the issue measured
+# it: otherwise the scheduler now and then runs wrk on the server's core, and each wake-up of
+# one preempts the other); with two, nothing is pinned. Alternates A and B within each round;
+# prints req/s medians and the median ratio, and the CPU time each server's processes used per
+# request (median; with wrk's own core nearly full, as it is for the 37 KB playlist, that is
+# what tells the servers apart).
 #   bench/small-response-bench.sh [ROUNDS] [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +31,8 @@ urls=(/hls/ladder-short/master.m3u8 /hls/ladder-hour/video_720/index.m3u8 /dash/
 names=("master playlist" "media playlist, 60-min (600 segments)" "MPD, 60-min" "/healthz" "404")
 printf "%-48s %6s %10s %12s %12s %8s %14s\n" "response" "loops" "bytes" "vod req/s" "nginx req/s" "ratio" "CPU us/req"
 for loops in 1 2; do
-  .build/release/vod-origin --media "$out/media" --listen 127.0.0.1:$port --loops $loops --no-access-log 2>"$out/origin.log" &
+  if [ $loops = 1 ]; then export SERVER_CPU=1 WRK_CPU=0; else unset SERVER_CPU WRK_CPU; fi
+  ${SERVER_CPU:+taskset -c "$SERVER_CPU"} .build/release/vod-origin --media "$out/media" --listen 127.0.0.1:$port --loops $loops --no-access-log 2>"$out/origin.log" &
   origin=$!
   until curl -sf -o /dev/null "http://127.0.0.1:$port/healthz"; do sleep 0.05; done
   for u in "${urls[@]}"; do  # the static copies: what the origin answers (the 404 stays missing)

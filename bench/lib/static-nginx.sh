@@ -1,8 +1,10 @@
 # Sourced by the benchmark scripts: Debian's nginx serving a directory as static files,
 # configured as in production (sendfile, keep-alive), and the helpers the scripts share.
 #   static_nginx DIR PORT ROOT [WORKERS]   writes DIR/nginx.conf, starts nginx, stops it on exit
-#                                         (STATIC_NGINX_EXTRA: more http-level directives)
-#   rps URL [THREADS] [CONNECTIONS]       wrk's requests per second over $seconds s
+#                                         (STATIC_NGINX_EXTRA: more http-level directives;
+#                                         SERVER_CPU: the CPU its processes are pinned to)
+#   rps URL [THREADS] [CONNECTIONS]       wrk's requests per second over $seconds s (WRK_CPU:
+#                                         the CPU wrk is pinned to)
 #   median V…                             the middle value
 #   ratio A B                             A/B with three decimals
 #   rps_and_cpu URL THREADS CONNS PID…    "REQS_PER_S CPU_US": wrk's figure, and the CPU time the
@@ -33,13 +35,13 @@ http {
   server { listen 127.0.0.1:$port reuseport; root $root; }
 }
 CONF
-  nginx -c "$dir/nginx.conf"
+  ${SERVER_CPU:+taskset -c "$SERVER_CPU"} nginx -c "$dir/nginx.conf"
   STATIC_NGINX_CONF="$dir/nginx.conf"
 }
 
 stop_static_nginx() { [ -n "${STATIC_NGINX_CONF:-}" ] && nginx -c "$STATIC_NGINX_CONF" -s stop 2>/dev/null || true; }
 
-rps() { wrk -t"${2:-1}" -c"${3:-32}" -d"${seconds:-5}s" ${WRK_HEADER:+-H "$WRK_HEADER"} "$1" | awk '/Requests\/sec/ {print $2}'; }
+rps() { ${WRK_CPU:+taskset -c "$WRK_CPU"} wrk -t"${2:-1}" -c"${3:-32}" -d"${seconds:-5}s" ${WRK_HEADER:+-H "$WRK_HEADER"} "$1" | awk '/Requests\/sec/ {print $2}'; }
 
 process_ticks() {  # PID…: user + system clock ticks so far, all threads
   local t=0 p f
